@@ -1,0 +1,27 @@
+#ifndef ZOHO_OAUTH_LOG_H
+#define ZOHO_OAUTH_LOG_H
+
+#include <stdbool.h>
+
+/*
+ * Every message goes to stderr, prefixed with the program name; stdout
+ * carries only what a command was asked to print. Messages are lower case,
+ * name what failed and, where the user can act, what to do.
+ */
+enum log_level {
+	LOG_QUIET = 0, /* errors and warnings only */
+	LOG_NORMAL = 1,
+	LOG_VERBOSE = 2,
+};
+
+void log_set_level(enum log_level level);
+bool log_verbose(void);
+
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like log_info but without the program-name prefix, for multi-line text. */
+void log_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,38 @@
+#ifndef ZOHO_OAUTH_SECURE_FILE_H
+#define ZOHO_OAUTH_SECURE_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/*
+ * Replace path with data, atomically and with mode 0600: the data goes to
+ * a new temporary file in the same directory (O_EXCL, 0600), is fsynced and
+ * renamed over path, then the directory is fsynced. Missing directories
+ * are created with mode 0700. path must not be a symbolic link or anything
+ * but a regular file. On any failure path is left exactly as it was, the
+ * temporary file is removed, and the error has been reported.
+ */
+bool secure_write(const char *path, const void *data, size_t len);
+
+/* Write all of data to fd, retrying short writes and EINTR. */
+bool write_all(int fd, const void *data, size_t len);
+
+enum read_result {
+	READ_OK,
+	READ_MISSING,   /* ENOENT: not reported */
+	READ_FAILED,    /* reported */
+};
+
+/*
+ * Read a small regular file (at most max bytes) into out; *mode gets its
+ * permission bits. Token files are read with follow_links false; a client
+ * secret file may be a link (secret mounts often are). The buffer may
+ * hold secrets: the caller wipes it with buf_finish().
+ */
+enum read_result secure_read(const char *path, size_t max, bool follow_links, struct buf *out,
+		mode_t *mode);
+
+#endif

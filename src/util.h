@@ -1,0 +1,44 @@
+#ifndef ZOHO_OAUTH_UTIL_H
+#define ZOHO_OAUTH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable byte buffer, always NUL-terminated when data != NULL. It may
+ * hold secrets (form bodies, server answers), so buf_finish() wipes it. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+bool buf_append(struct buf *b, const void *data, size_t len);
+bool buf_append_str(struct buf *b, const char *s);
+void buf_finish(struct buf *b);
+
+/* Wipe then free a NUL-terminated secret; NULL is fine. */
+void secret_free(char *s);
+/* Wipe then free n bytes. */
+void secret_free_n(void *p, size_t n);
+
+/* strdup that says "out of memory" itself. */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
+int64_t monotonic_ms(void);
+/* Unix seconds. */
+int64_t wall_seconds(void);
+
+/* Parse a base-10 integer in [min, max] with nothing after it. */
+bool parse_long(const char *s, long min, long max, long *out);
+
+/* ASCII case-insensitive comparison; locale-independent. */
+bool ascii_casecmp_eq(const char *a, const char *b);
+bool ascii_ncasecmp_eq(const char *a, const char *b, size_t n);
+
+/* Fill buf with n bytes from the kernel's CSPRNG (getrandom). */
+bool random_bytes(void *buf, size_t n);
+
+#endif
