@@ -1,0 +1,180 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "browser.h"
+#include "log.h"
+#include "signals.h"
+#include "util.h"
+
+#define MAX_ARGS 32
+
+extern char **environ;
+
+/* Find prog in PATH, as execvp would, but in the parent: after fork() in a
+ * threaded process the child may only make async-signal-safe calls. */
+static bool find_program(const char *prog, char *out, size_t out_len)
+{
+	if (strchr(prog, '/')) {
+		if (access(prog, X_OK) != 0)
+			return false;
+		snprintf(out, out_len, "%s", prog);
+		return true;
+	}
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+		if (len > 0 && (size_t)snprintf(out, out_len, "%.*s/%s", (int)len, path, prog) < out_len &&
+				access(out, X_OK) == 0)
+			return true;
+		path += len + (path[len] == ':');
+	}
+	return false;
+}
+
+/* The environment for the browser: ours, less anything secret. */
+static char **child_environment(void)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "ZOHO_CLIENT_SECRET=", 19) != 0)
+			env[o++] = environ[i];
+	return env;
+}
+
+/* fork, setsid, fork again and exec: the browser is adopted by init and
+ * never becomes our zombie. Exec failure comes back through a CLOEXEC pipe:
+ * EOF means the exec happened. */
+static bool spawn_detached(char *const argv[], char *const envp[])
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return false;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		setsid();
+		pid_t grandchild = fork();
+		if (grandchild != 0)
+			_exit(grandchild < 0 ? 127 : 0);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			if (null > 2)
+				close(null);
+		}
+		signals_reset_for_exec();
+		execve(argv[0], argv, envp);
+		int e = errno;
+		ssize_t w = write(fds[1], &e, sizeof(e));
+		(void)w;
+		_exit(127);
+	}
+	close(fds[1]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	int child_errno = 0;
+	ssize_t n;
+	while ((n = read(fds[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return false;
+	if (n > 0) {
+		log_debug("could not run %s: %s", argv[0], strerror(child_errno));
+		return false;
+	}
+	return true;
+}
+
+/* Run one command line from $BROWSER (split on blanks, no shell). */
+static bool run_command(const char *command, const char *url, char **envp)
+{
+	char *copy = xstrdup(command);
+	char *argv[MAX_ARGS + 2];
+	char *subst[MAX_ARGS];
+	size_t argc = 0, nsubst = 0;
+	bool has_placeholder = false, ok = false;
+	char path[PATH_MAX];
+
+	if (!copy)
+		return false;
+	for (char *save = NULL, *tok = strtok_r(copy, " \t", &save); tok;
+			tok = strtok_r(NULL, " \t", &save)) {
+		if (argc == MAX_ARGS)
+			goto out;
+		char *pct = strstr(tok, "%s");
+		if (pct) {
+			/* Replace one "%s" with the URL. */
+			size_t len = strlen(tok) + strlen(url);
+			char *s = malloc(len);
+			if (!s)
+				goto out;
+			snprintf(s, len, "%.*s%s%s", (int)(pct - tok), tok, url, pct + 2);
+			subst[nsubst++] = s;
+			tok = s;
+			has_placeholder = true;
+		}
+		argv[argc++] = tok;
+	}
+	if (argc == 0)
+		goto out;
+	if (!has_placeholder)
+		argv[argc++] = (char *)url;
+	argv[argc] = NULL;
+	if (!find_program(argv[0], path, sizeof(path))) {
+		log_debug("browser command '%s' not found", argv[0]);
+		goto out;
+	}
+	argv[0] = path;
+	ok = spawn_detached(argv, envp);
+out:
+	for (size_t i = 0; i < nsubst; i++)
+		free(subst[i]);
+	free(copy);
+	return ok;
+}
+
+bool browser_open(const char *url)
+{
+	char **envp = child_environment();
+	bool ok = false;
+	if (!envp)
+		return false;
+
+	const char *browser = getenv("BROWSER");
+	if (browser && *browser) {
+		char *list = xstrdup(browser);
+		for (char *save = NULL, *cmd = list ? strtok_r(list, ":", &save) : NULL; cmd && !ok;
+				cmd = strtok_r(NULL, ":", &save))
+			ok = run_command(cmd, url, envp);
+		free(list);
+		if (!ok)
+			log_warn("could not start the browser named in $BROWSER (%s)", browser);
+	} else {
+		ok = run_command("xdg-open", url, envp);
+	}
+	free(envp);
+	return ok;
+}

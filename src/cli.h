@@ -1,0 +1,47 @@
+#ifndef ZOHO_OAUTH_CLI_H
+#define ZOHO_OAUTH_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum command {
+	CMD_NONE = 0,
+	CMD_LOGIN,
+};
+
+#define CLI_MAX_SCOPES 64
+
+/* What the command line said; NULL / -1 / false mean "not given". Strings
+ * point into argv. */
+struct cli {
+	enum command cmd;
+	const char *profile;
+	const char *token_file;
+	const char *client_id;
+	const char *client_secret_file;
+	const char *dc;
+	const char *accounts_url;
+	const char *redirect_uri;
+	const char *access_type;
+	const char *cacert;
+	const char *scopes[CLI_MAX_SCOPES];
+	size_t n_scopes;
+	long timeout;          /* seconds */
+	long connect_timeout;  /* seconds */
+	long max_time;         /* seconds */
+	bool no_consent_prompt;
+	bool no_pkce;
+	bool no_browser;
+	int verbosity;         /* -1 quiet, 0 normal, 1 verbose */
+};
+
+/*
+ * Parse argv. Returns -1 when a command should run, or the exit status
+ * to end with at once: 0 after --help or --version, ZO_USAGE after a
+ * usage error (already reported).
+ */
+int cli_parse(int argc, char **argv, struct cli *out);
+
+const char *command_name(enum command cmd);
+
+#endif

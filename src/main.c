@@ -1,0 +1,45 @@
+#include <stdlib.h>
+
+#include "cli.h"
+#include "http.h"
+#include "login.h"
+#include "secret.h"
+#include "settings.h"
+#include "signals.h"
+#include "status.h"
+#include "tokens.h"
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	struct settings s;
+	int status;
+
+	/* Before anything else, and before any thread exists: the secret
+	 * leaves the environment so no child can inherit it. */
+	secret_take_from_environment();
+	tokens_init_json();
+
+	status = cli_parse(argc, argv, &cli);
+	if (status >= 0)
+		goto out;
+	if (!signals_init()) {
+		status = ZO_FAILURE;
+		goto out;
+	}
+	status = settings_resolve(&cli, &s);
+	if (status == ZO_OK) {
+		switch (s.cmd) {
+		case CMD_LOGIN:
+			status = cmd_login(&s);
+			break;
+		case CMD_NONE:
+			break;
+		}
+	}
+	settings_finish(&s);
+	http_cleanup();
+out:
+	secret_forget_environment();
+	return status;
+}

@@ -1,0 +1,43 @@
+#ifndef ZOHO_OAUTH_SETTINGS_H
+#define ZOHO_OAUTH_SETTINGS_H
+
+#include <stdbool.h>
+
+#include "cli.h"
+#include "http.h"
+#include "zoho.h"
+
+/*
+ * What a command runs with, resolved from (strongest first) the command
+ * line, the environment and the defaults. All strings are owned.
+ */
+struct settings {
+	enum command cmd;
+	char *profile;
+	char *token_file;            /* a path, or "-" for stdout */
+	char *client_id;             /* NULL: not configured */
+	char *client_secret_file;    /* NULL: environment or prompt */
+	char *accounts_url;          /* origin, no trailing slash */
+	const struct zoho_dc *dc;    /* the data centre of accounts_url, or NULL */
+	char *redirect_uri;
+	char *scope;                 /* comma-joined, validated; NULL: none given */
+	bool offline;
+	bool consent_prompt;
+	bool pkce;
+	bool open_browser;
+	long timeout;                /* seconds to wait for the browser */
+	struct net_options net;
+	char *cacert;
+};
+
+/* Returns ZO_OK, or ZO_USAGE after saying what is wrong. */
+int settings_resolve(const struct cli *cli, struct settings *out);
+void settings_finish(struct settings *s);
+
+/* ${XDG_DATA_HOME:-$HOME/.local/share}/zoho-oauth/PROFILE.json; caller frees. */
+char *default_token_file(const char *profile);
+
+/* Profile names become file names: [A-Za-z0-9._-], not starting with '.'. */
+bool profile_name_ok(const char *name);
+
+#endif

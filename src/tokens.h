@@ -1,0 +1,61 @@
+#ifndef ZOHO_OAUTH_TOKENS_H
+#define ZOHO_OAUTH_TOKENS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zoho.h"
+
+/*
+ * What the token file holds. Every string is owned, NUL-terminated and
+ * printable ASCII; tokens_finish() wipes and frees them.
+ */
+struct tokens {
+	char *access_token;
+	char *refresh_token;    /* NULL for online access */
+	char *token_type;
+	char *api_domain;
+	char *scope;
+	char *client_id;
+	char *client_secret;    /* kept so that a refresh needs nothing else */
+	char *accounts_server;
+	char *location;         /* NULL when unknown */
+	int64_t expires_at;     /* Unix seconds */
+	int64_t obtained_at;    /* Unix seconds */
+};
+
+void tokens_finish(struct tokens *t);
+
+/* Set up cJSON to wipe every block it frees: its strings hold tokens. */
+void tokens_init_json(void);
+
+enum answer_kind {
+	ANSWER_TOKENS,  /* access_token and friends filled in */
+	ANSWER_ERROR,   /* Zoho's {"error": ...} */
+	ANSWER_INVALID, /* not JSON, or not the shape Zoho documents */
+};
+
+struct token_answer {
+	enum answer_kind kind;
+	struct tokens tokens;       /* ANSWER_TOKENS: access_token, refresh_token,
+	                             * token_type, api_domain, scope, expires_at,
+	                             * obtained_at */
+	enum zoho_error error;      /* ANSWER_ERROR */
+	char error_text[160];       /* ANSWER_ERROR: Zoho's words, printable */
+	char why[160];              /* ANSWER_INVALID: what was wrong */
+};
+
+/*
+ * Parse the body of a token endpoint answer, received at time now (Unix
+ * seconds). expires_in is seconds, except that an answer that also has
+ * expires_in_sec carries milliseconds in expires_in: then expires_in_sec
+ * wins. The caller calls tokens_finish(&ans->tokens).
+ */
+void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token_answer *ans);
+
+/* Serialize for the token file (JSON, one field per line). The caller
+ * frees with secret_free(). */
+char *tokens_to_json(const struct tokens *t);
+
+#endif
