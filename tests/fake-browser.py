@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""A stand-in browser for the tests, started by zoho-oauth through $BROWSER.
+
+It does what a browser does with the consent URL: fetch it (the mock's
+consent page redirects at once), follow the redirect to the loopback
+listener, and follow the listener's 303 to the outcome page. What it saw
+is appended to $FAKE_BROWSER_LOG as one JSON object, together with its
+argv and environment, so tests can check both the flow and that no secret
+reached the browser.
+
+$FAKE_BROWSER_MODE:
+  follow (default)   as above
+  none               record the URL, visit nothing
+  host=HOST          send the callback with this Host header
+  twice              after the flow, send the callback again
+"""
+import http.client
+import json
+import os
+import sys
+import time
+import urllib.parse
+
+
+def fetch(url, host=None):
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    target = parts.path + ("?" + parts.query if parts.query else "")
+    headers = {"User-Agent": "fake-browser"}
+    if host:
+        headers["Host"] = host
+    conn.request("GET", target, headers=headers)
+    resp = conn.getresponse()
+    body = resp.read().decode("utf-8", "replace")
+    step = {
+        "url": url,
+        "status": resp.status,
+        "location": resp.getheader("Location"),
+        "headers": dict(resp.getheaders()),
+        "body": body,
+    }
+    conn.close()
+    return step
+
+
+def main():
+    url = sys.argv[-1]
+    mode = os.environ.get("FAKE_BROWSER_MODE", "follow")
+    record = {"argv": sys.argv, "env": dict(os.environ), "steps": [], "error": None}
+    try:
+        if mode != "none":
+            host = mode[5:] if mode.startswith("host=") else None
+            step = fetch(url)
+            record["steps"].append(step)
+            callback = step["location"]
+            if step["status"] == 302 and callback:
+                step = fetch(callback, host)
+                record["steps"].append(step)
+                if step["status"] == 303:
+                    target = urllib.parse.urljoin(callback, step["location"])
+                    record["steps"].append(fetch(target, host))
+                if mode == "twice":
+                    time.sleep(0.2)
+                    try:
+                        record["steps"].append(fetch(callback))
+                    except OSError as e:  # the tool may be gone already
+                        record["steps"].append({"url": callback, "error": str(e)})
+    except Exception as e:  # recorded for the test to report
+        record["error"] = repr(e)
+    path = os.environ.get("FAKE_BROWSER_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+
+
+if __name__ == "__main__":
+    main()

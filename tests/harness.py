@@ -1,0 +1,276 @@
+"""Shared helpers for the end-to-end tests: a temporary home, the mock
+Zoho Accounts server, the stand-in browser, and running zoho-oauth.
+
+Everything talks to 127.0.0.1 / ::1 only. The binary comes from
+$ZOHO_OAUTH (set by meson), the helper scripts from this directory.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BINARY = os.environ.get("ZOHO_OAUTH")
+PYTHON = sys.executable
+CLIENT_ID = "1000.TESTCLIENT"
+SECRET = "mock-secret-0123456789abcdef"
+SKIP = 77  # meson's "skipped"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, message, *details):
+    if not cond:
+        raise Failure(message + "".join("\n--- " + str(d) for d in details))
+
+
+def free_port():
+    """A port nobody listens on right now, on both loopback addresses."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s6:
+                s6.bind(("::1", port))
+        except OSError as e:
+            if e.errno == 98:  # taken on ::1
+                continue
+        return port
+    raise Failure("no free port")
+
+
+def wait_for(pred, timeout=10.0, step=0.02):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+class Mock:
+    """The mock Zoho Accounts server, in its own process."""
+
+    def __init__(self, home, modes=(), redirect_uris=(), name="mock", tls=None):
+        self.dir = os.path.join(home.root, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.log_path = os.path.join(self.dir, "requests.jsonl")
+        port_file = os.path.join(self.dir, "port")
+        cmd = [PYTHON, os.path.join(HERE, "mock-accounts.py"), "--port-file", port_file,
+               "--log", self.log_path, "--client-id", CLIENT_ID, "--client-secret", SECRET]
+        for m in modes:
+            cmd += ["--mode", m]
+        for r in redirect_uris:
+            cmd += ["--redirect-uri", r]
+        if tls:
+            cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+        check(wait_for(lambda: os.path.exists(port_file)), "the mock did not start")
+        self.port = int(open(port_file).read())
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
+
+    def requests(self, path=None):
+        if not os.path.exists(self.log_path):
+            return []
+        with open(self.log_path, encoding="utf-8") as f:
+            entries = [json.loads(line) for line in f if line.strip()]
+        return [e for e in entries if path is None or e["path"] == path]
+
+    def token_requests(self):
+        return self.requests("/oauth/v2/token")
+
+    def set_mode(self, spec):
+        with urllib.request.urlopen(self.url + "/mock/mode?set=" + spec, timeout=10) as r:
+            return json.load(r)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+class Home:
+    """A throwaway $HOME with XDG directories and the stand-in browser."""
+
+    def __init__(self, name):
+        self.root = tempfile.mkdtemp(prefix="zoho-oauth-%s-" % name)
+        self.home = os.path.join(self.root, "home")
+        os.makedirs(self.home)
+        self.browser_log = os.path.join(self.root, "browser.jsonl")
+        self.mocks = []
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.home,
+            "XDG_DATA_HOME": os.path.join(self.home, ".local", "share"),
+            "XDG_CONFIG_HOME": os.path.join(self.home, ".config"),
+            "LANG": "C.UTF-8",
+            "BROWSER": os.path.join(HERE, "fake-browser.py"),
+            "FAKE_BROWSER_LOG": self.browser_log,
+            "ZOHO_CLIENT_SECRET": SECRET,
+        }
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MSAN_OPTIONS"):
+            if k in os.environ:
+                self.env[k] = os.environ[k]
+
+    def mock(self, *modes, redirect_uris=(), name="mock", tls=None):
+        m = Mock(self, modes, redirect_uris, name, tls)
+        self.mocks.append(m)
+        return m
+
+    def token_file(self, profile="default"):
+        return os.path.join(self.env["XDG_DATA_HOME"], "zoho-oauth", profile + ".json")
+
+    def browser_records(self, wait=True):
+        if wait:
+            wait_for(lambda: os.path.exists(self.browser_log), timeout=10)
+        if not os.path.exists(self.browser_log):
+            return []
+        with open(self.browser_log, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def cleanup(self):
+        for m in self.mocks:
+            m.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Run:
+    def __init__(self, proc, stdout, stderr, elapsed):
+        self.returncode = proc.returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.elapsed = elapsed
+
+    def __str__(self):
+        return "exit %s\nstdout:\n%s\nstderr:\n%s" % (self.returncode, self.stdout, self.stderr)
+
+
+def run(home, *args, env=None, timeout=60, input=None):
+    e = dict(home.env)
+    e.update(env or {})
+    for k, v in list(e.items()):
+        if v is None:
+            del e[k]
+    start = time.monotonic()
+    proc = subprocess.Popen([BINARY, *args], env=e, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise Failure("zoho-oauth %s did not finish within %ss\n%s" % (args, timeout, err))
+    return Run(proc, out, err, time.monotonic() - start)
+
+
+class Background:
+    """zoho-oauth running in the background, its stderr read line by line."""
+
+    def __init__(self, home, *args, env=None):
+        e = dict(home.env)
+        e.update(env or {})
+        for k, v in list(e.items()):
+            if v is None:
+                del e[k]
+        self.proc = subprocess.Popen([BINARY, *args], env=e, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.err_lines = []
+        self.out = ""
+        self._t = threading.Thread(target=self._read_err, daemon=True)
+        self._t.start()
+        self._o = threading.Thread(target=self._read_out, daemon=True)
+        self._o.start()
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            self.err_lines.append(line)
+
+    def _read_out(self):
+        self.out = self.proc.stdout.read()
+
+    def stderr(self):
+        return "".join(self.err_lines)
+
+    def consent_url(self, timeout=10):
+        def find():
+            for line in self.err_lines:
+                s = line.strip()
+                if "/oauth/v2/auth?" in s:
+                    return s
+        url = wait_for(find, timeout)
+        check(url, "zoho-oauth printed no consent URL", self.stderr())
+        return url
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=60):
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise Failure("zoho-oauth did not finish within %ss\n%s" % (timeout, self.stderr()))
+        self._t.join(5)
+        self._o.join(5)
+        return self.proc.returncode
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def login_args(mock, port, *extra, host="localhost"):
+    return ["login", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
+            "--redirect-uri", "http://%s:%d/callback" % (host, port),
+            "--scope", "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE",
+            "--timeout", "20", *extra]
+
+
+def main(cases):
+    """Run the case named on the command line: exit 0, 1, or 77 (skip).
+    --list prints the case names (meson registers one test per case)."""
+    if sys.argv[1:] == ["--list"]:
+        print("\n".join(cases))
+        return
+    if not BINARY:
+        sys.exit("ZOHO_OAUTH is not set: run the tests with 'meson test'")
+    if len(sys.argv) != 2 or sys.argv[1] not in cases:
+        print("usage: %s CASE\ncases: %s" % (sys.argv[0], " ".join(cases)), file=sys.stderr)
+        sys.exit(2)
+    name = sys.argv[1]
+    home = Home(name)
+    try:
+        result = cases[name](home)
+    except Failure as f:
+        print("FAIL %s: %s" % (name, f), file=sys.stderr)
+        sys.exit(1)
+    finally:
+        home.cleanup()
+    if result == SKIP:
+        sys.exit(SKIP)
+    print("ok %s" % name)

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""A stand-in for Zoho Accounts, for the tests. Loopback only.
+
+Written from Zoho's documented behaviour (../shared/zoho-reference.md in the
+project's workspace): the consent endpoint redirects back with code, state,
+location and accounts-server; the token endpoint takes a form body, answers
+failures as HTTP 200 with {"error": ...}, honours a code once for 60 seconds
+and checks PKCE.
+
+Every request is appended to the --log file as one JSON object per line
+(method, path, query, headers, body), so tests can assert on what the tool
+sent and where. Modes change the behaviour; they are given with --mode and
+may be changed while running with GET /mock/mode?set=a,b (never used by the
+tool itself).
+
+Modes:
+  refuse              the consent page answers error=access_denied
+  forge-state         the consent page sends back a different state
+  foreign-server=URL  the redirect names URL as accounts-server
+  location=LOC        the redirect's location (default us)
+  invalid-code        the token endpoint answers {"error":"invalid_code"}
+  html-502            the token endpoint answers 502 with an HTML page
+  empty-200           the token endpoint answers 200 with an empty body
+  throttle            the token endpoint answers the "Access Denied" throttle
+  throttle-400        the same, with HTTP 400
+  ms-expiry           expires_in in milliseconds plus expires_in_sec
+  no-refresh-token    never include a refresh token
+  token-delay=SECONDS wait before answering the token endpoint
+"""
+import argparse
+import base64
+import hashlib
+import json
+import os
+import secrets
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CODE_LIFETIME = 60  # seconds: Zoho's codes live one to two minutes
+
+
+class State:
+    def __init__(self, args):
+        self.lock = threading.Lock()
+        self.args = args
+        self.modes = {}
+        for m in args.mode or []:
+            self.set_mode(m)
+        self.codes = {}          # code -> dict
+        self.refresh_tokens = {} # refresh token -> dict
+        self.access_tokens = {}  # access token -> refresh token or None
+        self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
+
+    def set_mode(self, spec):
+        for item in filter(None, spec.split(",")):
+            key, _, value = item.partition("=")
+            if key.startswith("-"):
+                self.modes.pop(key[1:], None)
+            else:
+                self.modes[key] = value or True
+
+    def mode(self, name):
+        return self.modes.get(name)
+
+    def record(self, entry):
+        if self.log_file:
+            with self.lock:
+                self.log_file.write(json.dumps(entry) + "\n")
+                self.log_file.flush()
+
+
+def zoho_token():
+    return "1000." + secrets.token_hex(32) + "." + secrets.token_hex(16)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "mock-zoho-accounts"
+
+    def log_message(self, fmt, *args):  # quiet
+        pass
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def base_url(self):
+        scheme = "https" if self.server.tls else "http"
+        return "%s://127.0.0.1:%d" % (scheme, self.server.server_address[1])
+
+    def send(self, status, body=b"", ctype="application/json;charset=UTF-8", headers=()):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        if body or ctype:
+            self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def handle_any(self, method):
+        url = urllib.parse.urlsplit(self.path)
+        body = self.read_body() if method == "POST" else b""
+        entry = {
+            "time": time.time(),
+            "method": method,
+            "path": url.path,
+            "query": url.query,
+            "headers": {k: v for k, v in self.headers.items()},
+            "body": body.decode("latin-1"),
+        }
+        if not url.path.startswith("/mock/"):
+            self.state.record(entry)
+        query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        form = urllib.parse.parse_qs(entry["body"], keep_blank_values=True)
+        route = (method, url.path)
+        if route == ("GET", "/oauth/v2/auth"):
+            return self.auth(query)
+        if route == ("POST", "/oauth/v2/token"):
+            # Zoho reads parameters from the query string or the body.
+            params = {**query, **form}
+            return self.token({k: v[0] for k, v in params.items()})
+        if route == ("GET", "/mock/mode"):
+            for spec in query.get("set", []):
+                self.state.set_mode(spec)
+            return self.send(200, self.state.modes)
+        if route == ("GET", "/mock/state"):
+            with self.state.lock:
+                return self.send(200, {
+                    "refresh_tokens": list(self.state.refresh_tokens),
+                    "access_tokens": list(self.state.access_tokens),
+                })
+        return self.send(404, "<html><body>Not Found</body></html>", "text/html")
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    # --- GET /oauth/v2/auth: what the consent page does after "Accept" ---
+    def auth(self, q):
+        one = {k: v[0] for k, v in q.items()}
+        args = self.state.args
+        if one.get("client_id") != args.client_id:
+            return self.send(400, "<html><body>Invalid Client</body></html>", "text/html")
+        redirect = one.get("redirect_uri", "")
+        if redirect not in args.redirect_uri:
+            return self.send(400, "<html><body>Invalid Redirect Uri</body></html>", "text/html")
+        if one.get("response_type") != "code" or not one.get("scope"):
+            return self.send(400, "<html><body>Invalid Request</body></html>", "text/html")
+        state = one.get("state", "")
+        if self.state.mode("forge-state"):
+            state = "forged" + secrets.token_urlsafe(8)
+        params = {"state": state}
+        if self.state.mode("refuse"):
+            params["error"] = "access_denied"
+        else:
+            code = "1000." + secrets.token_hex(16) + "." + secrets.token_hex(16)
+            with self.state.lock:
+                self.state.codes[code] = {
+                    "client_id": one["client_id"],
+                    "redirect_uri": redirect,
+                    "scope": one["scope"],
+                    "offline": one.get("access_type") == "offline",
+                    "challenge": one.get("code_challenge"),
+                    "method": one.get("code_challenge_method", "plain"),
+                    "issued": time.monotonic(),
+                    "used": False,
+                }
+            params["code"] = code
+        params["location"] = self.state.mode("location") or "us"
+        params["accounts-server"] = self.state.mode("foreign-server") or self.base_url()
+        sep = "&" if "?" in redirect else "?"
+        location = redirect + sep + urllib.parse.urlencode(params)
+        return self.send(302, b"", None, headers=[("Location", location)])
+
+    # --- POST /oauth/v2/token ---
+    def token(self, p):
+        delay = self.state.mode("token-delay")
+        if delay:
+            time.sleep(float(delay))
+        if self.state.mode("html-502"):
+            return self.send(502, "<html><head><title>502 Bad Gateway</title></head>"
+                             "<body>Bad Gateway</body></html>", "text/html")
+        if self.state.mode("empty-200"):
+            return self.send(200, b"", "application/json")
+        if self.state.mode("throttle") or self.state.mode("throttle-400"):
+            return self.send(400 if self.state.mode("throttle-400") else 200, {
+                "error_description": "You have made too many requests continuously. "
+                                     "Please try again after some time.",
+                "error": "Access Denied",
+                "status": "failure",
+            })
+        if self.state.mode("invalid-code"):
+            return self.send(200, {"error": "invalid_code"})
+        args = self.state.args
+        if p.get("client_id") != args.client_id:
+            return self.send(200, {"error": "invalid_client"})
+        if p.get("client_secret") != args.client_secret:
+            return self.send(200, {"error": "invalid_client_secret"})
+        grant = p.get("grant_type")
+        if grant == "authorization_code":
+            return self.code_grant(p)
+        return self.send(200, {"error": "unsupported_grant_type"})
+
+    def code_grant(self, p):
+        with self.state.lock:
+            entry = self.state.codes.get(p.get("code", ""))
+            fresh = entry and not entry["used"] and \
+                time.monotonic() - entry["issued"] < CODE_LIFETIME
+            if entry:
+                entry["used"] = True  # a code works once, right or wrong
+        if not fresh:
+            return self.send(200, {"error": "invalid_code"})
+        if p.get("redirect_uri") != entry["redirect_uri"]:
+            return self.send(200, {"error": "invalid_redirect_uri"})
+        if entry["challenge"]:
+            verifier = p.get("code_verifier", "")
+            if entry["method"] == "S256":
+                expected = base64.urlsafe_b64encode(
+                    hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            else:
+                expected = verifier
+            if not verifier or expected != entry["challenge"]:
+                # Zoho does not document this answer; a refused code is the
+                # closest documented one.
+                return self.send(200, {"error": "invalid_code"})
+        return self.issue(entry["scope"], entry["offline"])
+
+    def issue(self, scope, offline, refresh=None):
+        access = zoho_token()
+        answer = {"access_token": access}
+        with self.state.lock:
+            if offline and not refresh and not self.state.mode("no-refresh-token"):
+                refresh = zoho_token()
+                self.state.refresh_tokens[refresh] = {"scope": scope}
+                answer["refresh_token"] = refresh
+            self.state.access_tokens[access] = refresh
+        answer["scope"] = scope
+        answer["api_domain"] = "https://www.zohoapis.com"
+        answer["token_type"] = "Bearer"
+        if self.state.mode("ms-expiry"):
+            answer["expires_in"] = 3600 * 1000
+            answer["expires_in_sec"] = 3600
+        else:
+            answer["expires_in"] = 3600
+        return self.send(200, answer)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log")
+    ap.add_argument("--mode", action="append")
+    ap.add_argument("--client-id", default="1000.TESTCLIENT")
+    ap.add_argument("--client-secret", default="mock-secret-0123456789abcdef")
+    ap.add_argument("--redirect-uri", action="append", default=[])
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    args = ap.parse_args()
+
+    server = Server(("127.0.0.1", 0), Handler)
+    server.state = State(args)
+    server.tls = bool(args.tls_cert)
+    if server.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(server.server_address[1]))
+    os.rename(tmp, args.port_file)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `zoho-oauth login` against the mock Zoho Accounts
+server and the stand-in browser. One case per meson test: login@NAME."""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+
+from harness import (CLIENT_ID, SECRET, Background, Failure, check, free_port, login_args,
+                     main, mode_of, port_open, read_json, run, wait_for)
+
+
+def setup(home, *modes, host="localhost", path="/callback"):
+    port = free_port()
+    redirect = "http://%s:%d%s" % (host, port, path)
+    mock = home.mock(*modes, redirect_uris=[redirect])
+    return mock, port
+
+
+def assert_no_secrets(home, r, extra=()):
+    """The client secret, code verifier and tokens appear nowhere they should not."""
+    tokens = []
+    path = home.token_file()
+    if os.path.exists(path):
+        data = read_json(path)
+        tokens = [data.get("access_token"), data.get("refresh_token")]
+    needles = [SECRET, *[t for t in tokens if t], *extra]
+    for n in needles:
+        check(n not in r.stderr, "a secret reached stderr", r)
+        check(n not in r.stdout, "a secret reached stdout", r)
+    for rec in home.browser_records(wait=False):
+        blob = json.dumps(rec["argv"]) + json.dumps(rec["env"])
+        for n in needles:
+            check(n not in blob, "a secret reached the browser's argv or environment")
+
+
+def assert_secret_only_in_token_bodies(mock):
+    for req in mock.requests():
+        check(SECRET not in req["query"], "the secret was in a URL", req)
+        check(SECRET not in json.dumps(req["headers"]), "the secret was in a header", req)
+        if SECRET in req["body"]:
+            check(req["method"] == "POST" and req["path"] == "/oauth/v2/token",
+                  "the secret was sent somewhere other than the token endpoint", req)
+
+
+def final_page(home):
+    recs = home.browser_records()
+    check(recs, "the stand-in browser recorded nothing")
+    check(recs[0]["error"] is None, "the stand-in browser failed", recs[0])
+    return recs[0]["steps"]
+
+
+def case_success(home, host="localhost"):
+    mock, port = setup(home, host=host)
+    r = run(home, *login_args(mock, port, host=host))
+    check(r.returncode == 0, "login failed", r)
+    check(r.stdout == "", "login printed on stdout", r)
+    path = home.token_file()
+    check(mode_of(path) == 0o600, "token file mode is %o" % mode_of(path))
+    check(mode_of(os.path.dirname(path)) == 0o700, "token directory is not 0700")
+    check(path in r.stderr, "the terminal does not say where the tokens went", r)
+    t = read_json(path)
+    for field in ("access_token", "refresh_token", "token_type", "api_domain", "expires_at",
+                  "scope", "client_id", "client_secret", "accounts_server", "location",
+                  "obtained_at"):
+        check(t.get(field) is not None, "token file lacks " + field, t)
+    check(t["client_id"] == CLIENT_ID and t["client_secret"] == SECRET, "client fields wrong", t)
+    check(t["accounts_server"] == mock.url, "accounts_server wrong", t)
+    check(t["location"] == "us", "location wrong", t)
+    check(isinstance(t["expires_at"], int) and abs(t["expires_at"] - time.time() - 3600) < 60,
+          "expires_at is not about an hour away", t)
+    check(t["refresh_token"].startswith("1000."), "no refresh token", t)
+    check(not [f for f in os.listdir(os.path.dirname(path)) if f.startswith(".")],
+          "a temporary file was left behind")
+
+    auth = mock.requests("/oauth/v2/auth")
+    check(len(auth) == 1, "expected one consent request", auth)
+    q = urllib.parse.parse_qs(auth[0]["query"])
+    check(q["redirect_uri"] == ["http://%s:%d/callback" % (host, port)], "redirect_uri", q)
+    check(q["access_type"] == ["offline"] and q["prompt"] == ["consent"], "offline/consent", q)
+    check(q["code_challenge_method"] == ["S256"] and len(q["code_challenge"][0]) == 43, "PKCE", q)
+    check(len(q["state"][0]) >= 22, "state too short", q)
+    check(q["scope"] == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"], "scope", q)
+
+    tok = mock.token_requests()
+    check(len(tok) == 1, "expected exactly one token request", tok)
+    check(tok[0]["query"] == "", "token request had a query string", tok[0])
+    body = urllib.parse.parse_qs(tok[0]["body"])
+    check(body["grant_type"] == ["authorization_code"], "grant_type", body)
+    check(body["client_secret"] == [SECRET], "secret not in the body", body)
+    check(body["redirect_uri"] == ["http://%s:%d/callback" % (host, port)], "redirect_uri", body)
+    check(len(body["code_verifier"][0]) >= 43, "code_verifier", body)
+    check(tok[0]["headers"].get("Content-Type") == "application/x-www-form-urlencoded",
+          "token request content type", tok[0])
+    assert_secret_only_in_token_bodies(mock)
+
+    steps = final_page(home)
+    check(steps[1]["status"] == 303, "the callback was not answered with 303", steps)
+    check(steps[1]["location"] == "/callback", "303 target keeps the code", steps[1])
+    check(steps[2]["status"] == 200 and "Signed in" in steps[2]["body"], "no success page", steps)
+    h = steps[2]["headers"]
+    check(h.get("Cache-Control") == "no-store" and h.get("Referrer-Policy") == "no-referrer",
+          "page headers", h)
+    check("default-src 'none'" in h.get("Content-Security-Policy", ""), "no strict CSP", h)
+    assert_no_secrets(home, r, [body["code_verifier"][0], body["code"][0]])
+
+
+def case_success_ipv4(home):
+    case_success(home, host="127.0.0.1")
+
+
+def case_refused(home):
+    mock, port = setup(home, "refuse")
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 3, "refusal should exit 3", r)
+    check("refused" in r.stderr and "access_denied" in r.stderr, "no refusal message", r)
+    check(not os.path.exists(home.token_file()), "a token file was written")
+    check(not mock.token_requests(), "a refused login made a token request")
+    steps = final_page(home)
+    check("not granted" in steps[-1]["body"], "the browser was not told", steps)
+
+
+def case_forged_state(home):
+    mock, port = setup(home, "forge-state")
+    start = time.monotonic()
+    r = run(home, *login_args(mock, port, "--timeout", "3"))
+    check(r.returncode == 4, "a forged state must not end the login; expected a timeout", r)
+    check(time.monotonic() - start >= 2.5, "gave up before --timeout")
+    check(not mock.token_requests(), "a forged state led to an exchange")
+    check(not os.path.exists(home.token_file()), "a token file was written")
+    steps = final_page(home)
+    check(steps[1]["status"] == 400, "a forged state should get 400", steps)
+    check("state" in steps[1]["body"], "the 400 page does not say why", steps[1])
+
+
+def case_invalid_code(home):
+    mock, port = setup(home, "invalid-code")
+    path = home.token_file()
+    os.makedirs(os.path.dirname(path), mode=0o700)
+    with open(path, "w") as f:
+        f.write('{"previous": true}\n')
+    os.chmod(path, 0o600)
+    before = os.stat(path)
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 5, "invalid_code should exit 5", r)
+    check("expired or was already" in r.stderr, "message does not explain invalid_code", r)
+    after = os.stat(path)
+    check(open(path).read() == '{"previous": true}\n', "the existing token file changed")
+    check((before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns),
+          "the existing token file was replaced")
+    steps = final_page(home)
+    check("did not complete" in steps[-1]["body"], "browser not told of the failure", steps)
+
+
+def case_html_502(home):
+    mock, port = setup(home, "html-502")
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 6, "an HTML 502 should exit 6", r)
+    check("502" in r.stderr, "message does not name the status", r)
+    check("<html" not in r.stderr.lower(), "the HTML was dumped on the terminal", r)
+    check(not os.path.exists(home.token_file()), "a token file was written")
+
+
+def case_throttle(home):
+    mock, port = setup(home, "throttle")
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 5, "the throttle should exit 5", r)
+    check("10 minutes" in r.stderr, "message does not say how long to wait", r)
+    check(not os.path.exists(home.token_file()), "a token file was written")
+
+
+def case_ms_expiry(home):
+    mock, port = setup(home, "ms-expiry")
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 0, "login failed", r)
+    t = read_json(home.token_file())
+    check(abs(t["expires_at"] - time.time() - 3600) < 60,
+          "expires_in in milliseconds was not recognised", t)
+
+
+def case_busy_port(home):
+    mock, port = setup(home)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen(1)
+        r = run(home, *login_args(mock, port), timeout=20)
+    check(r.returncode == 1, "a busy port should exit 1", r)
+    check(str(port) in r.stderr and "in use" in r.stderr, "message does not name the port", r)
+    check(r.elapsed < 10, "did not fail at once")
+    check(not home.browser_records(wait=False), "the browser was opened anyway")
+    check(not mock.requests(), "Zoho was contacted anyway")
+
+
+def case_not_loopback(home):
+    mock, port = setup(home)
+    for uri, words in (("http://example.com:%d/callback" % port, "not on this machine"),
+                       ("https://localhost:%d/callback" % port, "plain http"),
+                       ("http://localhost/callback", "no port"),
+                       ("http://0.0.0.0:%d/callback" % port, "not on this machine")):
+        args = login_args(mock, port)
+        args[args.index("--redirect-uri") + 1] = uri
+        r = run(home, *args)
+        check(r.returncode == 2, "redirect URI %s should exit 2" % uri, r)
+        check(words in r.stderr and "register" in r.stderr, "message for %s" % uri, r)
+    check(not mock.requests(), "Zoho was contacted")
+
+
+def case_foreign_host(home):
+    mock, port = setup(home)
+    r = run(home, *login_args(mock, port, "--timeout", "3"),
+            env={"FAKE_BROWSER_MODE": "host=evil.example:%d" % port})
+    check(r.returncode == 4, "a foreign Host must not complete the login", r)
+    steps = final_page(home)
+    check(steps[1]["status"] == 403, "foreign Host header should get 403", steps)
+    check(not mock.token_requests(), "a request for a foreign host led to an exchange")
+
+
+def case_foreign_accounts_server(home):
+    evil = home.mock(name="evil")
+    mock, port = setup(home, "foreign-server=" + evil.url)
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 0, "login should still succeed at the configured server", r)
+    check(not evil.requests(), "a request went to the foreign accounts server", evil.requests())
+    check(len(mock.token_requests()) == 1, "the code was not exchanged at the configured server")
+    check("not a Zoho accounts server" in r.stderr, "no warning about the foreign server", r)
+    check(read_json(home.token_file())["accounts_server"] == mock.url, "accounts_server stored")
+
+
+def case_no_secret(home):
+    mock, port = setup(home)
+    r = run(home, *login_args(mock, port), env={"ZOHO_CLIENT_SECRET": None})
+    check(r.returncode == 2, "a missing secret should exit 2", r)
+    for way in ("ZOHO_CLIENT_SECRET", "--client-secret-file", "prompt"):
+        check(way in r.stderr, "message does not name " + way, r)
+    check(not mock.requests(), "Zoho was contacted")
+
+
+def case_secret_on_argv(home):
+    mock, port = setup(home)
+    for args in (["--client-secret", SECRET], ["--client-secret=" + SECRET]):
+        r = run(home, *login_args(mock, port), *args)
+        check(r.returncode == 2, "a secret on the command line should exit 2", r)
+        check(SECRET not in r.stderr, "the secret was echoed", r)
+        check("never taken from the command line" in r.stderr, "no explanation", r)
+
+
+def case_secret_file(home):
+    mock, port = setup(home)
+    secret_file = os.path.join(home.root, "secret")
+    with open(secret_file, "w") as f:
+        f.write(SECRET + "\n")
+    os.chmod(secret_file, 0o600)
+    r = run(home, *login_args(mock, port, "--client-secret-file", secret_file),
+            env={"ZOHO_CLIENT_SECRET": "wrong-secret"})
+    check(r.returncode == 0, "login with --client-secret-file failed", r)
+    body = urllib.parse.parse_qs(mock.token_requests()[0]["body"])
+    check(body["client_secret"] == [SECRET], "the file's secret was not used", body)
+
+
+def case_bad_scope(home):
+    mock, port = setup(home)
+    for scope, words in (("ZohoCliq.Channels.READ, ZohoCliq.Messages.CREATE", "space"),
+                         ("ZohoCliq.Channels", "missing"),
+                         ("ZohoCliq.Channels.", "missing its operation"),
+                         ("ZohoCliq.Channels.REED", "not an operation")):
+        args = login_args(mock, port)
+        args[args.index("--scope") + 1] = scope
+        r = run(home, *args)
+        check(r.returncode == 2, "scope %r should exit 2" % scope, r)
+        check(words in r.stderr, "message for %r" % scope, r)
+    check(not mock.requests(), "Zoho was contacted")
+
+
+def case_scope_joined(home):
+    mock, port = setup(home)
+    args = login_args(mock, port)
+    i = args.index("--scope")
+    args[i + 1] = "ZohoCliq.Channels.READ"
+    r = run(home, *args, "--scope", "ZohoCliq.Messages.CREATE,ZohoCliq.Channels.READ",
+            "--scope", "ZohoCRM.settings.modules.READ")
+    check(r.returncode == 0, "login failed", r)
+    q = urllib.parse.parse_qs(mock.requests("/oauth/v2/auth")[0]["query"])
+    check(q["scope"] == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE,"
+                         "ZohoCRM.settings.modules.READ"], "scopes not joined", q)
+
+
+def case_stdout(home):
+    mock, port = setup(home)
+    r = run(home, *login_args(mock, port, "--token-file", "-"))
+    check(r.returncode == 0, "login failed", r)
+    t = json.loads(r.stdout)
+    check(t["access_token"].startswith("1000.") and t["refresh_token"], "no tokens on stdout", r)
+    check(not os.path.exists(home.token_file()), "a token file was written too")
+
+
+def case_options(home):
+    mock, port = setup(home)
+    r = run(home, *login_args(mock, port, "--no-pkce", "--no-consent-prompt",
+                              "--access-type", "online"))
+    check(r.returncode == 0, "login failed", r)
+    q = urllib.parse.parse_qs(mock.requests("/oauth/v2/auth")[0]["query"])
+    check("code_challenge" not in q and "prompt" not in q, "PKCE or prompt still sent", q)
+    check(q["access_type"] == ["online"], "access_type", q)
+    body = urllib.parse.parse_qs(mock.token_requests()[0]["body"])
+    check("code_verifier" not in body, "a verifier was sent without PKCE", body)
+    t = read_json(home.token_file())
+    check(t["refresh_token"] is None, "online access should store no refresh token", t)
+
+
+def case_no_browser(home):
+    """--no-browser prints the URL; the listener still catches the redirect
+    (a user who opens it by hand, or forwards the port over SSH)."""
+    mock, port = setup(home)
+    bg = Background(home, *login_args(mock, port, "--no-browser"))
+    url = bg.consent_url()
+    check(not home.browser_records(wait=False), "a browser was started")
+    check(wait_for(lambda: port_open(port)), "the listener is not up")
+
+    def req(method, path, host="localhost:%d" % port):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request(method, path, headers={"Host": host})
+        resp = c.getresponse()
+        resp.read()
+        c.close()
+        return resp
+
+    check(req("GET", "/other").status == 404, "other paths should 404")
+    resp = req("POST", "/callback")
+    check(resp.status == 405 and resp.getheader("Allow") == "GET", "POST should 405")
+    check(req("GET", "/callback?state=x&code=y").status == 400, "wrong state should 400")
+    check(req("GET", "/callback?code=y").status == 400, "missing state should 400")
+    check(req("GET", "/callback", host="attacker.example").status == 403, "foreign Host")
+    # Now the user opens the URL by hand.
+    subprocess.run([sys.executable, home.env["BROWSER"], url], env=home.env, check=True)
+    rc = bg.wait(30)
+    check(rc == 0, "login failed after the stray requests", bg.stderr())
+    check(len(mock.token_requests()) == 1, "expected one exchange")
+
+
+def case_second_callback(home):
+    mock, port = setup(home)
+    r = run(home, *login_args(mock, port), env={"FAKE_BROWSER_MODE": "twice"})
+    check(r.returncode == 0, "login failed", r)
+    check(len(mock.token_requests()) == 1, "a replayed callback caused a second exchange")
+    steps = final_page(home)
+    last = steps[-1]
+    check("error" in last or last["status"] in (409, 400), "the replay was not refused", last)
+
+
+def case_interrupt(home):
+    mock, port = setup(home)
+    bg = Background(home, *login_args(mock, port), env={"FAKE_BROWSER_MODE": "none"})
+    bg.consent_url()
+    check(wait_for(lambda: port_open(port)), "the listener is not up")
+    bg.signal(signal.SIGINT)
+    rc = bg.wait(10)
+    check(rc == 130, "Ctrl-C should exit 130, not %s" % rc, bg.stderr())
+    check(not os.path.exists(home.token_file()), "a token file was written")
+    check(not port_open(port), "the port is still open after exit")
+
+
+def case_usage(home):
+    r = run(home, "login", "--frobnicate")
+    check(r.returncode == 2 and "unknown option --frobnicate" in r.stderr, "unknown option", r)
+    r = run(home, "login", "--client-id", CLIENT_ID, "--scope", "ZohoCliq.Channels.READ",
+            "--dc", "xx")
+    check(r.returncode == 2 and "data centre" in r.stderr, "bad --dc", r)
+    r = run(home, "login", "--scope", "ZohoCliq.Channels.READ", env={"ZOHO_CLIENT_ID": None})
+    check(r.returncode == 2 and "client id" in r.stderr, "missing client id", r)
+    r = run(home, "login", "--client-id", CLIENT_ID, "--scope", "ZohoCliq.Channels.READ",
+            "--accounts-url", "http://accounts.example.com")
+    check(r.returncode == 2 and "https" in r.stderr, "plain http accounts URL", r)
+    r = run(home, "login", "--timeout", "soon")
+    check(r.returncode == 2 and "--timeout" in r.stderr, "bad --timeout", r)
+    r = run(home, "--help")
+    check(r.returncode == 0 and "login" in r.stdout, "--help", r)
+    r = run(home, "login", "--help")
+    check(r.returncode == 0 and "--redirect-uri" in r.stdout and "Exit status" in r.stdout,
+          "login --help", r)
+    r = run(home, "frob")
+    check(r.returncode == 2, "unknown command", r)
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    main(CASES)

@@ -1,0 +1,140 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "tokens.h"
+#include "unit.h"
+#include "util.h"
+
+#define NOW 1700000000
+
+static void parse(const char *body, struct token_answer *ans)
+{
+	tokens_parse_answer(body, strlen(body), NOW, ans);
+}
+
+static void full_answer(void **state)
+{
+	struct token_answer a;
+	parse("{\"access_token\":\"1000.a\",\"refresh_token\":\"1000.r\",\"api_domain\":"
+		"\"https://www.zohoapis.eu\",\"token_type\":\"Bearer\",\"expires_in\":3600,"
+		"\"scope\":\"ZohoCliq.Channels.READ\",\"id_token\":\"x\"}", &a);
+	assert_int_equal(a.kind, ANSWER_TOKENS);
+	assert_string_equal(a.tokens.access_token, "1000.a");
+	assert_string_equal(a.tokens.refresh_token, "1000.r");
+	assert_string_equal(a.tokens.api_domain, "https://www.zohoapis.eu");
+	assert_int_equal(a.tokens.expires_at, NOW + 3600);
+	assert_int_equal(a.tokens.obtained_at, NOW);
+	tokens_finish(&a.tokens);
+}
+
+static void refresh_answer_has_no_refresh_token(void **state)
+{
+	struct token_answer a;
+	parse("{\"access_token\":\"1000.a\",\"expires_in\":3600}", &a);
+	assert_int_equal(a.kind, ANSWER_TOKENS);
+	assert_null(a.tokens.refresh_token);
+	assert_string_equal(a.tokens.token_type, "Bearer");
+	tokens_finish(&a.tokens);
+}
+
+static void legacy_milliseconds(void **state)
+{
+	struct token_answer a;
+	parse("{\"access_token\":\"1000.a\",\"expires_in\":3600000,\"expires_in_sec\":3600}", &a);
+	assert_int_equal(a.kind, ANSWER_TOKENS);
+	assert_int_equal(a.tokens.expires_at, NOW + 3600);
+	tokens_finish(&a.tokens);
+}
+
+static void error_answers(void **state)
+{
+	struct token_answer a;
+	parse("{\"error\":\"invalid_code\"}", &a);
+	assert_int_equal(a.kind, ANSWER_ERROR);
+	assert_int_equal(a.error, ZOHO_ERR_INVALID_CODE);
+
+	parse("{\"error_description\":\"You have made too many requests continuously. Please try "
+		"again after some time.\",\"error\":\"Access Denied\",\"status\":\"failure\"}", &a);
+	assert_int_equal(a.kind, ANSWER_ERROR);
+	assert_int_equal(a.error, ZOHO_ERR_THROTTLED);
+
+	/* An error wins over anything else in the answer. */
+	parse("{\"access_token\":\"1000.a\",\"expires_in\":3600,\"error\":\"invalid_client\"}", &a);
+	assert_int_equal(a.kind, ANSWER_ERROR);
+	assert_int_equal(a.error, ZOHO_ERR_INVALID_CLIENT);
+
+	parse("{\"error\":\"strange\\u001b[2J\"}", &a);
+	assert_int_equal(a.kind, ANSWER_ERROR);
+	assert_int_equal(a.error, ZOHO_ERR_OTHER);
+	assert_string_equal(a.error_text, "strange?[2J");
+}
+
+static void invalid_answers(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"<html><body>502</body></html>",
+		"{\"access_token\":\"1000.a\",\"expires_in\":36",          /* truncated */
+		"[1,2]",
+		"{}",
+		"{\"expires_in\":3600}",                                    /* no token */
+		"{\"access_token\":\"1000.a\"}",                            /* no expiry */
+		"{\"access_token\":42,\"expires_in\":3600}",                /* wrong type */
+		"{\"access_token\":\"1000.a\",\"expires_in\":\"3600\"}",    /* wrong type */
+		"{\"access_token\":\"1000.a\",\"expires_in\":-5}",
+		"{\"access_token\":\"1000.a\",\"expires_in\":1.5}",
+		"{\"access_token\":\"1000.a\",\"expires_in\":1e300}",
+		"{\"access_token\":\"\",\"expires_in\":3600}",
+		"{\"access_token\":\"a b\",\"expires_in\":3600}",
+		"{\"access_token\":\"1000.a\",\"expires_in\":3600,\"refresh_token\":7}",
+		"{\"access_token\":\"1000.a\",\"expires_in\":3600,\"api_domain\":\"javascript:x\"}",
+		"{\"access_token\":\"1000.a\",\"expires_in\":3600} trailing",
+		"{\"access_token\":\"1000.a\",\"expires_in\":3600,\"expires_in_sec\":\"x\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct token_answer a;
+		parse(bad[i], &a);
+		if (a.kind != ANSWER_INVALID)
+			fail_msg("accepted: %s", bad[i]);
+		assert_true(a.why[0] != '\0');
+		assert_null(a.tokens.access_token);
+	}
+}
+
+static void serializes_all_fields(void **state)
+{
+	struct tokens t = {
+		.access_token = "1000.a", .refresh_token = NULL, .token_type = "Bearer",
+		.api_domain = "https://www.zohoapis.com", .scope = "A.b.READ", .client_id = "1000.C",
+		.client_secret = "s\"ecret", .accounts_server = "https://accounts.zoho.com",
+		.location = "us", .expires_at = 4102444800LL, .obtained_at = NOW,
+	};
+	char *json = tokens_to_json(&t);
+	assert_non_null(json);
+	assert_int_equal(json[strlen(json) - 1], '\n');
+	cJSON *root = cJSON_Parse(json);
+	assert_non_null(root);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(root, "refresh_token")));
+	assert_string_equal(cJSON_GetObjectItem(root, "client_secret")->valuestring, "s\"ecret");
+	/* Past 2038 and still a whole number. */
+	assert_non_null(strstr(json, "4102444800"));
+	assert_true(cJSON_GetObjectItem(root, "obtained_at")->valuedouble == NOW);
+	cJSON_Delete(root);
+	secret_free(json);
+}
+
+int main(void)
+{
+	tokens_init_json();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(full_answer),
+		cmocka_unit_test(refresh_answer_has_no_refresh_token),
+		cmocka_unit_test(legacy_milliseconds),
+		cmocka_unit_test(error_answers),
+		cmocka_unit_test(invalid_answers),
+		cmocka_unit_test(serializes_all_fields),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
