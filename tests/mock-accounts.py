@@ -163,7 +163,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, "<html><body>Invalid Request</body></html>", "text/html")
         state = one.get("state", "")
         if self.state.mode("forge-state"):
-            state = "forged" + secrets.token_urlsafe(8)
+            # Same length and alphabet, one character off: only a real
+            # comparison tells them apart.
+            state = state[:-1] + ("A" if state[-1:] != "A" else "B")
         params = {"state": state}
         if self.state.mode("refuse"):
             params["error"] = "access_denied"

@@ -40,6 +40,8 @@ static void bad_shapes(void **state)
 		"code=1000.abc",                                   /* no state */
 		"state=wrong&code=1000.abc",                       /* wrong state */
 		"state=" STATE "x&code=1000.abc",                  /* longer state */
+		"state=s0m3-St4te_abcdefghijklmnopqrstuvwxyz01235&code=1", /* last char off */
+		"state=t0m3-St4te_abcdefghijklmnopqrstuvwxyz01234&code=1", /* first char off */
 		"state=" STATE,                                    /* neither code nor error */
 		"state=" STATE "&code=",                           /* empty code */
 		"state=" STATE "&code=a%20b",                      /* space in code */
