@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,20 +57,24 @@ bool secure_write(const char *path, const void *data, size_t len)
 	int fd = -1, dfd = -1;
 	bool ok = false;
 
-	if (strlen(path) >= sizeof(dir)) {
-		log_error("%s: path too long", path);
+	size_t plen = strlen(path);
+	if (plen == 0 || plen >= sizeof(dir) || path[plen - 1] == '/') {
+		log_error("%s: not a file name", path);
 		return false;
 	}
-	strcpy(dir, path);
-	strcpy(tmp, path);
-	const char *b = basename(tmp);
-	if (strlen(b) > NAME_MAX - 12 || !*b || strcmp(b, ".") == 0 || strcmp(b, "..") == 0 ||
-			path[strlen(path) - 1] == '/') {
+	const char *slash = strrchr(path, '/');
+	const char *b = slash ? slash + 1 : path;
+	if (strlen(b) > NAME_MAX - 12 || strcmp(b, ".") == 0 || strcmp(b, "..") == 0) {
 		log_error("%s: not a file name", path);
 		return false;
 	}
 	strcpy(base, b);
-	strcpy(dir, dirname(dir));
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == path)
+		strcpy(dir, "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 
 	if (lstat(path, &st) == 0) {
 		if (S_ISLNK(st.st_mode)) {

@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.parse
 
-from harness import (CLIENT_ID, SECRET, Background, Failure, check, free_port, login_args,
+from harness import (CLIENT_ID, SECRET, SKIP, Background, Failure, check, free_port, login_args,
                      main, mode_of, port_open, read_json, run, wait_for)
 
 
@@ -385,6 +385,34 @@ def case_usage(home):
           "login --help", r)
     r = run(home, "frob")
     check(r.returncode == 2, "unknown command", r)
+
+
+def case_chromium(home):
+    """A real browser: headless Chromium completes the login and shows the
+    success page, with the page's CSP letting its own style through."""
+    import shutil
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        print("SKIP: Chromium is not installed (apt-get install chromium); .ci/run installs it")
+        return SKIP
+    mock, port = setup(home)
+    dom = os.path.join(home.root, "dom.html")
+    log = os.path.join(home.root, "chromium.log")
+    env = {"BROWSER": os.path.join(os.path.dirname(__file__), "chromium-browser.sh"),
+           "CHROMIUM": chromium, "CHROMIUM_DOM": dom, "CHROMIUM_LOG": log,
+           "CHROMIUM_PROFILE": os.path.join(home.root, "chromium-profile")}
+    r = run(home, *login_args(mock, port, "--timeout", "60"), env=env, timeout=90)
+    check(r.returncode == 0, "login with Chromium failed", r)
+    check(len(mock.token_requests()) == 1, "expected one exchange")
+    check(wait_for(lambda: os.path.exists(dom) and "</html>" in open(dom).read(), 30),
+          "Chromium printed no page")
+    page = open(dom).read()
+    check("Signed in to Zoho" in page and "close this tab" in page, "not the success page", page)
+    check("code=" not in page and "1000." not in page, "the page shows the code or a token", page)
+    console = open(log).read() if os.path.exists(log) else ""
+    check("Content Security Policy" not in console, "Chromium reported a CSP violation", console)
+    t = read_json(home.token_file())
+    check(t["access_token"] not in page, "the page shows the token")
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
