@@ -29,6 +29,11 @@ void secret_take_from_environment(void)
 	unsetenv("ZOHO_CLIENT_SECRET");
 }
 
+bool secret_in_environment(void)
+{
+	return from_env != NULL;
+}
+
 void secret_forget_environment(void)
 {
 	secret_free(from_env);
@@ -64,8 +69,8 @@ static bool clean(char *s, const char *where)
 static int from_file(const char *file, char **out)
 {
 	struct buf b = { 0 };
-	mode_t mode = 0;
-	switch (secure_read(file, SECRET_MAX + 2, true, &b, &mode)) {
+	struct stat st;
+	switch (secure_read(file, SECRET_MAX + 2, true, &b, &st)) {
 	case READ_MISSING:
 		log_error("client secret file %s does not exist", file);
 		return ZO_FAILURE;
@@ -74,7 +79,7 @@ static int from_file(const char *file, char **out)
 	case READ_OK:
 		break;
 	}
-	if (mode & 077)
+	if (st.st_mode & 077)
 		log_warn("%s can be read by other users: chmod 600 %s", file, file);
 	if (strlen(b.data) != b.len || !clean(b.data, file)) {
 		if (strlen(b.data) != b.len)

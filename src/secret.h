@@ -1,6 +1,8 @@
 #ifndef ZOHO_OAUTH_SECRET_H
 #define ZOHO_OAUTH_SECRET_H
 
+#include <stdbool.h>
+
 #include "status.h"
 
 /*
@@ -19,6 +21,9 @@ int secret_obtain(const char *file, char **out);
 /* Take ZOHO_CLIENT_SECRET out of the environment early (before any thread
  * or child exists). Idempotent; secret_obtain() uses what it took. */
 void secret_take_from_environment(void);
+
+/* Whether ZOHO_CLIENT_SECRET was set (and taken). */
+bool secret_in_environment(void);
 
 /* Wipe what secret_take_from_environment() kept, if unused. */
 void secret_forget_environment(void);

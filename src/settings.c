@@ -4,7 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config-file.h"
 #include "log.h"
+#include "secret.h"
 #include "settings.h"
 #include "status.h"
 #include "util.h"
@@ -13,6 +15,7 @@
 #define DEFAULT_TIMEOUT 300
 #define DEFAULT_CONNECT_TIMEOUT 10
 #define DEFAULT_MAX_TIME 30
+#define DEFAULT_MIN_VALID 300
 
 bool profile_name_ok(const char *name)
 {
@@ -54,107 +57,140 @@ char *default_token_file(const char *profile)
 	return xstrdup(path);
 }
 
-static bool client_id_ok(const char *id)
+static const char *first(const char *a, const char *b, const char *c)
 {
-	size_t len = strlen(id);
-	return len > 0 && len <= 256 &&
-		strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
+	return a && *a ? a : b && *b ? b : c && *c ? c : NULL;
 }
 
 int settings_resolve(const struct cli *cli, struct settings *s)
 {
+	struct config_profile cfg = { 0 };
 	char why[512];
+	int status = ZO_USAGE;
+
 	memset(s, 0, sizeof(*s));
 	s->cmd = cli->cmd;
-
 	log_set_level(cli->verbosity < 0 ? LOG_QUIET : cli->verbosity > 0 ? LOG_VERBOSE : LOG_NORMAL);
 
-	const char *profile = cli->profile ? cli->profile : "default";
+	const char *profile = first(cli->profile, getenv("ZOHO_OAUTH_PROFILE"), "default");
 	if (!profile_name_ok(profile)) {
 		log_error("profile name '%.64s' is not allowed: use letters, digits, '.', '_' and '-'",
 			profile);
-		return ZO_USAGE;
+		goto out;
 	}
 	if (!(s->profile = xstrdup(profile)))
-		return ZO_FAILURE;
+		goto oom;
 
-	if (cli->token_file) {
-		if (!*cli->token_file) {
-			log_error("--token-file is empty");
-			return ZO_USAGE;
-		}
-		s->token_file = xstrdup(cli->token_file);
-	} else {
-		s->token_file = default_token_file(s->profile);
+	const char *token_file = first(cli->token_file, getenv("ZOHO_OAUTH_TOKEN_FILE"), NULL);
+	if (cli->token_file && !*cli->token_file) {
+		log_error("--token-file is empty");
+		goto out;
 	}
+	if (token_file && strcmp(token_file, "-") == 0 && s->cmd != CMD_LOGIN) {
+		log_error("--token-file - (standard output) is for login only: '%s' needs the "
+			"file", command_name(s->cmd));
+		goto out;
+	}
+	s->token_file = token_file ? xstrdup(token_file) : default_token_file(s->profile);
 	if (!s->token_file)
-		return ZO_FAILURE;
+		goto oom;
 
-	const char *client_id = cli->client_id ? cli->client_id : getenv("ZOHO_CLIENT_ID");
-	if (client_id && *client_id) {
-		if (!client_id_ok(client_id)) {
+	/* Only login reads the config file: the other commands find all they
+	 * need in the token file (and `token` must read nothing else). */
+	if (s->cmd == CMD_LOGIN) {
+		s->config_path = config_default_path();
+		if (s->config_path && !config_load(s->config_path, s->profile, &cfg))
+			goto out;
+	}
+
+	const char *client_id = first(cli->client_id, getenv("ZOHO_CLIENT_ID"), cfg.client_id);
+	if (client_id) {
+		if (!zoho_client_id_ok(client_id)) {
 			log_error("client id '%.64s' does not look like one from Zoho's API console "
 				"(letters, digits, '.', '_', '-')", client_id);
-			return ZO_USAGE;
+			goto out;
 		}
-		s->client_id = xstrdup(client_id);
+		if (!(s->client_id = xstrdup(client_id)))
+			goto oom;
 	}
-	s->client_secret_file = dup_or_null(cli->client_secret_file);
+	/* The secret: --client-secret-file, then ZOHO_CLIENT_SECRET, then the
+	 * config's client_secret_file, then the prompt. */
+	const char *secret_file = cli->client_secret_file;
+	if (!secret_file && !secret_in_environment())
+		secret_file = cfg.client_secret_file;
+	if (secret_file && !(s->client_secret_file = xstrdup(secret_file)))
+		goto oom;
 
-	if (cli->accounts_url) {
-		if (!zoho_accounts_url_check(cli->accounts_url, &s->accounts_url, why, sizeof(why))) {
+	const char *url = cli->accounts_url;
+	const char *dc = cli->dc;
+	if (!url && !dc) {
+		url = cfg.accounts_url;
+		dc = cfg.dc;
+	}
+	if (url) {
+		if (!zoho_accounts_url_check(url, &s->accounts_url, why, sizeof(why))) {
 			log_error("--accounts-url: %s", why);
-			return ZO_USAGE;
+			goto out;
 		}
 		s->dc = zoho_dc_by_accounts(s->accounts_url);
-		if (cli->dc)
+		if (dc)
 			log_warn("--accounts-url overrides --dc");
 	} else {
-		const char *dc = cli->dc ? cli->dc : "us";
-		s->dc = zoho_dc_by_location(dc);
+		s->dc = zoho_dc_by_location(dc ? dc : "us");
 		if (!s->dc) {
 			log_error("unknown data centre '%.16s': use one of %s", dc, zoho_dc_list());
-			return ZO_USAGE;
+			goto out;
 		}
-		s->accounts_url = xstrdup(s->dc->accounts);
+		if (!(s->accounts_url = xstrdup(s->dc->accounts)))
+			goto oom;
 	}
 
-	s->redirect_uri = xstrdup(cli->redirect_uri ? cli->redirect_uri : DEFAULT_REDIRECT_URI);
+	s->redirect_uri = xstrdup(first(cli->redirect_uri, cfg.redirect_uri, DEFAULT_REDIRECT_URI));
+	if (!s->redirect_uri)
+		goto oom;
 
-	if (cli->n_scopes > 0 && !zoho_scope_join(cli->scopes, cli->n_scopes, &s->scope, why, sizeof(why))) {
-		log_error("--scope: %s", why);
-		return ZO_USAGE;
+	if (cli->n_scopes > 0) {
+		if (!zoho_scope_join(cli->scopes, cli->n_scopes, &s->scope, why, sizeof(why))) {
+			log_error("--scope: %s", why);
+			goto out;
+		}
+	} else if (cfg.scope && !(s->scope = xstrdup(cfg.scope))) {
+		goto oom;
 	}
 
-	const char *access_type = cli->access_type ? cli->access_type : "offline";
+	const char *access_type = first(cli->access_type, cfg.access_type, "offline");
 	if (strcmp(access_type, "offline") == 0) {
 		s->offline = true;
 	} else if (strcmp(access_type, "online") != 0) {
 		log_error("--access-type is offline or online, not '%.16s'", access_type);
-		return ZO_USAGE;
+		goto out;
 	}
 	s->consent_prompt = !cli->no_consent_prompt;
 	s->pkce = !cli->no_pkce;
 	s->open_browser = !cli->no_browser;
+	s->force = cli->force;
+	s->json = cli->json;
+	s->local = cli->local;
 	s->timeout = cli->timeout > 0 ? cli->timeout : DEFAULT_TIMEOUT;
+	s->min_valid = cli->min_valid >= 0 ? cli->min_valid : DEFAULT_MIN_VALID;
 	s->net.connect_timeout = cli->connect_timeout > 0 ? cli->connect_timeout : DEFAULT_CONNECT_TIMEOUT;
 	s->net.max_time = cli->max_time > 0 ? cli->max_time : DEFAULT_MAX_TIME;
 	if (cli->cacert) {
 		if (access(cli->cacert, R_OK) != 0) {
 			log_error("--cacert %s cannot be read", cli->cacert);
-			return ZO_USAGE;
+			goto out;
 		}
-		s->cacert = xstrdup(cli->cacert);
+		if (!(s->cacert = xstrdup(cli->cacert)))
+			goto oom;
 		s->net.cacert = s->cacert;
 	}
-	if (!s->redirect_uri || !s->accounts_url)
-		return ZO_FAILURE;
-	return ZO_OK;
+	status = ZO_OK;
+	goto out;
+oom:
+	status = ZO_FAILURE;
+out:
+	config_finish(&cfg);
+	return status;
 }
 
 void settings_finish(struct settings *s)
@@ -167,5 +203,6 @@ void settings_finish(struct settings *s)
 	free(s->redirect_uri);
 	free(s->scope);
 	free(s->cacert);
+	free(s->config_path);
 	memset(s, 0, sizeof(*s));
 }

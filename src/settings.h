@@ -9,7 +9,9 @@
 
 /*
  * What a command runs with, resolved from (strongest first) the command
- * line, the environment and the defaults. All strings are owned.
+ * line, the environment, the config file (login only: the other commands
+ * find all they need in the token file) and the defaults. All strings are
+ * owned.
  */
 struct settings {
 	enum command cmd;
@@ -26,8 +28,13 @@ struct settings {
 	bool pkce;
 	bool open_browser;
 	long timeout;                /* seconds to wait for the browser */
+	long min_valid;              /* seconds an access token must have left */
+	bool force;                  /* login: even over working tokens */
+	bool json;                   /* status: as JSON */
+	bool local;                  /* revoke: without asking Zoho */
 	struct net_options net;
 	char *cacert;
+	char *config_path;           /* login: where the config was looked for */
 };
 
 /* Returns ZO_OK, or ZO_USAGE after saying what is wrong. */

@@ -296,6 +296,13 @@ void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *er
 	}
 }
 
+bool zoho_client_id_ok(const char *id)
+{
+	size_t len = strlen(id);
+	return len > 0 && len <= 256 &&
+		strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
+}
+
 void printable_copy(char *out, size_t out_len, const char *in)
 {
 	size_t o = 0;

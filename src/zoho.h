@@ -88,6 +88,10 @@ enum zoho_error zoho_error_classify(const char *error, const char *description, 
 void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *error_text,
 		const char *accounts, char *out, size_t out_len);
 
+/* A client ID as the API console makes them: letters, digits, '.', '_'
+ * and '-', at most 256. */
+bool zoho_client_id_ok(const char *id);
+
 /* Copy untrusted text for a message: printable ASCII only, bounded. */
 void printable_copy(char *out, size_t out_len, const char *in);
 

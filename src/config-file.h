@@ -1,0 +1,44 @@
+#ifndef ZOHO_OAUTH_CONFIG_FILE_H
+#define ZOHO_OAUTH_CONFIG_FILE_H
+
+#include <stdbool.h>
+
+/*
+ * One profile of the config file
+ * ${XDG_CONFIG_HOME:-~/.config}/zoho-oauth/config, an INI file with one
+ * [profile NAME] section per profile:
+ *
+ *   [profile work]
+ *   client_id = 1000.XXXX
+ *   dc = eu                      ; or accounts_url = https://...
+ *   scope = ZohoCliq.Channels.READ,
+ *           ZohoCliq.Messages.CREATE   ; indented lines continue a value
+ *   redirect_uri = http://localhost:8976/callback
+ *   client_secret_file = ~/.config/zoho-oauth/work.secret
+ *   access_type = offline
+ *
+ * Every value is checked as it is read; strings are owned (NULL: unset).
+ */
+struct config_profile {
+	char *client_id;
+	char *dc;
+	char *accounts_url;
+	char *scope;              /* comma-joined, validated */
+	char *redirect_uri;       /* validated */
+	char *client_secret_file; /* absolute, "~/" expanded */
+	char *access_type;        /* "offline" or "online" */
+	bool found;               /* the section exists */
+};
+
+/* ${XDG_CONFIG_HOME:-$HOME/.config}/zoho-oauth/config; caller frees. */
+char *config_default_path(void);
+
+/*
+ * Read the config file at path and keep the section of profile. A missing
+ * file is not an error. Any error in the file, in any section, is
+ * reported as "PATH:LINE: what is wrong" and gives false.
+ */
+bool config_load(const char *path, const char *profile, struct config_profile *out);
+void config_finish(struct config_profile *c);
+
+#endif
