@@ -28,11 +28,17 @@ enum opt_id {
 	OPT_CONNECT_TIMEOUT,
 	OPT_MAX_TIME,
 	OPT_CACERT,
+	OPT_MIN_VALID,
+	OPT_FORCE,
+	OPT_JSON,
+	OPT_LOCAL,
 	OPT_VERSION,
 };
 
 #define ON(c) (1u << (c))
 #define ALL (~0u)
+/* Commands that may talk to Zoho. */
+#define NET (ON(CMD_LOGIN) | ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_REFRESH) | ON(CMD_REVOKE))
 
 struct opt_spec {
 	const char *name;
@@ -44,9 +50,9 @@ struct opt_spec {
 
 static const struct opt_spec specs[] = {
 	{ "profile", OPT_PROFILE, "NAME", ALL,
-		"profile to use (default: default)" },
+		"profile to use (default: $ZOHO_OAUTH_PROFILE, else default)" },
 	{ "token-file", OPT_TOKEN_FILE, "PATH", ALL,
-		"token file (default: $XDG_DATA_HOME/zoho-oauth/PROFILE.json); - is stdout" },
+		"token file (default: $XDG_DATA_HOME/zoho-oauth/PROFILE.json)" },
 	{ "client-id", OPT_CLIENT_ID, "ID", ON(CMD_LOGIN),
 		"client ID from Zoho's API console (or ZOHO_CLIENT_ID)" },
 	{ "client-secret-file", OPT_CLIENT_SECRET_FILE, "FILE", ON(CMD_LOGIN),
@@ -69,11 +75,18 @@ static const struct opt_spec specs[] = {
 		"how long to wait for the browser (default: 300)" },
 	{ "no-browser", OPT_NO_BROWSER, NULL, ON(CMD_LOGIN),
 		"don't open a browser; only print the URL" },
-	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECONDS", ON(CMD_LOGIN),
+	{ "force", OPT_FORCE, NULL, ON(CMD_LOGIN),
+		"sign in even if the profile already holds a working refresh token" },
+	{ "min-valid", OPT_MIN_VALID, "SECONDS", ON(CMD_TOKEN) | ON(CMD_HEADER),
+		"refresh first when fewer seconds remain (default: 300)" },
+	{ "json", OPT_JSON, NULL, ON(CMD_STATUS), "print the status as JSON" },
+	{ "local", OPT_LOCAL, NULL, ON(CMD_REVOKE),
+		"only forget the tokens here; don't ask Zoho to revoke them" },
+	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECONDS", NET,
 		"limit for connecting to Zoho (default: 10)" },
-	{ "max-time", OPT_MAX_TIME, "SECONDS", ON(CMD_LOGIN),
+	{ "max-time", OPT_MAX_TIME, "SECONDS", NET,
 		"limit for a whole request to Zoho (default: 30)" },
-	{ "cacert", OPT_CACERT, "FILE", ON(CMD_LOGIN),
+	{ "cacert", OPT_CACERT, "FILE", NET,
 		"trust the CA certificates in FILE for Zoho's server (proxies, tests)" },
 	{ "quiet", OPT_QUIET, NULL, ALL, "print errors and warnings only" },
 	{ "verbose", OPT_VERBOSE, NULL, ALL, "say more about what happens (never secrets)" },
@@ -89,6 +102,11 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ CMD_LOGIN, "login", "sign in with the browser and store the tokens" },
+	{ CMD_TOKEN, "token", "print a valid access token, refreshing it when needed" },
+	{ CMD_HEADER, "header", "print an Authorization header with a valid access token" },
+	{ CMD_REFRESH, "refresh", "get a new access token now" },
+	{ CMD_STATUS, "status", "show what is stored for a profile (never the secrets)" },
+	{ CMD_REVOKE, "revoke", "revoke the refresh token at Zoho and forget the tokens" },
 };
 
 const char *command_name(enum command cmd)
@@ -181,6 +199,15 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 	case OPT_NO_CONSENT_PROMPT: out->no_consent_prompt = true; break;
 	case OPT_NO_PKCE: out->no_pkce = true; break;
 	case OPT_NO_BROWSER: out->no_browser = true; break;
+	case OPT_FORCE: out->force = true; break;
+	case OPT_JSON: out->json = true; break;
+	case OPT_LOCAL: out->local = true; break;
+	case OPT_MIN_VALID:
+		if (!parse_long(arg, 0, 3000, &out->min_valid)) {
+			log_error("--min-valid wants a whole number of seconds from 0 to 3000, not '%s'", arg);
+			return ZO_USAGE;
+		}
+		break;
 	case OPT_SCOPE:
 		if (out->n_scopes == CLI_MAX_SCOPES) {
 			log_error("too many --scope options (at most %d)", CLI_MAX_SCOPES);
@@ -214,7 +241,7 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 int cli_parse(int argc, char **argv, struct cli *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->timeout = out->connect_timeout = out->max_time = -1;
+	out->timeout = out->connect_timeout = out->max_time = out->min_valid = -1;
 
 	if (argc < 2) {
 		usage(stderr, CMD_NONE);

@@ -7,6 +7,11 @@
 enum command {
 	CMD_NONE = 0,
 	CMD_LOGIN,
+	CMD_TOKEN,
+	CMD_HEADER,
+	CMD_REFRESH,
+	CMD_STATUS,
+	CMD_REVOKE,
 };
 
 #define CLI_MAX_SCOPES 64
@@ -29,9 +34,13 @@ struct cli {
 	long timeout;          /* seconds */
 	long connect_timeout;  /* seconds */
 	long max_time;         /* seconds */
+	long min_valid;        /* seconds */
 	bool no_consent_prompt;
 	bool no_pkce;
 	bool no_browser;
+	bool force;
+	bool json;
+	bool local;
 	int verbosity;         /* -1 quiet, 0 normal, 1 verbose */
 };
 

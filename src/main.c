@@ -3,9 +3,12 @@
 #include "cli.h"
 #include "http.h"
 #include "login.h"
+#include "refresh.h"
+#include "revoke.h"
 #include "secret.h"
 #include "settings.h"
 #include "signals.h"
+#include "status-cmd.h"
 #include "status.h"
 #include "tokens.h"
 
@@ -32,6 +35,21 @@ int main(int argc, char **argv)
 		switch (s.cmd) {
 		case CMD_LOGIN:
 			status = cmd_login(&s);
+			break;
+		case CMD_TOKEN:
+			status = cmd_token(&s);
+			break;
+		case CMD_HEADER:
+			status = cmd_header(&s);
+			break;
+		case CMD_REFRESH:
+			status = cmd_refresh(&s);
+			break;
+		case CMD_STATUS:
+			status = cmd_status(&s);
+			break;
+		case CMD_REVOKE:
+			status = cmd_revoke(&s);
 			break;
 		case CMD_NONE:
 			break;

@@ -134,7 +134,7 @@ out:
 }
 
 enum read_result secure_read(const char *path, size_t max, bool follow_links, struct buf *out,
-		mode_t *mode)
+		struct stat *stp)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (follow_links ? 0 : O_NOFOLLOW));
@@ -157,8 +157,8 @@ enum read_result secure_read(const char *path, size_t max, bool follow_links, st
 		close(fd);
 		return READ_FAILED;
 	}
-	if (mode)
-		*mode = st.st_mode & 07777;
+	if (stp)
+		*stp = st;
 
 	char chunk[4096];
 	for (;;) {

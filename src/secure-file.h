@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "util.h"
@@ -27,12 +28,12 @@ enum read_result {
 };
 
 /*
- * Read a small regular file (at most max bytes) into out; *mode gets its
- * permission bits. Token files are read with follow_links false; a client
+ * Read a small regular file (at most max bytes) into out; *st (when not
+ * NULL) gets what fstat() said of the file that was read. Token files are read with follow_links false; a client
  * secret file may be a link (secret mounts often are). The buffer may
  * hold secrets: the caller wipes it with buf_finish().
  */
 enum read_result secure_read(const char *path, size_t max, bool follow_links, struct buf *out,
-		mode_t *mode);
+		struct stat *st);
 
 #endif

@@ -192,6 +192,59 @@ invalid:
 	cJSON_Delete(root);
 }
 
+/* A whole number of Unix seconds, from 2001 to 5138. */
+static bool get_time(const cJSON *obj, const char *name, int64_t *out, char *why, size_t why_len)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	if (!cJSON_IsNumber(item)) {
+		snprintf(why, why_len, "%s %s", name, item ? "is not a number" : "is missing");
+		return false;
+	}
+	double v = item->valuedouble;
+	if (!(v >= 1e9 && v <= 1e11) || floor(v) != v) {
+		snprintf(why, why_len, "%s is not a plausible time", name);
+		return false;
+	}
+	*out = (int64_t)v;
+	return true;
+}
+
+bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *why, size_t why_len)
+{
+	memset(out, 0, sizeof(*out));
+	cJSON *root = parse_object(text, len, why, why_len);
+	if (!root)
+		return false;
+	bool ok = get_string(root, "access_token", true, TOKEN_MAX, false, &out->access_token, why, why_len) &&
+		get_string(root, "refresh_token", false, TOKEN_MAX, false, &out->refresh_token, why, why_len) &&
+		get_string(root, "token_type", false, 32, false, &out->token_type, why, why_len) &&
+		get_string(root, "api_domain", false, FIELD_MAX, false, &out->api_domain, why, why_len) &&
+		get_string(root, "scope", false, TOKEN_MAX, true, &out->scope, why, why_len) &&
+		get_string(root, "client_id", true, 256, false, &out->client_id, why, why_len) &&
+		get_string(root, "client_secret", true, 512, false, &out->client_secret, why, why_len) &&
+		get_string(root, "accounts_server", true, FIELD_MAX, false, &out->accounts_server, why, why_len) &&
+		get_string(root, "location", false, 16, false, &out->location, why, why_len) &&
+		get_time(root, "expires_at", &out->expires_at, why, why_len) &&
+		get_time(root, "obtained_at", &out->obtained_at, why, why_len);
+	if (ok && !zoho_client_id_ok(out->client_id)) {
+		snprintf(why, why_len, "client_id is malformed");
+		ok = false;
+	}
+	if (ok) {
+		char *origin = NULL;
+		char scratch[256];
+		if (!zoho_accounts_url_check(out->accounts_server, &origin, scratch, sizeof(scratch))) {
+			snprintf(why, why_len, "accounts_server is not an https URL");
+			ok = false;
+		}
+		free(origin);
+	}
+	cJSON_Delete(root);
+	if (!ok)
+		tokens_finish(out);
+	return ok;
+}
+
 static bool add_string(cJSON *obj, const char *name, const char *value)
 {
 	cJSON *item = value ? cJSON_CreateString(value) : cJSON_CreateNull();

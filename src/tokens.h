@@ -54,6 +54,14 @@ struct token_answer {
  */
 void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token_answer *ans);
 
+/*
+ * Parse a token file written by tokens_to_json(). Strict: every field has
+ * its type, the client and the server are there, the numbers are whole.
+ * Unknown members are ignored (a newer version may add some). On failure
+ * why names the first problem.
+ */
+bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *why, size_t why_len);
+
 /* Serialize for the token file (JSON, one field per line). The caller
  * frees with secret_free(). */
 char *tokens_to_json(const struct tokens *t);
