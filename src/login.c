@@ -13,10 +13,12 @@
 #include "loopback.h"
 #include "pkce.h"
 #include "redirect.h"
+#include "refresh.h"
 #include "secret.h"
 #include "secure-file.h"
 #include "signals.h"
 #include "status.h"
+#include "store.h"
 #include "tokens.h"
 #include "urlcode.h"
 #include "util.h"
@@ -51,19 +53,92 @@ static int check_settings(struct login *l)
 	char why[512];
 
 	if (!s->client_id) {
-		log_error("no client id: pass --client-id or set ZOHO_CLIENT_ID (the \"Client ID\" "
-			"of a Server-based client in https://api-console.zoho.com)");
+		log_error("no client id: pass --client-id, set ZOHO_CLIENT_ID, or add client_id to "
+			"[profile %s] in %s (the \"Client ID\" of a Server-based client in "
+			"https://api-console.zoho.com)", s->profile, s->config_path ? s->config_path : "the config");
 		return ZO_USAGE;
 	}
 	if (!s->scope) {
 		log_error("no scope: pass --scope with what the token may do, e.g. "
-			"--scope ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE");
+			"--scope ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE, or add scope to "
+			"[profile %s] in %s", s->profile, s->config_path ? s->config_path : "the config");
 		return ZO_USAGE;
 	}
 	if (!redirect_parse(s->redirect_uri, &l->redirect, why, sizeof(why))) {
 		log_error("--redirect-uri: %s", why);
 		return ZO_USAGE;
 	}
+	return ZO_OK;
+}
+
+/* Whether every scope in wanted is in have (Zoho may separate with spaces). */
+static bool scopes_cover(const char *have, const char *wanted)
+{
+	if (!have)
+		return true; /* unknown: don't second-guess */
+	for (const char *w = wanted; *w;) {
+		size_t wl = strcspn(w, ",");
+		bool found = false;
+		for (const char *h = have; *h && !found;) {
+			size_t hl = strcspn(h, ", ");
+			found = hl == wl && ascii_ncasecmp_eq(h, w, wl);
+			h += hl + (h[hl] != '\0');
+		}
+		if (!found)
+			return false;
+		w += wl + (w[wl] != '\0');
+	}
+	return true;
+}
+
+/*
+ * Each sign-in makes a new refresh token, and Zoho keeps 20 per user,
+ * silently revoking the oldest: don't make one when the profile already
+ * holds a working one for the same client and scopes. *done says to stop.
+ */
+static int check_existing(const struct settings *s, bool *done)
+{
+	struct tokens t;
+	const char *why_new = NULL;
+
+	*done = false;
+	if (s->force || strcmp(s->token_file, "-") == 0 || access(s->token_file, F_OK) != 0)
+		return ZO_OK;
+	int status = store_load(s, &t);
+	if (status != ZO_OK) {
+		log_error("pass --force to replace it with a new sign-in");
+		return status;
+	}
+	if (!t.refresh_token)
+		why_new = "they include no refresh token";
+	else if (strcmp(t.client_id, s->client_id) != 0)
+		why_new = "they are for another client id";
+	else if (!scopes_cover(t.scope, s->scope))
+		why_new = "they lack scopes this sign-in asks for";
+	tokens_finish(&t);
+	if (why_new) {
+		log_info("profile '%s' holds tokens, but %s: signing in again", s->profile, why_new);
+		return ZO_OK;
+	}
+
+	/* Working? An unexpired access token says so; else try a refresh,
+	 * which the user would need next anyway. */
+	status = fresh_tokens(s, 0, false, &t);
+	tokens_finish(&t);
+	if (status == ZO_RELOGIN) {
+		log_info("the stored refresh token no longer works: signing in again");
+		return ZO_OK;
+	}
+	if (status != ZO_OK) {
+		log_error("could not check the tokens already stored for profile '%s'; pass --force "
+			"to sign in anyway", s->profile);
+		return status;
+	}
+	log_info("profile '%s' already holds a working refresh token for these scopes (%s): "
+		"nothing to do. Every sign-in makes a new refresh token and Zoho keeps only 20 per "
+		"user, silently revoking the oldest; pass --force to sign in anyway", s->profile,
+		s->token_file);
+	*done = true;
 	return ZO_OK;
 }
 
@@ -124,7 +199,16 @@ static int save(const struct settings *s, struct tokens *t)
 		if (!ok)
 			log_error("cannot write the tokens to stdout: %s", strerror(errno));
 	} else {
+		/* Under the store's lock: a refresh running now must not write the
+		 * old tokens over ours. No directory yet means no file to race. */
+		int lock = -1;
+		int status = store_lock(s->token_file, &lock);
+		if (status != ZO_OK && status != ZO_RELOGIN) {
+			secret_free(json);
+			return status;
+		}
 		ok = secure_write(s->token_file, json, strlen(json));
+		store_unlock(lock);
 	}
 	secret_free(json);
 	return ok ? ZO_OK : ZO_FAILURE;
@@ -197,6 +281,10 @@ int cmd_login(const struct settings *s)
 
 	status = check_settings(&l);
 	if (status != ZO_OK)
+		return status;
+	bool done;
+	status = check_existing(s, &done);
+	if (status != ZO_OK || done)
 		return status;
 	status = secret_obtain(s->client_secret_file, &l.secret);
 	if (status != ZO_OK)
