@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -90,6 +91,12 @@ class Mock:
 
     def token_requests(self):
         return self.requests("/oauth/v2/token")
+
+    def seed(self, refresh_token, scope):
+        """Make the mock know a refresh token, as if a login had made it."""
+        q = urllib.parse.urlencode({"refresh_token": refresh_token, "scope": scope})
+        with urllib.request.urlopen(self.url + "/mock/seed?" + q, timeout=10) as r:
+            return json.load(r)
 
     def set_mode(self, spec):
         with urllib.request.urlopen(self.url + "/mock/mode?set=" + spec, timeout=10) as r:
@@ -242,6 +249,30 @@ def mode_of(path):
 def read_json(path):
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def write_tokens(home, mock, profile="default", expires_in=3600, refresh="1000.refresh.seed",
+                 path=None, **fields):
+    """Write a token file as login would, for a refresh token the mock
+    knows (seeded into it when given)."""
+    now = int(time.time())
+    data = {
+        "access_token": "1000.access." + str(now), "refresh_token": refresh,
+        "token_type": "Bearer", "api_domain": "https://www.zohoapis.com",
+        "expires_at": now + expires_in, "scope": "ZohoCliq.Channels.READ",
+        "client_id": CLIENT_ID, "client_secret": SECRET,
+        "accounts_server": mock.url if mock else "https://accounts.zoho.com",
+        "location": "us", "obtained_at": now - 60,
+    }
+    data.update(fields)
+    if mock and refresh:
+        mock.seed(refresh, data["scope"])
+    path = path or home.token_file(profile)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=1)
+    return data
 
 
 def login_args(mock, port, *extra, host="localhost"):

@@ -26,6 +26,10 @@ Modes:
   ms-expiry           expires_in in milliseconds plus expires_in_sec
   no-refresh-token    never include a refresh token
   token-delay=SECONDS wait before answering the token endpoint
+  revoke-502          the revoke endpoint answers 502 with an HTML page
+
+The refresh grant allows 10 new access tokens per refresh token in 10
+minutes, then answers the throttle, as Zoho documents.
 """
 import argparse
 import base64
@@ -41,6 +45,15 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CODE_LIFETIME = 60  # seconds: Zoho's codes live one to two minutes
+REFRESH_WINDOW = 600  # seconds
+REFRESH_LIMIT = 10    # new access tokens per refresh token per window
+
+THROTTLE = {
+    "error_description": "You have made too many requests continuously. "
+                         "Please try again after some time.",
+    "error": "Access Denied",
+    "status": "failure",
+}
 
 
 class State:
@@ -132,10 +145,19 @@ class Handler(BaseHTTPRequestHandler):
             # Zoho reads parameters from the query string or the body.
             params = {**query, **form}
             return self.token({k: v[0] for k, v in params.items()})
+        if route == ("POST", "/oauth/v2/token/revoke"):
+            params = {**query, **form}
+            return self.revoke({k: v[0] for k, v in params.items()})
         if route == ("GET", "/mock/mode"):
             for spec in query.get("set", []):
                 self.state.set_mode(spec)
             return self.send(200, self.state.modes)
+        if route == ("GET", "/mock/seed"):
+            one = {k: v[0] for k, v in query.items()}
+            with self.state.lock:
+                self.state.refresh_tokens[one["refresh_token"]] = {
+                    "scope": one.get("scope", ""), "issued": []}
+            return self.send(200, {"seeded": one["refresh_token"]})
         if route == ("GET", "/mock/state"):
             with self.state.lock:
                 return self.send(200, {
@@ -200,12 +222,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.state.mode("empty-200"):
             return self.send(200, b"", "application/json")
         if self.state.mode("throttle") or self.state.mode("throttle-400"):
-            return self.send(400 if self.state.mode("throttle-400") else 200, {
-                "error_description": "You have made too many requests continuously. "
-                                     "Please try again after some time.",
-                "error": "Access Denied",
-                "status": "failure",
-            })
+            return self.send(400 if self.state.mode("throttle-400") else 200, THROTTLE)
         if self.state.mode("invalid-code"):
             return self.send(200, {"error": "invalid_code"})
         args = self.state.args
@@ -216,7 +233,38 @@ class Handler(BaseHTTPRequestHandler):
         grant = p.get("grant_type")
         if grant == "authorization_code":
             return self.code_grant(p)
+        if grant == "refresh_token":
+            return self.refresh_grant(p)
         return self.send(200, {"error": "unsupported_grant_type"})
+
+    def refresh_grant(self, p):
+        token = p.get("refresh_token", "")
+        now = time.monotonic()
+        with self.state.lock:
+            entry = self.state.refresh_tokens.get(token)
+            if entry is None:
+                # Revoked, or never issued: Zoho answers invalid_code.
+                return self.send(200, {"error": "invalid_code"})
+            entry["issued"] = [t for t in entry["issued"] if now - t < REFRESH_WINDOW]
+            if len(entry["issued"]) >= REFRESH_LIMIT:
+                return self.send(200, THROTTLE)
+            entry["issued"].append(now)
+            scope = entry["scope"]
+        return self.issue(scope, True, refresh=token)
+
+    # --- POST /oauth/v2/token/revoke ---
+    def revoke(self, p):
+        if self.state.mode("revoke-502"):
+            return self.send(502, "<html><body>Bad Gateway</body></html>", "text/html")
+        token = p.get("token", "")
+        with self.state.lock:
+            if token not in self.state.refresh_tokens:
+                return self.send(400, {"status": "failure", "error": "invalid_token"})
+            del self.state.refresh_tokens[token]
+            # Revoking a refresh token ends its access tokens too.
+            for access in [a for a, r in self.state.access_tokens.items() if r == token]:
+                del self.state.access_tokens[access]
+        return self.send(200, {"status": "success"})
 
     def code_grant(self, p):
         with self.state.lock:
@@ -248,7 +296,7 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             if offline and not refresh and not self.state.mode("no-refresh-token"):
                 refresh = zoho_token()
-                self.state.refresh_tokens[refresh] = {"scope": scope}
+                self.state.refresh_tokens[refresh] = {"scope": scope, "issued": []}
                 answer["refresh_token"] = refresh
             self.state.access_tokens[access] = refresh
         answer["scope"] = scope

@@ -12,7 +12,7 @@ import time
 import urllib.parse
 
 from harness import (CLIENT_ID, SECRET, SKIP, Background, Failure, check, free_port, login_args,
-                     main, mode_of, port_open, read_json, run, wait_for)
+                     main, mode_of, port_open, read_json, run, wait_for, write_tokens)
 
 
 def setup(home, *modes, host="localhost", path="/callback"):
@@ -141,16 +141,14 @@ def case_forged_state(home):
 def case_invalid_code(home):
     mock, port = setup(home, "invalid-code")
     path = home.token_file()
-    os.makedirs(os.path.dirname(path), mode=0o700)
-    with open(path, "w") as f:
-        f.write('{"previous": true}\n')
-    os.chmod(path, 0o600)
+    write_tokens(home, mock)
+    previous = open(path).read()
     before = os.stat(path)
-    r = run(home, *login_args(mock, port))
+    r = run(home, *login_args(mock, port, "--force"))
     check(r.returncode == 5, "invalid_code should exit 5", r)
     check("expired or was already" in r.stderr, "message does not explain invalid_code", r)
     after = os.stat(path)
-    check(open(path).read() == '{"previous": true}\n', "the existing token file changed")
+    check(open(path).read() == previous, "the existing token file changed")
     check((before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns),
           "the existing token file was replaced")
     steps = final_page(home)

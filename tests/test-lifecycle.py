@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+"""End-to-end tests of what comes after login: token, header, refresh,
+status, revoke, profiles and the config file. Against the mock Zoho
+Accounts server; token files are written as login writes them."""
+import concurrent.futures
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+from harness import (BINARY, CLIENT_ID, SECRET, Background, check, free_port, main, mode_of,
+                     read_json, run, write_tokens)
+
+
+def body_of(req):
+    return urllib.parse.parse_qs(req["body"])
+
+
+def file_state(path):
+    st = os.stat(path)
+    return open(path).read(), st.st_ino, st.st_mtime_ns
+
+
+def case_cached(home):
+    mock = home.mock()
+    data = write_tokens(home, mock, expires_in=3000)
+    r = run(home, "token")
+    check(r.returncode == 0 and r.stdout == data["access_token"] + "\n", "token", r)
+    r = run(home, "header")
+    check(r.returncode == 0 and
+          r.stdout == "Authorization: Zoho-oauthtoken %s\n" % data["access_token"], "header", r)
+    check(r.stderr == "", "a cached token should print nothing on stderr", r)
+    check(mock.requests() == [], "a token with time left made a request")
+    check(not os.path.exists(home.token_file() + ".lock"), "the fast path took the lock")
+
+
+def case_refresh_when_expiring(home):
+    mock = home.mock()
+    old = write_tokens(home, mock, expires_in=120)
+    r = run(home, "token")
+    check(r.returncode == 0, "token failed", r)
+    reqs = mock.token_requests()
+    check(len(reqs) == 1, "expected one refresh request", reqs)
+    b = body_of(reqs[0])
+    check(b["grant_type"] == ["refresh_token"] and b["refresh_token"] == [old["refresh_token"]]
+          and b["client_secret"] == [SECRET] and b["client_id"] == [CLIENT_ID], "request", b)
+    check(reqs[0]["query"] == "", "the refresh put something in the URL", reqs[0])
+    new = read_json(home.token_file())
+    check(r.stdout == new["access_token"] + "\n", "printed token is not the stored one", r)
+    check(new["access_token"] != old["access_token"], "the access token did not change")
+    check(new["refresh_token"] == old["refresh_token"], "the refresh token was not kept")
+    check(abs(new["expires_at"] - time.time() - 3600) < 60, "expires_at not renewed", new)
+    check(new["client_secret"] == SECRET and new["scope"] == old["scope"], "fields lost", new)
+    check(mode_of(home.token_file()) == 0o600, "the file is no longer 0600")
+    # Still fresh: the next call makes no request.
+    r = run(home, "token")
+    check(r.stdout == new["access_token"] + "\n" and len(mock.token_requests()) == 1,
+          "a fresh token was refreshed again", r)
+
+
+def case_min_valid(home):
+    mock = home.mock()
+    data = write_tokens(home, mock, expires_in=120)
+    r = run(home, "token", "--min-valid", "60")
+    check(r.returncode == 0 and r.stdout == data["access_token"] + "\n", "token", r)
+    check(mock.requests() == [], "--min-valid 60 still refreshed a token with 120 s left")
+    r = run(home, "header", "--min-valid", "600")
+    check(r.returncode == 0 and len(mock.token_requests()) == 1, "--min-valid 600", r)
+
+
+def case_forced_refresh(home):
+    mock = home.mock()
+    old = write_tokens(home, mock, expires_in=3000)
+    r = run(home, "refresh")
+    check(r.returncode == 0 and r.stdout == "", "refresh", r)
+    check(len(mock.token_requests()) == 1, "refresh made no request")
+    new = read_json(home.token_file())
+    check(new["access_token"] != old["access_token"], "the token did not change")
+    check(new["refresh_token"] == old["refresh_token"], "the refresh token changed")
+    check(new["access_token"] not in r.stderr, "the token was printed on stderr", r)
+
+
+def case_concurrent(home):
+    """Twenty callers on an expiring token: one refresh, one token."""
+    mock = home.mock("token-delay=0.5")
+    write_tokens(home, mock, expires_in=30)
+    with concurrent.futures.ThreadPoolExecutor(20) as pool:
+        runs = list(pool.map(lambda _: run(home, "token"), range(20)))
+    for r in runs:
+        check(r.returncode == 0, "a concurrent token call failed", r)
+    outputs = {r.stdout for r in runs}
+    check(len(outputs) == 1, "the callers printed different tokens", outputs)
+    check(len(mock.token_requests()) == 1,
+          "expected exactly one refresh, saw %d" % len(mock.token_requests()))
+    check(outputs.pop() == read_json(home.token_file())["access_token"] + "\n", "not the stored one")
+
+
+def case_status(home):
+    mock = home.mock()
+    data = write_tokens(home, mock, expires_in=1800,
+                        scope="ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE")
+    r = run(home, "status")
+    check(r.returncode == 0, "status failed", r)
+    for needle in ("default", home.token_file(), CLIENT_ID, mock.url, "ZohoCliq.Messages.CREATE",
+                   "yes", "valid for"):
+        check(needle in r.stdout, "status lacks %r" % needle, r)
+    r = run(home, "status", "--json")
+    check(r.returncode == 0, "status --json failed", r)
+    j = json.loads(r.stdout)
+    check(j["profile"] == "default" and j["client_id"] == CLIENT_ID and j["refresh_token"] is True
+          and j["access_token_valid"] is True and 1700 < j["expires_in"] <= 1800
+          and j["scopes"] == ["ZohoCliq.Channels.READ", "ZohoCliq.Messages.CREATE"]
+          and j["token_file"] == home.token_file() and j["accounts_server"] == mock.url, "json", j)
+    for out in (r.stdout, run(home, "status").stdout):
+        for secret in (SECRET, data["access_token"], data["refresh_token"]):
+            check(secret not in out, "status printed a secret", out)
+    write_tokens(home, mock, expires_in=-7200, refresh=None)
+    r = run(home, "status")
+    check("expired 2 hours ago" in r.stdout and "no (online" in r.stdout, "expired status", r)
+    check(mock.requests() == [], "status contacted Zoho")
+
+
+def case_status_missing(home):
+    r = run(home, "status")
+    check(r.returncode == 7, "status without tokens should exit 7", r)
+    check("zoho-oauth login" in r.stderr, "no hint to log in", r)
+    r = run(home, "status", "--profile", "work")
+    check(r.returncode == 7 and "zoho-oauth login --profile work" in r.stderr, "profile hint", r)
+
+
+def case_revoke(home):
+    mock = home.mock()
+    data = write_tokens(home, mock, expires_in=3000)
+    r = run(home, "revoke")
+    check(r.returncode == 0, "revoke failed", r)
+    reqs = mock.requests("/oauth/v2/token/revoke")
+    check(len(reqs) == 1 and body_of(reqs[0])["token"] == [data["refresh_token"]],
+          "the mock did not see the refresh token", reqs)
+    check(data["refresh_token"] not in reqs[0]["query"], "the token was sent in the URL")
+    check(not os.path.exists(home.token_file()), "the token file is still there")
+    check(not os.path.exists(home.token_file() + ".lock"), "the lock file is still there")
+    with urllib.request.urlopen(mock.url + "/mock/state") as resp:
+        check(data["refresh_token"] not in json.load(resp)["refresh_tokens"], "not revoked")
+    r = run(home, "token")
+    check(r.returncode == 7 and "zoho-oauth login" in r.stderr, "token after revoke", r)
+
+
+def case_revoke_unreachable(home):
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=3000)
+    before = file_state(home.token_file())
+    mock.stop()
+    r = run(home, "revoke", "--connect-timeout", "2")
+    check(r.returncode == 6, "revoke without Zoho should exit 6", r)
+    check("--local" in r.stderr and "kept" in r.stderr, "message", r)
+    check(file_state(home.token_file()) == before, "the token file changed")
+    r = run(home, "revoke", "--local")
+    check(r.returncode == 0, "revoke --local failed", r)
+    check(not os.path.exists(home.token_file()), "revoke --local kept the file")
+    check("without revoking" in r.stderr, "no warning that the token still works", r)
+
+
+def case_revoke_server_error(home):
+    mock = home.mock("revoke-502")
+    write_tokens(home, mock, expires_in=3000)
+    before = file_state(home.token_file())
+    r = run(home, "revoke")
+    check(r.returncode == 6, "a 502 from the revoke endpoint should exit 6", r)
+    check(file_state(home.token_file()) == before, "the token file changed")
+
+
+def case_throttle(home):
+    mock = home.mock("throttle")
+    write_tokens(home, mock, expires_in=10)
+    before = file_state(home.token_file())
+    r = run(home, "token")
+    check(r.returncode == 5, "the throttle should exit 5", r)
+    check("10 minutes" in r.stderr, "message does not say how long to wait", r)
+    check(r.stdout == "", "something was printed on stdout", r)
+    check(file_state(home.token_file()) == before, "the token file changed")
+
+
+def case_refresh_limit(home):
+    """Zoho's own limit: the 11th refresh within 10 minutes is refused."""
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=3000)
+    for i in range(10):
+        r = run(home, "refresh")
+        check(r.returncode == 0, "refresh %d failed" % (i + 1), r)
+    before = file_state(home.token_file())
+    r = run(home, "refresh")
+    check(r.returncode == 5 and "10 minutes" in r.stderr, "the 11th refresh", r)
+    check(file_state(home.token_file()) == before, "the token file changed")
+
+
+def case_revoked_refresh_token(home):
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=10, refresh=None)
+    write_tokens(home, None, expires_in=10, refresh="1000.revoked.elsewhere",
+                 accounts_server=mock.url)
+    before = file_state(home.token_file())
+    r = run(home, "token")
+    check(r.returncode == 7, "a revoked refresh token should exit 7", r)
+    check("zoho-oauth login" in r.stderr and "revoked" in r.stderr, "message", r)
+    check(file_state(home.token_file()) == before, "the token file changed")
+
+
+def case_online_expired(home):
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=-10, refresh=None)
+    r = run(home, "token")
+    check(r.returncode == 7 and "no refresh token" in r.stderr, "online token expired", r)
+    check(mock.requests() == [], "Zoho was asked anyway")
+
+
+def case_missing(home):
+    for cmd in ("token", "header", "refresh", "revoke"):
+        r = run(home, cmd)
+        check(r.returncode == 7, "%s without a token file should exit 7" % cmd, r)
+        check("zoho-oauth login" in r.stderr and home.token_file() in r.stderr, "message", r)
+
+
+def case_corrupt(home):
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=10)
+    path = home.token_file()
+    text = open(path).read()
+    with open(path, "w") as f:
+        f.write(text[: len(text) // 2])
+    before = file_state(path)
+    for cmd in ("token", "status", "refresh", "revoke"):
+        r = run(home, cmd)
+        check(r.returncode == 1, "%s on a truncated file should exit 1" % cmd, r)
+        check(path in r.stderr and "not a valid token file" in r.stderr, "message", r)
+        check(file_state(path) == before, "the corrupt file was changed by " + cmd)
+    # Valid JSON with a wrong type is just as corrupt.
+    write_tokens(home, mock, expires_in=10, expires_at="soon")
+    r = run(home, "token")
+    check(r.returncode == 1 and "expires_at" in r.stderr, "wrong type", r)
+    check(mock.requests("/oauth/v2/token") == [], "a corrupt file led to a request")
+
+
+def case_world_readable(home):
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=3000)
+    os.chmod(home.token_file(), 0o644)
+    r = run(home, "token")
+    check(r.returncode == 1, "a world-readable token file should be refused", r)
+    check("chmod 600" in r.stderr and r.stdout == "", "message", r)
+    os.chmod(home.token_file(), 0o600)
+    check(run(home, "token").returncode == 0, "token after chmod 600")
+
+
+def case_symlink(home):
+    mock = home.mock()
+    data = write_tokens(home, mock, expires_in=3000, path=os.path.join(home.root, "elsewhere.json"))
+    os.makedirs(os.path.dirname(home.token_file()), exist_ok=True)
+    os.symlink(os.path.join(home.root, "elsewhere.json"), home.token_file())
+    r = run(home, "token")
+    check(r.returncode == 1 and "symbolic link" in r.stderr, "a symlinked token file", r)
+    check(data["access_token"] not in r.stdout, "the token was printed")
+
+
+def case_profiles(home):
+    mock = home.mock()
+    default = write_tokens(home, mock, expires_in=3000)
+    work = write_tokens(home, mock, profile="work", expires_in=3000, refresh="1000.work.refresh")
+    check(run(home, "token").stdout == default["access_token"] + "\n", "default profile")
+    check(run(home, "token", "--profile", "work").stdout == work["access_token"] + "\n", "--profile")
+    r = run(home, "token", env={"ZOHO_OAUTH_PROFILE": "work"})
+    check(r.stdout == work["access_token"] + "\n", "ZOHO_OAUTH_PROFILE", r)
+    r = run(home, "token", "--profile", "default", env={"ZOHO_OAUTH_PROFILE": "work"})
+    check(r.stdout == default["access_token"] + "\n", "--profile beats ZOHO_OAUTH_PROFILE", r)
+    other = os.path.join(home.root, "other.json")
+    third = write_tokens(home, mock, path=other, expires_in=3000, refresh="1000.third")
+    r = run(home, "token", env={"ZOHO_OAUTH_TOKEN_FILE": other})
+    check(r.stdout == third["access_token"] + "\n", "ZOHO_OAUTH_TOKEN_FILE", r)
+    r = run(home, "token", "--token-file", home.token_file("work"),
+            env={"ZOHO_OAUTH_TOKEN_FILE": other})
+    check(r.stdout == work["access_token"] + "\n", "--token-file beats the environment", r)
+    r = run(home, "token", "--profile", "../etc")
+    check(r.returncode == 2, "a profile name with a slash should be refused", r)
+    r = run(home, "token", "--token-file", "-")
+    check(r.returncode == 2, "token --token-file - should be refused", r)
+
+
+def write_config(home, text):
+    path = os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth", "config")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def consent_query(home, *args, env=None):
+    """Start login with --no-browser, read the consent URL it prints, stop it."""
+    bg = Background(home, "login", "--no-browser", "--timeout", "20", *args, env=env)
+    url = bg.consent_url()
+    bg.signal(signal.SIGTERM)
+    rc = bg.wait(10)
+    check(rc == 143, "SIGTERM should exit 143, not %s" % rc, bg.stderr())
+    return {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).items()}
+
+
+def case_config(home):
+    mock = home.mock()
+    port = free_port()
+    write_config(home, """# zoho-oauth profiles
+[profile work]
+client_id = 1000.FROMCONFIG
+accounts_url = %s
+scope = ZohoCliq.Channels.READ,
+        ZohoCliq.Messages.CREATE
+redirect_uri = http://localhost:%d/callback
+access_type = online   ; a comment
+
+[profile other]
+client_id = 1000.OTHER
+dc = eu
+scope = ZohoCRM.modules.ALL
+""" % (mock.url, port))
+    env = {"ZOHO_CLIENT_ID": None}
+    q = consent_query(home, "--profile", "work", env=env)
+    check(q["client_id"] == "1000.FROMCONFIG", "client_id from the config", q)
+    check(q["scope"] == "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE", "continued scope", q)
+    check(q["redirect_uri"] == "http://localhost:%d/callback" % port, "redirect_uri", q)
+    check(q["access_type"] == "online", "access_type from the config", q)
+    q = consent_query(home, env={"ZOHO_CLIENT_ID": None, "ZOHO_OAUTH_PROFILE": "work"})
+    check(q["client_id"] == "1000.FROMCONFIG", "ZOHO_OAUTH_PROFILE picks the section", q)
+    # The environment beats the file, the command line beats both.
+    q = consent_query(home, "--profile", "work", env={"ZOHO_CLIENT_ID": "1000.FROMENV"})
+    check(q["client_id"] == "1000.FROMENV", "ZOHO_CLIENT_ID over the config", q)
+    q = consent_query(home, "--profile", "work", "--client-id", "1000.FROMFLAG",
+                      "--scope", "ZohoCliq.Users.READ", "--access-type", "offline",
+                      env={"ZOHO_CLIENT_ID": "1000.FROMENV"})
+    check(q["client_id"] == "1000.FROMFLAG" and q["scope"] == "ZohoCliq.Users.READ"
+          and q["access_type"] == "offline", "flags over everything", q)
+    # The other profile: dc = eu.
+    bg = Background(home, "login", "--no-browser", "--profile", "other", "--timeout", "20",
+                    "--redirect-uri", "http://localhost:%d/callback" % free_port(),
+                    env={"ZOHO_CLIENT_ID": None})
+    url = bg.consent_url()
+    bg.signal(signal.SIGINT)
+    check(bg.wait(10) == 130, "SIGINT should exit 130")
+    check(url.startswith("https://accounts.zoho.eu/oauth/v2/auth?") and "1000.OTHER" in url,
+          "dc = eu from the config", url)
+
+
+def case_config_secret(home):
+    """The secret: --client-secret-file, then ZOHO_CLIENT_SECRET, then the
+    config's client_secret_file."""
+    port = free_port()
+    mock = home.mock(redirect_uris=["http://localhost:%d/callback" % port])
+
+    def secret_file(name, value):
+        path = os.path.join(home.root, name)
+        with open(path, "w") as f:
+            f.write(value + "\n")
+        os.chmod(path, 0o600)
+        return path
+
+    write_config(home, """[profile default]
+client_id = %s
+accounts_url = %s
+scope = ZohoCliq.Channels.READ
+redirect_uri = http://localhost:%d/callback
+client_secret_file = %s
+""" % (CLIENT_ID, mock.url, port, secret_file("config-secret", "from-config")))
+    flag_file = secret_file("flag-secret", "from-flag")
+    for args, env, expected in (([], {"ZOHO_CLIENT_SECRET": None}, "from-config"),
+                                ([], {"ZOHO_CLIENT_SECRET": "from-env"}, "from-env"),
+                                (["--client-secret-file", flag_file],
+                                 {"ZOHO_CLIENT_SECRET": "from-env"}, "from-flag")):
+        r = run(home, "login", "--force", *args, env=env)
+        check(r.returncode == 5, "the wrong secret should be refused", r)
+        used = body_of(mock.token_requests()[-1])["client_secret"]
+        check(used == [expected], "expected the secret %s, got %s" % (expected, used))
+        check(expected not in r.stderr, "the secret was printed", r)
+
+
+def case_config_errors(home):
+    long_line = "scope = " + ",".join(["ZohoCliq.Channels.READ"] * 12)
+    for text, line, words in (
+            ("[profile a]\nclient_id = 1000.A\ncolour = blue\n", 3, "unknown setting 'colour'"),
+            ("[profile a]\nscope = ZohoCliq.Channels\n", 2, "missing a part"),
+            ("client_id = 1000.A\n", 1, "before any [profile NAME]"),
+            ("[work]\nclient_id = 1000.A\n", 2, "[work] is not a section"),
+            ("[profile a]\nclient_secret = abc\n", 2, "does not belong in the config"),
+            ("[profile a]\ndc = mars\n", 2, "unknown data centre"),
+            ("[profile a]\nclient_id = 1000.A\nclient_id = 1000.B\n", 3, "set twice"),
+            ("[profile a]\n" + long_line + "\n", 2, "longer than"),
+            ("[profile a]\nredirect_uri = http://example.com:1/cb\n", 2, "not on this machine"),
+            ("[profile a]\nthis line is wrong\n", 2, "not a 'name = value' line"),
+            ("[profile a]\ndc = eu\naccounts_url = https://accounts.zoho.eu\n", 3, "both"),
+    ):
+        path = write_config(home, text)
+        r = run(home, "login", "--profile", "a", "--client-id", CLIENT_ID,
+                "--scope", "ZohoCliq.Channels.READ")
+        check(r.returncode == 2, "config error %r should exit 2" % words, r)
+        check("%s:%d:" % (path, line) in r.stderr and words in r.stderr,
+              "expected '%s:%d: ...%s'" % (path, line, words), r)
+        check("abc" not in r.stderr or "client_secret" not in text, "echoed a secret", r)
+
+
+def case_login_already(home):
+    port = free_port()
+    mock = home.mock(redirect_uris=["http://localhost:%d/callback" % port])
+    args = ["login", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
+            "--redirect-uri", "http://localhost:%d/callback" % port,
+            "--scope", "ZohoCliq.Channels.READ", "--timeout", "20"]
+    data = write_tokens(home, mock, expires_in=3000)
+    before = file_state(home.token_file())
+    r = run(home, *args)
+    check(r.returncode == 0 and "already holds a working refresh token" in r.stderr
+          and "--force" in r.stderr, "login over working tokens", r)
+    check(mock.requests() == [], "login over working tokens contacted Zoho")
+    check(file_state(home.token_file()) == before, "the token file changed")
+    # An expired access token: a refresh shows the refresh token works.
+    write_tokens(home, mock, expires_in=-100)
+    r = run(home, *args)
+    check(r.returncode == 0 and "already holds" in r.stderr, "expired access token", r)
+    check(len(mock.token_requests()) == 1 and not mock.requests("/oauth/v2/auth"),
+          "expected one refresh and no sign-in")
+    # More scopes than stored: sign in again.
+    r = run(home, *args[:-4], "--scope", "ZohoCliq.Channels.READ,ZohoCliq.Users.READ",
+            "--timeout", "20")
+    check(r.returncode == 0 and "lack scopes" in r.stderr, "new scopes", r)
+    check(len(mock.requests("/oauth/v2/auth")) == 1, "no sign-in for new scopes")
+    # A revoked refresh token: sign in again.
+    write_tokens(home, None, expires_in=-100, refresh="1000.revoked", accounts_server=mock.url)
+    r = run(home, *args)
+    check(r.returncode == 0 and "no longer works" in r.stderr, "revoked refresh token", r)
+    check(len(mock.requests("/oauth/v2/auth")) == 2, "no sign-in after revocation")
+    # --force signs in whatever is stored.
+    r = run(home, *args, "--force")
+    check(r.returncode == 0 and len(mock.requests("/oauth/v2/auth")) == 3, "--force", r)
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    main(CASES)
