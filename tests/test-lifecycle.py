@@ -11,7 +11,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from harness import (BINARY, CLIENT_ID, SECRET, Background, check, free_port, main, mode_of,
+from harness import (BINARY, CLIENT_ID, SECRET, SKIP, Background, check, free_port, main, mode_of,
                      read_json, run, write_tokens)
 
 
@@ -437,6 +437,72 @@ def case_login_already(home):
     # --force signs in whatever is stored.
     r = run(home, *args, "--force")
     check(r.returncode == 0 and len(mock.requests("/oauth/v2/auth")) == 3, "--force", r)
+
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
+
+
+def case_example_config(home):
+    """The shipped example parses, and means what its comments say."""
+    write_config(home, open(os.path.join(DATA, "config.example")).read())
+    q = consent_query(home, "--redirect-uri", "http://localhost:%d/cb" % free_port(),
+                      env={"ZOHO_CLIENT_ID": None})
+    check(q["client_id"] == "1000.XXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", "client_id", q)
+    check(q["scope"] == "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE", "scope", q)
+    check(q["access_type"] == "offline", "access_type", q)
+    q = consent_query(home, "--profile", "crm-reports", "--redirect-uri",
+                      "http://localhost:%d/cb" % free_port(), env={"ZOHO_CLIENT_ID": None})
+    check(q["client_id"] == "1000.YYYYYYYYYYYYYYYYYYYYYYYYYYYYYY", "second profile", q)
+
+
+def complete(home, shell_words):
+    """Run the bash completion for a command line ending in the word to
+    complete; return its candidates."""
+    script = r"""
+source "$1"; shift
+COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+_zoho_oauth
+printf '%s
+' "${COMPREPLY[@]}"
+"""
+    env = dict(home.env)
+    env["PATH"] = os.path.dirname(BINARY) + ":" + env["PATH"]
+    out = subprocess.run(["bash", "-c", script, "bash", os.path.join(DATA, "zoho-oauth.bash"),
+                          *shell_words], env=env, capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def case_completion_bash(home):
+    write_config(home, "[profile work]\nclient_id = 1000.A\n[profile  home ]\n")
+    mock = home.mock()
+    write_tokens(home, mock, profile="ci")
+    check(complete(home, ["zoho-oauth", "to"]) == {"token"}, "commands")
+    check({"--min-valid", "--profile", "--token-file"} <= complete(home, ["zoho-oauth", "token", "--"]),
+          "token options")
+    check("--scope" not in complete(home, ["zoho-oauth", "token", "--"]), "login-only option")
+    check("--redirect-uri" in complete(home, ["zoho-oauth", "login", "--re"]), "login options")
+    check(complete(home, ["zoho-oauth", "status", "--profile", ""]) == {"work", "ci"}, "profiles",
+          complete(home, ["zoho-oauth", "status", "--profile", ""]))
+    check(complete(home, ["zoho-oauth", "login", "--dc", "e"]) == {"eu"}, "data centres")
+
+
+def case_completion_zsh(home):
+    import shutil
+    zsh = shutil.which("zsh")
+    if not zsh:
+        print("SKIP: zsh is not installed (apt-get install zsh)")
+        return SKIP
+    r = subprocess.run([zsh, "-n", os.path.join(DATA, "_zoho-oauth")], capture_output=True, text=True)
+    check(r.returncode == 0, "zsh cannot parse _zoho-oauth", r.stderr)
+    # Load it in a real completion system and list the commands it offers.
+    script = r"""
+fpath=("$1" $fpath); autoload -Uz compinit; compinit -u -D
+autoload -Uz _zoho-oauth
+print -r -- ${functions[_zoho-oauth]:+loaded}
+"""
+    r = subprocess.run([zsh, "-f", "-c", script, "zsh", DATA], capture_output=True, text=True,
+                       env=home.env)
+    check("loaded" in r.stdout, "zsh could not load the completion", r.stdout + r.stderr)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -1,0 +1,56 @@
+# bash completion for zoho-oauth                          -*- shell-script -*-
+#
+# Options come from 'zoho-oauth COMMAND --help', so they never drift from
+# the program; profile names from the config file and the stored tokens.
+
+_zoho_oauth_profiles()
+{
+	local config="${XDG_CONFIG_HOME:-$HOME/.config}/zoho-oauth/config"
+	local data="${XDG_DATA_HOME:-$HOME/.local/share}/zoho-oauth"
+	local f
+	{
+		[ -r "$config" ] && sed -n 's/^[[:space:]]*\[profile[[:space:]]\{1,\}\([A-Za-z0-9._-]\{1,\}\)\][[:space:]]*$/\1/p' "$config"
+		for f in "$data"/*.json; do
+			[ -e "$f" ] && f=${f##*/} && printf '%s\n' "${f%.json}"
+		done
+	} | sort -u
+}
+
+_zoho_oauth()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+	local commands="login token header refresh status revoke help"
+
+	COMPREPLY=()
+	if [ "$COMP_CWORD" -eq 1 ]; then
+		COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+		return
+	fi
+	case $prev in
+	--profile)
+		COMPREPLY=($(compgen -W "$(_zoho_oauth_profiles)" -- "$cur"))
+		return ;;
+	--dc)
+		COMPREPLY=($(compgen -W "us eu in au jp ca sa uk cn" -- "$cur"))
+		return ;;
+	--access-type)
+		COMPREPLY=($(compgen -W "offline online" -- "$cur"))
+		return ;;
+	--token-file|--client-secret-file|--cacert)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	--client-id|--scope|--accounts-url|--redirect-uri|--timeout|--connect-timeout|--max-time|--min-valid)
+		return ;;
+	esac
+	if [ "${COMP_WORDS[1]}" = help ]; then
+		[ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		return
+	fi
+	local opts
+	opts=$("${COMP_WORDS[0]}" "${COMP_WORDS[1]}" --help 2>/dev/null |
+		sed -n 's/^  \(-[a-z], \)\{0,1\} *\(--[a-z-]*\).*/\2/p')
+	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+}
+
+complete -F _zoho_oauth zoho-oauth
