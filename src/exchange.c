@@ -16,6 +16,37 @@ static bool looks_like_json(const struct buf *body)
 	return false;
 }
 
+int exchange_post(const char *url, const struct buf *form, const struct net_options *net,
+		struct http_answer *a, char *summary, size_t summary_len)
+{
+	snprintf(summary, summary_len, "could not reach Zoho's accounts server");
+	int status = http_post_form(url, form, net, a);
+	if (status != ZO_OK) {
+		if (status >= ZO_INTERRUPTED)
+			snprintf(summary, summary_len, "interrupted");
+		return status;
+	}
+	if (a->status >= 500) {
+		log_error("zoho's accounts server failed (HTTP %ld): try again in a few minutes", a->status);
+		snprintf(summary, summary_len, "Zoho's server failed (HTTP %ld)", a->status);
+		status = ZO_NETWORK;
+	} else if (a->body.len == 0) {
+		log_error("%s answered HTTP %ld with an empty body", url, a->status);
+		snprintf(summary, summary_len, "empty answer from Zoho (HTTP %ld)", a->status);
+		status = ZO_NETWORK;
+	} else if (!looks_like_json(&a->body)) {
+		char ct[64];
+		printable_copy(ct, sizeof(ct), a->content_type[0] ? a->content_type : "no content type");
+		log_error("%s answered HTTP %ld with a page (%s) instead of JSON: a proxy or captive "
+			"portal in the way, or trouble at Zoho; try again later", url, a->status, ct);
+		snprintf(summary, summary_len, "Zoho answered with a page, not JSON (HTTP %ld)", a->status);
+		status = ZO_NETWORK;
+	}
+	if (status != ZO_OK)
+		http_answer_finish(a);
+	return status;
+}
+
 int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_grant grant,
 		const struct net_options *net, struct tokens *out, char *summary, size_t summary_len)
 {
@@ -25,39 +56,13 @@ int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_gran
 	int status;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(summary, summary_len, "could not reach Zoho's accounts server");
 	if (snprintf(url, sizeof(url), "%s/oauth/v2/token", accounts) >= (int)sizeof(url)) {
 		log_error("accounts server URL too long");
 		return ZO_FAILURE;
 	}
-	status = http_post_form(url, form, net, &a);
-	if (status != ZO_OK) {
-		if (status >= ZO_INTERRUPTED)
-			snprintf(summary, summary_len, "interrupted");
+	status = exchange_post(url, form, net, &a, summary, summary_len);
+	if (status != ZO_OK)
 		return status;
-	}
-
-	if (a.status >= 500) {
-		log_error("zoho's accounts server failed (HTTP %ld): try again in a few minutes", a.status);
-		snprintf(summary, summary_len, "Zoho's server failed (HTTP %ld)", a.status);
-		status = ZO_NETWORK;
-		goto out;
-	}
-	if (a.body.len == 0) {
-		log_error("%s answered HTTP %ld with an empty body instead of tokens", url, a.status);
-		snprintf(summary, summary_len, "empty answer from Zoho (HTTP %ld)", a.status);
-		status = ZO_NETWORK;
-		goto out;
-	}
-	if (!looks_like_json(&a.body)) {
-		char ct[64];
-		printable_copy(ct, sizeof(ct), a.content_type[0] ? a.content_type : "no content type");
-		log_error("%s answered HTTP %ld with a page (%s) instead of JSON: a proxy or captive "
-			"portal in the way, or trouble at Zoho; try again later", url, a.status, ct);
-		snprintf(summary, summary_len, "Zoho answered with a page, not tokens (HTTP %ld)", a.status);
-		status = ZO_NETWORK;
-		goto out;
-	}
 
 	tokens_parse_answer(a.body.data, a.body.len, wall_seconds(), &ans);
 	switch (ans.kind) {
@@ -87,7 +92,6 @@ int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_gran
 		status = ZO_OK;
 		break;
 	}
-out:
 	http_answer_finish(&a);
 	return status;
 }

@@ -21,6 +21,15 @@
  * (unreachable, TLS, 5xx, HTML or malformed answers) or
  * ZO_INTERRUPTED + signal.
  */
+/*
+ * POST form to url and check the answer at the HTTP level: a 5xx, an empty
+ * body or one that is not JSON (a proxy's HTML page) is reported and
+ * gives ZO_NETWORK. On ZO_OK the caller owns *a (http_answer_finish) and
+ * interprets the JSON.
+ */
+int exchange_post(const char *url, const struct buf *form, const struct net_options *net,
+		struct http_answer *a, char *summary, size_t summary_len);
+
 int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_grant grant,
 		const struct net_options *net, struct tokens *out, char *summary, size_t summary_len);
 
