@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "browser.h"
 #include "log.h"
+#include "portal.h"
 #include "signals.h"
 #include "util.h"
 
@@ -55,10 +57,11 @@ static char **child_environment(void)
 	return env;
 }
 
-/* fork, setsid, fork again and exec: the browser is adopted by init and
- * never becomes our zombie. Exec failure comes back through a CLOEXEC pipe:
- * EOF means the exec happened. */
-static bool spawn_detached(char *const argv[], char *const envp[])
+/* fork, setsid and exec, without waiting: the program gets its own session
+ * (no terminal signals reach it) and stdio on /dev/null. Exec failure comes
+ * back through a CLOEXEC pipe: EOF means the exec happened. A pidfd lets
+ * the caller hear of an early failing exit without ever blocking on it. */
+static bool spawn_detached(char *const argv[], char *const envp[], struct browser *b)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0)
@@ -72,9 +75,6 @@ static bool spawn_detached(char *const argv[], char *const envp[])
 	if (pid == 0) {
 		close(fds[0]);
 		setsid();
-		pid_t grandchild = fork();
-		if (grandchild != 0)
-			_exit(grandchild < 0 ? 127 : 0);
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
 			dup2(null, 0);
@@ -91,25 +91,51 @@ static bool spawn_detached(char *const argv[], char *const envp[])
 		_exit(127);
 	}
 	close(fds[1]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	int child_errno = 0;
 	ssize_t n;
 	while ((n = read(fds[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
 		;
 	close(fds[0]);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return false;
 	if (n > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		log_debug("could not run %s: %s", argv[0], strerror(child_errno));
 		return false;
 	}
+	b->pid = pid;
+	b->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	const char *base = strrchr(argv[0], '/');
+	snprintf(b->name, sizeof(b->name), "%s", base ? base + 1 : argv[0]);
 	return true;
 }
 
+bool browser_failed(struct browser *b)
+{
+	int status;
+	if (b->pid <= 0)
+		return false;
+	pid_t r;
+	while ((r = waitpid(b->pid, &status, WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (r != b->pid)
+		return false; /* still running */
+	b->pid = 0;
+	if (b->pidfd >= 0)
+		close(b->pidfd);
+	b->pidfd = -1;
+	return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+}
+
+void browser_forget(struct browser *b)
+{
+	if (b->pidfd >= 0)
+		close(b->pidfd);
+	b->pidfd = -1;
+	b->pid = 0;
+}
+
 /* Run one command line from $BROWSER (split on blanks, no shell). */
-static bool run_command(const char *command, const char *url, char **envp)
+static bool run_command(const char *command, const char *url, char **envp, struct browser *b)
 {
 	char *copy = xstrdup(command);
 	char *argv[MAX_ARGS + 2];
@@ -148,7 +174,7 @@ static bool run_command(const char *command, const char *url, char **envp)
 		goto out;
 	}
 	argv[0] = path;
-	ok = spawn_detached(argv, envp);
+	ok = spawn_detached(argv, envp, b);
 out:
 	for (size_t i = 0; i < nsubst; i++)
 		free(subst[i]);
@@ -156,25 +182,35 @@ out:
 	return ok;
 }
 
-bool browser_open(const char *url)
+bool browser_open(const char *url, struct browser *b)
 {
-	char **envp = child_environment();
 	bool ok = false;
-	if (!envp)
-		return false;
+	b->pid = 0;
+	b->pidfd = -1;
+	b->name[0] = '\0';
 
 	const char *browser = getenv("BROWSER");
+	char **envp = child_environment();
+	if (!envp)
+		return false;
 	if (browser && *browser) {
 		char *list = xstrdup(browser);
 		for (char *save = NULL, *cmd = list ? strtok_r(list, ":", &save) : NULL; cmd && !ok;
 				cmd = strtok_r(NULL, ":", &save))
-			ok = run_command(cmd, url, envp);
+			ok = run_command(cmd, url, envp, b);
 		free(list);
 		if (!ok)
-			log_warn("could not start the browser named in $BROWSER (%s)", browser);
-	} else {
-		ok = run_command("xdg-open", url, envp);
+			log_warn("could not start the browser named in $BROWSER");
 	}
+	if (!ok && portal_wanted()) {
+		ok = portal_open_uri(url);
+		if (ok)
+			snprintf(b->name, sizeof(b->name), "the desktop portal");
+	}
+	if (!ok && (getenv("DISPLAY") || getenv("WAYLAND_DISPLAY")))
+		ok = run_command("xdg-open", url, envp, b);
+	else if (!ok)
+		log_debug("no $BROWSER and no display: not trying xdg-open");
 	free(envp);
 	return ok;
 }

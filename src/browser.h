@@ -2,15 +2,34 @@
 #define ZOHO_OAUTH_BROWSER_H
 
 #include <stdbool.h>
+#include <sys/types.h>
+
+/* A browser we started and may hear back from. */
+struct browser {
+	pid_t pid;     /* 0: nothing to watch (none started, or the portal) */
+	int pidfd;     /* readable when it exits; -1 when unavailable */
+	char name[64]; /* what was started, for messages */
+};
 
 /*
- * Open url in the user's browser and return at once: $BROWSER when set (a
- * ':'-separated list of commands; "%s" in one is replaced by the URL,
- * otherwise the URL is appended), else xdg-open. The program runs without
- * a shell, detached in its own session with stdio on /dev/null, and is
- * never waited for. Returns whether one of them could be started; the
- * caller prints the URL either way.
+ * Open url in the user's browser and return at once. Tried in turn:
+ * $BROWSER (a ':'-separated list of commands; "%s" in one is replaced by
+ * the URL, otherwise the URL is appended); the desktop portal's OpenURI
+ * when running in a Flatpak or Snap sandbox (with libportal); xdg-open when
+ * there is a display. A program runs without a shell, in its own session
+ * with stdio on /dev/null, and is never waited for; the secret is not in
+ * its environment. Returns whether something was started; the caller
+ * prints the URL either way.
  */
-bool browser_open(const char *url);
+bool browser_open(const char *url, struct browser *b);
+
+/*
+ * Call when b->pidfd is readable: reap the program and say whether it
+ * failed (a non-zero exit, as xdg-open gives when it finds no browser).
+ */
+bool browser_failed(struct browser *b);
+
+/* Stop watching (the program keeps running). */
+void browser_forget(struct browser *b);
 
 #endif

@@ -15,6 +15,7 @@
 #include "redirect.h"
 #include "refresh.h"
 #include "secret.h"
+#include "signin.h"
 #include "secure-file.h"
 #include "signals.h"
 #include "status.h"
@@ -36,10 +37,18 @@ struct login {
 	char *secret;
 	struct loopback *lb;
 	struct callback cb;
+	struct browser browser;
+	const char *url;          /* the consent URL */
+	/* Pasting the address from another machine's browser. */
+	bool pasting;             /* stdin is read for a pasted address */
+	bool stdin_closed;
+	struct buf line;          /* what has been typed so far */
 };
 
 static void login_finish(struct login *l)
 {
+	browser_forget(&l->browser);
+	buf_finish(&l->line);
 	loopback_destroy(l->lb);
 	callback_finish(&l->cb);
 	secret_free(l->secret);
@@ -71,78 +80,86 @@ static int check_settings(struct login *l)
 	return ZO_OK;
 }
 
-/* Whether every scope in wanted is in have (Zoho may separate with spaces). */
-static bool scopes_cover(const char *have, const char *wanted)
+#define PASTE_MAX 8192
+
+/* Printed even with --quiet: without it nobody can sign in. */
+static void paste_instructions(const struct login *l, bool browser_failed)
 {
-	if (!have)
-		return true; /* unknown: don't second-guess */
-	for (const char *w = wanted; *w;) {
-		size_t wl = strcspn(w, ",");
-		bool found = false;
-		for (const char *h = have; *h && !found;) {
-			size_t hl = strcspn(h, ", ");
-			found = hl == wl && ascii_ncasecmp_eq(h, w, wl);
-			h += hl + (h[hl] != '\0');
-		}
-		if (!found)
-			return false;
-		w += wl + (w[wl] != '\0');
+	fprintf(stderr, "%s Open this URL in a browser on any machine and sign in to Zoho:\n\n"
+		"    %s\n\n"
+		"After \"Accept\" that browser goes to %s?... and, unless it runs on this machine, "
+		"fails to load it. That is expected: copy the whole address from its address bar, "
+		"paste it here and press Enter. (Or forward the port first: "
+		"ssh -L %ld:localhost:%ld ...)\n",
+		browser_failed ? "The browser could not be started." : "No browser here.",
+		l->url, l->s->redirect_uri, l->redirect.port, l->redirect.port);
+}
+
+/* One pasted line: the same checks as a callback on the listener. true
+ * when it was accepted (l->cb holds it). */
+static bool take_pasted(struct login *l, char *text)
+{
+	char why[256];
+	const char *query;
+	struct callback cb;
+
+	while (*text == ' ' || *text == '\t' || *text == '\r')
+		text++;
+	size_t len = strlen(text);
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	if (len == 0)
+		return false;
+	if (!redirect_match_pasted(&l->redirect, text, &query, why, sizeof(why)) ||
+			callback_parse(query, strlen(query), l->pkce.state, &cb, why, sizeof(why)) == CALLBACK_BAD) {
+		log_error("that is not the address Zoho sent your browser to: %s. Paste the whole "
+			"address from the address bar, starting with %s", why, l->s->redirect_uri);
+		return false;
 	}
+	/* First come, first served: the listener may have it already. */
+	if (!loopback_claim(l->lb)) {
+		callback_finish(&cb);
+		return false;
+	}
+	callback_move(&l->cb, &cb);
 	return true;
 }
 
-/*
- * Each sign-in makes a new refresh token, and Zoho keeps 20 per user,
- * silently revoking the oldest: don't make one when the profile already
- * holds a working one for the same client and scopes. *done says to stop.
- */
-static int check_existing(const struct settings *s, bool *done)
+/* Read what stdin has (poll said it is readable). true when a pasted
+ * address was accepted. */
+static bool read_paste(struct login *l)
 {
-	struct tokens t;
-	const char *why_new = NULL;
-
-	*done = false;
-	if (s->force || strcmp(s->token_file, "-") == 0 || access(s->token_file, F_OK) != 0)
-		return ZO_OK;
-	int status = store_load(s, &t);
-	if (status != ZO_OK) {
-		log_error("pass --force to replace it with a new sign-in");
-		return status;
+	char chunk[1024];
+	ssize_t n = read(STDIN_FILENO, chunk, sizeof(chunk));
+	if (n < 0 && errno == EINTR)
+		return false;
+	if (n <= 0) {
+		/* A closed stdin just means nobody will paste. */
+		l->stdin_closed = true;
+		log_debug("stdin closed: waiting for the browser only");
+		return false;
 	}
-	if (!t.refresh_token)
-		why_new = "they include no refresh token";
-	else if (strcmp(t.client_id, s->client_id) != 0)
-		why_new = "they are for another client id";
-	else if (!scopes_cover(t.scope, s->scope))
-		why_new = "they lack scopes this sign-in asks for";
-	tokens_finish(&t);
-	if (why_new) {
-		log_info("profile '%s' holds tokens, but %s: signing in again", s->profile, why_new);
-		return ZO_OK;
+	bool accepted = false;
+	for (ssize_t i = 0; i < n && !accepted; i++) {
+		if (chunk[i] != '\n') {
+			if (l->line.len < PASTE_MAX)
+				buf_append(&l->line, &chunk[i], 1);
+			else if (l->line.len == PASTE_MAX)
+				buf_append(&l->line, "", 1); /* mark: too long, said at the newline */
+			continue;
+		}
+		if (l->line.len > PASTE_MAX)
+			log_error("that line is longer than %d characters: not the address Zoho sent", PASTE_MAX);
+		else if (l->line.data)
+			accepted = take_pasted(l, l->line.data);
+		buf_finish(&l->line);
 	}
-
-	/* Working? An unexpired access token says so; else try a refresh,
-	 * which the user would need next anyway. */
-	status = fresh_tokens(s, 0, false, &t);
-	tokens_finish(&t);
-	if (status == ZO_RELOGIN) {
-		log_info("the stored refresh token no longer works: signing in again");
-		return ZO_OK;
-	}
-	if (status != ZO_OK) {
-		log_error("could not check the tokens already stored for profile '%s'; pass --force "
-			"to sign in anyway", s->profile);
-		return status;
-	}
-	log_info("profile '%s' already holds a working refresh token for these scopes (%s): "
-		"nothing to do. Every sign-in makes a new refresh token and Zoho keeps only 20 per "
-		"user, silently revoking the oldest; pass --force to sign in anyway", s->profile,
-		s->token_file);
-	*done = true;
-	return ZO_OK;
+	explicit_bzero(chunk, sizeof(chunk));
+	return accepted;
 }
 
-/* Wait for the claimed callback, a signal or the deadline. */
+/* Wait for the claimed callback, a pasted address, a signal or the
+ * deadline; also notice a browser command that fails. */
 static int wait_for_callback(struct login *l)
 {
 	int64_t deadline = monotonic_ms() + l->s->timeout * 1000;
@@ -157,13 +174,28 @@ static int wait_for_callback(struct login *l)
 				"or raise --timeout", l->s->timeout);
 			return ZO_TIMEOUT;
 		}
-		struct pollfd p[2] = {
+		struct pollfd p[4] = {
 			{ .fd = loopback_fd(l->lb), .events = POLLIN },
 			{ .fd = signals_fd(), .events = POLLIN },
+			{ .fd = l->pasting && !l->stdin_closed ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = l->browser.pidfd, .events = POLLIN },
 		};
-		if (poll(p, 2, left > 60000 ? 60000 : (int)left) < 0 && errno != EINTR) {
+		if (poll(p, 4, left > 60000 ? 60000 : (int)left) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return ZO_FAILURE;
+		}
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (read_paste(l))
+				return ZO_OK;
+		}
+		if (p[3].revents & POLLIN) {
+			char name[sizeof(l->browser.name)];
+			memcpy(name, l->browser.name, sizeof(name));
+			if (browser_failed(&l->browser) && !l->pasting) {
+				log_warn("%s exited with an error", name);
+				paste_instructions(l, true);
+				l->pasting = true;
+			}
 		}
 	}
 }
@@ -188,39 +220,12 @@ static const char *pick_accounts_server(const struct login *l)
 	return configured;
 }
 
-static int save(const struct settings *s, struct tokens *t)
-{
-	char *json = tokens_to_json(t);
-	bool ok;
-	if (!json)
-		return ZO_FAILURE;
-	if (strcmp(s->token_file, "-") == 0) {
-		ok = write_all(STDOUT_FILENO, json, strlen(json));
-		if (!ok)
-			log_error("cannot write the tokens to stdout: %s", strerror(errno));
-	} else {
-		/* Under the store's lock: a refresh running now must not write the
-		 * old tokens over ours. No directory yet means no file to race. */
-		int lock = -1;
-		int status = store_lock(s->token_file, &lock);
-		if (status != ZO_OK && status != ZO_RELOGIN) {
-			secret_free(json);
-			return status;
-		}
-		ok = secure_write(s->token_file, json, strlen(json));
-		store_unlock(lock);
-	}
-	secret_free(json);
-	return ok ? ZO_OK : ZO_FAILURE;
-}
-
 static int exchange_code(struct login *l, char *summary, size_t summary_len)
 {
 	const struct settings *s = l->s;
 	const char *server = pick_accounts_server(l);
 	struct buf form = { 0 };
 	struct tokens t;
-	char *accounts = NULL;
 	int status;
 
 	if (!form_add(&form, "grant_type", "authorization_code") ||
@@ -243,30 +248,7 @@ static int exchange_code(struct login *l, char *summary, size_t summary_len)
 	if (status != ZO_OK)
 		return status;
 
-	/* Complete the record so that a later refresh needs nothing else. */
-	const struct zoho_dc *dc = zoho_dc_by_accounts(server);
-	const struct zoho_dc *named_dc = zoho_dc_by_location(l->cb.location);
-	const char *location = dc ? dc->location : named_dc ? named_dc->location : NULL;
-	accounts = xstrndup(server, strlen(server) - (server[strlen(server) - 1] == '/'));
-	t.client_id = xstrdup(s->client_id);
-	t.client_secret = xstrdup(l->secret);
-	t.accounts_server = accounts;
-	t.location = location ? xstrdup(location) : NULL;
-	if (!t.api_domain && dc)
-		t.api_domain = xstrdup(dc->api);
-	if (!t.scope)
-		t.scope = xstrdup(s->scope);
-	if (!t.client_id || !t.client_secret || !t.accounts_server || !t.scope) {
-		tokens_finish(&t);
-		snprintf(summary, summary_len, "out of memory");
-		return ZO_FAILURE;
-	}
-	if (s->offline && !t.refresh_token)
-		log_warn("zoho sent no refresh token although offline access was asked for: "
-			"without prompt=consent Zoho only sends one at the first consent; run login "
-			"again without --no-consent-prompt if you need one");
-
-	status = save(s, &t);
+	status = signin_save(s, &t, l->secret, server, l->cb.location);
 	tokens_finish(&t);
 	if (status != ZO_OK)
 		snprintf(summary, summary_len, "the tokens could not be saved: the terminal says why");
@@ -283,7 +265,7 @@ int cmd_login(const struct settings *s)
 	if (status != ZO_OK)
 		return status;
 	bool done;
-	status = check_existing(s, &done);
+	status = signin_check_existing(s, &done);
 	if (status != ZO_OK || done)
 		return status;
 	status = secret_obtain(s->client_secret_file, &l.secret);
@@ -314,15 +296,24 @@ int cmd_login(const struct settings *s)
 		goto out;
 	}
 
-	bool opened = s->open_browser && browser_open(url.data);
-	if (opened)
-		log_info("opened your browser to sign in to Zoho; if it did not appear, open this URL:");
-	else
-		log_info("open this URL in a browser on this machine to sign in to Zoho:");
-	/* The URL goes out even with --quiet: without it nobody can sign in. */
-	fprintf(stderr, "\n    %s\n\n", url.data);
+	l.url = url.data;
+	bool opened = s->open_browser && browser_open(url.data, &l.browser);
+	if (opened) {
+		log_info("opened your browser (%s) to sign in to Zoho; if it did not appear, open "
+			"this URL:", l.browser.name);
+		/* The URL goes out even with --quiet: without it nobody can sign in. */
+		fprintf(stderr, "\n    %s\n\n", url.data);
+	} else {
+		/* No browser (or --no-browser): the address may come back pasted,
+		 * while the listener still waits for ssh -L users and this
+		 * machine's own browser. */
+		paste_instructions(&l, false);
+		l.pasting = true;
+	}
 	log_info("waiting up to %ld seconds for Zoho to send you back to %s (Ctrl-C to stop)",
 		s->timeout, s->redirect_uri);
+	if (l.pasting)
+		fputs("Paste the address here: ", stderr);
 
 	status = wait_for_callback(&l);
 	if (status != ZO_OK) {
@@ -352,10 +343,7 @@ int cmd_login(const struct settings *s)
 	snprintf(detail, sizeof(detail), "Profile: %s", s->profile);
 	loopback_finish(l.lb, &page_success, detail);
 	loopback_linger(l.lb, LINGER_MS);
-	if (strcmp(s->token_file, "-") != 0)
-		log_info("signed in: tokens written to %s", s->token_file);
-	else
-		log_info("signed in: tokens written to stdout");
+	signin_report(s);
 	/* A signal after the file was written changes nothing: the tokens are
 	 * saved and the code is spent. */
 	status = ZO_OK;

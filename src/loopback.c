@@ -56,6 +56,7 @@ struct loopback {
 	const struct page *outcome;
 	char *outcome_detail;
 	bool outcome_served;
+	bool browser_waiting;          /* a held request was answered with 303 */
 };
 
 static void notify(struct loopback *lb)
@@ -436,6 +437,7 @@ void loopback_finish(struct loopback *lb, const struct page *outcome, const char
 	lb->outcome_detail = detail ? strdup(detail) : NULL;
 	struct MHD_Connection *held = lb->held;
 	lb->held = NULL;
+	lb->browser_waiting = held != NULL;
 	pthread_mutex_unlock(&lb->lock);
 	if (held)
 		MHD_resume_connection(held);
@@ -446,7 +448,8 @@ void loopback_linger(struct loopback *lb, int ms)
 	int64_t deadline = monotonic_ms() + ms;
 	for (;;) {
 		pthread_mutex_lock(&lb->lock);
-		bool served = lb->outcome_served;
+		/* Nobody to wait for when the answer came pasted. */
+		bool served = lb->outcome_served || !lb->browser_waiting;
 		pthread_mutex_unlock(&lb->lock);
 		int64_t left = deadline - monotonic_ms();
 		if (served || left <= 0 || signals_caught())

@@ -44,7 +44,8 @@ bool loopback_claim(struct loopback *lb);
  * page at the bare redirect path from now on. detail may be NULL. */
 void loopback_finish(struct loopback *lb, const struct page *outcome, const char *detail);
 
-/* Wait up to ms for the browser to fetch the outcome page. */
+/* Wait up to ms for the browser to fetch the outcome page (at once when
+ * no browser request was held: the answer came pasted). */
 void loopback_linger(struct loopback *lb, int ms);
 
 /* Stop listening and free; the port is released. NULL is fine. */

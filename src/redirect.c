@@ -62,3 +62,34 @@ bool redirect_host_matches(const struct redirect *r, const char *host_header)
 	snprintf(expected, sizeof(expected), "%s:%ld", r->host, r->port);
 	return ascii_casecmp_eq(host_header, expected);
 }
+
+bool redirect_match_pasted(const struct redirect *r, const char *url, const char **query,
+		char *why, size_t why_len)
+{
+	struct origin o;
+	const char *rest;
+
+	if (!origin_parse(url, &o, &rest) || strcmp(o.scheme, "http") != 0 ||
+			!ascii_casecmp_eq(o.host, r->host) || o.port != r->port) {
+		snprintf(why, why_len, "it does not start with %s", r->uri);
+		return false;
+	}
+	size_t plen = strcspn(rest, "?#");
+	const char *path = plen ? rest : "/";
+	size_t want = strlen(r->path);
+	if ((plen ? plen : 1) != want || memcmp(path, r->path, want) != 0) {
+		snprintf(why, why_len, "its path is not %s", r->path);
+		return false;
+	}
+	rest += plen;
+	if (*rest != '?') {
+		snprintf(why, why_len, "it has no query (the part after '?' holds what Zoho sent)");
+		return false;
+	}
+	if (strchr(rest, '#')) {
+		snprintf(why, why_len, "it has a '#' part, which Zoho's redirect never has");
+		return false;
+	}
+	*query = rest + 1;
+	return true;
+}

@@ -23,4 +23,12 @@ bool redirect_parse(const char *uri, struct redirect *r, char *why, size_t why_l
 /* Whether a request's Host header names this redirect's host and port. */
 bool redirect_host_matches(const struct redirect *r, const char *host_header);
 
+/*
+ * A pasted address: the redirect URI itself (host and scheme in any case),
+ * then '?' and the query, which *query points to. Blanks around it are
+ * the caller's to trim. why says what does not fit.
+ */
+bool redirect_match_pasted(const struct redirect *r, const char *url, const char **query,
+		char *why, size_t why_len);
+
 #endif
