@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "portal.h"
 #include "status.h"
 #include "util.h"
 #include "zoho.h"
@@ -32,13 +33,18 @@ enum opt_id {
 	OPT_FORCE,
 	OPT_JSON,
 	OPT_LOCAL,
+	OPT_DEVICE,
+	OPT_CODE,
 	OPT_VERSION,
 };
 
 #define ON(c) (1u << (c))
 #define ALL (~0u)
 /* Commands that may talk to Zoho. */
-#define NET (ON(CMD_LOGIN) | ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_REFRESH) | ON(CMD_REVOKE))
+#define NET (ON(CMD_LOGIN) | ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_REFRESH) | ON(CMD_REVOKE) | \
+	ON(CMD_EXCHANGE))
+/* Commands that sign in and so need a client. */
+#define SIGNIN (ON(CMD_LOGIN) | ON(CMD_EXCHANGE))
 
 struct opt_spec {
 	const char *name;
@@ -53,15 +59,20 @@ static const struct opt_spec specs[] = {
 		"profile to use (default: $ZOHO_OAUTH_PROFILE, else default)" },
 	{ "token-file", OPT_TOKEN_FILE, "PATH", ALL,
 		"token file (default: $XDG_DATA_HOME/zoho-oauth/PROFILE.json)" },
-	{ "client-id", OPT_CLIENT_ID, "ID", ON(CMD_LOGIN),
+	{ "client-id", OPT_CLIENT_ID, "ID", SIGNIN,
 		"client ID from Zoho's API console (or ZOHO_CLIENT_ID)" },
-	{ "client-secret-file", OPT_CLIENT_SECRET_FILE, "FILE", ON(CMD_LOGIN),
+	{ "client-secret-file", OPT_CLIENT_SECRET_FILE, "FILE", SIGNIN,
 		"read the client secret from FILE (else ZOHO_CLIENT_SECRET, else a prompt)" },
-	{ "scope", OPT_SCOPE, "LIST", ON(CMD_LOGIN),
-		"scopes, comma-separated, e.g. ZohoCliq.Channels.READ (repeatable)" },
-	{ "dc", OPT_DC, "DC", ON(CMD_LOGIN),
+	{ "scope", OPT_SCOPE, "LIST", SIGNIN,
+		"scopes, comma-separated, e.g. ZohoCliq.Channels.READ (repeatable; for exchange, "
+		"only recorded when Zoho's answer lacks them)" },
+	{ "code", OPT_CODE, "CODE", ON(CMD_EXCHANGE),
+		"the code from the API console; - reads it from stdin" },
+	{ "device", OPT_DEVICE, NULL, ON(CMD_LOGIN),
+		"sign in with a code on another device (a Non-browser client)" },
+	{ "dc", OPT_DC, "DC", SIGNIN,
 		"data centre: us, eu, in, au, jp, ca, sa, uk or cn (default: us)" },
-	{ "accounts-url", OPT_ACCOUNTS_URL, "URL", ON(CMD_LOGIN),
+	{ "accounts-url", OPT_ACCOUNTS_URL, "URL", SIGNIN,
 		"accounts server to use instead of the data centre's (https)" },
 	{ "redirect-uri", OPT_REDIRECT_URI, "URI", ON(CMD_LOGIN),
 		"registered redirect URI (default: http://localhost:8976/callback)" },
@@ -75,7 +86,7 @@ static const struct opt_spec specs[] = {
 		"how long to wait for the browser (default: 300)" },
 	{ "no-browser", OPT_NO_BROWSER, NULL, ON(CMD_LOGIN),
 		"don't open a browser; only print the URL" },
-	{ "force", OPT_FORCE, NULL, ON(CMD_LOGIN),
+	{ "force", OPT_FORCE, NULL, SIGNIN,
 		"sign in even if the profile already holds a working refresh token" },
 	{ "min-valid", OPT_MIN_VALID, "SECONDS", ON(CMD_TOKEN) | ON(CMD_HEADER),
 		"refresh first when fewer seconds remain (default: 300)" },
@@ -107,6 +118,7 @@ static const struct {
 	{ CMD_REFRESH, "refresh", "get a new access token now" },
 	{ CMD_STATUS, "status", "show what is stored for a profile (never the secrets)" },
 	{ CMD_REVOKE, "revoke", "revoke the refresh token at Zoho and forget the tokens" },
+	{ CMD_EXCHANGE, "exchange", "store the tokens for a code made in the API console (Self Client)" },
 };
 
 const char *command_name(enum command cmd)
@@ -183,7 +195,7 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 		usage(stdout, out->cmd);
 		return ZO_OK;
 	case OPT_VERSION:
-		printf("zoho-oauth %s\n", VERSION);
+		printf("zoho-oauth %s (%s)\n", VERSION, portal_available() ? "+portal" : "-portal");
 		return ZO_OK;
 	case OPT_QUIET: out->verbosity = -1; break;
 	case OPT_VERBOSE: out->verbosity = 1; break;
@@ -202,6 +214,8 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 	case OPT_FORCE: out->force = true; break;
 	case OPT_JSON: out->json = true; break;
 	case OPT_LOCAL: out->local = true; break;
+	case OPT_DEVICE: out->device = true; break;
+	case OPT_CODE: out->code = arg; break;
 	case OPT_MIN_VALID:
 		if (!parse_long(arg, 0, 3000, &out->min_valid)) {
 			log_error("--min-valid wants a whole number of seconds from 0 to 3000, not '%s'", arg);
@@ -260,7 +274,7 @@ int cli_parse(int argc, char **argv, struct cli *out)
 		return ZO_OK;
 	}
 	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-		printf("zoho-oauth %s\n", VERSION);
+		printf("zoho-oauth %s (%s)\n", VERSION, portal_available() ? "+portal" : "-portal");
 		return ZO_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

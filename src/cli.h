@@ -12,6 +12,7 @@ enum command {
 	CMD_REFRESH,
 	CMD_STATUS,
 	CMD_REVOKE,
+	CMD_EXCHANGE,
 };
 
 #define CLI_MAX_SCOPES 64
@@ -29,6 +30,7 @@ struct cli {
 	const char *redirect_uri;
 	const char *access_type;
 	const char *cacert;
+	const char *code;
 	const char *scopes[CLI_MAX_SCOPES];
 	size_t n_scopes;
 	long timeout;          /* seconds */
@@ -39,6 +41,7 @@ struct cli {
 	bool no_pkce;
 	bool no_browser;
 	bool force;
+	bool device;
 	bool json;
 	bool local;
 	int verbosity;         /* -1 quiet, 0 normal, 1 verbose */

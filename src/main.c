@@ -1,11 +1,13 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "device.h"
 #include "http.h"
 #include "login.h"
 #include "refresh.h"
 #include "revoke.h"
 #include "secret.h"
+#include "self-client.h"
 #include "settings.h"
 #include "signals.h"
 #include "status-cmd.h"
@@ -34,7 +36,10 @@ int main(int argc, char **argv)
 	if (status == ZO_OK) {
 		switch (s.cmd) {
 		case CMD_LOGIN:
-			status = cmd_login(&s);
+			status = s.device ? cmd_login_device(&s) : cmd_login(&s);
+			break;
+		case CMD_EXCHANGE:
+			status = cmd_exchange(&s);
 			break;
 		case CMD_TOKEN:
 			status = cmd_token(&s);

@@ -86,9 +86,10 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 		log_error("--token-file is empty");
 		goto out;
 	}
-	if (token_file && strcmp(token_file, "-") == 0 && s->cmd != CMD_LOGIN) {
-		log_error("--token-file - (standard output) is for login only: '%s' needs the "
-			"file", command_name(s->cmd));
+	if (token_file && strcmp(token_file, "-") == 0 && s->cmd != CMD_LOGIN &&
+			s->cmd != CMD_EXCHANGE) {
+		log_error("--token-file - (standard output) is for login and exchange only: '%s' "
+			"needs the file", command_name(s->cmd));
 		goto out;
 	}
 	s->token_file = token_file ? xstrdup(token_file) : default_token_file(s->profile);
@@ -97,7 +98,7 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 
 	/* Only login reads the config file: the other commands find all they
 	 * need in the token file (and `token` must read nothing else). */
-	if (s->cmd == CMD_LOGIN) {
+	if (s->cmd == CMD_LOGIN || s->cmd == CMD_EXCHANGE) {
 		s->config_path = config_default_path();
 		if (s->config_path && !config_load(s->config_path, s->profile, &cfg))
 			goto out;
@@ -169,6 +170,9 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	s->pkce = !cli->no_pkce;
 	s->open_browser = !cli->no_browser;
 	s->force = cli->force;
+	s->device = cli->device;
+	if (cli->code && !(s->code = xstrdup(cli->code)))
+		goto oom;
 	s->json = cli->json;
 	s->local = cli->local;
 	s->timeout = cli->timeout > 0 ? cli->timeout : DEFAULT_TIMEOUT;
@@ -204,5 +208,6 @@ void settings_finish(struct settings *s)
 	free(s->scope);
 	free(s->cacert);
 	free(s->config_path);
+	secret_free(s->code);
 	memset(s, 0, sizeof(*s));
 }

@@ -30,6 +30,8 @@ struct settings {
 	long timeout;                /* seconds to wait for the browser */
 	long min_valid;              /* seconds an access token must have left */
 	bool force;                  /* login: even over working tokens */
+	bool device;                 /* login: the device flow */
+	char *code;                  /* exchange: the code, or "-" */
 	bool json;                   /* status: as JSON */
 	bool local;                  /* revoke: without asking Zoho */
 	struct net_options net;
