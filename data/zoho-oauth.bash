@@ -19,7 +19,7 @@ _zoho_oauth_profiles()
 _zoho_oauth()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="login token header refresh status revoke help"
+	local commands="login token header refresh status revoke exchange help"
 
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
@@ -40,7 +40,7 @@ _zoho_oauth()
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
-	--client-id|--scope|--accounts-url|--redirect-uri|--timeout|--connect-timeout|--max-time|--min-valid)
+	--client-id|--scope|--accounts-url|--redirect-uri|--timeout|--connect-timeout|--max-time|--min-valid|--code)
 		return ;;
 	esac
 	if [ "${COMP_WORDS[1]}" = help ]; then

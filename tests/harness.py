@@ -64,7 +64,7 @@ def wait_for(pred, timeout=10.0, step=0.02):
 class Mock:
     """The mock Zoho Accounts server, in its own process."""
 
-    def __init__(self, home, modes=(), redirect_uris=(), name="mock", tls=None):
+    def __init__(self, home, modes=(), redirect_uris=(), name="mock", tls=None, extra_tls=None):
         self.dir = os.path.join(home.root, name)
         os.makedirs(self.dir, exist_ok=True)
         self.log_path = os.path.join(self.dir, "requests.jsonl")
@@ -77,10 +77,12 @@ class Mock:
             cmd += ["--redirect-uri", r]
         if tls:
             cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+        if extra_tls:
+            cmd += ["--extra-tls", extra_tls]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
         check(wait_for(lambda: os.path.exists(port_file)), "the mock did not start")
         self.port = int(open(port_file).read())
-        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls and not extra_tls else "http", self.port)
 
     def requests(self, path=None):
         if not os.path.exists(self.log_path):
@@ -131,8 +133,8 @@ class Home:
             if k in os.environ:
                 self.env[k] = os.environ[k]
 
-    def mock(self, *modes, redirect_uris=(), name="mock", tls=None):
-        m = Mock(self, modes, redirect_uris, name, tls)
+    def mock(self, *modes, redirect_uris=(), name="mock", tls=None, extra_tls=None):
+        m = Mock(self, modes, redirect_uris, name, tls, extra_tls)
         self.mocks.append(m)
         return m
 
@@ -223,6 +225,18 @@ class Background:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
+    def type(self, text):
+        """Write to the tool's stdin, as a user pasting and pressing Enter."""
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+
+    def close_stdin(self):
+        self.proc.stdin.close()
+
+    def wait_for_stderr(self, needle, timeout=10):
+        found = wait_for(lambda: needle in self.stderr(), timeout)
+        check(found, "zoho-oauth never said %r" % needle, self.stderr())
+
     def wait(self, timeout=60):
         try:
             self.proc.wait(timeout)
@@ -232,6 +246,62 @@ class Background:
         self._t.join(5)
         self._o.join(5)
         return self.proc.returncode
+
+
+def make_certificate(home, names):
+    """A throwaway CA and a server certificate for names, made with openssl.
+    Returns (ca.pem, cert.pem, key.pem)."""
+    d = os.path.join(home.root, "tls")
+    os.makedirs(d, exist_ok=True)
+    ca, ca_key = os.path.join(d, "ca.pem"), os.path.join(d, "ca.key")
+    cert, key, csr = (os.path.join(d, n) for n in ("cert.pem", "cert.key", "cert.csr"))
+    ext = os.path.join(d, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+                % ",".join(("IP:" if n[0].isdigit() else "DNS:") + n for n in names))
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    quiet = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2",
+                    "-subj", "/CN=zoho-oauth test CA", "-addext",
+                    "basicConstraints=critical,CA:TRUE", "-addext",
+                    "keyUsage=critical,keyCertSign"], **quiet)
+    subprocess.run(["openssl", "req", *ec, "-keyout", key, "-out", csr, "-subj",
+                    "/CN=" + names[0]], **quiet)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                    "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext], **quiet)
+    return ca, cert, key
+
+
+NAMESPACE_MARK = "ZOHO_OAUTH_TEST_IN_NAMESPACE"
+
+
+def in_private_network(names):
+    """Run the current case again inside new user, mount and network
+    namespaces: only a loopback interface, and an /etc/hosts of its own that
+    sends names to 127.0.0.1. So a test can stand in for a real host name
+    (a Zoho data centre) on loopback without touching the machine. Returns
+    in the copy; the original exits with its status (77, skipped, where the
+    kernel does not allow the namespaces)."""
+    if os.environ.get(NAMESPACE_MARK):
+        return
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "--net", "true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        print("SKIP: this kernel or container does not allow user namespaces (%s)"
+              % probe.stderr.strip())
+        sys.exit(SKIP)
+    hosts = tempfile.NamedTemporaryFile("w", prefix="zoho-oauth-hosts-", delete=False)
+    hosts.write("127.0.0.1 localhost\n::1 localhost\n")
+    for n in names:
+        hosts.write("127.0.0.1 %s\n" % n)
+    hosts.close()
+    script = 'ip link set lo up && mount --bind "$0" /etc/hosts && exec "$@"'
+    env = dict(os.environ)
+    env[NAMESPACE_MARK] = "1"
+    r = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "--net", "sh", "-c",
+                        script, hosts.name, sys.executable, *sys.argv], env=env)
+    os.unlink(hosts.name)
+    sys.exit(r.returncode)
 
 
 def port_open(port, host="127.0.0.1"):

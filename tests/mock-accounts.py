@@ -27,6 +27,17 @@ Modes:
   no-refresh-token    never include a refresh token
   token-delay=SECONDS wait before answering the token endpoint
   revoke-502          the revoke endpoint answers 502 with an HTML page
+  device-approve-after=N  the device flow is approved at the Nth poll (3)
+  device-deny         ... refused at that poll (access_denied)
+  device-expire       ... answered "expired" at that poll
+  device-slow-down-at=N   the Nth poll answers slow_down
+  device-other-dc=LOC the first poll answers other_dc with user_location LOC
+  device-interval=V   the interval sent, as is (1000: milliseconds)
+  device-expires=V    the expires_in sent, as is (300000: milliseconds)
+  device-uri-complete include verification_uri_complete
+
+GET /mock/selfclient-code?scope=S makes a code like the API console's
+"Generate Code" (no redirect URI, lives 3 minutes, works once).
 
 The refresh grant allows 10 new access tokens per refresh token in 10
 minutes, then answers the throttle, as Zoho documents.
@@ -65,6 +76,7 @@ class State:
             self.set_mode(m)
         self.codes = {}          # code -> dict
         self.refresh_tokens = {} # refresh token -> dict
+        self.device_codes = {}   # device code -> dict
         self.access_tokens = {}  # access token -> refresh token or None
         self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
 
@@ -102,6 +114,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.state
 
     def base_url(self):
+        if self.server.public_name:
+            return self.server.public_name
         scheme = "https" if self.server.tls else "http"
         return "%s://127.0.0.1:%d" % (scheme, self.server.server_address[1])
 
@@ -128,6 +142,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.read_body() if method == "POST" else b""
         entry = {
             "time": time.time(),
+            "listener": self.server.name,
             "method": method,
             "path": url.path,
             "query": url.query,
@@ -145,6 +160,21 @@ class Handler(BaseHTTPRequestHandler):
             # Zoho reads parameters from the query string or the body.
             params = {**query, **form}
             return self.token({k: v[0] for k, v in params.items()})
+        if route == ("POST", "/oauth/v3/device/code"):
+            return self.device_code({k: v[0] for k, v in {**query, **form}.items()})
+        if route == ("POST", "/oauth/v3/device/token"):
+            return self.device_token({k: v[0] for k, v in {**query, **form}.items()})
+        if route == ("GET", "/mock/selfclient-code"):
+            one = {k: v[0] for k, v in query.items()}
+            code = "1000." + secrets.token_hex(16) + "." + secrets.token_hex(16)
+            with self.state.lock:
+                self.state.codes[code] = {
+                    "client_id": self.state.args.client_id, "redirect_uri": None,
+                    "scope": one.get("scope", "ZohoCliq.Channels.READ"), "offline": True,
+                    "challenge": None, "method": None, "issued": time.monotonic(),
+                    "lifetime": float(one.get("lifetime", 180)), "used": False,
+                }
+            return self.send(200, {"code": code})
         if route == ("POST", "/oauth/v2/token/revoke"):
             params = {**query, **form}
             return self.revoke({k: v[0] for k, v in params.items()})
@@ -270,12 +300,13 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             entry = self.state.codes.get(p.get("code", ""))
             fresh = entry and not entry["used"] and \
-                time.monotonic() - entry["issued"] < CODE_LIFETIME
+                time.monotonic() - entry["issued"] < entry.get("lifetime", CODE_LIFETIME)
             if entry:
                 entry["used"] = True  # a code works once, right or wrong
         if not fresh:
             return self.send(200, {"error": "invalid_code"})
         if p.get("redirect_uri") != entry["redirect_uri"]:
+            # A console code has none, and wants none.
             return self.send(200, {"error": "invalid_redirect_uri"})
         if entry["challenge"]:
             verifier = p.get("code_verifier", "")
@@ -288,6 +319,64 @@ class Handler(BaseHTTPRequestHandler):
                 # Zoho does not document this answer; a refused code is the
                 # closest documented one.
                 return self.send(200, {"error": "invalid_code"})
+        return self.issue(entry["scope"], entry["offline"])
+
+    # --- the device flow (Zoho's "non-browser" clients) ---
+    def device_code(self, p):
+        if p.get("client_id") != self.state.args.client_id:
+            return self.send(200, {"error": "invalid_client"})
+        if p.get("grant_type") != "device_request" or not p.get("scope"):
+            return self.send(200, {"error": "invalid_request"})
+        device = secrets.token_hex(24)
+        user = "%s-%s" % (secrets.token_hex(2).upper(), secrets.token_hex(2).upper())
+        interval = self.state.mode("device-interval") or "1000"
+        expires = self.state.mode("device-expires") or "300000"
+        expires_ms = float(expires) if float(expires) > 1800 else float(expires) * 1000
+        with self.state.lock:
+            self.state.device_codes[device] = {
+                "scope": p["scope"], "offline": p.get("access_type") == "offline",
+                "user_code": user, "issued": time.monotonic(), "expires_ms": expires_ms,
+                "polls": 0, "done": False,
+            }
+        answer = {
+            "user_code": user, "device_code": device,
+            "verification_url": self.base_url() + "/oauth/v3/device",
+            "interval": int(interval), "expires_in": int(expires),
+        }
+        if self.state.mode("device-uri-complete"):
+            answer["verification_uri_complete"] = answer["verification_url"] + "?user_code=" + user
+        return self.send(200, answer)
+
+    def device_token(self, p):
+        args = self.state.args
+        if p.get("client_id") != args.client_id:
+            return self.send(200, {"error": "invalid_client"})
+        if p.get("client_secret") != args.client_secret:
+            return self.send(200, {"error": "invalid_client_secret"})
+        if p.get("grant_type") != "device_token":
+            return self.send(200, {"error": "unsupported_grant_type"})
+        with self.state.lock:
+            entry = self.state.device_codes.get(p.get("code", ""))
+            if not entry or entry["done"]:
+                return self.send(200, {"error": "invalid_code"})
+            if (time.monotonic() - entry["issued"]) * 1000 > entry["expires_ms"]:
+                return self.send(200, {"error": "expired"})
+            entry["polls"] += 1
+            n = entry["polls"]
+        other = self.state.mode("device-other-dc")
+        if other and n == 1:
+            return self.send(200, {"error": "other_dc", "user_location": other})
+        slow = self.state.mode("device-slow-down-at")
+        if slow and n == int(slow):
+            return self.send(200, {"error": "slow_down"})
+        if n < int(self.state.mode("device-approve-after") or 3):
+            return self.send(200, {"error": "authorization_pending"})
+        with self.state.lock:
+            entry["done"] = True
+        if self.state.mode("device-deny"):
+            return self.send(200, {"error": "access_denied"})
+        if self.state.mode("device-expire"):
+            return self.send(200, {"error": "expired"})
         return self.issue(entry["scope"], entry["offline"])
 
     def issue(self, scope, offline, refresh=None):
@@ -325,15 +414,30 @@ def main():
     ap.add_argument("--redirect-uri", action="append", default=[])
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--extra-tls", metavar="PORT:NAME",
+                    help="also listen with TLS on 127.0.0.1:PORT, as https://NAME "
+                         "(same state; for a second data centre)")
     args = ap.parse_args()
 
-    server = Server(("127.0.0.1", 0), Handler)
-    server.state = State(args)
-    server.tls = bool(args.tls_cert)
-    if server.tls:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.tls_cert, args.tls_key)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    state = State(args)
+
+    def make(port, tls, name):
+        server = Server(("127.0.0.1", port), Handler)
+        server.state = state
+        server.tls = tls
+        server.public_name = name
+        server.name = name or ("tls" if tls else "plain")
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(args.tls_cert, args.tls_key)
+            server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        return server
+
+    server = make(0, bool(args.tls_cert) and not args.extra_tls, None)
+    if args.extra_tls:
+        port, name = args.extra_tls.split(":", 1)
+        extra = make(int(port), True, "https://" + name)
+        threading.Thread(target=extra.serve_forever, daemon=True).start()
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(server.server_address[1]))

@@ -63,12 +63,42 @@ static void refused(void **state)
 	}
 }
 
+static void pasted(void **state)
+{
+	struct redirect r;
+	char why[256];
+	const char *q;
+	assert_true(redirect_parse("http://localhost:8976/callback", &r, why, sizeof(why)));
+	assert_true(redirect_match_pasted(&r, "http://localhost:8976/callback?state=s&code=c", &q,
+		why, sizeof(why)));
+	assert_string_equal(q, "state=s&code=c");
+	assert_true(redirect_match_pasted(&r, "HTTP://LocalHost:8976/callback?x", &q, why, sizeof(why)));
+	static const char *const bad[] = {
+		"http://localhost:8976/callback",          /* no query */
+		"http://localhost:8977/callback?x",         /* other port */
+		"http://127.0.0.1:8976/callback?x",         /* other host */
+		"http://localhost:8976/Callback?x",         /* path is case-sensitive */
+		"http://localhost:8976/callback/?x",
+		"https://localhost:8976/callback?x",
+		"http://localhost:8976/callback?x#frag",
+		"state=s&code=c",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (redirect_match_pasted(&r, bad[i], &q, why, sizeof(why)))
+			fail_msg("accepted: %s", bad[i]);
+	assert_true(redirect_parse("http://[::1]:9000", &r, why, sizeof(why)));
+	assert_true(redirect_match_pasted(&r, "http://[::1]:9000/?state=s", &q, why, sizeof(why)));
+	assert_true(redirect_match_pasted(&r, "http://[::1]:9000?state=s", &q, why, sizeof(why)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(localhost_listens_on_both),
 		cmocka_unit_test(literal_addresses),
 		cmocka_unit_test(refused),
+		cmocka_unit_test(pasted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
