@@ -112,7 +112,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (p->error)
 		return 0;
 	if (strcmp(section, p->section) != 0) {
-		snprintf(p->section, sizeof(p->section), "%s", section);
+		/* inih never passes NULL; GCC cannot know that under -fsanitize. */
+		snprintf(p->section, sizeof(p->section), "%s", section ? section : "");
 		p->n_seen = 0;
 	}
 	if (strncmp(section, "profile ", 8) != 0 || !profile_name_ok(section + 8)) {
