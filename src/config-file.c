@@ -247,6 +247,29 @@ char *config_default_path(void)
 	return n > 0 && (size_t)n < sizeof(path) ? xstrdup(path) : NULL;
 }
 
+bool config_parse(const char *text, size_t len, const char *name, const char *profile,
+		struct config_profile *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct parse p = {
+		.path = name, .profile = profile, .out = out,
+		.text = text, .len = len,
+		.section = "\x01",
+	};
+	int rc = ini_parse_stream(reader, &p, handler, &p);
+	if (rc != 0 && !p.error) {
+		/* inih found a syntax error itself (a line without '=', an
+		 * unclosed '['); its count matches ours since no line was cut. */
+		p.line = rc;
+		fail(&p, "not a 'name = value' line or a [section] header");
+	}
+	if (p.error) {
+		config_finish(out);
+		return false;
+	}
+	return true;
+}
+
 bool config_load(const char *path, const char *profile, struct config_profile *out)
 {
 	struct buf text = { 0 };
@@ -260,24 +283,9 @@ bool config_load(const char *path, const char *profile, struct config_profile *o
 	case READ_OK:
 		break;
 	}
-	struct parse p = {
-		.path = path, .profile = profile, .out = out,
-		.text = text.data, .len = text.len,
-		.section = "\x01",
-	};
-	int rc = ini_parse_stream(reader, &p, handler, &p);
-	if (rc != 0 && !p.error) {
-		/* inih found a syntax error itself (a line without '=', an
-		 * unclosed '['); its count matches ours since no line was cut. */
-		p.line = rc;
-		fail(&p, "not a 'name = value' line or a [section] header");
-	}
+	bool ok = config_parse(text.data, text.len, path, profile, out);
 	buf_finish(&text);
-	if (p.error) {
-		config_finish(out);
-		return false;
-	}
-	return true;
+	return ok;
 }
 
 void config_finish(struct config_profile *c)

@@ -2,6 +2,7 @@
 #define ZOHO_OAUTH_CONFIG_FILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * One profile of the config file
@@ -39,6 +40,10 @@ char *config_default_path(void);
  * reported as "PATH:LINE: what is wrong" and gives false.
  */
 bool config_load(const char *path, const char *profile, struct config_profile *out);
+
+/* The same for text already in memory; name is used in messages. */
+bool config_parse(const char *text, size_t len, const char *name, const char *profile,
+		struct config_profile *out);
 void config_finish(struct config_profile *c);
 
 #endif

@@ -17,6 +17,8 @@ bool log_verbose(void)
 	return current >= LOG_VERBOSE;
 }
 
+static void emit(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void emit(const char *prefix, const char *fmt, va_list ap)
 {
 	int saved = errno;
@@ -45,6 +47,8 @@ static void emit(const char *prefix, const char *fmt, va_list ap)
 
 void log_error(const char *fmt, ...)
 {
+	if (current < LOG_QUIET)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	emit("zoho-oauth: error: ", fmt, ap);
@@ -53,6 +57,8 @@ void log_error(const char *fmt, ...)
 
 void log_warn(const char *fmt, ...)
 {
+	if (current < LOG_QUIET)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	emit("zoho-oauth: warning: ", fmt, ap);

@@ -9,6 +9,7 @@
  * name what failed and, where the user can act, what to do.
  */
 enum log_level {
+	LOG_SILENT = -1, /* nothing at all (fuzz targets) */
 	LOG_QUIET = 0, /* errors and warnings only */
 	LOG_NORMAL = 1,
 	LOG_VERBOSE = 2,

@@ -255,6 +255,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return MHD_YES;
 }
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* libmicrohttpd's own messages: format strings of its making. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	if (!log_verbose())

@@ -1,0 +1,11 @@
+/* The config file. */
+#include "config-file.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct config_profile c;
+	if (config_parse((const char *)data, size, "fuzz", "default", &c))
+		config_finish(&c);
+	return 0;
+}
