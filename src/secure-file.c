@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -50,6 +51,8 @@ static bool make_dirs(const char *dir)
 	return true;
 }
 
+static bool split_path(const char *path, char *dir, size_t dir_len, char *base, size_t base_len);
+
 bool secure_write(const char *path, const void *data, size_t len)
 {
 	char dir[PATH_MAX], base[NAME_MAX + 1], tmp[PATH_MAX];
@@ -57,24 +60,10 @@ bool secure_write(const char *path, const void *data, size_t len)
 	int fd = -1, dfd = -1;
 	bool ok = false;
 
-	size_t plen = strlen(path);
-	if (plen == 0 || plen >= sizeof(dir) || path[plen - 1] == '/') {
+	if (!split_path(path, dir, sizeof(dir), base, sizeof(base))) {
 		log_error("%s: not a file name", path);
 		return false;
 	}
-	const char *slash = strrchr(path, '/');
-	const char *b = slash ? slash + 1 : path;
-	if (strlen(b) > NAME_MAX - 12 || strcmp(b, ".") == 0 || strcmp(b, "..") == 0) {
-		log_error("%s: not a file name", path);
-		return false;
-	}
-	strcpy(base, b);
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == path)
-		strcpy(dir, "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 
 	if (lstat(path, &st) == 0) {
 		if (S_ISLNK(st.st_mode)) {
@@ -131,6 +120,91 @@ out:
 	if (tmp[0])
 		unlink(tmp);
 	return ok;
+}
+
+/* Split path into directory and base name; false for non-files. */
+static bool split_path(const char *path, char *dir, size_t dir_len, char *base, size_t base_len)
+{
+	size_t plen = strlen(path);
+	if (plen == 0 || plen >= dir_len || path[plen - 1] == '/')
+		return false;
+	const char *slash = strrchr(path, '/');
+	const char *b = slash ? slash + 1 : path;
+	if (strlen(b) >= base_len || strlen(b) > NAME_MAX - 12 || strcmp(b, ".") == 0 ||
+			strcmp(b, "..") == 0)
+		return false;
+	strcpy(base, b);
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == path)
+		strcpy(dir, "/");
+	else
+		snprintf(dir, dir_len, "%.*s", (int)(slash - path), path);
+	return true;
+}
+
+bool secure_write_possible(const char *path)
+{
+	char dir[PATH_MAX], base[NAME_MAX + 1];
+	struct stat st;
+
+	if (!split_path(path, dir, sizeof(dir), base, sizeof(base))) {
+		log_error("%s: not a file name", path);
+		return false;
+	}
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			log_error("%s is a symbolic link: refusing to write tokens through it; "
+				"remove it or pass the real path", path);
+			return false;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			log_error("%s exists and is not a regular file", path);
+			return false;
+		}
+	}
+	/* The nearest directory that exists must let us in and write. */
+	for (;;) {
+		if (stat(dir, &st) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				log_error("cannot create %s: %s is not a directory", path, dir);
+				return false;
+			}
+			if (access(dir, W_OK | X_OK) != 0) {
+				log_error("cannot write in %s: %s; choose another --token-file, or fix the "
+					"directory's permissions", dir, strerror(errno));
+				return false;
+			}
+			return true;
+		}
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			return true; /* "/" or "." : let the write say */
+		*slash = '\0';
+	}
+}
+
+void secure_write_clean(const char *path)
+{
+	char dir[PATH_MAX], base[NAME_MAX + 1], name[NAME_MAX + 1];
+	if (!split_path(path, dir, sizeof(dir), base, sizeof(base)))
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	size_t blen = strlen(base);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		/* ".BASE.XXXXXX", as mkostemp makes them. */
+		size_t len = strlen(e->d_name);
+		if (len != blen + 8 || e->d_name[0] != '.' || memcmp(e->d_name + 1, base, blen) != 0 ||
+				e->d_name[blen + 1] != '.')
+			continue;
+		snprintf(name, sizeof(name), "%s", e->d_name);
+		if (unlinkat(dirfd(d), name, 0) == 0)
+			log_debug("removed %s/%s, left by a write that was cut short", dir, name);
+	}
+	closedir(d);
 }
 
 enum read_result secure_read(const char *path, size_t max, bool follow_links, struct buf *out,

@@ -18,6 +18,22 @@
  */
 bool secure_write(const char *path, const void *data, size_t len);
 
+/*
+ * Check, before any work that would be lost, that secure_write(path) can
+ * succeed as far as can be told now: path is not a symbolic link or a
+ * non-file, and the directory (or the nearest one that exists, since
+ * missing ones get created) is writable. Reports and returns false.
+ */
+bool secure_write_possible(const char *path);
+
+/*
+ * Remove temporary files that an earlier secure_write(path) left behind
+ * when it was killed between write and rename (".NAME.XXXXXX" beside
+ * path): copies of secrets. Call only while holding the lock that all
+ * writers of path take, so that no live write loses its file.
+ */
+void secure_write_clean(const char *path);
+
 /* Write all of data to fd, retrying short writes and EINTR. */
 bool write_all(int fd, const void *data, size_t len);
 

@@ -38,6 +38,10 @@ int signin_check_existing(const struct settings *s, bool *done)
 	const char *why_new = NULL;
 
 	*done = false;
+	/* A sign-in makes a refresh token at Zoho: make sure it can be kept
+	 * before making one. */
+	if (strcmp(s->token_file, "-") != 0 && !secure_write_possible(s->token_file))
+		return ZO_FAILURE;
 	if (s->force || strcmp(s->token_file, "-") == 0 || access(s->token_file, F_OK) != 0)
 		return ZO_OK;
 	int status = store_load(s, &t);
@@ -97,6 +101,8 @@ static int write_out(const struct settings *s, const struct tokens *t)
 			secret_free(json);
 			return status;
 		}
+		if (lock >= 0)
+			secure_write_clean(s->token_file);
 		ok = secure_write(s->token_file, json, strlen(json));
 		store_unlock(lock);
 	}

@@ -16,7 +16,9 @@
  * silently revoking the oldest: don't make one when the profile already
  * holds a working one for the same client and scopes (s->scope may be
  * NULL: any). Sets *done when the caller should stop (status ZO_OK).
- * --force and --token-file - skip the check.
+ * --force and --token-file - skip that check. First of all it checks that
+ * the token file can be written at all, so that no refresh token is made
+ * only to be lost.
  */
 int signin_check_existing(const struct settings *s, bool *done);
 

@@ -72,6 +72,8 @@ int store_save(const char *path, const struct tokens *t)
 	char *json = tokens_to_json(t);
 	if (!json)
 		return ZO_FAILURE;
+	/* Callers hold the lock: clear what a killed writer left behind. */
+	secure_write_clean(path);
 	bool ok = secure_write(path, json, strlen(json));
 	secret_free(json);
 	return ok ? ZO_OK : ZO_FAILURE;

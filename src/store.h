@@ -21,7 +21,8 @@
  */
 int store_load(const struct settings *s, struct tokens *out);
 
-/* Write the token file atomically with mode 0600. ZO_OK or ZO_FAILURE. */
+/* Write the token file atomically with mode 0600; the caller holds the
+ * lock (stale temporary files are removed first). ZO_OK or ZO_FAILURE. */
 int store_save(const char *path, const struct tokens *t);
 
 /*
