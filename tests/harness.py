@@ -114,9 +114,11 @@ class Home:
     """A throwaway $HOME with XDG directories and the stand-in browser."""
 
     def __init__(self, name):
-        self.root = tempfile.mkdtemp(prefix="zoho-oauth-%s-" % name)
+        # A case rerun in namespaces (in_private_network) keeps its home.
+        self.root = os.environ.get(NAMESPACE_MARK + "_HOME") or \
+            tempfile.mkdtemp(prefix="zoho-oauth-%s-" % name)
         self.home = os.path.join(self.root, "home")
-        os.makedirs(self.home)
+        os.makedirs(self.home, exist_ok=True)
         self.browser_log = os.path.join(self.root, "browser.jsonl")
         self.mocks = []
         self.env = {
@@ -132,6 +134,10 @@ class Home:
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MSAN_OPTIONS"):
             if k in os.environ:
                 self.env[k] = os.environ[k]
+        self.audit = None
+        if os.environ.get("ZOHO_OAUTH_AUDIT"):
+            import audit
+            self.audit = audit.Auditor(self)
 
     def mock(self, *modes, redirect_uris=(), name="mock", tls=None, extra_tls=None):
         m = Mock(self, modes, redirect_uris, name, tls, extra_tls)
@@ -156,32 +162,68 @@ class Home:
 
 
 class Run:
-    def __init__(self, proc, stdout, stderr, elapsed):
-        self.returncode = proc.returncode
+    def __init__(self, returncode, stdout, stderr, elapsed, maxrss_kib):
+        self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
         self.elapsed = elapsed
+        self.maxrss_kib = maxrss_kib  # the tool's peak resident memory
 
     def __str__(self):
         return "exit %s\nstdout:\n%s\nstderr:\n%s" % (self.returncode, self.stdout, self.stderr)
 
 
-def run(home, *args, env=None, timeout=60, input=None):
+def run(home, *args, env=None, timeout=60, input=None, prefix=()):
+    """Run zoho-oauth (after the prefix command, if any) and wait for it."""
     e = dict(home.env)
     e.update(env or {})
     for k, v in list(e.items()):
         if v is None:
             del e[k]
     start = time.monotonic()
-    proc = subprocess.Popen([BINARY, *args], env=e, stdin=subprocess.PIPE,
+    tracing = home.audit.prefix() if home.audit and not prefix else []
+    proc = subprocess.Popen([*tracing, *prefix, BINARY, *args], env=e, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result = {}
+
+    def reap():
+        # wait4, not wait: it tells this one process's peak memory.
+        _, status, usage = os.wait4(proc.pid, 0)
+        result["status"] = os.waitstatus_to_exitcode(status)
+        result["maxrss"] = usage.ru_maxrss
+    # communicate() would reap the process itself; read the pipes here and
+    # reap with wait4 once they are closed.
+    out, err = [], []
+    readers = [threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True),
+               threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)]
+    for t in readers:
+        t.start()
+    if input is not None:
+        try:
+            proc.stdin.write(input)
+        except BrokenPipeError:
+            pass
     try:
-        out, err = proc.communicate(input=input, timeout=timeout)
-    except subprocess.TimeoutExpired:
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    reaper = threading.Thread(target=reap, daemon=True)
+    reaper.start()
+    reaper.join(timeout)
+    if reaper.is_alive():
         proc.kill()
-        out, err = proc.communicate()
-        raise Failure("zoho-oauth %s did not finish within %ss\n%s" % (args, timeout, err))
-    return Run(proc, out, err, time.monotonic() - start)
+        reaper.join(10)
+        for t in readers:
+            t.join(5)
+        raise Failure("zoho-oauth %s did not finish within %ss\n%s" % (args, timeout,
+                                                                    "".join(err)))
+    for t in readers:
+        t.join(10)
+    proc.returncode = result["status"]
+    if tracing:
+        home.audit.check(tracing, args)
+    return Run(result["status"], "".join(out), "".join(err), time.monotonic() - start,
+               result["maxrss"])
 
 
 class Background:
@@ -193,7 +235,10 @@ class Background:
         for k, v in list(e.items()):
             if v is None:
                 del e[k]
-        self.proc = subprocess.Popen([BINARY, *args], env=e, stdin=subprocess.PIPE,
+        self.home = home
+        self.args = args
+        self.tracing = home.audit.prefix() if home.audit else []
+        self.proc = subprocess.Popen([*self.tracing, BINARY, *args], env=e, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.err_lines = []
         self.out = ""
@@ -222,8 +267,23 @@ class Background:
         check(url, "zoho-oauth printed no consent URL", self.stderr())
         return url
 
+    def pid(self):
+        """The tool's pid (under the audit, strace's child)."""
+        if not self.tracing:
+            return self.proc.pid
+        def child():
+            try:
+                with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
+                    kids = f.read().split()
+                return int(kids[0]) if kids else None
+            except OSError:
+                return None
+        pid = wait_for(child, 10)
+        check(pid, "no traced zoho-oauth under strace")
+        return pid
+
     def signal(self, sig):
-        self.proc.send_signal(sig)
+        os.kill(self.pid(), sig)
 
     def type(self, text):
         """Write to the tool's stdin, as a user pasting and pressing Enter."""
@@ -245,6 +305,8 @@ class Background:
             raise Failure("zoho-oauth did not finish within %ss\n%s" % (timeout, self.stderr()))
         self._t.join(5)
         self._o.join(5)
+        if self.tracing:
+            self.home.audit.check(self.tracing, self.args)
         return self.proc.returncode
 
 
@@ -275,13 +337,14 @@ def make_certificate(home, names):
 NAMESPACE_MARK = "ZOHO_OAUTH_TEST_IN_NAMESPACE"
 
 
-def in_private_network(names):
+def in_private_network(home, names=(), tmpfs=None):
     """Run the current case again inside new user, mount and network
     namespaces: only a loopback interface, and an /etc/hosts of its own that
-    sends names to 127.0.0.1. So a test can stand in for a real host name
-    (a Zoho data centre) on loopback without touching the machine. Returns
-    in the copy; the original exits with its status (77, skipped, where the
-    kernel does not allow the namespaces)."""
+    sends names to 127.0.0.1, so a test can stand in for a real host name (a
+    Zoho data centre) on loopback without touching the machine. With tmpfs
+    = (path, size), a tmpfs of that size is mounted at path (a full disk).
+    Returns in the copy; the original exits with its status (77, skipped,
+    where the kernel does not allow the namespaces)."""
     if os.environ.get(NAMESPACE_MARK):
         return
     probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "--net", "true"],
@@ -295,13 +358,31 @@ def in_private_network(names):
     for n in names:
         hosts.write("127.0.0.1 %s\n" % n)
     hosts.close()
-    script = 'ip link set lo up && mount --bind "$0" /etc/hosts && exec "$@"'
+    script = 'ip link set lo up && mount --bind "$0" /etc/hosts'
+    if tmpfs:
+        os.makedirs(tmpfs[0], exist_ok=True)
+        script += ' && mount -t tmpfs -o size=%s,mode=0700 tmpfs "%s"' % (tmpfs[1], tmpfs[0])
+    script += ' && exec "$@"'
     env = dict(os.environ)
     env[NAMESPACE_MARK] = "1"
+    env[NAMESPACE_MARK + "_HOME"] = home.root
     r = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "--net", "sh", "-c",
                         script, hosts.name, sys.executable, *sys.argv], env=env)
     os.unlink(hosts.name)
     sys.exit(r.returncode)
+
+
+def unprivileged(home):
+    """A prefix that runs the tool as a user without root's powers, so that
+    file permissions apply; the home is handed to that user. Empty when the
+    tests run unprivileged already."""
+    if os.geteuid() != 0:
+        return []
+    for root, dirs, files in os.walk(home.root):
+        for n in dirs + files:
+            os.lchown(os.path.join(root, n), 65534, 65534)
+    os.chown(home.root, 65534, 65534)
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
 
 
 def port_open(port, host="127.0.0.1"):
@@ -352,6 +433,13 @@ def login_args(mock, port, *extra, host="localhost"):
             "--timeout", "20", *extra]
 
 
+def no_audit(fn):
+    """Mark a case that cannot run under the secrets audit's strace (it
+    traces itself, or drives a whole real browser)."""
+    fn.no_audit = True
+    return fn
+
+
 def main(cases):
     """Run the case named on the command line: exit 0, 1, or 77 (skip).
     --list prints the case names (meson registers one test per case)."""
@@ -364,6 +452,9 @@ def main(cases):
         print("usage: %s CASE\ncases: %s" % (sys.argv[0], " ".join(cases)), file=sys.stderr)
         sys.exit(2)
     name = sys.argv[1]
+    if os.environ.get("ZOHO_OAUTH_AUDIT") and getattr(cases[name], "no_audit", False):
+        print("SKIP: %s does not run under the secrets audit (it runs in the normal suite)" % name)
+        sys.exit(SKIP)
     home = Home(name)
     try:
         result = cases[name](home)
@@ -371,7 +462,8 @@ def main(cases):
         print("FAIL %s: %s" % (name, f), file=sys.stderr)
         sys.exit(1)
     finally:
-        home.cleanup()
+        if not os.environ.get(NAMESPACE_MARK):
+            home.cleanup()
     if result == SKIP:
         sys.exit(SKIP)
     print("ok %s" % name)

@@ -36,6 +36,14 @@ Modes:
   device-expires=V    the expires_in sent, as is (300000: milliseconds)
   device-uri-complete include verification_uri_complete
 
+  huge-answer=BYTES   the token endpoint streams a body of BYTES bytes
+
+POST /mock/token-answer?status=N&ctype=T sets the token endpoint's answer
+to the request's body, as is, until GET /mock/token-answer?clear=1.
+
+Every answer of the token endpoints also goes to LOG.answers (the tokens
+issued), so a test can look for them where they must not be.
+
 GET /mock/selfclient-code?scope=S makes a code like the API console's
 "Generate Code" (no redirect URI, lives 3 minutes, works once).
 
@@ -69,7 +77,7 @@ THROTTLE = {
 
 class State:
     def __init__(self, args):
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # send() logs under it, sometimes inside it
         self.args = args
         self.modes = {}
         for m in args.mode or []:
@@ -79,6 +87,8 @@ class State:
         self.device_codes = {}   # device code -> dict
         self.access_tokens = {}  # access token -> refresh token or None
         self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.answer_file = open(args.log + ".answers", "a", encoding="utf-8") if args.log else None
+        self.raw_answer = None  # (status, content type, body) for the token endpoint
 
     def set_mode(self, spec):
         for item in filter(None, spec.split(",")):
@@ -96,6 +106,12 @@ class State:
             with self.lock:
                 self.log_file.write(json.dumps(entry) + "\n")
                 self.log_file.flush()
+
+    def record_answer(self, path, body):
+        if self.answer_file:
+            with self.lock:
+                self.answer_file.write(json.dumps({"path": path, "body": body[:8192]}) + "\n")
+                self.answer_file.flush()
 
 
 def zoho_token():
@@ -124,6 +140,8 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(body).encode()
         elif isinstance(body, str):
             body = body.encode()
+        if self.path.startswith(("/oauth/v2/token", "/oauth/v3/device")):
+            self.state.record_answer(self.path, body.decode("latin-1"))
         self.send_response(status)
         if body or ctype:
             self.send_header("Content-Type", ctype)
@@ -132,6 +150,22 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
+
+    def stream(self, size):
+        """A body far bigger than any token answer, sent in chunks."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        chunk = b"{" + b" " * 65535
+        sent = 0
+        try:
+            while sent < size:
+                n = min(len(chunk), size - sent)
+                self.wfile.write(chunk[:n])
+                sent += n
+        except OSError:
+            pass  # the client hung up: that is the point
 
     def read_body(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -182,6 +216,14 @@ class Handler(BaseHTTPRequestHandler):
             for spec in query.get("set", []):
                 self.state.set_mode(spec)
             return self.send(200, self.state.modes)
+        if route == ("POST", "/mock/token-answer"):
+            one = {k: v[0] for k, v in query.items()}
+            self.state.raw_answer = (int(one.get("status", 200)),
+                                     one.get("ctype", "application/json"), body)
+            return self.send(200, {"set": len(body)})
+        if route == ("GET", "/mock/token-answer"):
+            self.state.raw_answer = None
+            return self.send(200, {"cleared": True})
         if route == ("GET", "/mock/seed"):
             one = {k: v[0] for k, v in query.items()}
             with self.state.lock:
@@ -246,6 +288,12 @@ class Handler(BaseHTTPRequestHandler):
         delay = self.state.mode("token-delay")
         if delay:
             time.sleep(float(delay))
+        if self.state.raw_answer:
+            status, ctype, raw = self.state.raw_answer
+            return self.send(status, raw, ctype)
+        huge = self.state.mode("huge-answer")
+        if huge:
+            return self.stream(int(huge))
         if self.state.mode("html-502"):
             return self.send(502, "<html><head><title>502 Bad Gateway</title></head>"
                              "<body>Bad Gateway</body></html>", "text/html")

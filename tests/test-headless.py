@@ -236,7 +236,7 @@ def case_device_slow_down(home):
 def case_device_other_dc(home):
     """other_dc: go on at the data centre Zoho names, from the DC table.
     accounts.zoho.eu is the mock, on loopback in a private network."""
-    in_private_network(["accounts.zoho.eu"])
+    in_private_network(home, ["accounts.zoho.eu"])
     ca, cert, key = make_certificate(home, ["accounts.zoho.eu"])
     mock = home.mock("device-other-dc=eu", tls=(cert, key), extra_tls="443:accounts.zoho.eu")
     r = run(home, *device_args(mock, "--cacert", ca))

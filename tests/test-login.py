@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.parse
 
-from harness import (CLIENT_ID, SECRET, SKIP, Background, Failure, check, free_port, login_args,
+from harness import (CLIENT_ID, SECRET, SKIP, Background, Failure, check, no_audit, free_port, login_args,
                      main, mode_of, port_open, read_json, run, wait_for, write_tokens)
 
 
@@ -394,6 +394,7 @@ def case_usage(home):
     check(r.returncode == 2, "unknown command", r)
 
 
+@no_audit
 def case_chromium(home):
     """A real browser: headless Chromium completes the login and shows the
     success page, with the page's CSP letting its own style through."""
