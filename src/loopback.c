@@ -202,7 +202,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 		return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET is allowed here.\n",
 			MHD_HTTP_HEADER_ALLOW, "GET");
-	if (*upload_data_size != 0)
+	/* A GET with a body (or with framing for one) is not a browser
+	 * following a redirect; with both Content-Length and
+	 * Transfer-Encoding it is a request-smuggling shape. */
+	const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (*upload_data_size != 0 || (length && strcmp(length, "0") != 0) ||
+			MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
 		return send_text(c, MHD_HTTP_BAD_REQUEST, "A GET has no body.\n", NULL, NULL);
 
 	pthread_mutex_lock(&lb->lock);
