@@ -11,7 +11,7 @@ static bool looks_like_json(const struct buf *body)
 		char c = body->data[i];
 		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
 			continue;
-		return c == '{';
+		return c == '{' || c == '[';
 	}
 	return false;
 }
