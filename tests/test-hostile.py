@@ -1,0 +1,434 @@
+#!/usr/bin/env python3
+"""Hostile input and faults: a stray or malicious local client at the
+listener, a broken or malicious token endpoint, TLS, files that can't be
+written, writes cut short, and signals. Loopback only; bounded in count and
+time. Every case ends with a documented exit status, no crash or hang, and
+any existing token file intact."""
+import http.client
+import json
+import os
+import signal
+import socket
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+from harness import (CLIENT_ID, SECRET, Background, check, free_port, in_private_network,
+                     main, make_certificate, mode_of, no_audit, port_open, read_json, run,
+                     unprivileged, wait_for, write_tokens)
+
+
+def login_args(mock, port, *extra):
+    return ["login", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
+            "--redirect-uri", "http://localhost:%d/callback" % port,
+            "--scope", "ZohoCliq.Channels.READ", "--timeout", "30", *extra]
+
+
+def setup(home, *modes, tls=None):
+    port = free_port()
+    return home.mock(*modes, redirect_uris=["http://localhost:%d/callback" % port], tls=tls), port
+
+
+def remote_browser(consent_url):
+    """Sign in at the mock and return the address it sends the browser to."""
+    parts = urllib.parse.urlsplit(consent_url)
+    c = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    c.request("GET", parts.path + "?" + parts.query)
+    r = c.getresponse()
+    r.read()
+    c.close()
+    check(r.status == 302, "the mock did not redirect")
+    return r.getheader("Location")
+
+
+def raw(port, data, timeout=10):
+    """Send raw bytes to the listener; the status it answers, or None if it
+    closed the connection without one."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+        except OSError:
+            pass
+        got = b""
+        try:
+            while b"\r\n" not in got:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+        except OSError:
+            pass
+    if not got.startswith(b"HTTP/1."):
+        return None
+    return int(got.split(b" ", 2)[1])
+
+
+def waiting_login(home, *modes):
+    mock, port = setup(home, *modes)
+    bg = Background(home, *login_args(mock, port, "--no-browser"))
+    address = remote_browser(bg.consent_url())
+    check(wait_for(lambda: port_open(port)), "the listener is not up")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(address).query)
+    return mock, port, bg, address, query["state"][0], query["code"][0]
+
+
+def get(port, target, host=None):
+    return raw(port, ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
+                      % (target, host or "localhost:%d" % port)).encode())
+
+
+def finish(bg, mock, port, address):
+    """The real callback, after the abuse: the login must still complete."""
+    status = get(port, address[address.index("/callback"):])
+    check(status == 303, "the real callback got %s after the attack" % status)
+    check(bg.wait(30) == 0, "the login failed after the attack", bg.stderr())
+    check(len(mock.token_requests()) == 1, "expected exactly one exchange")
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+# --- the listener ---
+
+def case_idle_connections(home):
+    """200 connections that never finish a request don't lock the browser out."""
+    mock, port, bg, address, state, code = waiting_login(home)
+    socks = []
+    try:
+        for i in range(200):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if i % 2:
+                s.sendall(b"GET /callback?state=")  # and never the rest
+            socks.append(s)
+        check(bg.proc.poll() is None, "the idle connections ended the login")
+        finish(bg, mock, port, address)
+    finally:
+        for s in socks:
+            s.close()
+
+
+def case_oversized(home):
+    mock, port, bg, address, state, code = waiting_login(home)
+    pid = bg.pid()
+    before = rss_kib(pid)
+    host = b"Host: localhost:%d\r\n" % port
+    line = raw(port, b"GET /callback?" + b"a" * 100000 + b" HTTP/1.1\r\n" + host + b"\r\n")
+    check(line in (None, 400, 413, 414, 431), "a 100 kB request line got %s" % line)
+    header = raw(port, b"GET /callback HTTP/1.1\r\n" + host + b"X-Big: " + b"b" * 100000 + b"\r\n\r\n")
+    check(header in (None, 400, 413, 431), "a 100 kB header got %s" % header)
+    many = raw(port, b"GET /callback HTTP/1.1\r\n" + host +
+               b"".join(b"X-%d: v\r\n" % i for i in range(5000)) + b"\r\n")
+    check(many in (None, 400, 413, 431), "5000 headers got %s" % many)
+    query = get(port, "/callback?state=%s&code=%s&pad=%s" % (state, code, "p" * 10000))
+    check(query == 400, "a 10 kB query got %s" % query)
+    for _ in range(50):
+        raw(port, b"GET /callback?" + b"a" * 30000 + b" HTTP/1.1\r\n" + host + b"\r\n")
+    grown = rss_kib(pid) - before
+    check(grown < 16 * 1024, "the listener grew by %d KiB under oversized requests" % grown)
+    check(not mock.token_requests(), "an oversized request led to an exchange")
+    finish(bg, mock, port, address)
+
+
+def case_smuggling(home):
+    """Request shapes that try to slip a callback past the checks, all with
+    the real state: none is exchanged, and the wait goes on."""
+    mock, port, bg, address, state, code = waiting_login(home)
+    for target, expected in (
+            ("/callback?state=%s&state=%s&code=%s" % (state, state, code), 400),
+            ("/callback?state=%s&code=%s&code=other" % (state, code), 400),
+            ("/callback?state=%s&code=%s%%00x" % (state, code), 400),
+            ("/callback?state=%s%%00&code=%s" % (state, code), 400),
+            ("/callback?state=%s&code=%s" % (state * 10, code), 400),
+            ("/callback?state=%s&code=%s" % (state, "c" * 2000), 400),
+            ("/callback?state=%s&code=%s&error=access_denied" % (state, code), 400),
+            ("/callback/?state=%s&code=%s" % (state, code), 404),
+            ("/Callback?state=%s&code=%s" % (state, code), 404),
+            ("/x/../callback?state=%s&code=%s" % (state, code), 404),
+            ("http://localhost:%d/callback?state=%s&code=%s" % (port, state, code), 404)):
+        status = get(port, target)
+        check(status == expected, "%s got %s, not %s" % (target[:60], status, expected))
+    # Framing tricks on a GET.
+    status = raw(port, ("GET /callback?state=%s&code=%s HTTP/1.1\r\nHost: localhost:%d\r\n"
+                        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                        % (state, code, port)).encode())
+    check(status is None or 400 <= status < 500, "CL+TE got %s" % status)
+    status = get(port, "/callback?state=%s&code=%s" % (state, code), host="localhost:%d.evil" % port)
+    check(status == 403, "a foreign Host got %s" % status)
+    check(not mock.token_requests(), "a smuggled request led to an exchange")
+    check(bg.proc.poll() is None, "the abuse ended the login")
+    finish(bg, mock, port, address)
+
+
+def case_methods(home):
+    mock, port, bg, address, state, code = waiting_login(home)
+    target = "/callback?state=%s&code=%s" % (state, code)
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE"):
+        status = raw(port, ("%s %s HTTP/1.1\r\nHost: localhost:%d\r\nContent-Length: 0\r\n"
+                            "Connection: close\r\n\r\n" % (method, target, port)).encode())
+        check(status == 405, "%s got %s" % (method, status))
+    check(not mock.token_requests(), "a non-GET led to an exchange")
+    finish(bg, mock, port, address)
+
+
+# --- the token endpoint ---
+
+def case_huge_answer(home):
+    mock, port = setup(home, "huge-answer=50000000")
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 6 and "64 KiB" in r.stderr, "a 50 MB answer", r)
+    check(r.maxrss_kib < 64 * 1024, "peak memory %d KiB for a 50 MB answer" % r.maxrss_kib)
+    check(not os.path.exists(home.token_file()), "a token file was written")
+
+
+class BlackHole:
+    """A server that accepts and never answers, or drips a byte a second."""
+
+    def __init__(self, drip=False):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.drip = drip
+        self.conns = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            if self.drip:
+                threading.Thread(target=self.dribble, args=(c,), daemon=True).start()
+
+    def dribble(self, c):
+        try:
+            c.recv(65536)
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 2000\r\n\r\n")
+            while True:
+                c.sendall(b" ")
+                time.sleep(1)
+        except OSError:
+            pass
+
+
+def case_never_answers(home):
+    hole = BlackHole()
+    write_tokens(home, None, expires_in=10, accounts_server=hole.url)
+    before = open(home.token_file()).read()
+    r = run(home, "token", "--connect-timeout", "2", "--max-time", "3", timeout=30)
+    check(r.returncode == 6 and "time limit" in r.stderr, "a silent server", r)
+    check(r.elapsed < 10, "took %.1f s with --max-time 3" % r.elapsed)
+    check(open(home.token_file()).read() == before, "the token file changed")
+    # The defaults bound it too, well within two minutes.
+    r = run(home, "exchange", "--client-id", CLIENT_ID, "--accounts-url", hole.url,
+            "--code", "1000.abc", "--force", timeout=90)
+    check(r.returncode == 6 and r.elapsed < 45, "default limits: %.1f s" % r.elapsed, r)
+
+
+def case_slow_drip(home):
+    hole = BlackHole(drip=True)
+    write_tokens(home, None, expires_in=10, accounts_server=hole.url)
+    before = open(home.token_file()).read()
+    r = run(home, "refresh", "--max-time", "3", timeout=30)
+    check(r.returncode == 6 and r.elapsed < 10, "a dripping server", r)
+    check(open(home.token_file()).read() == before, "the token file changed")
+
+
+def set_answer(mock, status, ctype, body):
+    mock._open("/mock/token-answer?status=%d&ctype=%s" % (status, urllib.parse.quote(ctype)),
+               data=body, method="POST")
+
+
+def case_bad_answers(home):
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=10)
+    before = open(home.token_file()).read()
+    for status, ctype, body, words in (
+            (200, "application/json", b'{"access_token":"1000.a","expires_in":36', "not JSON"),
+            (200, "application/json", b'{"access_token":"1000.a","expires_in":"3600"}', "not a number"),
+            (200, "application/json", b'{"access_token":1000,"expires_in":3600}', "not a string"),
+            (200, "application/json", b'{"expires_in":3600,"api_domain":"https://x"}', "no access_token"),
+            (200, "application/json", b'{"access_token":"1000.a"}', "no expires_in"),
+            (200, "application/json", b'[{"access_token":"1000.a"}]', "not an object"),
+            (200, "application/json", b'{"access_token":"1000.a","expires_in":3600} {}', "after"),
+            (200, "text/html", b"<html><body>Sign in</body></html>", "page"),
+            (404, "text/html", b"<html>Not Found</html>", "page"),
+            (500, "application/json", b'{"access_token":"1000.a","expires_in":3600}', "HTTP 500"),
+            (200, "application/json", b"", "empty"),
+            (200, "application/json", b'{"access_token":"1000.a b","expires_in":3600}', "not printable"),
+    ):
+        set_answer(mock, status, ctype, body)
+        r = run(home, "token")
+        check(r.returncode == 6, "%r should exit 6" % body[:40], r)
+        check(words in r.stderr, "%r: message lacks %r" % (body[:40], words), r)
+        check(r.stdout == "", "printed something for %r" % body[:40], r)
+        check(open(home.token_file()).read() == before, "the token file changed")
+    # Through login too: nothing is written.
+    port = free_port()
+    mock2 = home.mock(redirect_uris=["http://localhost:%d/callback" % port], name="second")
+    set_answer(mock2, 200, "application/json", b'{"access_token":42,"expires_in":3600}')
+    r = run(home, *login_args(mock2, port, "--token-file", os.path.join(home.root, "new.json")))
+    check(r.returncode == 6 and not os.path.exists(os.path.join(home.root, "new.json")), "login", r)
+
+
+# --- TLS ---
+
+def case_tls(home):
+    """An https accounts server with a certificate of the tests' own CA:
+    refused until --cacert names that CA."""
+    ca, cert, key = make_certificate(home, ["127.0.0.1", "localhost"])
+    mock, port = setup(home, tls=(cert, key))
+    check(mock.url.startswith("https://"), "the mock is not on https")
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 6 and "TLS" in r.stderr and "--cacert" in r.stderr, "untrusted TLS", r)
+    check(not mock.token_requests(), "a request crossed an unverified TLS connection")
+    check(not os.path.exists(home.token_file()), "a token file was written")
+    r = run(home, *login_args(mock, port, "--cacert", ca))
+    check(r.returncode == 0, "login with --cacert failed", r)
+    check(read_json(home.token_file())["accounts_server"] == mock.url, "accounts_server")
+    # A stored https server is held to the same rule on refresh.
+    write_tokens(home, mock, expires_in=10)
+    r = run(home, "token")
+    check(r.returncode == 6 and "TLS" in r.stderr, "refresh without --cacert", r)
+    r = run(home, "token", "--cacert", ca)
+    check(r.returncode == 0, "refresh with --cacert", r)
+    for url in ("http://accounts.zoho.eu", "http://192.168.1.1:8080"):
+        r = run(home, "login", "--client-id", CLIENT_ID, "--scope", "ZohoCliq.Channels.READ",
+                "--accounts-url", url)
+        check(r.returncode == 2 and "plain http" in r.stderr, "plain http to %s" % url, r)
+
+
+# --- files ---
+
+def case_symlink(home):
+    """The token path is a symlink: its target is never written, and login
+    says so before anyone signs in."""
+    mock, port = setup(home)
+    target = os.path.join(home.root, "precious.txt")
+    with open(target, "w") as f:
+        f.write("do not touch\n")
+    path = home.token_file()
+    os.makedirs(os.path.dirname(path), mode=0o700)
+    os.symlink(target, path)
+    r = run(home, *login_args(mock, port, "--force"))
+    check(r.returncode == 1 and "symbolic link" in r.stderr, "login through a symlink", r)
+    check(not mock.requests(), "Zoho was asked before the path was checked")
+    check(open(target).read() == "do not touch\n", "the symlink's target was written")
+    check(os.path.islink(path), "the symlink was replaced")
+    r = run(home, "refresh")
+    check(r.returncode == 1 and open(target).read() == "do not touch\n", "refresh", r)
+
+
+def case_directory_not_writable(home):
+    mock, port = setup(home)
+    write_tokens(home, mock, expires_in=10)
+    path = home.token_file()
+    before = (open(path).read(), os.stat(path).st_ino)
+    prefix = unprivileged(home)
+    os.chmod(os.path.dirname(path), 0o500)
+    try:
+        r = run(home, "refresh", prefix=prefix)
+        check(r.returncode == 1 and "Permission denied" in r.stderr, "refresh", r)
+        check((open(path).read(), os.stat(path).st_ino) == before, "the token file changed")
+        r = run(home, *login_args(mock, port, "--force"), prefix=prefix)
+        check(r.returncode == 1 and "cannot write in" in r.stderr, "login", r)
+        check(not mock.requests("/oauth/v2/auth") and not mock.token_requests(),
+              "Zoho was asked although the tokens could not be kept")
+    finally:
+        os.chmod(os.path.dirname(path), 0o700)
+
+
+def case_disk_full(home):
+    """A tmpfs of 16 KiB, filled up: the refresh can't write; the old file stays."""
+    data = os.path.join(home.root, "home", ".local", "share", "zoho-oauth")
+    in_private_network(home, tmpfs=(data, "16k"))
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=10)
+    path = home.token_file()
+    before = open(path).read()
+    fd = os.open(os.path.join(data, "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(fd, b"x" * 512) > 0:
+            pass
+    except OSError:
+        pass  # full
+    os.close(fd)
+    r = run(home, "refresh")
+    check(r.returncode == 1 and "No space left" in r.stderr, "a full disk", r)
+    check(open(path).read() == before, "the token file changed on a full disk")
+    check(sorted(os.listdir(data)) == ["default.json", "default.json.lock", "filler"],
+          "something was left behind: %s" % os.listdir(data))
+    os.unlink(os.path.join(data, "filler"))
+    r = run(home, "refresh")
+    check(r.returncode == 0, "refresh with room again", r)
+
+
+@no_audit
+def case_interrupted_write(home):
+    """SIGKILL between write and rename (strace injects it at the rename):
+    the previous file is intact, and the next write clears the leftover."""
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=3000)
+    path = home.token_file()
+    before = open(path).read()
+    inject = ["strace", "-f", "-qq", "-o", os.devnull, "-e", "trace=rename,renameat,renameat2",
+              "-e", "inject=rename,renameat,renameat2:signal=SIGKILL", "--"]
+    r = run(home, "refresh", prefix=inject)
+    check(r.returncode in (137, -9), "the refresh was not killed at the rename", r)
+    check(open(path).read() == before, "the token file changed")
+    leftovers = [n for n in os.listdir(os.path.dirname(path)) if n.startswith(".default.json.")]
+    check(len(leftovers) == 1, "expected the killed write's temporary file", leftovers)
+    check(run(home, "token").returncode == 0, "the token file is not usable")
+    r = run(home, "refresh")
+    check(r.returncode == 0, "the next refresh failed", r)
+    leftovers = [n for n in os.listdir(os.path.dirname(path)) if n.startswith(".default.json.")]
+    check(not leftovers, "the leftover temporary file was not cleared", leftovers)
+
+
+# --- signals ---
+
+def case_sigterm_waiting(home):
+    mock, port = setup(home)
+    bg = Background(home, *login_args(mock, port), env={"FAKE_BROWSER_MODE": "none"})
+    bg.consent_url()
+    check(wait_for(lambda: port_open(port)), "the listener is not up")
+    bg.signal(signal.SIGTERM)
+    check(bg.wait(10) == 143, "SIGTERM should exit 143", bg.stderr())
+    check(not port_open(port) and not os.path.exists(home.token_file()), "port or file")
+
+
+def signal_during_exchange(home, sig, expected):
+    mock, port = setup(home, "token-delay=20")
+    bg = Background(home, *login_args(mock, port))
+    check(wait_for(lambda: mock.token_requests(), 15), "the exchange never started", bg.stderr())
+    start = time.monotonic()
+    bg.signal(sig)
+    rc = bg.wait(15)
+    check(rc == expected, "expected %d, got %s" % (expected, rc), bg.stderr())
+    check(time.monotonic() - start < 5, "took %.1f s to stop" % (time.monotonic() - start))
+    check(not os.path.exists(home.token_file()), "a token file was written")
+    check(not [n for n in os.listdir(home.root) if n.endswith(".json")], "stray files")
+    check(not port_open(port), "the port is still open")
+
+
+def case_sigint_exchange(home):
+    signal_during_exchange(home, signal.SIGINT, 130)
+
+
+def case_sigterm_exchange(home):
+    signal_during_exchange(home, signal.SIGTERM, 143)
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    main(CASES)
