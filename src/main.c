@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <sys/prctl.h>
 
 #include "cli.h"
 #include "device.h"
@@ -20,6 +21,10 @@ int main(int argc, char **argv)
 	struct settings s;
 	int status;
 
+	/* Secrets live in this process's memory: like ssh-agent, keep other
+	 * processes of the same user from reading it (/proc/PID/mem, ptrace)
+	 * and never write it to a core dump. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Before anything else, and before any thread exists: the secret
 	 * leaves the environment so no child can inherit it. */
 	secret_take_from_environment();

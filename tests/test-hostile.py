@@ -14,7 +14,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from harness import (CLIENT_ID, SECRET, Background, check, free_port, in_private_network,
+from harness import (BINARY as ZOHO, CLIENT_ID, SECRET, SKIP, Background, check, free_port, in_private_network,
                      main, make_certificate, mode_of, no_audit, port_open, read_json, run,
                      unprivileged, wait_for, write_tokens)
 
@@ -426,6 +426,36 @@ def case_sigint_exchange(home):
 
 def case_sigterm_exchange(home):
     signal_during_exchange(home, signal.SIGTERM, 143)
+
+
+def case_not_dumpable(home):
+    """Other processes of the same user can't read the running tool's
+    memory or environment: it is not dumpable, so its /proc files belong
+    to root. Run as an unprivileged user so that ownership means something."""
+    mock, port = setup(home)
+    prefix = unprivileged(home)
+    if not prefix and os.geteuid() == 0:
+        return SKIP
+    bg_env = {"FAKE_BROWSER_MODE": "none"}
+    args = login_args(mock, port, "--no-browser")
+    e = dict(home.env)
+    e.update(bg_env)
+    import subprocess
+    proc = subprocess.Popen([*prefix, ZOHO, *args], env=e, stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        check(wait_for(lambda: port_open(port)), "the listener is not up")
+        uid = os.stat("/proc/%d/environ" % proc.pid).st_uid
+        check(uid == 0, "/proc/PID/environ belongs to uid %d: the process is dumpable" % uid)
+        if os.geteuid() != 0:
+            try:
+                open("/proc/%d/environ" % proc.pid, "rb").read()
+                check(False, "another process of the same user read the environment")
+            except PermissionError:
+                pass
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
