@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <stdarg.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,7 @@
 #include "log.h"
 #include "redirect.h"
 #include "secure-file.h"
-#include "settings.h"
+#include "paths.h"
 #include "util.h"
 #include "zoho.h"
 
@@ -83,11 +82,7 @@ static char *expand_home(struct parse *p, const char *value)
 	if (value[0] == '/')
 		return xstrdup(value);
 	if (value[0] == '~' && value[1] == '/') {
-		const char *home = getenv("HOME");
-		if (!home || home[0] != '/') {
-			struct passwd *pw = getpwuid(getuid());
-			home = pw ? pw->pw_dir : NULL;
-		}
+		const char *home = home_dir();
 		if (home && (size_t)snprintf(path, sizeof(path), "%s%s", home, value + 1) < sizeof(path))
 			return xstrdup(path);
 	}
@@ -235,11 +230,7 @@ char *config_default_path(void)
 	if (base && base[0] == '/') {
 		n = snprintf(path, sizeof(path), "%s/zoho-oauth/config", base);
 	} else {
-		const char *home = getenv("HOME");
-		if (!home || home[0] != '/') {
-			struct passwd *pw = getpwuid(getuid());
-			home = pw ? pw->pw_dir : NULL;
-		}
+		const char *home = home_dir();
 		if (!home)
 			return NULL;
 		n = snprintf(path, sizeof(path), "%s/.config/zoho-oauth/config", home);

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +50,7 @@ static bool millis(const cJSON *item, double threshold, long fallback, long *out
 	if (!cJSON_IsNumber(item))
 		return false;
 	double v = item->valuedouble;
-	if (!(v > 0 && v < 1e9) || floor(v) != v)
+	if (!whole_number(v, 1, 1e9 - 1))
 		return false;
 	*out = v >= threshold ? (long)v : (long)v * 1000;
 	return true;

@@ -12,6 +12,11 @@ void log_set_level(enum log_level level)
 	current = level;
 }
 
+enum log_level log_get_level(void)
+{
+	return current;
+}
+
 bool log_verbose(void)
 {
 	return current >= LOG_VERBOSE;

@@ -16,6 +16,7 @@ enum log_level {
 };
 
 void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
 bool log_verbose(void);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -109,23 +109,12 @@ int fresh_tokens(const struct settings *s, long min_valid, bool force, struct to
 	return status;
 }
 
-static int print_line(const char *prefix, const char *token)
-{
-	struct buf line = { 0 };
-	bool ok = buf_append_str(&line, prefix) && buf_append_str(&line, token) &&
-		buf_append(&line, "\n", 1) && write_all(STDOUT_FILENO, line.data, line.len);
-	if (!ok && line.data)
-		log_error("cannot write to standard output: %s", strerror(errno));
-	buf_finish(&line);
-	return ok ? ZO_OK : ZO_FAILURE;
-}
-
 int cmd_token(const struct settings *s)
 {
 	struct tokens t;
 	int status = fresh_tokens(s, s->min_valid, false, &t);
 	if (status == ZO_OK)
-		status = print_line("", t.access_token);
+		status = print_line("", t.access_token) ? ZO_OK : ZO_FAILURE;
 	tokens_finish(&t);
 	return status;
 }
@@ -135,7 +124,7 @@ int cmd_header(const struct settings *s)
 	struct tokens t;
 	int status = fresh_tokens(s, s->min_valid, false, &t);
 	if (status == ZO_OK)
-		status = print_line("Authorization: Zoho-oauthtoken ", t.access_token);
+		status = print_line("Authorization: Zoho-oauthtoken ", t.access_token) ? ZO_OK : ZO_FAILURE;
 	tokens_finish(&t);
 	return status;
 }

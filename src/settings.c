@@ -1,4 +1,3 @@
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +5,7 @@
 
 #include "config-file.h"
 #include "log.h"
+#include "paths.h"
 #include "secret.h"
 #include "settings.h"
 #include "status.h"
@@ -16,46 +16,6 @@
 #define DEFAULT_CONNECT_TIMEOUT 10
 #define DEFAULT_MAX_TIME 30
 #define DEFAULT_MIN_VALID 300
-
-bool profile_name_ok(const char *name)
-{
-	size_t len = strlen(name);
-	return len > 0 && len <= 64 && name[0] != '.' &&
-		strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
-}
-
-static const char *home_dir(void)
-{
-	const char *home = getenv("HOME");
-	if (home && home[0] == '/')
-		return home;
-	struct passwd *pw = getpwuid(getuid());
-	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
-}
-
-char *default_token_file(const char *profile)
-{
-	char path[4096];
-	const char *data = getenv("XDG_DATA_HOME");
-	int n;
-	/* The XDG spec says to ignore a relative value. */
-	if (data && data[0] == '/') {
-		n = snprintf(path, sizeof(path), "%s/zoho-oauth/%s.json", data, profile);
-	} else {
-		const char *home = home_dir();
-		if (!home) {
-			log_error("cannot find your home directory: set HOME or XDG_DATA_HOME, "
-				"or pass --token-file");
-			return NULL;
-		}
-		n = snprintf(path, sizeof(path), "%s/.local/share/zoho-oauth/%s.json", home, profile);
-	}
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		log_error("the token file path is too long: pass --token-file");
-		return NULL;
-	}
-	return xstrdup(path);
-}
 
 static const char *first(const char *a, const char *b, const char *c)
 {
@@ -72,7 +32,7 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	s->cmd = cli->cmd;
 	log_set_level(cli->verbosity < 0 ? LOG_QUIET : cli->verbosity > 0 ? LOG_VERBOSE : LOG_NORMAL);
 
-	const char *profile = first(cli->profile, getenv("ZOHO_OAUTH_PROFILE"), "default");
+	const char *profile = profile_wanted(cli->profile);
 	if (!profile_name_ok(profile)) {
 		log_error("profile name '%.64s' is not allowed: use letters, digits, '.', '_' and '-'",
 			profile);
@@ -81,7 +41,7 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	if (!(s->profile = xstrdup(profile)))
 		goto oom;
 
-	const char *token_file = first(cli->token_file, getenv("ZOHO_OAUTH_TOKEN_FILE"), NULL);
+	const char *token_file = token_file_wanted(cli->token_file);
 	if (cli->token_file && !*cli->token_file) {
 		log_error("--token-file is empty");
 		goto out;
@@ -92,7 +52,7 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 			"needs the file", command_name(s->cmd));
 		goto out;
 	}
-	s->token_file = token_file ? xstrdup(token_file) : default_token_file(s->profile);
+	s->token_file = token_file ? xstrdup(token_file) : default_token_file(s->profile, false);
 	if (!s->token_file)
 		goto oom;
 

@@ -43,10 +43,5 @@ struct settings {
 int settings_resolve(const struct cli *cli, struct settings *out);
 void settings_finish(struct settings *s);
 
-/* ${XDG_DATA_HOME:-$HOME/.local/share}/zoho-oauth/PROFILE.json; caller frees. */
-char *default_token_file(const char *profile);
-
-/* Profile names become file names: [A-Za-z0-9._-], not starting with '.'. */
-bool profile_name_ok(const char *name);
 
 #endif

@@ -13,8 +13,6 @@
 #include "store.h"
 #include "util.h"
 
-#define TOKEN_FILE_MAX (32 * 1024)
-
 void store_login_hint(const struct settings *s, char *out, size_t len)
 {
 	if (strcmp(s->profile, "default") == 0)
@@ -25,46 +23,35 @@ void store_login_hint(const struct settings *s, char *out, size_t len)
 
 int store_load(const struct settings *s, struct tokens *out)
 {
-	struct buf text = { 0 };
-	struct stat st;
 	char why[160];
 	char hint[128];
+	unsigned mode = 0, owner = 0;
 
-	memset(out, 0, sizeof(*out));
-	switch (secure_read(s->token_file, TOKEN_FILE_MAX, false, &text, &st)) {
-	case READ_MISSING:
+	switch (tokens_read_file(s->token_file, false, out, &mode, &owner, why, sizeof(why))) {
+	case TOKEN_FILE_OK:
+		return ZO_OK;
+	case TOKEN_FILE_MISSING:
 		store_login_hint(s, hint, sizeof(hint));
 		log_error("no tokens for profile '%s' (%s does not exist): sign in first with '%s'",
 			s->profile, s->token_file, hint);
 		return ZO_RELOGIN;
-	case READ_FAILED:
+	case TOKEN_FILE_UNREADABLE:
 		return ZO_FAILURE;
-	case READ_OK:
-		break;
-	}
-	mode_t mode = st.st_mode & 07777;
-	if (mode & 077) {
+	case TOKEN_FILE_EXPOSED:
 		log_error("%s can be read or changed by other users (mode %04o): refusing to use it; "
 			"run 'chmod 600 %s', and consider revoking the tokens it holds",
-			s->token_file, (unsigned)mode, s->token_file);
-		buf_finish(&text);
+			s->token_file, mode, s->token_file);
 		return ZO_FAILURE;
-	}
-	if (st.st_uid != geteuid()) {
-		log_error("%s belongs to another user (uid %u): refusing to use it", s->token_file,
-			(unsigned)st.st_uid);
-		buf_finish(&text);
+	case TOKEN_FILE_FOREIGN:
+		log_error("%s belongs to another user (uid %u): refusing to use it", s->token_file, owner);
 		return ZO_FAILURE;
-	}
-	bool ok = tokens_from_json(text.data, text.len, out, why, sizeof(why));
-	buf_finish(&text);
-	if (!ok) {
+	case TOKEN_FILE_CORRUPT:
 		store_login_hint(s, hint, sizeof(hint));
 		log_error("%s is not a valid token file (%s); it was left as it is: look at it, "
 			"or remove it and run '%s' again", s->token_file, why, hint);
 		return ZO_FAILURE;
 	}
-	return ZO_OK;
+	return ZO_FAILURE;
 }
 
 int store_save(const char *path, const struct tokens *t)

@@ -1,12 +1,14 @@
 #include <malloc.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "log.h"
+#include "secure-file.h"
 #include "tokens.h"
 #include "util.h"
 
@@ -91,7 +93,7 @@ static bool get_seconds(const cJSON *item, const char *name, long max, long *out
 		return false;
 	}
 	double v = item->valuedouble;
-	if (!(v >= 1 && v <= (double)max) || floor(v) != v) {
+	if (!whole_number(v, 1, (double)max)) {
 		snprintf(why, why_len, "its %s is out of range", name);
 		return false;
 	}
@@ -201,7 +203,7 @@ static bool get_time(const cJSON *obj, const char *name, int64_t *out, char *why
 		return false;
 	}
 	double v = item->valuedouble;
-	if (!(v >= 1e9 && v <= 1e11) || floor(v) != v) {
+	if (!whole_number(v, 1e9, 1e11)) {
 		snprintf(why, why_len, "%s is not a plausible time", name);
 		return false;
 	}
@@ -243,6 +245,42 @@ bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *wh
 	if (!ok)
 		tokens_finish(out);
 	return ok;
+}
+
+#define TOKEN_FILE_MAX (32 * 1024)
+
+enum token_file_result tokens_read_file(const char *path, bool quiet, struct tokens *out,
+		unsigned *mode, unsigned *owner, char *why, size_t why_len)
+{
+	struct buf text = { 0 };
+	struct stat st;
+	enum log_level saved = LOG_NORMAL;
+	enum read_result r;
+
+	memset(out, 0, sizeof(*out));
+	if (quiet) {
+		saved = log_get_level();
+		log_set_level(LOG_SILENT);
+	}
+	r = secure_read(path, TOKEN_FILE_MAX, false, &text, &st);
+	if (quiet)
+		log_set_level(saved);
+	if (r == READ_MISSING)
+		return TOKEN_FILE_MISSING;
+	if (r == READ_FAILED)
+		return TOKEN_FILE_UNREADABLE;
+
+	enum token_file_result result = TOKEN_FILE_OK;
+	*mode = st.st_mode & 07777;
+	*owner = (unsigned)st.st_uid;
+	if (st.st_mode & 077)
+		result = TOKEN_FILE_EXPOSED;
+	else if (st.st_uid != geteuid())
+		result = TOKEN_FILE_FOREIGN;
+	else if (!tokens_from_json(text.data, text.len, out, why, why_len))
+		result = TOKEN_FILE_CORRUPT;
+	buf_finish(&text);
+	return result;
 }
 
 static bool add_string(cJSON *obj, const char *name, const char *value)

@@ -62,6 +62,24 @@ void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token
  */
 bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *why, size_t why_len);
 
+enum token_file_result {
+	TOKEN_FILE_OK,
+	TOKEN_FILE_MISSING,
+	TOKEN_FILE_UNREADABLE,   /* reported (open, read, a symlink, too big) */
+	TOKEN_FILE_EXPOSED,      /* others may read or write it: mode in *mode */
+	TOKEN_FILE_FOREIGN,      /* another user owns it: uid in *owner */
+	TOKEN_FILE_CORRUPT,      /* why says what is wrong */
+};
+
+/*
+ * Read and check a token file: a regular file (no symbolic link), at most
+ * 32 KiB, mode without group or other bits, owned by us, and valid. Only
+ * TOKEN_FILE_UNREADABLE has been reported (unless quiet); the caller
+ * explains the rest.
+ */
+enum token_file_result tokens_read_file(const char *path, bool quiet, struct tokens *out,
+		unsigned *mode, unsigned *owner, char *why, size_t why_len);
+
 /* Serialize for the token file (JSON, one field per line). The caller
  * frees with secret_free(). */
 char *tokens_to_json(const struct tokens *t);

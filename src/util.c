@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -105,6 +106,38 @@ bool parse_long(const char *s, long min, long max, long *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+bool whole_number(double v, double min, double max)
+{
+	/* The range check comes first: it also rejects NaN, and keeps the
+	 * conversion below defined. */
+	return v >= min && v <= max && v == (double)(int64_t)v;
+}
+
+bool print_line(const char *prefix, const char *text)
+{
+	struct buf line = { 0 };
+	bool ok = buf_append_str(&line, prefix) && buf_append_str(&line, text) &&
+		buf_append(&line, "\n", 1);
+	if (ok) {
+		const char *p = line.data;
+		size_t left = line.len;
+		while (left > 0) {
+			ssize_t n = write(STDOUT_FILENO, p, left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				log_error("cannot write to standard output: %s", strerror(errno));
+				ok = false;
+				break;
+			}
+			p += n;
+			left -= (size_t)n;
+		}
+	}
+	buf_finish(&line);
+	return ok;
 }
 
 static char ascii_lower(char c)

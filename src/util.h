@@ -34,6 +34,12 @@ int64_t wall_seconds(void);
 /* Parse a base-10 integer in [min, max] with nothing after it. */
 bool parse_long(const char *s, long min, long max, long *out);
 
+/* Whether v is a whole number in [min, max] (no libm needed). */
+bool whole_number(double v, double min, double max);
+
+/* Write prefix, text and a newline to stdout in one go; says why not. */
+bool print_line(const char *prefix, const char *text);
+
 /* ASCII case-insensitive comparison; locale-independent. */
 bool ascii_casecmp_eq(const char *a, const char *b);
 bool ascii_ncasecmp_eq(const char *a, const char *b, size_t n);

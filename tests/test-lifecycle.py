@@ -61,6 +61,47 @@ def case_refresh_when_expiring(home):
           "a fresh token was refreshed again", r)
 
 
+def loaded_libraries(home, *args):
+    """The shared libraries the dynamic loader opened for a run."""
+    r = run(home, *args, env={"LD_DEBUG": "libs"})
+    return r, {line.split("file=", 1)[1].split()[0] for line in r.stderr.splitlines()
+               if "file=" in line}
+
+
+def case_fast_path(home):
+    """A cached token is served without loading the network libraries; a
+    refresh loads them (in the full program)."""
+    mock = home.mock()
+    data = write_tokens(home, mock, expires_in=3000)
+    r, libs = loaded_libraries(home, "token")
+    check(r.stdout == data["access_token"] + "\n", "no token", r)
+    heavy = [l for l in libs if "curl" in l or "microhttpd" in l or "gnutls" in l or "glib" in l]
+    check(not heavy, "the cached path loaded %s" % heavy)
+    write_tokens(home, mock, expires_in=10)
+    r, libs = loaded_libraries(home, "token")
+    check(r.returncode == 0 and any("curl" in l for l in libs), "a refresh did not use libcurl", r)
+    check(len(mock.token_requests()) == 1, "expected one refresh")
+
+
+def case_front_defers(home):
+    """What the front doesn't serve gets the full program's answer."""
+    mock = home.mock()
+    data = write_tokens(home, mock, expires_in=3000)
+    for args, status in ((["token", "--min-valid", "5000"], 2), (["token", "--profile", "../x"], 2),
+                         (["token", "--bogus"], 2), (["header", "--token-file", ""], 2),
+                         (["token", "--max-time", "soon"], 2), (["token", "extra"], 2),
+                         (["token", "--help"], 0), (["token", "--min-valid"], 2)):
+        r = run(home, *args)
+        check(r.returncode == status, "%s should exit %d" % (args, status), r)
+        check(data["access_token"] not in r.stdout, "%s printed the token" % args, r)
+    for args in (["token", "--min-valid=60"], ["token", "--profile=default", "-q"],
+                 ["header", "-v", "--token-file", home.token_file()],
+                 ["token", "--max-time", "5"]):
+        r = run(home, *args)
+        check(r.returncode == 0 and data["access_token"] in r.stdout and r.stderr == "", args, r)
+    check(mock.requests() == [], "a cached token made a request")
+
+
 def case_min_valid(home):
     mock = home.mock()
     data = write_tokens(home, mock, expires_in=120)
