@@ -6,8 +6,8 @@
 /*
  * Opening the browser through the desktop portal (org.freedesktop.portal
  * OpenURI, via libportal), which is how a program in a Flatpak or Snap
- * sandbox reaches the user's browser. Without libportal (-Dportal=disabled)
- * both functions say no.
+ * sandbox reaches the user's browser. libportal lives in a module that is
+ * loaded only then. Without libportal (-Dportal=disabled) both say no.
  */
 
 /* Whether we run in a sandbox with a session bus to ask the portal on. */

@@ -37,6 +37,8 @@ Modes:
   device-uri-complete include verification_uri_complete
 
   huge-answer=BYTES   the token endpoint streams a body of BYTES bytes
+  any-loopback-redirect  accept any http://localhost:PORT/... redirect URI
+                      (the benchmark's peer picks a random port)
 
 POST /mock/token-answer?status=N&ctype=T sets the token endpoint's answer
 to the request's body, as is, until GET /mock/token-answer?clear=1.
@@ -110,7 +112,8 @@ class State:
     def record_answer(self, path, body):
         if self.answer_file:
             with self.lock:
-                self.answer_file.write(json.dumps({"path": path, "body": body[:8192]}) + "\n")
+                self.answer_file.write(json.dumps({"path": path, "time": time.time(),
+                                                   "body": body[:8192]}) + "\n")
                 self.answer_file.flush()
 
 
@@ -251,7 +254,9 @@ class Handler(BaseHTTPRequestHandler):
         if one.get("client_id") != args.client_id:
             return self.send(400, "<html><body>Invalid Client</body></html>", "text/html")
         redirect = one.get("redirect_uri", "")
-        if redirect not in args.redirect_uri:
+        loopback = redirect.startswith(("http://localhost:", "http://127.0.0.1:"))
+        if redirect not in args.redirect_uri and not (
+                loopback and self.state.mode("any-loopback-redirect")):
             return self.send(400, "<html><body>Invalid Redirect Uri</body></html>", "text/html")
         if one.get("response_type") != "code" or not one.get("scope"):
             return self.send(400, "<html><body>Invalid Request</body></html>", "text/html")
