@@ -10,7 +10,6 @@
 #include "device.h"
 #include "exchange.h"
 #include "log.h"
-#include "secret.h"
 #include "signals.h"
 #include "signin.h"
 #include "status.h"
@@ -21,12 +20,6 @@
 #define DEFAULT_INTERVAL_MS 5000
 #define DEFAULT_EXPIRES_MS (300 * 1000)
 #define SLOW_DOWN_MS 30000 /* Zoho: two polls within 30 s get slow_down */
-
-static const char *string_of(const cJSON *obj, const char *name)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
-	return cJSON_IsString(item) ? item->valuestring : NULL;
-}
 
 static bool printable_ascii(const char *s, size_t max)
 {
@@ -65,28 +58,6 @@ void device_start_finish(struct device_start *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static cJSON *object_of(const char *body, size_t len, char *why, size_t why_len)
-{
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
-	if (!root) {
-		snprintf(why, why_len, "it is not JSON");
-		return NULL;
-	}
-	for (; end && end < body + len; end++)
-		if (*end != ' ' && *end != '\n' && *end != '\r' && *end != '\t') {
-			snprintf(why, why_len, "it has data after the JSON value");
-			cJSON_Delete(root);
-			return NULL;
-		}
-	if (!cJSON_IsObject(root)) {
-		snprintf(why, why_len, "it is not a JSON object");
-		cJSON_Delete(root);
-		return NULL;
-	}
-	return root;
-}
-
 static bool url_ok(const char *url)
 {
 	struct origin o;
@@ -99,27 +70,27 @@ void device_parse_start(const char *body, size_t len, struct device_start_answer
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = ANSWER_INVALID;
-	cJSON *root = object_of(body, len, out->why, sizeof(out->why));
+	cJSON *root = json_object_parse(body, len, out->why, sizeof(out->why));
 	if (!root)
 		return;
 
 	if (cJSON_GetObjectItemCaseSensitive(root, "error")) {
-		const char *e = string_of(root, "error");
+		const char *e = json_string(root, "error");
 		out->kind = ANSWER_ERROR;
-		out->error = zoho_error_classify(e, string_of(root, "error_description"),
-			string_of(root, "status"));
+		out->error = zoho_error_classify(e, json_string(root, "error_description"),
+			json_string(root, "status"));
 		printable_copy(out->error_text, sizeof(out->error_text), e ? e : "(not a string)");
 		cJSON_Delete(root);
 		return;
 	}
 
-	const char *user = string_of(root, "user_code");
-	const char *device = string_of(root, "device_code");
+	const char *user = json_string(root, "user_code");
+	const char *device = json_string(root, "device_code");
 	/* Zoho says verification_url; RFC 8628 says verification_uri. */
-	const char *url = string_of(root, "verification_url");
+	const char *url = json_string(root, "verification_url");
 	if (!url)
-		url = string_of(root, "verification_uri");
-	const char *complete = string_of(root, "verification_uri_complete");
+		url = json_string(root, "verification_uri");
+	const char *complete = json_string(root, "verification_uri_complete");
 	struct device_start *d = &out->start;
 
 	if (!user || !printable_ascii(user, 64))
@@ -160,7 +131,7 @@ void device_parse_poll(const char *body, size_t len, int64_t now, struct device_
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = POLL_INVALID;
-	cJSON *root = object_of(body, len, out->why, sizeof(out->why));
+	cJSON *root = json_object_parse(body, len, out->why, sizeof(out->why));
 	if (!root)
 		return;
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
@@ -192,7 +163,7 @@ void device_parse_poll(const char *body, size_t len, int64_t now, struct device_
 		if (strcmp(e, flow[i].code) == 0)
 			out->kind = flow[i].kind;
 	if (out->kind == POLL_OTHER_DC) {
-		const char *loc = string_of(root, "user_location");
+		const char *loc = json_string(root, "user_location");
 		if (!loc || !printable_ascii(loc, sizeof(out->location) - 1)) {
 			out->kind = POLL_INVALID;
 			snprintf(out->why, sizeof(out->why), "other_dc without a usable user_location");
@@ -201,8 +172,8 @@ void device_parse_poll(const char *body, size_t len, int64_t now, struct device_
 		}
 	}
 	if (out->kind == POLL_ERROR) {
-		out->error = zoho_error_classify(e, string_of(root, "error_description"),
-			string_of(root, "status"));
+		out->error = zoho_error_classify(e, json_string(root, "error_description"),
+			json_string(root, "status"));
 		printable_copy(out->error_text, sizeof(out->error_text), *e ? e : "(not a string)");
 	}
 	cJSON_Delete(root);
@@ -299,11 +270,8 @@ int cmd_login_device(const struct settings *s)
 		log_error("no scope: pass --scope, e.g. --scope ZohoCliq.Channels.READ");
 		return ZO_USAGE;
 	}
-	status = signin_check_existing(s, &done);
+	status = signin_begin(s, &done, &secret);
 	if (status != ZO_OK || done)
-		return status;
-	status = secret_obtain(s->client_secret_file, &secret);
-	if (status != ZO_OK)
 		return status;
 
 	status = request_codes(s, &d);

@@ -105,18 +105,9 @@ static bool serve_cached(int argc, char **argv)
  * install), else in LIBEXECDIR. */
 static void run_full(char **argv)
 {
-	char self[PATH_MAX], path[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(path, sizeof(path), "%s/zoho-oauth-full", self);
-			if (access(path, X_OK) == 0)
-				execv(path, argv);
-		}
-	}
+	char path[PATH_MAX + 32];
+	if (path_beside_self("zoho-oauth-full", path, sizeof(path)) && access(path, X_OK) == 0)
+		execv(path, argv);
 	snprintf(path, sizeof(path), "%s/zoho-oauth-full", LIBEXECDIR);
 	execv(path, argv);
 	log_error("cannot run %s: %s (is zoho-oauth installed completely?)", path, strerror(errno));

@@ -14,7 +14,6 @@
 #include "pkce.h"
 #include "redirect.h"
 #include "refresh.h"
-#include "secret.h"
 #include "signin.h"
 #include "secure-file.h"
 #include "signals.h"
@@ -265,11 +264,8 @@ int cmd_login(const struct settings *s)
 	if (status != ZO_OK)
 		return status;
 	bool done;
-	status = signin_check_existing(s, &done);
+	status = signin_begin(s, &done, &l.secret);
 	if (status != ZO_OK || done)
-		return status;
-	status = secret_obtain(s->client_secret_file, &l.secret);
-	if (status != ZO_OK)
 		return status;
 	if (!pkce_init(&l.pkce)) {
 		login_finish(&l);

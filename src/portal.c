@@ -104,6 +104,7 @@ bool zoho_oauth_portal_open(const char *url, int (*stop)(void), char *why, size_
 #include "log.h"
 #include "portal.h"
 #include "signals.h"
+#include "util.h"
 
 bool portal_available(void)
 {
@@ -152,21 +153,14 @@ static int stop_waiting(void)
  * else where meson installed it. */
 static void *load_module(void)
 {
-	char self[PATH_MAX], path[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(path, sizeof(path), "%s/zoho-oauth-portal.so", self);
-			void *h = access(path, R_OK) == 0 ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
-			if (h)
-				return h;
-		}
-	}
+	char path[PATH_MAX + 32];
+	void *h = NULL;
+	if (path_beside_self("zoho-oauth-portal.so", path, sizeof(path)) && access(path, R_OK) == 0)
+		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (h)
+		return h;
 	snprintf(path, sizeof(path), "%s/zoho-oauth-portal.so", PKGLIBDIR);
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h)
 		log_debug("cannot load the portal module: %s", dlerror());
 	return h;

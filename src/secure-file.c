@@ -53,10 +53,33 @@ static bool make_dirs(const char *dir)
 
 static bool split_path(const char *path, char *dir, size_t dir_len, char *base, size_t base_len);
 
+/* What is at path may be replaced: nothing, or a regular file (never a
+ * symbolic link: rename would replace the link, not write through it, but
+ * the user meant the target). */
+static bool target_ok(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return true;
+		log_error("cannot check %s: %s", path, strerror(errno));
+		return false;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		log_error("%s is a symbolic link: refusing to write tokens through it; "
+			"remove it or pass the real path", path);
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("%s exists and is not a regular file", path);
+		return false;
+	}
+	return true;
+}
+
 bool secure_write(const char *path, const void *data, size_t len)
 {
 	char dir[PATH_MAX], base[NAME_MAX + 1], tmp[PATH_MAX];
-	struct stat st;
 	int fd = -1, dfd = -1;
 	bool ok = false;
 
@@ -65,20 +88,8 @@ bool secure_write(const char *path, const void *data, size_t len)
 		return false;
 	}
 
-	if (lstat(path, &st) == 0) {
-		if (S_ISLNK(st.st_mode)) {
-			log_error("%s is a symbolic link: refusing to write tokens through it; "
-				"remove it or pass the real path", path);
-			return false;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			log_error("%s exists and is not a regular file", path);
-			return false;
-		}
-	} else if (errno != ENOENT) {
-		log_error("cannot check %s: %s", path, strerror(errno));
+	if (!target_ok(path))
 		return false;
-	}
 	if (!make_dirs(dir))
 		return false;
 
@@ -152,17 +163,8 @@ bool secure_write_possible(const char *path)
 		log_error("%s: not a file name", path);
 		return false;
 	}
-	if (lstat(path, &st) == 0) {
-		if (S_ISLNK(st.st_mode)) {
-			log_error("%s is a symbolic link: refusing to write tokens through it; "
-				"remove it or pass the real path", path);
-			return false;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			log_error("%s exists and is not a regular file", path);
-			return false;
-		}
-	}
+	if (!target_ok(path))
+		return false;
 	/* The nearest directory that exists must let us in and write. */
 	for (;;) {
 		if (stat(dir, &st) == 0) {

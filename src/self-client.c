@@ -5,7 +5,6 @@
 
 #include "exchange.h"
 #include "log.h"
-#include "secret.h"
 #include "self-client.h"
 #include "signals.h"
 #include "signin.h"
@@ -90,11 +89,8 @@ int cmd_exchange(const struct settings *s)
 		status = ZO_USAGE;
 		goto out;
 	}
-	status = signin_check_existing(s, &done);
+	status = signin_begin(s, &done, &secret);
 	if (status != ZO_OK || done)
-		goto out;
-	status = secret_obtain(s->client_secret_file, &secret);
-	if (status != ZO_OK)
 		goto out;
 
 	/* A console code is exchanged without redirect_uri. */

@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "refresh.h"
+#include "secret.h"
 #include "secure-file.h"
 #include "signin.h"
 #include "status.h"
@@ -80,6 +81,15 @@ int signin_check_existing(const struct settings *s, bool *done)
 		s->token_file);
 	*done = true;
 	return ZO_OK;
+}
+
+int signin_begin(const struct settings *s, bool *done, char **secret)
+{
+	*secret = NULL;
+	int status = signin_check_existing(s, done);
+	if (status != ZO_OK || *done)
+		return status;
+	return secret_obtain(s->client_secret_file, secret);
 }
 
 static int write_out(const struct settings *s, const struct tokens *t)

@@ -23,6 +23,13 @@
 int signin_check_existing(const struct settings *s, bool *done);
 
 /*
+ * How every sign-in starts: signin_check_existing(), then the client secret
+ * (secret_obtain()). *done: stop with ZO_OK. *secret is the caller's to
+ * free with secret_free().
+ */
+int signin_begin(const struct settings *s, bool *done, char **secret);
+
+/*
  * Complete the tokens Zoho sent (t: access_token and what came with it)
  * into a token file record, and write it as the settings say: to the
  * token file (atomically, 0600, under the store's lock) or to stdout.

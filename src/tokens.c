@@ -101,7 +101,7 @@ static bool get_seconds(const cJSON *item, const char *name, long max, long *out
 	return true;
 }
 
-static cJSON *parse_object(const char *body, size_t len, char *why, size_t why_len)
+cJSON *json_object_parse(const char *body, size_t len, char *why, size_t why_len)
 {
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
@@ -125,7 +125,7 @@ static cJSON *parse_object(const char *body, size_t len, char *why, size_t why_l
 	return root;
 }
 
-static const char *string_member(const cJSON *obj, const char *name)
+const char *json_string(const cJSON *obj, const char *name)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
 	return cJSON_IsString(item) ? item->valuestring : NULL;
@@ -136,7 +136,7 @@ void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token
 	memset(ans, 0, sizeof(*ans));
 	ans->kind = ANSWER_INVALID;
 
-	cJSON *root = parse_object(body, len, ans->why, sizeof(ans->why));
+	cJSON *root = json_object_parse(body, len, ans->why, sizeof(ans->why));
 	if (!root)
 		return;
 
@@ -144,8 +144,8 @@ void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token
 	if (err) {
 		const char *e = cJSON_IsString(err) ? err->valuestring : NULL;
 		ans->kind = ANSWER_ERROR;
-		ans->error = zoho_error_classify(e, string_member(root, "error_description"),
-			string_member(root, "status"));
+		ans->error = zoho_error_classify(e, json_string(root, "error_description"),
+			json_string(root, "status"));
 		printable_copy(ans->error_text, sizeof(ans->error_text), e ? e : "(not a string)");
 		cJSON_Delete(root);
 		return;
@@ -214,7 +214,7 @@ static bool get_time(const cJSON *obj, const char *name, int64_t *out, char *why
 bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *why, size_t why_len)
 {
 	memset(out, 0, sizeof(*out));
-	cJSON *root = parse_object(text, len, why, why_len);
+	cJSON *root = json_object_parse(text, len, why, why_len);
 	if (!root)
 		return false;
 	bool ok = get_string(root, "access_token", true, TOKEN_MAX, false, &out->access_token, why, why_len) &&

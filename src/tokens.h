@@ -27,6 +27,15 @@ struct tokens {
 
 void tokens_finish(struct tokens *t);
 
+struct cJSON;
+
+/* Parse text as exactly one JSON object (white space around it only); NULL
+ * with why set otherwise. The caller frees with cJSON_Delete(). */
+struct cJSON *json_object_parse(const char *text, size_t len, char *why, size_t why_len);
+
+/* The string member name of obj, or NULL when absent or not a string. */
+const char *json_string(const struct cJSON *obj, const char *name);
+
 /* Set up cJSON to wipe every block it frees: its strings hold tokens. */
 void tokens_init_json(void);
 

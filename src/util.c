@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -138,6 +139,21 @@ bool print_line(const char *prefix, const char *text)
 	}
 	buf_finish(&line);
 	return ok;
+}
+
+bool path_beside_self(const char *name, char *out, size_t out_len)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	int len = snprintf(out, out_len, "%s/%s", self, name);
+	return len > 0 && (size_t)len < out_len;
 }
 
 static char ascii_lower(char c)

@@ -40,6 +40,10 @@ bool whole_number(double v, double min, double max);
 /* Write prefix, text and a newline to stdout in one go; says why not. */
 bool print_line(const char *prefix, const char *text);
 
+/* out = the directory of this program's executable + "/" + name; false
+ * when /proc/self/exe can't be read or the path is too long. */
+bool path_beside_self(const char *name, char *out, size_t out_len);
+
 /* ASCII case-insensitive comparison; locale-independent. */
 bool ascii_casecmp_eq(const char *a, const char *b);
 bool ascii_ncasecmp_eq(const char *a, const char *b, size_t n);

@@ -435,6 +435,28 @@ def write_tokens(home, mock, profile="default", expires_in=3600, refresh="1000.r
     return data
 
 
+def setup_login(home, *modes, host="localhost", tls=None):
+    """A free port and a mock that knows http://HOST:PORT/callback."""
+    port = free_port()
+    mock = home.mock(*modes, redirect_uris=["http://%s:%d/callback" % (host, port)], tls=tls)
+    return mock, port
+
+
+def remote_browser(consent_url):
+    """What a browser does at the mock's consent page after "Accept": it is
+    redirected. Returns the address it is sent to (the callback), without
+    following it, as a browser on another machine would fail to."""
+    import http.client
+    parts = urllib.parse.urlsplit(consent_url)
+    c = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    c.request("GET", parts.path + "?" + parts.query)
+    r = c.getresponse()
+    r.read()
+    c.close()
+    check(r.status == 302, "the mock's consent page did not redirect (%d)" % r.status)
+    return r.getheader("Location")
+
+
 def login_args(mock, port, *extra, host="localhost"):
     return ["login", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
             "--redirect-uri", "http://%s:%d/callback" % (host, port),

@@ -15,33 +15,14 @@ import urllib.request
 import json
 
 from harness import (CLIENT_ID, HERE, SECRET, SKIP, Background, check, free_port, in_private_network,
-                     main, make_certificate, mode_of, read_json, run, wait_for, write_tokens)
-
-
-def setup(home, *modes):
-    port = free_port()
-    redirect = "http://localhost:%d/callback" % port
-    return home.mock(*modes, redirect_uris=[redirect]), port
+                     main, make_certificate, mode_of, read_json, remote_browser, run,
+                     setup_login, wait_for, write_tokens)
 
 
 def login_args(mock, port, *extra):
     return ["login", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
             "--redirect-uri", "http://localhost:%d/callback" % port,
             "--scope", "ZohoCliq.Channels.READ", "--timeout", "20", *extra]
-
-
-def remote_browser(consent_url):
-    """What a browser on another machine does: sign in (the mock's consent
-    page redirects at once) and show the redirect's address, which it then
-    fails to load. Returns that address."""
-    parts = urllib.parse.urlsplit(consent_url)
-    c = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    c.request("GET", parts.path + "?" + parts.query)
-    r = c.getresponse()
-    r.read()
-    c.close()
-    check(r.status == 302, "the mock's consent page did not redirect")
-    return r.getheader("Location")
 
 
 def get(url):
@@ -56,7 +37,7 @@ def get(url):
 
 
 def case_paste(home):
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     bg = Background(home, *login_args(mock, port, "--no-browser"))
     address = remote_browser(bg.consent_url())
     bg.wait_for_stderr("paste it here")
@@ -69,7 +50,7 @@ def case_paste(home):
 
 
 def case_paste_bad_then_good(home):
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     bg = Background(home, *login_args(mock, port, "--no-browser"))
     address = remote_browser(bg.consent_url())
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(address).query)
@@ -94,7 +75,7 @@ def case_paste_bad_then_good(home):
 
 
 def case_paste_timeout(home):
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     bg = Background(home, *login_args(mock, port, "--no-browser", "--timeout", "3"))
     address = remote_browser(bg.consent_url())
     bg.type(address.replace("state=", "state=x") + "\n")
@@ -106,7 +87,7 @@ def case_paste_timeout(home):
 def case_paste_race(home):
     """The pasted address and the browser's callback at the same moment:
     one exchange, whichever wins."""
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     bg = Background(home, *login_args(mock, port, "--no-browser"))
     address = remote_browser(bg.consent_url())
     bg.wait_for_stderr("paste it here")
@@ -121,7 +102,7 @@ def case_paste_race(home):
 
 def case_paste_stdin_closed(home):
     """A closed stdin means nobody pastes; the listener still works (ssh -L)."""
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     bg = Background(home, *login_args(mock, port, "--no-browser"))
     url = bg.consent_url()
     bg.close_stdin()
@@ -134,7 +115,7 @@ def case_paste_stdin_closed(home):
 
 def case_no_browser_found(home):
     """No $BROWSER and no display: the paste instructions, without asking."""
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     bg = Background(home, *login_args(mock, port),
                     env={"BROWSER": None, "DISPLAY": None, "WAYLAND_DISPLAY": None})
     url = bg.consent_url()
@@ -145,7 +126,7 @@ def case_no_browser_found(home):
 
 def case_browser_fails(home):
     """A browser command that exits with an error: paste mode."""
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     bg = Background(home, *login_args(mock, port), env={"BROWSER": shutil.which("false")})
     url = bg.consent_url()
     bg.wait_for_stderr("The browser could not be started")
@@ -318,7 +299,7 @@ def case_portal(home):
         r = subprocess.run([dbus_run, "--", sys.executable, *sys.argv], env=env)
         sys.exit(r.returncode)
     with_portal = "+portal" in run(home, "--version").stdout
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     portal_log = os.path.join(home.root, "portal.jsonl")
     portal = subprocess.Popen([system_python, os.path.join(HERE, "fake-portal.py"), portal_log],
                               env={**home.env, "DBUS_SESSION_BUS_ADDRESS":

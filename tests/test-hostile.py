@@ -4,7 +4,6 @@ listener, a broken or malicious token endpoint, TLS, files that can't be
 written, writes cut short, and signals. Loopback only; bounded in count and
 time. Every case ends with a documented exit status, no crash or hang, and
 any existing token file intact."""
-import http.client
 import json
 import os
 import signal
@@ -12,34 +11,17 @@ import socket
 import threading
 import time
 import urllib.parse
-import urllib.request
 
-from harness import (BINARY as ZOHO, CLIENT_ID, SECRET, SKIP, Background, check, free_port, in_private_network,
-                     main, make_certificate, mode_of, no_audit, port_open, read_json, run,
-                     unprivileged, wait_for, write_tokens)
+from harness import (BINARY as ZOHO, CLIENT_ID, SECRET, SKIP, Background, check, free_port,
+                     in_private_network, main, make_certificate, mode_of, no_audit, port_open,
+                     read_json, remote_browser, run, setup_login, unprivileged, wait_for,
+                     write_tokens)
 
 
 def login_args(mock, port, *extra):
     return ["login", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
             "--redirect-uri", "http://localhost:%d/callback" % port,
             "--scope", "ZohoCliq.Channels.READ", "--timeout", "30", *extra]
-
-
-def setup(home, *modes, tls=None):
-    port = free_port()
-    return home.mock(*modes, redirect_uris=["http://localhost:%d/callback" % port], tls=tls), port
-
-
-def remote_browser(consent_url):
-    """Sign in at the mock and return the address it sends the browser to."""
-    parts = urllib.parse.urlsplit(consent_url)
-    c = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    c.request("GET", parts.path + "?" + parts.query)
-    r = c.getresponse()
-    r.read()
-    c.close()
-    check(r.status == 302, "the mock did not redirect")
-    return r.getheader("Location")
 
 
 def raw(port, data, timeout=10):
@@ -65,7 +47,7 @@ def raw(port, data, timeout=10):
 
 
 def waiting_login(home, *modes):
-    mock, port = setup(home, *modes)
+    mock, port = setup_login(home, *modes)
     bg = Background(home, *login_args(mock, port, "--no-browser"))
     address = remote_browser(bg.consent_url())
     check(wait_for(lambda: port_open(port)), "the listener is not up")
@@ -179,7 +161,7 @@ def case_methods(home):
 # --- the token endpoint ---
 
 def case_huge_answer(home):
-    mock, port = setup(home, "huge-answer=50000000")
+    mock, port = setup_login(home, "huge-answer=50000000")
     r = run(home, *login_args(mock, port))
     check(r.returncode == 6 and "64 KiB" in r.stderr, "a 50 MB answer", r)
     check(r.maxrss_kib < 64 * 1024, "peak memory %d KiB for a 50 MB answer" % r.maxrss_kib)
@@ -286,7 +268,7 @@ def case_tls(home):
     """An https accounts server with a certificate of the tests' own CA:
     refused until --cacert names that CA."""
     ca, cert, key = make_certificate(home, ["127.0.0.1", "localhost"])
-    mock, port = setup(home, tls=(cert, key))
+    mock, port = setup_login(home, tls=(cert, key))
     check(mock.url.startswith("https://"), "the mock is not on https")
     r = run(home, *login_args(mock, port))
     check(r.returncode == 6 and "TLS" in r.stderr and "--cacert" in r.stderr, "untrusted TLS", r)
@@ -312,7 +294,7 @@ def case_tls(home):
 def case_symlink(home):
     """The token path is a symlink: its target is never written, and login
     says so before anyone signs in."""
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     target = os.path.join(home.root, "precious.txt")
     with open(target, "w") as f:
         f.write("do not touch\n")
@@ -329,7 +311,7 @@ def case_symlink(home):
 
 
 def case_directory_not_writable(home):
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     write_tokens(home, mock, expires_in=10)
     path = home.token_file()
     before = (open(path).read(), os.stat(path).st_ino)
@@ -396,18 +378,8 @@ def case_interrupted_write(home):
 
 # --- signals ---
 
-def case_sigterm_waiting(home):
-    mock, port = setup(home)
-    bg = Background(home, *login_args(mock, port), env={"FAKE_BROWSER_MODE": "none"})
-    bg.consent_url()
-    check(wait_for(lambda: port_open(port)), "the listener is not up")
-    bg.signal(signal.SIGTERM)
-    check(bg.wait(10) == 143, "SIGTERM should exit 143", bg.stderr())
-    check(not port_open(port) and not os.path.exists(home.token_file()), "port or file")
-
-
 def signal_during_exchange(home, sig, expected):
-    mock, port = setup(home, "token-delay=20")
+    mock, port = setup_login(home, "token-delay=20")
     bg = Background(home, *login_args(mock, port))
     check(wait_for(lambda: mock.token_requests(), 15), "the exchange never started", bg.stderr())
     start = time.monotonic()
@@ -432,7 +404,7 @@ def case_not_dumpable(home):
     """Other processes of the same user can't read the running tool's
     memory or environment: it is not dumpable, so its /proc files belong
     to root. Run as an unprivileged user so that ownership means something."""
-    mock, port = setup(home)
+    mock, port = setup_login(home)
     prefix = unprivileged(home)
     if not prefix and os.geteuid() == 0:
         return SKIP

@@ -12,14 +12,10 @@ import time
 import urllib.parse
 
 from harness import (CLIENT_ID, SECRET, SKIP, Background, Failure, check, no_audit, free_port, login_args,
-                     main, mode_of, port_open, read_json, run, wait_for, write_tokens)
+                     main, mode_of, port_open, read_json, run, setup_login, wait_for, write_tokens)
 
 
-def setup(home, *modes, host="localhost", path="/callback"):
-    port = free_port()
-    redirect = "http://%s:%d%s" % (host, port, path)
-    mock = home.mock(*modes, redirect_uris=[redirect])
-    return mock, port
+setup = setup_login
 
 
 def assert_no_secrets(home, r, extra=()):
@@ -361,15 +357,18 @@ def case_second_callback(home):
 
 
 def case_interrupt(home):
-    mock, port = setup(home)
-    bg = Background(home, *login_args(mock, port), env={"FAKE_BROWSER_MODE": "none"})
-    bg.consent_url()
-    check(wait_for(lambda: port_open(port)), "the listener is not up")
-    bg.signal(signal.SIGINT)
-    rc = bg.wait(10)
-    check(rc == 130, "Ctrl-C should exit 130, not %s" % rc, bg.stderr())
-    check(not os.path.exists(home.token_file()), "a token file was written")
-    check(not port_open(port), "the port is still open after exit")
+    """Ctrl-C or SIGTERM while waiting for the browser: 130 or 143, nothing
+    written, the port released."""
+    for sig, expected in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        mock, port = setup(home)
+        bg = Background(home, *login_args(mock, port), env={"FAKE_BROWSER_MODE": "none"})
+        bg.consent_url()
+        check(wait_for(lambda: port_open(port)), "the listener is not up")
+        bg.signal(sig)
+        rc = bg.wait(10)
+        check(rc == expected, "signal %d should exit %d, not %s" % (sig, expected, rc), bg.stderr())
+        check(not os.path.exists(home.token_file()), "a token file was written")
+        check(not port_open(port), "the port is still open after exit")
 
 
 def case_usage(home):
