@@ -75,11 +75,8 @@ void device_parse_start(const char *body, size_t len, struct device_start_answer
 		return;
 
 	if (cJSON_GetObjectItemCaseSensitive(root, "error")) {
-		const char *e = json_string(root, "error");
 		out->kind = ANSWER_ERROR;
-		out->error = zoho_error_classify(e, json_string(root, "error_description"),
-			json_string(root, "status"));
-		printable_copy(out->error_text, sizeof(out->error_text), e ? e : "(not a string)");
+		out->error = json_zoho_error(root, out->error_text, sizeof(out->error_text));
 		cJSON_Delete(root);
 		return;
 	}
@@ -171,11 +168,8 @@ void device_parse_poll(const char *body, size_t len, int64_t now, struct device_
 			snprintf(out->location, sizeof(out->location), "%s", loc);
 		}
 	}
-	if (out->kind == POLL_ERROR) {
-		out->error = zoho_error_classify(e, json_string(root, "error_description"),
-			json_string(root, "status"));
-		printable_copy(out->error_text, sizeof(out->error_text), *e ? e : "(not a string)");
-	}
+	if (out->kind == POLL_ERROR)
+		out->error = json_zoho_error(root, out->error_text, sizeof(out->error_text));
 	cJSON_Delete(root);
 }
 

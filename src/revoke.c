@@ -39,16 +39,14 @@ static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 		return status;
 	}
 
-	cJSON *root = a.body.len ? cJSON_ParseWithLength(a.body.data, a.body.len) : NULL;
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "status");
-	const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
-	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "error_description");
-	const char *st_text = cJSON_IsString(st) ? st->valuestring : NULL;
-	const char *err_text = cJSON_IsString(err) ? err->valuestring : NULL;
-	if (a.status == 200 && st_text && strcmp(st_text, "success") == 0 && !err) {
+	char why[160], error_text[160];
+	cJSON *root = a.body.len ? json_object_parse(a.body.data, a.body.len, why, sizeof(why)) : NULL;
+	const char *st_text = json_string(root, "status");
+	bool has_error = cJSON_GetObjectItemCaseSensitive(root, "error") != NULL;
+	if (a.status == 200 && st_text && strcmp(st_text, "success") == 0 && !has_error) {
 		status = ZO_OK;
-	} else if (root && err_text && zoho_error_classify(err_text, cJSON_IsString(desc) ?
-			desc->valuestring : NULL, st_text) == ZOHO_ERR_THROTTLED) {
+	} else if (has_error && json_zoho_error(root, error_text, sizeof(error_text)) ==
+			ZOHO_ERR_THROTTLED) {
 		char line[256];
 		zoho_error_explain(ZOHO_ERR_THROTTLED, GRANT_REFRESH, NULL, t->accounts_server, line,
 			sizeof(line));

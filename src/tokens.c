@@ -131,6 +131,14 @@ const char *json_string(const cJSON *obj, const char *name)
 	return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
+enum zoho_error json_zoho_error(const cJSON *obj, char *text, size_t text_len)
+{
+	const char *e = json_string(obj, "error");
+	printable_copy(text, text_len, e && *e ? e : "(not a string)");
+	return zoho_error_classify(e, json_string(obj, "error_description"),
+		json_string(obj, "status"));
+}
+
 void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token_answer *ans)
 {
 	memset(ans, 0, sizeof(*ans));
@@ -140,13 +148,9 @@ void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token
 	if (!root)
 		return;
 
-	const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
-	if (err) {
-		const char *e = cJSON_IsString(err) ? err->valuestring : NULL;
+	if (cJSON_GetObjectItemCaseSensitive(root, "error")) {
 		ans->kind = ANSWER_ERROR;
-		ans->error = zoho_error_classify(e, json_string(root, "error_description"),
-			json_string(root, "status"));
-		printable_copy(ans->error_text, sizeof(ans->error_text), e ? e : "(not a string)");
+		ans->error = json_zoho_error(root, ans->error_text, sizeof(ans->error_text));
 		cJSON_Delete(root);
 		return;
 	}

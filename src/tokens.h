@@ -36,6 +36,10 @@ struct cJSON *json_object_parse(const char *text, size_t len, char *why, size_t 
 /* The string member name of obj, or NULL when absent or not a string. */
 const char *json_string(const struct cJSON *obj, const char *name);
 
+/* Classify Zoho's {"error": ...} answer in obj (see zoho_error_classify)
+ * and copy its error text, made printable, to text. */
+enum zoho_error json_zoho_error(const struct cJSON *obj, char *text, size_t text_len);
+
 /* Set up cJSON to wipe every block it frees: its strings hold tokens. */
 void tokens_init_json(void);
 
