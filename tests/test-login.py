@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.parse
 
-from harness import (CLIENT_ID, SECRET, SKIP, Background, Failure, check, no_audit, free_port, login_args,
+from harness import (BINARY, CLIENT_ID, SECRET, SKIP, Background, Failure, check, no_audit, free_port, login_args,
                      main, mode_of, port_open, read_json, run, setup_login, wait_for, write_tokens)
 
 
@@ -251,6 +251,52 @@ def case_secret_on_argv(home):
         check(r.returncode == 2, "a secret on the command line should exit 2", r)
         check(SECRET not in r.stderr, "the secret was echoed", r)
         check("never taken from the command line" in r.stderr, "no explanation", r)
+
+
+def case_secret_prompt(home):
+    """On a terminal, the secret is asked for without echo; Ctrl-C at the
+    prompt exits 130 with the terminal's echo restored."""
+    import pty
+    import termios
+    mock, port = setup(home)
+    env = dict(home.env)
+    del env["ZOHO_CLIENT_SECRET"]
+    for interrupt in (False, True):
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([BINARY, *login_args(mock, port, "--force")], env=env,
+                                stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.close(slave)
+        err = b""
+        while b"Client secret" not in err:
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            check(chunk, "no prompt for the secret")
+            err += chunk
+        time.sleep(0.1)  # the prompt is out; echo is off once it reads
+        if interrupt:
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait(10)
+            check(rc == 130, "Ctrl-C at the prompt should exit 130, not %s" % rc)
+            attrs = termios.tcgetattr(master)
+            check(attrs[3] & termios.ECHO, "the terminal was left without echo")
+        else:
+            os.write(master, SECRET.encode() + b"\n")
+            out, rest = proc.communicate(timeout=30)
+            echoed = b""
+            try:
+                while True:
+                    chunk = os.read(master, 4096)
+                    if not chunk:
+                        break
+                    echoed += chunk
+            except OSError:
+                pass  # the other side is closed
+            check(proc.returncode == 0, "login with the prompted secret failed",
+                  (err + rest).decode())
+            check(SECRET.encode() not in echoed, "the secret was echoed on the terminal")
+            check(SECRET.encode() not in err + rest, "the secret reached stderr")
+            body = urllib.parse.parse_qs(mock.token_requests()[-1]["body"])
+            check(body["client_secret"] == [SECRET], "the prompted secret was not used")
+        os.close(master)
 
 
 def case_secret_file(home):
