@@ -89,13 +89,3 @@ void log_debug(const char *fmt, ...)
 	emit("zoho-oauth: debug: ", fmt, ap);
 	va_end(ap);
 }
-
-void log_plain(const char *fmt, ...)
-{
-	if (current < LOG_NORMAL)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	emit("", fmt, ap);
-	va_end(ap);
-}

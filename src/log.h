@@ -23,7 +23,5 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Like log_info but without the program-name prefix, for multi-line text. */
-void log_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -80,7 +80,7 @@ static void html_escape_append(struct buf *b, const char *s)
 	}
 }
 
-char *page_render(const struct page *p, const char *detail, size_t *len)
+static char *page_render(const struct page *p, const char *detail, size_t *len)
 {
 	struct buf b = { 0 };
 	if (!buf_append_str(&b, p->head))

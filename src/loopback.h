@@ -51,7 +51,4 @@ void loopback_linger(struct loopback *lb, int ms);
 /* Stop listening and free; the port is released. NULL is fine. */
 void loopback_destroy(struct loopback *lb);
 
-/* For tests: render a page with an escaped detail. Caller frees. */
-char *page_render(const struct page *p, const char *detail, size_t *len);
-
 #endif

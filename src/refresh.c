@@ -6,7 +6,6 @@
 #include "exchange.h"
 #include "log.h"
 #include "refresh.h"
-#include "secure-file.h"
 #include "status.h"
 #include "store.h"
 #include "urlcode.h"
@@ -15,6 +14,16 @@
 static bool fresh_enough(const struct tokens *t, long min_valid)
 {
 	return t->expires_at - wall_seconds() >= min_valid;
+}
+
+/* Replace *dst with *src when Zoho sent one. */
+static void take(char **dst, char **src)
+{
+	if (!*src)
+		return;
+	secret_free(*dst);
+	*dst = *src;
+	*src = NULL;
 }
 
 /* Ask Zoho for a new access token and merge it into t. */
@@ -51,29 +60,11 @@ static int refresh_now(const struct settings *s, struct tokens *t)
 		return status;
 
 	/* The answer has no refresh token (if it ever has one, take it). */
-	secret_free(t->access_token);
-	t->access_token = fresh.access_token;
-	fresh.access_token = NULL;
-	if (fresh.refresh_token) {
-		secret_free(t->refresh_token);
-		t->refresh_token = fresh.refresh_token;
-		fresh.refresh_token = NULL;
-	}
-	if (fresh.api_domain) {
-		secret_free(t->api_domain);
-		t->api_domain = fresh.api_domain;
-		fresh.api_domain = NULL;
-	}
-	if (fresh.scope) {
-		secret_free(t->scope);
-		t->scope = fresh.scope;
-		fresh.scope = NULL;
-	}
-	if (fresh.token_type) {
-		secret_free(t->token_type);
-		t->token_type = fresh.token_type;
-		fresh.token_type = NULL;
-	}
+	take(&t->access_token, &fresh.access_token);
+	take(&t->refresh_token, &fresh.refresh_token);
+	take(&t->api_domain, &fresh.api_domain);
+	take(&t->scope, &fresh.scope);
+	take(&t->token_type, &fresh.token_type);
 	t->expires_at = fresh.expires_at;
 	t->obtained_at = fresh.obtained_at;
 	tokens_finish(&fresh);

@@ -33,7 +33,7 @@ static bool scopes_cover(const char *have, const char *wanted)
 	return true;
 }
 
-int signin_check_existing(const struct settings *s, bool *done)
+static int signin_check_existing(const struct settings *s, bool *done)
 {
 	struct tokens t;
 	const char *why_new = NULL;

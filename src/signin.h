@@ -12,20 +12,14 @@
  */
 
 /*
- * Each sign-in makes a new refresh token, and Zoho keeps 20 per user,
- * silently revoking the oldest: don't make one when the profile already
- * holds a working one for the same client and scopes (s->scope may be
- * NULL: any). Sets *done when the caller should stop (status ZO_OK).
- * --force and --token-file - skip that check. First of all it checks that
- * the token file can be written at all, so that no refresh token is made
- * only to be lost.
- */
-int signin_check_existing(const struct settings *s, bool *done);
-
-/*
- * How every sign-in starts: signin_check_existing(), then the client secret
- * (secret_obtain()). *done: stop with ZO_OK. *secret is the caller's to
- * free with secret_free().
+ * How every sign-in starts. First, that the token file can be written at
+ * all, so that no refresh token is made only to be lost. Then, since each
+ * sign-in makes a new refresh token and Zoho keeps 20 per user, silently
+ * revoking the oldest: that the profile does not already hold a working
+ * one for the same client and scopes (s->scope may be NULL: any); --force
+ * and --token-file - skip that. Last, the client secret (secret_obtain()).
+ * *done: stop with ZO_OK. *secret is the caller's to free with
+ * secret_free().
  */
 int signin_begin(const struct settings *s, bool *done, char **secret);
 

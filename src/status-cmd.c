@@ -75,8 +75,7 @@ static int print_json(const struct settings *s, const struct tokens *t, int64_t 
 		log_error("out of memory");
 		return ZO_FAILURE;
 	}
-	size_t len = strlen(text);
-	bool ok = write_all(STDOUT_FILENO, text, len) && write_all(STDOUT_FILENO, "\n", 1);
+	bool ok = print_line("", text);
 	cJSON_free(text);
 	return ok ? ZO_OK : ZO_FAILURE;
 }

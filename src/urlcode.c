@@ -165,7 +165,8 @@ out:
 	return ok;
 }
 
-bool host_is_loopback(const char *host)
+/* Whether host is one of the three loopback names we accept. */
+static bool host_is_loopback(const char *host)
 {
 	return ascii_casecmp_eq(host, "localhost") || strcmp(host, "127.0.0.1") == 0 ||
 		strcmp(host, "[::1]") == 0;

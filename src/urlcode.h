@@ -50,7 +50,4 @@ struct origin {
 /* Parse "scheme://host[:port]" at the start of url; *rest points after it. */
 bool origin_parse(const char *url, struct origin *o, const char **rest);
 
-/* Whether host is one of the three loopback names we accept. */
-bool host_is_loopback(const char *host);
-
 #endif
