@@ -21,10 +21,10 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "log.h"
-#include "paths.h"
-#include "tokens.h"
-#include "util.h"
+#include "core/log.h"
+#include "core/paths.h"
+#include "zoho/tokens.h"
+#include "core/util.h"
 
 #define DEFAULT_MIN_VALID 300
 

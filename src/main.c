@@ -1,19 +1,19 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 
-#include "cli.h"
-#include "device.h"
-#include "http.h"
-#include "login.h"
-#include "refresh.h"
-#include "revoke.h"
-#include "secret.h"
-#include "self-client.h"
-#include "settings.h"
-#include "signals.h"
-#include "status-cmd.h"
-#include "status.h"
-#include "tokens.h"
+#include "settings/cli.h"
+#include "signin/device.h"
+#include "zoho/http.h"
+#include "cmd/login.h"
+#include "store/refresh.h"
+#include "cmd/revoke.h"
+#include "settings/secret.h"
+#include "cmd/exchange.h"
+#include "settings/settings.h"
+#include "core/signals.h"
+#include "cmd/status.h"
+#include "core/exit-status.h"
+#include "zoho/tokens.h"
 
 int main(int argc, char **argv)
 {

@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "callback.h"
+#include "signin/callback.h"
 #include "unit.h"
 
 #define STATE "s0m3-St4te_abcdefghijklmnopqrstuvwxyz01234"

@@ -1,7 +1,7 @@
 #include <string.h>
 
-#include "device.h"
-#include "tokens.h"
+#include "signin/device.h"
+#include "zoho/tokens.h"
 #include "unit.h"
 
 static void start(const char *body, struct device_start_answer *a)

@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "pkce.h"
+#include "signin/pkce.h"
 #include "unit.h"
 
 /* RFC 7636, appendix B. */

@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "redirect.h"
+#include "zoho/redirect.h"
 #include "unit.h"
 
 static void localhost_listens_on_both(void **state)

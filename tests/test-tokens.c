@@ -3,9 +3,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "tokens.h"
+#include "zoho/tokens.h"
 #include "unit.h"
-#include "util.h"
+#include "core/util.h"
 
 #define NOW 1700000000
 

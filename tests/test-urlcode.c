@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "urlcode.h"
+#include "core/urlcode.h"
 
 static void encode_keeps_unreserved(void **state)
 {

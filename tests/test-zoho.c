@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "zoho.h"
+#include "zoho/zoho.h"
 
 static void dc_table(void **state)
 {

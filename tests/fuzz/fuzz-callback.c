@@ -1,7 +1,7 @@
 /* The callback's query, as the listener and a pasted address see it. */
-#include "callback.h"
+#include "signin/callback.h"
 #include "fuzz.h"
-#include "redirect.h"
+#include "zoho/redirect.h"
 
 #define STATE "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"
 

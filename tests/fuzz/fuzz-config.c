@@ -1,5 +1,5 @@
 /* The config file. */
-#include "config-file.h"
+#include "settings/config-file.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

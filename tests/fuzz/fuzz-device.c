@@ -1,5 +1,5 @@
 /* The device flow's answers: the codes, and each poll. */
-#include "device.h"
+#include "signin/device.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

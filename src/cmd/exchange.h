@@ -1,0 +1,10 @@
+#ifndef ZOHO_OAUTH_SELF_CLIENT_H
+#define ZOHO_OAUTH_SELF_CLIENT_H
+
+#include "settings/settings.h"
+
+/* zoho-oauth exchange --code CODE: a code generated in the API console for
+ * a "Self Client", exchanged at once and stored like login's tokens. */
+int cmd_exchange(const struct settings *s);
+
+#endif

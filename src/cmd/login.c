@@ -1,0 +1,347 @@
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "signin/browser.h"
+#include "signin/callback.h"
+#include "zoho/token-endpoint.h"
+#include "core/log.h"
+#include "cmd/login.h"
+#include "signin/loopback.h"
+#include "signin/pkce.h"
+#include "zoho/redirect.h"
+#include "signin/signin.h"
+#include "core/signals.h"
+#include "core/exit-status.h"
+#include "zoho/tokens.h"
+#include "core/urlcode.h"
+#include "core/util.h"
+
+/* How long the browser gets to fetch the outcome page before we exit. */
+#define LINGER_MS 2000
+
+/*
+ * Everything one login holds. Secrets in it are wiped by login_finish().
+ */
+struct login {
+	const struct settings *s;
+	struct redirect redirect;
+	struct pkce pkce;
+	char *secret;
+	struct loopback *lb;
+	struct callback cb;
+	struct browser browser;
+	const char *url;          /* the consent URL */
+	/* Pasting the address from another machine's browser. */
+	bool pasting;             /* stdin is read for a pasted address */
+	bool stdin_closed;
+	struct buf line;          /* what has been typed so far */
+};
+
+static void login_finish(struct login *l)
+{
+	browser_forget(&l->browser);
+	buf_finish(&l->line);
+	loopback_destroy(l->lb);
+	callback_finish(&l->cb);
+	secret_free(l->secret);
+	pkce_finish(&l->pkce);
+}
+
+/* Check what login needs before anything is started. */
+static int check_settings(struct login *l)
+{
+	const struct settings *s = l->s;
+	char why[512];
+
+	if (!s->client_id) {
+		log_error("no client id: pass --client-id, set ZOHO_CLIENT_ID, or add client_id to "
+			"[profile %s] in %s (the \"Client ID\" of a Server-based client in "
+			"https://api-console.zoho.com)", s->profile, s->config_path ? s->config_path : "the config");
+		return ZO_USAGE;
+	}
+	if (!s->scope) {
+		log_error("no scope: pass --scope with what the token may do, e.g. "
+			"--scope ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE, or add scope to "
+			"[profile %s] in %s", s->profile, s->config_path ? s->config_path : "the config");
+		return ZO_USAGE;
+	}
+	if (!redirect_parse(s->redirect_uri, &l->redirect, why, sizeof(why))) {
+		log_error("--redirect-uri: %s", why);
+		return ZO_USAGE;
+	}
+	return ZO_OK;
+}
+
+#define PASTE_MAX 8192
+
+/* Printed even with --quiet: without it nobody can sign in. */
+static void paste_instructions(const struct login *l, bool browser_failed)
+{
+	fprintf(stderr, "%s Open this URL in a browser on any machine and sign in to Zoho:\n\n"
+		"    %s\n\n"
+		"After \"Accept\" that browser goes to %s?... and, unless it runs on this machine, "
+		"fails to load it. That is expected: copy the whole address from its address bar, "
+		"paste it here and press Enter. (Or forward the port first: "
+		"ssh -L %ld:localhost:%ld ...)\n",
+		browser_failed ? "The browser could not be started." : "No browser here.",
+		l->url, l->s->redirect_uri, l->redirect.port, l->redirect.port);
+}
+
+/* One pasted line: the same checks as a callback on the listener. true
+ * when it was accepted (l->cb holds it). */
+static bool take_pasted(struct login *l, char *text)
+{
+	char why[256];
+	const char *query;
+	struct callback cb;
+
+	while (*text == ' ' || *text == '\t' || *text == '\r')
+		text++;
+	size_t len = strlen(text);
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	if (len == 0)
+		return false;
+	if (!redirect_match_pasted(&l->redirect, text, &query, why, sizeof(why)) ||
+			callback_parse(query, strlen(query), l->pkce.state, &cb, why, sizeof(why)) == CALLBACK_BAD) {
+		log_error("that is not the address Zoho sent your browser to: %s. Paste the whole "
+			"address from the address bar, starting with %s", why, l->s->redirect_uri);
+		return false;
+	}
+	/* First come, first served: the listener may have it already. */
+	if (!loopback_claim(l->lb)) {
+		callback_finish(&cb);
+		return false;
+	}
+	callback_move(&l->cb, &cb);
+	return true;
+}
+
+/* Read what stdin has (poll said it is readable). true when a pasted
+ * address was accepted. */
+static bool read_paste(struct login *l)
+{
+	char chunk[1024];
+	ssize_t n = read(STDIN_FILENO, chunk, sizeof(chunk));
+	if (n < 0 && errno == EINTR)
+		return false;
+	if (n <= 0) {
+		/* A closed stdin just means nobody will paste. */
+		l->stdin_closed = true;
+		log_debug("stdin closed: waiting for the browser only");
+		return false;
+	}
+	bool accepted = false;
+	for (ssize_t i = 0; i < n && !accepted; i++) {
+		if (chunk[i] != '\n') {
+			if (l->line.len < PASTE_MAX)
+				buf_append(&l->line, &chunk[i], 1);
+			else if (l->line.len == PASTE_MAX)
+				buf_append(&l->line, "", 1); /* mark: too long, said at the newline */
+			continue;
+		}
+		if (l->line.len > PASTE_MAX)
+			log_error("that line is longer than %d characters: not the address Zoho sent", PASTE_MAX);
+		else if (l->line.data)
+			accepted = take_pasted(l, l->line.data);
+		buf_finish(&l->line);
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	return accepted;
+}
+
+/* Wait for the claimed callback, a pasted address, a signal or the
+ * deadline; also notice a browser command that fails. */
+static int wait_for_callback(struct login *l)
+{
+	int64_t deadline = monotonic_ms() + l->s->timeout * 1000;
+	for (;;) {
+		if (signals_caught())
+			return ZO_INTERRUPTED + signals_caught();
+		if (loopback_take(l->lb, &l->cb))
+			return ZO_OK;
+		int64_t left = deadline - monotonic_ms();
+		if (left <= 0) {
+			log_error("no answer from the browser within %ld seconds: run login again, "
+				"or raise --timeout", l->s->timeout);
+			return ZO_TIMEOUT;
+		}
+		struct pollfd p[4] = {
+			{ .fd = loopback_fd(l->lb), .events = POLLIN },
+			{ .fd = signals_fd(), .events = POLLIN },
+			{ .fd = l->pasting && !l->stdin_closed ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = l->browser.pidfd, .events = POLLIN },
+		};
+		if (poll(p, 4, left > 60000 ? 60000 : (int)left) < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			return ZO_FAILURE;
+		}
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (read_paste(l))
+				return ZO_OK;
+		}
+		if (p[3].revents & POLLIN) {
+			char name[sizeof(l->browser.name)];
+			memcpy(name, l->browser.name, sizeof(name));
+			if (browser_failed(&l->browser) && !l->pasting) {
+				log_warn("%s exited with an error", name);
+				paste_instructions(l, true);
+				l->pasting = true;
+			}
+		}
+	}
+}
+
+/* Where to exchange the code: the redirect's accounts-server when we may
+ * trust it with the secret, else the configured one. */
+static const char *pick_accounts_server(const struct login *l)
+{
+	const char *configured = l->s->accounts_url;
+	const char *named = l->cb.accounts_server;
+	if (!named)
+		return configured;
+	if (zoho_accounts_server_trusted(named, configured)) {
+		if (!zoho_dc_by_accounts(named) || zoho_dc_by_accounts(named) != zoho_dc_by_accounts(configured))
+			log_debug("zoho sent you back from %s; exchanging the code there", named);
+		return named;
+	}
+	char shown[128];
+	printable_copy(shown, sizeof(shown), named);
+	log_warn("the redirect names '%s' as the accounts server, which is not a Zoho accounts "
+		"server: ignored, exchanging the code at %s", shown, configured);
+	return configured;
+}
+
+static int exchange_code(struct login *l, char *summary, size_t summary_len)
+{
+	const struct settings *s = l->s;
+	const char *server = pick_accounts_server(l);
+	struct buf form = { 0 };
+	struct tokens t;
+	int status;
+
+	if (!form_add(&form, "grant_type", "authorization_code") ||
+			!form_add(&form, "client_id", s->client_id) ||
+			!form_add(&form, "client_secret", l->secret) ||
+			!form_add(&form, "redirect_uri", s->redirect_uri) ||
+			!form_add(&form, "code", l->cb.code) ||
+			(s->pkce && !form_add(&form, "code_verifier", l->pkce.verifier))) {
+		buf_finish(&form);
+		snprintf(summary, summary_len, "out of memory");
+		return ZO_FAILURE;
+	}
+	/* The code has done its job; don't keep it around. */
+	secret_free(l->cb.code);
+	l->cb.code = NULL;
+
+	log_info("exchanging the code at %s", server);
+	status = exchange_tokens(server, &form, GRANT_AUTHORIZATION_CODE, &s->net, &t, summary, summary_len);
+	buf_finish(&form);
+	if (status != ZO_OK)
+		return status;
+
+	status = signin_save(s, &t, l->secret, server, l->cb.location);
+	tokens_finish(&t);
+	if (status != ZO_OK)
+		snprintf(summary, summary_len, "the tokens could not be saved: the terminal says why");
+	return status;
+}
+
+int cmd_login(const struct settings *s)
+{
+	struct login l = { .s = s };
+	struct buf url = { 0 };
+	int status;
+
+	status = check_settings(&l);
+	if (status != ZO_OK)
+		return status;
+	bool done;
+	status = signin_begin(s, &done, &l.secret);
+	if (status != ZO_OK || done)
+		return status;
+	if (!pkce_init(&l.pkce)) {
+		login_finish(&l);
+		return ZO_FAILURE;
+	}
+
+	/* Listen first: the browser may come back quickly. */
+	status = loopback_start(&l.redirect, l.pkce.state, &l.lb);
+	if (status != ZO_OK)
+		goto out;
+
+	struct consent_request req = {
+		.accounts = s->accounts_url,
+		.client_id = s->client_id,
+		.redirect_uri = s->redirect_uri,
+		.scope = s->scope,
+		.offline = s->offline,
+		.consent_prompt = s->consent_prompt,
+		.state = l.pkce.state,
+		.code_challenge = s->pkce ? l.pkce.challenge : NULL,
+	};
+	if (!zoho_consent_url(&req, &url)) {
+		status = ZO_FAILURE;
+		goto out;
+	}
+
+	l.url = url.data;
+	bool opened = s->open_browser && browser_open(url.data, &l.browser);
+	if (opened) {
+		log_info("opened your browser (%s) to sign in to Zoho; if it did not appear, open "
+			"this URL:", l.browser.name);
+		/* The URL goes out even with --quiet: without it nobody can sign in. */
+		fprintf(stderr, "\n    %s\n\n", url.data);
+	} else {
+		/* No browser (or --no-browser): the address may come back pasted,
+		 * while the listener still waits for ssh -L users and this
+		 * machine's own browser. */
+		paste_instructions(&l, false);
+		l.pasting = true;
+	}
+	log_info("waiting up to %ld seconds for Zoho to send you back to %s (Ctrl-C to stop)",
+		s->timeout, s->redirect_uri);
+	if (l.pasting)
+		fputs("Paste the address here: ", stderr);
+
+	status = wait_for_callback(&l);
+	if (status != ZO_OK) {
+		loopback_finish(l.lb, &page_failed, "zoho-oauth stopped waiting.");
+		goto out;
+	}
+
+	if (l.cb.error) {
+		char shown[128];
+		printable_copy(shown, sizeof(shown), l.cb.error);
+		log_error("access was refused in the browser (zoho said: %s); nothing was saved", shown);
+		loopback_finish(l.lb, &page_refused, shown);
+		loopback_linger(l.lb, LINGER_MS);
+		status = ZO_REFUSED;
+		goto out;
+	}
+
+	char summary[512];
+	status = exchange_code(&l, summary, sizeof(summary));
+	if (status != ZO_OK) {
+		loopback_finish(l.lb, &page_failed, summary);
+		if (status < ZO_INTERRUPTED)
+			loopback_linger(l.lb, LINGER_MS);
+		goto out;
+	}
+	char detail[128];
+	snprintf(detail, sizeof(detail), "Profile: %s", s->profile);
+	loopback_finish(l.lb, &page_success, detail);
+	loopback_linger(l.lb, LINGER_MS);
+	signin_report(s);
+	/* A signal after the file was written changes nothing: the tokens are
+	 * saved and the code is spent. */
+	status = ZO_OK;
+out:
+	buf_finish(&url);
+	login_finish(&l);
+	return status;
+}

@@ -1,0 +1,119 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "zoho/http.h"
+#include "core/log.h"
+#include "cmd/revoke.h"
+#include "core/exit-status.h"
+#include "store/store.h"
+#include "zoho/tokens.h"
+#include "core/urlcode.h"
+#include "core/util.h"
+#include "zoho/zoho.h"
+
+/* Ask Zoho to revoke the refresh token. ZO_OK when it is gone (revoked
+ * now, or Zoho says it was not valid any more). */
+static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
+{
+	char url[600];
+	struct buf form = { 0 };
+	struct http_answer a;
+
+	snprintf(url, sizeof(url), "%s/oauth/v2/token/revoke", t->accounts_server);
+	/* Zoho documents the token as a query parameter; its token endpoint
+	 * reads the body as well, and a token has no business in a URL. */
+	if (!form_add(&form, "token", t->refresh_token)) {
+		buf_finish(&form);
+		return ZO_FAILURE;
+	}
+	int status = http_post_form(url, &form, &s->net, &a);
+	buf_finish(&form);
+	if (status != ZO_OK) {
+		if (status == ZO_NETWORK)
+			log_error("the token file was kept so you can try again; 'zoho-oauth revoke "
+				"--local' forgets it without revoking");
+		return status;
+	}
+
+	char why[160], error_text[160];
+	cJSON *root = a.body.len ? json_object_parse(a.body.data, a.body.len, why, sizeof(why)) : NULL;
+	const char *st_text = json_string(root, "status");
+	bool has_error = cJSON_GetObjectItemCaseSensitive(root, "error") != NULL;
+	if (a.status == 200 && st_text && strcmp(st_text, "success") == 0 && !has_error) {
+		status = ZO_OK;
+	} else if (has_error && json_zoho_error(root, error_text, sizeof(error_text)) ==
+			ZOHO_ERR_THROTTLED) {
+		char line[256];
+		zoho_error_explain(ZOHO_ERR_THROTTLED, GRANT_REFRESH, NULL, t->accounts_server, line,
+			sizeof(line));
+		log_error("%s; the token file was kept", line);
+		status = ZO_REJECTED;
+	} else if (a.status == 400 && root) {
+		/* Zoho's answer to a token it does not know: it is dead already. */
+		log_warn("zoho says the refresh token was not valid any more (revoked before?)");
+		status = ZO_OK;
+	} else {
+		log_error("zoho's accounts server did not confirm the revocation (HTTP %ld); the "
+			"token file was kept so you can try again, or 'zoho-oauth revoke --local' "
+			"forgets it", a.status);
+		status = a.status >= 500 || !root ? ZO_NETWORK : ZO_REJECTED;
+	}
+	cJSON_Delete(root);
+	http_answer_finish(&a);
+	return status;
+}
+
+static int forget(const char *path)
+{
+	char lock[4096];
+	if (unlink(path) != 0 && errno != ENOENT) {
+		log_error("cannot remove %s: %s", path, strerror(errno));
+		return ZO_FAILURE;
+	}
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	unlink(lock);
+	return ZO_OK;
+}
+
+int cmd_revoke(const struct settings *s)
+{
+	struct tokens t;
+	int lock = -1;
+	int status = store_lock(s->token_file, &lock);
+	if (status == ZO_RELOGIN)
+		return store_load(s, &t); /* says there is nothing */
+	if (status != ZO_OK)
+		return status;
+
+	status = store_load(s, &t);
+	if (status != ZO_OK)
+		goto out;
+	if (s->local) {
+		status = forget(s->token_file);
+		if (status == ZO_OK && t.refresh_token)
+			log_warn("forgot the tokens of profile '%s' without revoking them: the refresh "
+				"token works until you revoke it (Zoho account > Sessions > Connected Apps)",
+				s->profile);
+	} else if (!t.refresh_token) {
+		/* Online access: nothing long-lived to revoke. */
+		status = forget(s->token_file);
+		if (status == ZO_OK)
+			log_info("profile '%s' had no refresh token; its access token expires by itself",
+				s->profile);
+	} else {
+		status = revoke_at_zoho(s, &t);
+		if (status == ZO_OK)
+			status = forget(s->token_file);
+		if (status == ZO_OK)
+			log_info("revoked the tokens of profile '%s' at %s and removed %s", s->profile,
+				t.accounts_server, s->token_file);
+	}
+	tokens_finish(&t);
+out:
+	store_unlock(lock);
+	return status;
+}

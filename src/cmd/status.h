@@ -1,0 +1,10 @@
+#ifndef ZOHO_OAUTH_STATUS_CMD_H
+#define ZOHO_OAUTH_STATUS_CMD_H
+
+#include "settings/settings.h"
+
+/* zoho-oauth status [--json]: what a profile holds, never a token or the
+ * secret. ZO_RELOGIN when there is nothing to show. */
+int cmd_status(const struct settings *s);
+
+#endif

@@ -1,0 +1,67 @@
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/paths.h"
+#include "core/util.h"
+
+bool profile_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+	return len > 0 && len <= 64 && name[0] != '.' &&
+		strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
+}
+
+static const char *first(const char *a, const char *b)
+{
+	return a && *a ? a : b && *b ? b : NULL;
+}
+
+const char *profile_wanted(const char *from_cli)
+{
+	const char *p = first(from_cli, getenv("ZOHO_OAUTH_PROFILE"));
+	return p ? p : "default";
+}
+
+const char *token_file_wanted(const char *from_cli)
+{
+	return first(from_cli, getenv("ZOHO_OAUTH_TOKEN_FILE"));
+}
+
+const char *home_dir(void)
+{
+	const char *home = getenv("HOME");
+	if (home && home[0] == '/')
+		return home;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+}
+
+char *default_token_file(const char *profile, bool quiet)
+{
+	char path[4096];
+	const char *data = getenv("XDG_DATA_HOME");
+	int n;
+	/* The XDG spec says to ignore a relative value. */
+	if (data && data[0] == '/') {
+		n = snprintf(path, sizeof(path), "%s/zoho-oauth/%s.json", data, profile);
+	} else {
+		const char *home = home_dir();
+		if (!home) {
+			if (!quiet)
+				log_error("cannot find your home directory: set HOME or XDG_DATA_HOME, "
+					"or pass --token-file");
+			return NULL;
+		}
+		n = snprintf(path, sizeof(path), "%s/.local/share/zoho-oauth/%s.json", home, profile);
+	}
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		if (!quiet)
+			log_error("the token file path is too long: pass --token-file");
+		return NULL;
+	}
+	return quiet ? strdup(path) : xstrdup(path);
+}

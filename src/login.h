@@ -1,9 +1,0 @@
-#ifndef ZOHO_OAUTH_LOGIN_H
-#define ZOHO_OAUTH_LOGIN_H
-
-#include "settings.h"
-
-/* zoho-oauth login: returns the exit status. */
-int cmd_login(const struct settings *s);
-
-#endif

@@ -1,0 +1,347 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "settings/cli.h"
+#include "config.h"
+#include "core/log.h"
+#include "signin/portal.h"
+#include "core/exit-status.h"
+#include "core/util.h"
+#include "zoho/zoho.h"
+
+enum opt_id {
+	OPT_HELP = 'h',
+	OPT_QUIET = 'q',
+	OPT_VERBOSE = 'v',
+	OPT_PROFILE = 256,
+	OPT_TOKEN_FILE,
+	OPT_CLIENT_ID,
+	OPT_CLIENT_SECRET_FILE,
+	OPT_DC,
+	OPT_ACCOUNTS_URL,
+	OPT_REDIRECT_URI,
+	OPT_SCOPE,
+	OPT_ACCESS_TYPE,
+	OPT_NO_CONSENT_PROMPT,
+	OPT_NO_PKCE,
+	OPT_TIMEOUT,
+	OPT_NO_BROWSER,
+	OPT_CONNECT_TIMEOUT,
+	OPT_MAX_TIME,
+	OPT_CACERT,
+	OPT_MIN_VALID,
+	OPT_FORCE,
+	OPT_JSON,
+	OPT_LOCAL,
+	OPT_DEVICE,
+	OPT_CODE,
+	OPT_VERSION,
+};
+
+#define ON(c) (1u << (c))
+#define ALL (~0u)
+/* Commands that may talk to Zoho. */
+#define NET (ON(CMD_LOGIN) | ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_REFRESH) | ON(CMD_REVOKE) | \
+	ON(CMD_EXCHANGE))
+/* Commands that sign in and so need a client. */
+#define SIGNIN (ON(CMD_LOGIN) | ON(CMD_EXCHANGE))
+
+struct opt_spec {
+	const char *name;
+	int id;
+	const char *arg;       /* NULL: takes no argument */
+	unsigned commands;     /* where it applies */
+	const char *help;
+};
+
+static const struct opt_spec specs[] = {
+	{ "profile", OPT_PROFILE, "NAME", ALL,
+		"profile to use (default: $ZOHO_OAUTH_PROFILE, else default)" },
+	{ "token-file", OPT_TOKEN_FILE, "PATH", ALL,
+		"token file (default: $XDG_DATA_HOME/zoho-oauth/PROFILE.json); login and exchange: - is stdout" },
+	{ "client-id", OPT_CLIENT_ID, "ID", SIGNIN,
+		"client ID from Zoho's API console (or ZOHO_CLIENT_ID)" },
+	{ "client-secret-file", OPT_CLIENT_SECRET_FILE, "FILE", SIGNIN,
+		"read the client secret from FILE (else ZOHO_CLIENT_SECRET, else a prompt)" },
+	{ "scope", OPT_SCOPE, "LIST", SIGNIN,
+		"scopes, comma-separated, e.g. ZohoCliq.Channels.READ (repeatable; for exchange, "
+		"only recorded when Zoho's answer lacks them)" },
+	{ "code", OPT_CODE, "CODE", ON(CMD_EXCHANGE),
+		"the code from the API console; - reads it from stdin" },
+	{ "device", OPT_DEVICE, NULL, ON(CMD_LOGIN),
+		"sign in with a code on another device (a Non-browser client)" },
+	{ "dc", OPT_DC, "DC", SIGNIN,
+		"data centre: us, eu, in, au, jp, ca, sa, uk or cn (default: us)" },
+	{ "accounts-url", OPT_ACCOUNTS_URL, "URL", SIGNIN,
+		"accounts server to use instead of the data centre's (https)" },
+	{ "redirect-uri", OPT_REDIRECT_URI, "URI", ON(CMD_LOGIN),
+		"registered redirect URI (default: http://localhost:8976/callback)" },
+	{ "access-type", OPT_ACCESS_TYPE, "TYPE", ON(CMD_LOGIN),
+		"offline (with a refresh token, the default) or online" },
+	{ "no-consent-prompt", OPT_NO_CONSENT_PROMPT, NULL, ON(CMD_LOGIN),
+		"don't send prompt=consent (Zoho may then omit the refresh token)" },
+	{ "no-pkce", OPT_NO_PKCE, NULL, ON(CMD_LOGIN),
+		"don't use PKCE" },
+	{ "timeout", OPT_TIMEOUT, "SECONDS", ON(CMD_LOGIN),
+		"how long to wait for the browser (default: 300)" },
+	{ "no-browser", OPT_NO_BROWSER, NULL, ON(CMD_LOGIN),
+		"don't open a browser: print the URL and take the pasted address" },
+	{ "force", OPT_FORCE, NULL, SIGNIN,
+		"sign in even if the profile already holds a working refresh token" },
+	{ "min-valid", OPT_MIN_VALID, "SECONDS", ON(CMD_TOKEN) | ON(CMD_HEADER),
+		"refresh first when fewer seconds remain (default: 300)" },
+	{ "json", OPT_JSON, NULL, ON(CMD_STATUS), "print the status as JSON" },
+	{ "local", OPT_LOCAL, NULL, ON(CMD_REVOKE),
+		"only forget the tokens here; don't ask Zoho to revoke them" },
+	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECONDS", NET,
+		"limit for connecting to Zoho (default: 10)" },
+	{ "max-time", OPT_MAX_TIME, "SECONDS", NET,
+		"limit for a whole request to Zoho (default: 30)" },
+	{ "cacert", OPT_CACERT, "FILE", NET,
+		"trust the CA certificates in FILE for Zoho's server (proxies, tests)" },
+	{ "quiet", OPT_QUIET, NULL, ALL, "print errors and warnings only" },
+	{ "verbose", OPT_VERBOSE, NULL, ALL, "say more about what happens (never secrets)" },
+	{ "help", OPT_HELP, NULL, ALL, "show this help" },
+	{ "version", OPT_VERSION, NULL, ALL, "show the version" },
+};
+
+#define N_SPECS (sizeof(specs) / sizeof(specs[0]))
+
+static const struct {
+	enum command cmd;
+	const char *name;
+	const char *summary;
+} commands[] = {
+	{ CMD_LOGIN, "login", "sign in with the browser and store the tokens" },
+	{ CMD_TOKEN, "token", "print a valid access token, refreshing it when needed" },
+	{ CMD_HEADER, "header", "print an Authorization header with a valid access token" },
+	{ CMD_REFRESH, "refresh", "get a new access token now" },
+	{ CMD_STATUS, "status", "show what is stored for a profile (never the secrets)" },
+	{ CMD_REVOKE, "revoke", "revoke the refresh token at Zoho and forget the tokens" },
+	{ CMD_EXCHANGE, "exchange", "store the tokens for a code made in the API console (Self Client)" },
+};
+
+const char *command_name(enum command cmd)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].cmd == cmd)
+			return commands[i].name;
+	return "zoho-oauth";
+}
+
+static void usage(FILE *f, enum command cmd)
+{
+	if (cmd == CMD_NONE) {
+		fprintf(f, "usage: zoho-oauth COMMAND [OPTIONS]\n\n"
+			"Get Zoho OAuth 2.0 tokens onto this machine and keep them fresh.\n\n"
+			"Commands:\n");
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "\nRun 'zoho-oauth COMMAND --help' for a command's options, "
+			"or see zoho-oauth(1).\n");
+		return;
+	}
+	fprintf(f, "usage: zoho-oauth %s [OPTIONS]\n\n", command_name(cmd));
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].cmd == cmd)
+			fprintf(f, "%c%s.\n\nOptions:\n", commands[i].summary[0] - 'a' + 'A',
+				commands[i].summary + 1);
+	for (size_t i = 0; i < N_SPECS; i++) {
+		if (!(specs[i].commands & ON(cmd)))
+			continue;
+		char opt[48];
+		snprintf(opt, sizeof(opt), "--%s%s%s", specs[i].name, specs[i].arg ? " " : "",
+			specs[i].arg ? specs[i].arg : "");
+		if (specs[i].id < 256)
+			fprintf(f, "  -%c, %-27s %s\n", specs[i].id, opt, specs[i].help);
+		else
+			fprintf(f, "      %-27s %s\n", opt, specs[i].help);
+	}
+	fprintf(f, "\nExit status: 0 ok, 1 failure, 2 usage, 3 refused, 4 timed out, "
+		"5 rejected by Zoho,\n6 network or server, 7 login needed, 130 interrupted. "
+		"See zoho-oauth(1).\n");
+}
+
+static bool parse_seconds(const char *name, const char *arg, long max, long *out)
+{
+	if (!parse_long(arg, 1, max, out)) {
+		log_error("--%s wants a whole number of seconds from 1 to %ld, not '%s'", name, max, arg);
+		return false;
+	}
+	return true;
+}
+
+static const struct opt_spec *find_long(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_SPECS; i++)
+		if (strlen(specs[i].name) == len && memcmp(specs[i].name, name, len) == 0)
+			return &specs[i];
+	return NULL;
+}
+
+static const struct opt_spec *find_short(char c)
+{
+	for (size_t i = 0; i < N_SPECS; i++)
+		if (specs[i].id == c)
+			return &specs[i];
+	return NULL;
+}
+
+/* Apply one option. Returns -1 to go on, or an exit status. */
+static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
+{
+	switch (spec->id) {
+	case OPT_HELP:
+		usage(stdout, out->cmd);
+		return ZO_OK;
+	case OPT_VERSION:
+		printf("zoho-oauth %s (%s)\n", VERSION, portal_available() ? "+portal" : "-portal");
+		return ZO_OK;
+	case OPT_QUIET: out->verbosity = -1; break;
+	case OPT_VERBOSE: out->verbosity = 1; break;
+	case OPT_PROFILE: out->profile = arg; break;
+	case OPT_TOKEN_FILE: out->token_file = arg; break;
+	case OPT_CLIENT_ID: out->client_id = arg; break;
+	case OPT_CLIENT_SECRET_FILE: out->client_secret_file = arg; break;
+	case OPT_DC: out->dc = arg; break;
+	case OPT_ACCOUNTS_URL: out->accounts_url = arg; break;
+	case OPT_REDIRECT_URI: out->redirect_uri = arg; break;
+	case OPT_ACCESS_TYPE: out->access_type = arg; break;
+	case OPT_CACERT: out->cacert = arg; break;
+	case OPT_NO_CONSENT_PROMPT: out->no_consent_prompt = true; break;
+	case OPT_NO_PKCE: out->no_pkce = true; break;
+	case OPT_NO_BROWSER: out->no_browser = true; break;
+	case OPT_FORCE: out->force = true; break;
+	case OPT_JSON: out->json = true; break;
+	case OPT_LOCAL: out->local = true; break;
+	case OPT_DEVICE: out->device = true; break;
+	case OPT_CODE: out->code = arg; break;
+	case OPT_MIN_VALID:
+		if (!parse_long(arg, 0, 3000, &out->min_valid)) {
+			log_error("--min-valid wants a whole number of seconds from 0 to 3000, not '%s'", arg);
+			return ZO_USAGE;
+		}
+		break;
+	case OPT_SCOPE:
+		if (out->n_scopes == CLI_MAX_SCOPES) {
+			log_error("too many --scope options (at most %d)", CLI_MAX_SCOPES);
+			return ZO_USAGE;
+		}
+		out->scopes[out->n_scopes++] = arg;
+		break;
+	case OPT_TIMEOUT:
+		if (!parse_seconds("timeout", arg, 86400, &out->timeout))
+			return ZO_USAGE;
+		break;
+	case OPT_CONNECT_TIMEOUT:
+		if (!parse_seconds("connect-timeout", arg, 300, &out->connect_timeout))
+			return ZO_USAGE;
+		break;
+	case OPT_MAX_TIME:
+		if (!parse_seconds("max-time", arg, 600, &out->max_time))
+			return ZO_USAGE;
+		break;
+	}
+	return -1;
+}
+
+/*
+ * Our own option parser rather than getopt_long(): getopt_long takes any
+ * unambiguous prefix, so "--client-secret VALUE" would quietly become
+ * "--client-secret-file VALUE" and the secret would end up in an error
+ * message. Here long options match exactly, and nothing a user typed
+ * after '=' is ever echoed.
+ */
+int cli_parse(int argc, char **argv, struct cli *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->timeout = out->connect_timeout = out->max_time = out->min_valid = -1;
+
+	if (argc < 2) {
+		usage(stderr, CMD_NONE);
+		return ZO_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		if (argc > 2 && strcmp(name, "help") == 0) {
+			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+				if (strcmp(argv[2], commands[i].name) == 0) {
+					usage(stdout, commands[i].cmd);
+					return ZO_OK;
+				}
+		}
+		usage(stdout, CMD_NONE);
+		return ZO_OK;
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		printf("zoho-oauth %s (%s)\n", VERSION, portal_available() ? "+portal" : "-portal");
+		return ZO_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			out->cmd = commands[i].cmd;
+	if (out->cmd == CMD_NONE) {
+		char shown[32];
+		printable_copy(shown, sizeof(shown), name);
+		log_error("unknown command '%s': run 'zoho-oauth --help' for the list", shown);
+		return ZO_USAGE;
+	}
+
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const struct opt_spec *spec;
+		const char *value = NULL;
+		char shown[48];
+
+		if (strncmp(a, "--", 2) == 0 && a[2]) {
+			const char *eq = strchr(a + 2, '=');
+			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+			printable_copy(shown, sizeof(shown), a);
+			shown[len + 2 < sizeof(shown) ? len + 2 : sizeof(shown) - 1] = '\0';
+			if ((len == 13 && memcmp(a + 2, "client-secret", 13) == 0)) {
+				log_error("the client secret is never taken from the command line (it would "
+					"show in ps and in shell history): set ZOHO_CLIENT_SECRET, pass "
+					"--client-secret-file FILE, or let the prompt ask for it");
+				return ZO_USAGE;
+			}
+			spec = find_long(a + 2, len);
+			if (!spec) {
+				log_error("unknown option %s: see 'zoho-oauth %s --help'", shown, name);
+				return ZO_USAGE;
+			}
+			if (eq && !spec->arg) {
+				log_error("option %s takes no value", shown);
+				return ZO_USAGE;
+			}
+			value = eq ? eq + 1 : NULL;
+		} else if (a[0] == '-' && a[1] && a[1] != '-' && !a[2]) {
+			snprintf(shown, sizeof(shown), "-%c", a[1]);
+			spec = find_short(a[1]);
+			if (!spec || spec->id >= 256) {
+				log_error("unknown option %s: see 'zoho-oauth %s --help'", shown, name);
+				return ZO_USAGE;
+			}
+		} else {
+			char arg[24];
+			printable_copy(arg, sizeof(arg), a);
+			log_error("unexpected argument '%s': see 'zoho-oauth %s --help'", arg, name);
+			return ZO_USAGE;
+		}
+		if (!(spec->commands & ON(out->cmd))) {
+			log_error("--%s does not apply to '%s': see 'zoho-oauth %s --help'", spec->name,
+				name, name);
+			return ZO_USAGE;
+		}
+		if (spec->arg && !value) {
+			if (i + 1 >= argc) {
+				log_error("option %s needs a value (%s)", shown, spec->arg);
+				return ZO_USAGE;
+			}
+			value = argv[++i];
+		}
+		int rc = apply(out, spec, value);
+		if (rc >= 0)
+			return rc;
+	}
+	return -1;
+}

@@ -1,0 +1,292 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "settings/config-file.h"
+#include "core/log.h"
+#include "zoho/redirect.h"
+#include "core/secure-file.h"
+#include "core/paths.h"
+#include "core/util.h"
+#include "zoho/zoho.h"
+
+#define CONFIG_MAX (64 * 1024)
+
+struct parse {
+	const char *path;
+	const char *profile;
+	struct config_profile *out;
+	/* The reader's view of the text, for line numbers inih doesn't give. */
+	const char *text;
+	size_t len;
+	size_t pos;
+	int line;
+	bool continuation;     /* the current line starts with blanks */
+	/* Per section: which keys were set, to refuse duplicates. */
+	char section[80];
+	char seen[8][24];
+	int n_seen;
+	bool error;
+};
+
+static void fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(struct parse *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	if (p->error)
+		return; /* the first error is the one to fix */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s:%d: %s", p->path, p->line, msg);
+	p->error = true;
+}
+
+/* inih's reader: hands out one line at a time and counts them, refusing
+ * lines longer than inih's buffer instead of letting it cut them. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	if (p->pos >= p->len || p->error)
+		return NULL;
+	const char *start = p->text + p->pos;
+	const char *nl = memchr(start, '\n', p->len - p->pos);
+	size_t n = nl ? (size_t)(nl - start) + 1 : p->len - p->pos;
+	p->pos += n;
+	p->line++;
+	if (memchr(start, '\0', n)) {
+		fail(p, "the line holds a NUL byte");
+		return NULL;
+	}
+	if (n >= (size_t)num) {
+		fail(p, "the line is longer than %d characters: split a long scope list over "
+			"several lines, indenting the continued ones", num - 2);
+		return NULL;
+	}
+	memcpy(str, start, n);
+	str[n] = '\0';
+	p->continuation = n > 0 && (start[0] == ' ' || start[0] == '\t');
+	return str;
+}
+
+static char *expand_home(struct parse *p, const char *value)
+{
+	char path[4096];
+	if (value[0] == '/')
+		return xstrdup(value);
+	if (value[0] == '~' && value[1] == '/') {
+		const char *home = home_dir();
+		if (home && (size_t)snprintf(path, sizeof(path), "%s%s", home, value + 1) < sizeof(path))
+			return xstrdup(path);
+	}
+	fail(p, "client_secret_file must be an absolute path or start with ~/");
+	return NULL;
+}
+
+static bool store(struct parse *p, char **slot, char *value)
+{
+	if (!value)
+		return false;
+	free(*slot);
+	*slot = value;
+	return true;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	char why[512];
+
+	if (p->error)
+		return 0;
+	if (strcmp(section, p->section) != 0) {
+		/* inih never passes NULL; GCC cannot know that under -fsanitize. */
+		snprintf(p->section, sizeof(p->section), "%s", section ? section : "");
+		p->n_seen = 0;
+	}
+	if (strncmp(section, "profile ", 8) != 0 || !profile_name_ok(section + 8)) {
+		if (!*section)
+			fail(p, "'%s' comes before any [profile NAME] section", name);
+		else
+			fail(p, "[%s] is not a section this file has: use [profile NAME] (letters, "
+				"digits, '.', '_', '-')", section);
+		return 0;
+	}
+	bool mine = strcmp(section + 8, p->profile) == 0;
+	if (mine)
+		p->out->found = true;
+
+	/* A key given again is a continuation only for scope, on an indented
+	 * line; anything else given twice is an error. */
+	bool again = false;
+	for (int i = 0; i < p->n_seen; i++)
+		if (strcmp(p->seen[i], name) == 0)
+			again = true;
+	if (again && p->continuation && strcmp(name, "scope") != 0) {
+		fail(p, "only scope may go on over indented lines ('%s' does here)", name);
+		return 0;
+	}
+	if (again && !p->continuation) {
+		fail(p, "'%s' is set twice in [%s]", name, section);
+		return 0;
+	}
+	if (!again && p->n_seen < 8)
+		snprintf(p->seen[p->n_seen++], sizeof(p->seen[0]), "%s", name);
+
+	struct config_profile scratch = { 0 };
+	struct config_profile *c = mine ? p->out : &scratch;
+	bool ok = true;
+
+	if (strcmp(name, "client_id") == 0) {
+		if (!zoho_client_id_ok(value)) {
+			fail(p, "client_id '%s' does not look like one from Zoho's API console", value);
+			return 0;
+		}
+		ok = store(p, &c->client_id, xstrdup(value));
+	} else if (strcmp(name, "dc") == 0) {
+		if (!zoho_dc_by_location(value)) {
+			fail(p, "unknown data centre '%s': use one of %s", value, zoho_dc_list());
+			return 0;
+		}
+		ok = store(p, &c->dc, xstrdup(value));
+	} else if (strcmp(name, "accounts_url") == 0) {
+		char *url = NULL;
+		if (!zoho_accounts_url_check(value, &url, why, sizeof(why))) {
+			fail(p, "accounts_url: %s", why);
+			return 0;
+		}
+		ok = store(p, &c->accounts_url, url);
+	} else if (strcmp(name, "scope") == 0) {
+		char *joined = NULL;
+		const char *items[2] = { c->scope, value };
+		/* A continued list may end its line with a comma. */
+		char *trimmed = xstrdup(value);
+		if (!trimmed)
+			return 0;
+		size_t tl = strlen(trimmed);
+		if (tl > 0 && trimmed[tl - 1] == ',')
+			trimmed[tl - 1] = '\0';
+		items[1] = trimmed;
+		bool valid = zoho_scope_join(c->scope ? items : items + 1, c->scope ? 2 : 1, &joined,
+			why, sizeof(why));
+		free(trimmed);
+		if (!valid) {
+			fail(p, "scope: %s", why);
+			return 0;
+		}
+		ok = store(p, &c->scope, joined);
+	} else if (strcmp(name, "redirect_uri") == 0) {
+		struct redirect r;
+		if (!redirect_parse(value, &r, why, sizeof(why))) {
+			fail(p, "redirect_uri: %s", why);
+			return 0;
+		}
+		ok = store(p, &c->redirect_uri, xstrdup(value));
+	} else if (strcmp(name, "client_secret_file") == 0) {
+		char *path = expand_home(p, value);
+		if (!path)
+			return 0;
+		ok = store(p, &c->client_secret_file, path);
+	} else if (strcmp(name, "access_type") == 0) {
+		if (strcmp(value, "offline") != 0 && strcmp(value, "online") != 0) {
+			fail(p, "access_type is offline or online, not '%s'", value);
+			return 0;
+		}
+		ok = store(p, &c->access_type, xstrdup(value));
+	} else if (strcmp(name, "client_secret") == 0) {
+		fail(p, "the client secret does not belong in the config file: put it in a file "
+			"of its own (chmod 600) and name that with client_secret_file");
+		return 0;
+	} else {
+		fail(p, "unknown setting '%s' (known: client_id, dc, accounts_url, scope, "
+			"redirect_uri, client_secret_file, access_type)", name);
+		return 0;
+	}
+	if (!ok) {
+		fail(p, "out of memory");
+		config_finish(&scratch);
+		return 0;
+	}
+	if (c->dc && c->accounts_url) {
+		fail(p, "[%s] sets both dc and accounts_url: keep one", section);
+		return 0;
+	}
+	config_finish(&scratch);
+	return ok;
+}
+
+char *config_default_path(void)
+{
+	char path[4096];
+	const char *base = getenv("XDG_CONFIG_HOME");
+	int n;
+	if (base && base[0] == '/') {
+		n = snprintf(path, sizeof(path), "%s/zoho-oauth/config", base);
+	} else {
+		const char *home = home_dir();
+		if (!home)
+			return NULL;
+		n = snprintf(path, sizeof(path), "%s/.config/zoho-oauth/config", home);
+	}
+	return n > 0 && (size_t)n < sizeof(path) ? xstrdup(path) : NULL;
+}
+
+bool config_parse(const char *text, size_t len, const char *name, const char *profile,
+		struct config_profile *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct parse p = {
+		.path = name, .profile = profile, .out = out,
+		.text = text, .len = len,
+		.section = "\x01",
+	};
+	int rc = ini_parse_stream(reader, &p, handler, &p);
+	if (rc != 0 && !p.error) {
+		/* inih found a syntax error itself (a line without '=', an
+		 * unclosed '['); its count matches ours since no line was cut. */
+		p.line = rc;
+		fail(&p, "not a 'name = value' line or a [section] header");
+	}
+	if (p.error) {
+		config_finish(out);
+		return false;
+	}
+	return true;
+}
+
+bool config_load(const char *path, const char *profile, struct config_profile *out)
+{
+	struct buf text = { 0 };
+	memset(out, 0, sizeof(*out));
+
+	switch (secure_read(path, CONFIG_MAX, true, &text, NULL)) {
+	case READ_MISSING:
+		return true;
+	case READ_FAILED:
+		return false;
+	case READ_OK:
+		break;
+	}
+	bool ok = config_parse(text.data, text.len, path, profile, out);
+	buf_finish(&text);
+	return ok;
+}
+
+void config_finish(struct config_profile *c)
+{
+	free(c->client_id);
+	free(c->dc);
+	free(c->accounts_url);
+	free(c->scope);
+	free(c->redirect_uri);
+	free(c->client_secret_file);
+	free(c->access_type);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,158 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "settings/secret.h"
+#include "core/secure-file.h"
+#include "core/signals.h"
+#include "core/util.h"
+
+#define SECRET_MAX 512
+
+static char *from_env;
+
+void secret_take_from_environment(void)
+{
+	char *v = getenv("ZOHO_CLIENT_SECRET");
+	if (!v)
+		return;
+	if (!from_env)
+		from_env = strdup(v);
+	/* The value lives in memory other processes of this user can read
+	 * (/proc/PID/environ): wipe it there too, then drop the variable. */
+	explicit_bzero(v, strlen(v));
+	unsetenv("ZOHO_CLIENT_SECRET");
+}
+
+bool secret_in_environment(void)
+{
+	return from_env != NULL;
+}
+
+void secret_forget_environment(void)
+{
+	secret_free(from_env);
+	from_env = NULL;
+}
+
+/* A secret is printable ASCII without spaces; strip one line ending. */
+static bool clean(char *s, const char *where)
+{
+	size_t len = strlen(s);
+	if (len > 0 && s[len - 1] == '\n')
+		s[--len] = '\0';
+	if (len > 0 && s[len - 1] == '\r')
+		s[--len] = '\0';
+	if (len == 0) {
+		log_error("the client secret in %s is empty", where);
+		return false;
+	}
+	if (len > SECRET_MAX) {
+		log_error("the client secret in %s is longer than %d characters", where, SECRET_MAX);
+		return false;
+	}
+	for (const char *p = s; *p; p++) {
+		if (*p <= ' ' || *p >= 0x7f) {
+			log_error("the client secret in %s holds a space or a control character "
+				"(one secret, on one line)", where);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int from_file(const char *file, char **out)
+{
+	struct buf b = { 0 };
+	struct stat st;
+	switch (secure_read(file, SECRET_MAX + 2, true, &b, &st)) {
+	case READ_MISSING:
+		log_error("client secret file %s does not exist", file);
+		return ZO_FAILURE;
+	case READ_FAILED:
+		return ZO_FAILURE;
+	case READ_OK:
+		break;
+	}
+	if (st.st_mode & 077)
+		log_warn("%s can be read by other users: chmod 600 %s", file, file);
+	if (strlen(b.data) != b.len || !clean(b.data, file)) {
+		if (strlen(b.data) != b.len)
+			log_error("the client secret in %s holds a NUL byte", file);
+		buf_finish(&b);
+		return ZO_FAILURE;
+	}
+	*out = xstrdup(b.data);
+	buf_finish(&b);
+	return *out ? ZO_OK : ZO_FAILURE;
+}
+
+static int from_prompt(char **out)
+{
+	struct termios old, quiet;
+	char line[SECRET_MAX + 2];
+	size_t len = 0;
+	int status = ZO_OK;
+
+	if (tcgetattr(STDIN_FILENO, &old) != 0) {
+		log_error("cannot prepare the terminal for the secret prompt: %s", strerror(errno));
+		return ZO_FAILURE;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL;
+	fputs("Client secret (not shown): ", stderr);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	for (;;) {
+		char c;
+		ssize_t n = read(STDIN_FILENO, &c, 1);
+		if (n < 0 && errno == EINTR && !signals_caught())
+			continue;
+		if (n < 0 || signals_caught()) {
+			status = signals_caught() ? ZO_INTERRUPTED + signals_caught() : ZO_FAILURE;
+			break;
+		}
+		if (n == 0 || c == '\n')
+			break;
+		if (len + 1 >= sizeof(line)) {
+			log_error("the client secret is longer than %d characters", SECRET_MAX);
+			status = ZO_USAGE;
+			break;
+		}
+		line[len++] = c;
+	}
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	line[len] = '\0';
+	if (status == ZO_OK && !clean(line, "the prompt"))
+		status = ZO_USAGE;
+	if (status == ZO_OK && !(*out = xstrdup(line)))
+		status = ZO_FAILURE;
+	explicit_bzero(line, sizeof(line));
+	if (status >= ZO_INTERRUPTED)
+		fputc('\n', stderr);
+	return status;
+}
+
+int secret_obtain(const char *file, char **out)
+{
+	*out = NULL;
+	secret_take_from_environment();
+	if (file)
+		return from_file(file, out);
+	if (from_env) {
+		if (!clean(from_env, "ZOHO_CLIENT_SECRET"))
+			return ZO_USAGE;
+		*out = xstrdup(from_env);
+		return *out ? ZO_OK : ZO_FAILURE;
+	}
+	if (isatty(STDIN_FILENO))
+		return from_prompt(out);
+	log_error("no client secret: set ZOHO_CLIENT_SECRET, pass --client-secret-file FILE, "
+		"or run in a terminal to be prompted (it is never taken from the command line)");
+	return ZO_USAGE;
+}

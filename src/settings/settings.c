@@ -1,0 +1,173 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "settings/config-file.h"
+#include "core/log.h"
+#include "core/paths.h"
+#include "settings/secret.h"
+#include "settings/settings.h"
+#include "core/exit-status.h"
+#include "core/util.h"
+
+#define DEFAULT_REDIRECT_URI "http://localhost:8976/callback"
+#define DEFAULT_TIMEOUT 300
+#define DEFAULT_CONNECT_TIMEOUT 10
+#define DEFAULT_MAX_TIME 30
+#define DEFAULT_MIN_VALID 300
+
+static const char *first(const char *a, const char *b, const char *c)
+{
+	return a && *a ? a : b && *b ? b : c && *c ? c : NULL;
+}
+
+int settings_resolve(const struct cli *cli, struct settings *s)
+{
+	struct config_profile cfg = { 0 };
+	char why[512];
+	int status = ZO_USAGE;
+
+	memset(s, 0, sizeof(*s));
+	s->cmd = cli->cmd;
+	log_set_level(cli->verbosity < 0 ? LOG_QUIET : cli->verbosity > 0 ? LOG_VERBOSE : LOG_NORMAL);
+
+	const char *profile = profile_wanted(cli->profile);
+	if (!profile_name_ok(profile)) {
+		log_error("profile name '%.64s' is not allowed: use letters, digits, '.', '_' and '-'",
+			profile);
+		goto out;
+	}
+	if (!(s->profile = xstrdup(profile)))
+		goto oom;
+
+	const char *token_file = token_file_wanted(cli->token_file);
+	if (cli->token_file && !*cli->token_file) {
+		log_error("--token-file is empty");
+		goto out;
+	}
+	if (token_file && strcmp(token_file, "-") == 0 && s->cmd != CMD_LOGIN &&
+			s->cmd != CMD_EXCHANGE) {
+		log_error("--token-file - (standard output) is for login and exchange only: '%s' "
+			"needs the file", command_name(s->cmd));
+		goto out;
+	}
+	s->token_file = token_file ? xstrdup(token_file) : default_token_file(s->profile, false);
+	if (!s->token_file)
+		goto oom;
+
+	/* Only login reads the config file: the other commands find all they
+	 * need in the token file (and `token` must read nothing else). */
+	if (s->cmd == CMD_LOGIN || s->cmd == CMD_EXCHANGE) {
+		s->config_path = config_default_path();
+		if (s->config_path && !config_load(s->config_path, s->profile, &cfg))
+			goto out;
+	}
+
+	const char *client_id = first(cli->client_id, getenv("ZOHO_CLIENT_ID"), cfg.client_id);
+	if (client_id) {
+		if (!zoho_client_id_ok(client_id)) {
+			log_error("client id '%.64s' does not look like one from Zoho's API console "
+				"(letters, digits, '.', '_', '-')", client_id);
+			goto out;
+		}
+		if (!(s->client_id = xstrdup(client_id)))
+			goto oom;
+	}
+	/* The secret: --client-secret-file, then ZOHO_CLIENT_SECRET, then the
+	 * config's client_secret_file, then the prompt. */
+	const char *secret_file = cli->client_secret_file;
+	if (!secret_file && !secret_in_environment())
+		secret_file = cfg.client_secret_file;
+	if (secret_file && !(s->client_secret_file = xstrdup(secret_file)))
+		goto oom;
+
+	const char *url = cli->accounts_url;
+	const char *dc = cli->dc;
+	if (!url && !dc) {
+		url = cfg.accounts_url;
+		dc = cfg.dc;
+	}
+	if (url) {
+		if (!zoho_accounts_url_check(url, &s->accounts_url, why, sizeof(why))) {
+			log_error("--accounts-url: %s", why);
+			goto out;
+		}
+		s->dc = zoho_dc_by_accounts(s->accounts_url);
+		if (dc)
+			log_warn("--accounts-url overrides --dc");
+	} else {
+		s->dc = zoho_dc_by_location(dc ? dc : "us");
+		if (!s->dc) {
+			log_error("unknown data centre '%.16s': use one of %s", dc, zoho_dc_list());
+			goto out;
+		}
+		if (!(s->accounts_url = xstrdup(s->dc->accounts)))
+			goto oom;
+	}
+
+	s->redirect_uri = xstrdup(first(cli->redirect_uri, cfg.redirect_uri, DEFAULT_REDIRECT_URI));
+	if (!s->redirect_uri)
+		goto oom;
+
+	if (cli->n_scopes > 0) {
+		if (!zoho_scope_join(cli->scopes, cli->n_scopes, &s->scope, why, sizeof(why))) {
+			log_error("--scope: %s", why);
+			goto out;
+		}
+	} else if (cfg.scope && !(s->scope = xstrdup(cfg.scope))) {
+		goto oom;
+	}
+
+	const char *access_type = first(cli->access_type, cfg.access_type, "offline");
+	if (strcmp(access_type, "offline") == 0) {
+		s->offline = true;
+	} else if (strcmp(access_type, "online") != 0) {
+		log_error("--access-type is offline or online, not '%.16s'", access_type);
+		goto out;
+	}
+	s->consent_prompt = !cli->no_consent_prompt;
+	s->pkce = !cli->no_pkce;
+	s->open_browser = !cli->no_browser;
+	s->force = cli->force;
+	s->device = cli->device;
+	if (cli->code && !(s->code = xstrdup(cli->code)))
+		goto oom;
+	s->json = cli->json;
+	s->local = cli->local;
+	s->timeout = cli->timeout > 0 ? cli->timeout : DEFAULT_TIMEOUT;
+	s->min_valid = cli->min_valid >= 0 ? cli->min_valid : DEFAULT_MIN_VALID;
+	s->net.connect_timeout = cli->connect_timeout > 0 ? cli->connect_timeout : DEFAULT_CONNECT_TIMEOUT;
+	s->net.max_time = cli->max_time > 0 ? cli->max_time : DEFAULT_MAX_TIME;
+	if (cli->cacert) {
+		if (access(cli->cacert, R_OK) != 0) {
+			log_error("--cacert %s cannot be read", cli->cacert);
+			goto out;
+		}
+		if (!(s->cacert = xstrdup(cli->cacert)))
+			goto oom;
+		s->net.cacert = s->cacert;
+	}
+	status = ZO_OK;
+	goto out;
+oom:
+	status = ZO_FAILURE;
+out:
+	config_finish(&cfg);
+	return status;
+}
+
+void settings_finish(struct settings *s)
+{
+	free(s->profile);
+	free(s->token_file);
+	free(s->client_id);
+	free(s->client_secret_file);
+	free(s->accounts_url);
+	free(s->redirect_uri);
+	free(s->scope);
+	free(s->cacert);
+	free(s->config_path);
+	secret_free(s->code);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,47 @@
+#ifndef ZOHO_OAUTH_SETTINGS_H
+#define ZOHO_OAUTH_SETTINGS_H
+
+#include <stdbool.h>
+
+#include "settings/cli.h"
+#include "zoho/http.h"
+#include "zoho/zoho.h"
+
+/*
+ * What a command runs with, resolved from (strongest first) the command
+ * line, the environment, the config file (login only: the other commands
+ * find all they need in the token file) and the defaults. All strings are
+ * owned.
+ */
+struct settings {
+	enum command cmd;
+	char *profile;
+	char *token_file;            /* a path, or "-" for stdout */
+	char *client_id;             /* NULL: not configured */
+	char *client_secret_file;    /* NULL: environment or prompt */
+	char *accounts_url;          /* origin, no trailing slash */
+	const struct zoho_dc *dc;    /* the data centre of accounts_url, or NULL */
+	char *redirect_uri;
+	char *scope;                 /* comma-joined, validated; NULL: none given */
+	bool offline;
+	bool consent_prompt;
+	bool pkce;
+	bool open_browser;
+	long timeout;                /* seconds to wait for the browser */
+	long min_valid;              /* seconds an access token must have left */
+	bool force;                  /* login: even over working tokens */
+	bool device;                 /* login: the device flow */
+	char *code;                  /* exchange: the code, or "-" */
+	bool json;                   /* status: as JSON */
+	bool local;                  /* revoke: without asking Zoho */
+	struct net_options net;
+	char *cacert;
+	char *config_path;           /* login: where the config was looked for */
+};
+
+/* Returns ZO_OK, or ZO_USAGE after saying what is wrong. */
+int settings_resolve(const struct cli *cli, struct settings *out);
+void settings_finish(struct settings *s);
+
+
+#endif

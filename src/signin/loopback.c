@@ -1,0 +1,499 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "core/log.h"
+#include "signin/loopback.h"
+#include "core/signals.h"
+#include "core/exit-status.h"
+#include "core/util.h"
+
+/*
+ * Limits for stray or hostile local clients. A browser's request with
+ * localhost cookies fits in 32 KiB; bigger requests get 414/431 from
+ * libmicrohttpd. Idle connections are dropped after 10 seconds, and up to
+ * 512 may be open at once so a pile of idle ones cannot lock the
+ * browser out.
+ */
+#define CONN_MEMORY (32 * 1024)
+#define CONN_TIMEOUT 10
+#define CONN_LIMIT 512
+
+enum phase {
+	WAITING,   /* no valid callback yet */
+	CLAIMED,   /* one is being handled */
+	FINISHED,  /* the outcome page is ready */
+};
+
+struct request {
+	char *uri;       /* raw request target, as the client sent it */
+	bool suspended;  /* we hold this one until the outcome is known */
+};
+
+struct loopback {
+	const struct redirect *redirect;
+	const char *state;
+	struct MHD_Daemon *daemons[2];
+	int notify[2];                 /* pipe: a byte per event for the waiter */
+
+	pthread_mutex_t lock;
+	enum phase phase;
+	struct callback claimed;       /* until taken */
+	bool have_claimed;
+	struct MHD_Connection *held;   /* the suspended browser request */
+	struct request *held_req;
+	const struct page *outcome;
+	char *outcome_detail;
+	bool outcome_served;
+	bool browser_waiting;          /* a held request was answered with 303 */
+};
+
+static void notify(struct loopback *lb)
+{
+	char c = 1;
+	ssize_t n = write(lb->notify[1], &c, 1);
+	(void)n;
+}
+
+static void html_escape_append(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': buf_append_str(b, "&amp;"); break;
+		case '<': buf_append_str(b, "&lt;"); break;
+		case '>': buf_append_str(b, "&gt;"); break;
+		case '"': buf_append_str(b, "&quot;"); break;
+		case '\'': buf_append_str(b, "&#39;"); break;
+		default: buf_append(b, s, 1); break;
+		}
+	}
+}
+
+static char *page_render(const struct page *p, const char *detail, size_t *len)
+{
+	struct buf b = { 0 };
+	if (!buf_append_str(&b, p->head))
+		return NULL;
+	html_escape_append(&b, detail);
+	if (!buf_append_str(&b, p->tail)) {
+		buf_finish(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return b.data;
+}
+
+static void security_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+}
+
+static enum MHD_Result send_page(struct MHD_Connection *c, unsigned code, const struct page *p,
+		const char *detail)
+{
+	size_t len;
+	char *html = page_render(p, detail, &len);
+	if (!html)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, html, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(html);
+		return MHD_NO;
+	}
+	security_headers(r);
+	MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+	MHD_add_response_header(r, "Content-Security-Policy", p->csp);
+	enum MHD_Result ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned code, const char *text,
+		const char *name, const char *value)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+		MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	security_headers(r);
+	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'");
+	if (name)
+		MHD_add_response_header(r, name, value);
+	enum MHD_Result ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* After the outcome is known, the held browser request is sent here. */
+static enum MHD_Result send_see_other(struct loopback *lb, struct MHD_Connection *c)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	security_headers(r);
+	/* The bare path: the code leaves the address bar and the history. */
+	MHD_add_response_header(r, "Location", lb->redirect->path);
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct request *req = calloc(1, sizeof(*req));
+	if (req)
+		req->uri = strdup(uri);
+	return req;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+		enum MHD_RequestTerminationCode toe)
+{
+	struct request *req = *req_cls;
+	if (req) {
+		secret_free(req->uri);
+		free(req);
+	}
+	*req_cls = NULL;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+		const char *method, const char *version, const char *upload_data,
+		size_t *upload_data_size, void **req_cls)
+{
+	struct loopback *lb = cls;
+	struct request *req = *req_cls;
+	const struct redirect *r = lb->redirect;
+
+	if (!req || !req->uri)
+		return MHD_NO; /* out of memory: drop the connection */
+
+	if (req->suspended) {
+		/* Resumed by loopback_finish(). */
+		req->suspended = false;
+		return send_see_other(lb, c);
+	}
+
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!redirect_host_matches(r, host)) {
+		log_debug("listener: refused a request for host '%s'", host ? host : "(none)");
+		return send_text(c, MHD_HTTP_FORBIDDEN, "This listener only answers requests for its own "
+			"address.\n", NULL, NULL);
+	}
+	const char *q = strchr(req->uri, '?');
+	size_t path_len = q ? (size_t)(q - req->uri) : strlen(req->uri);
+	if (path_len != strlen(r->path) || memcmp(req->uri, r->path, path_len) != 0)
+		return send_text(c, MHD_HTTP_NOT_FOUND, "Not found.\n", NULL, NULL);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+		return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET is allowed here.\n",
+			MHD_HTTP_HEADER_ALLOW, "GET");
+	/* A GET with a body (or with framing for one) is not a browser
+	 * following a redirect; with both Content-Length and
+	 * Transfer-Encoding it is a request-smuggling shape. */
+	const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (*upload_data_size != 0 || (length && strcmp(length, "0") != 0) ||
+			MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return send_text(c, MHD_HTTP_BAD_REQUEST, "A GET has no body.\n", NULL, NULL);
+
+	pthread_mutex_lock(&lb->lock);
+	enum phase phase = lb->phase;
+	const struct page *outcome = lb->outcome;
+	char *detail = lb->outcome_detail ? strdup(lb->outcome_detail) : NULL;
+	pthread_mutex_unlock(&lb->lock);
+
+	if (phase == FINISHED && !q) {
+		enum MHD_Result ret = send_page(c, MHD_HTTP_OK, outcome, detail);
+		free(detail);
+		pthread_mutex_lock(&lb->lock);
+		lb->outcome_served = true;
+		pthread_mutex_unlock(&lb->lock);
+		notify(lb);
+		return ret;
+	}
+	free(detail);
+	if (phase != WAITING)
+		return send_page(c, MHD_HTTP_CONFLICT, &page_bad_request,
+			"zoho-oauth has already received an answer for this sign-in; this one was ignored.");
+
+	char why[160] = "";
+	struct callback cb;
+	const char *query = q ? q + 1 : "";
+	enum callback_verdict v = callback_parse(query, strlen(query), lb->state, &cb, why, sizeof(why));
+	if (v == CALLBACK_BAD) {
+		log_warn("ignored a request to the listener: %s", why);
+		return send_page(c, MHD_HTTP_BAD_REQUEST, &page_bad_request, why);
+	}
+
+	pthread_mutex_lock(&lb->lock);
+	bool won = lb->phase == WAITING;
+	if (won) {
+		lb->phase = CLAIMED;
+		callback_move(&lb->claimed, &cb);
+		lb->have_claimed = true;
+		lb->held = c;
+		lb->held_req = req;
+		req->suspended = true;
+		MHD_suspend_connection(c);
+	}
+	pthread_mutex_unlock(&lb->lock);
+	if (!won) {
+		callback_finish(&cb);
+		return send_page(c, MHD_HTTP_CONFLICT, &page_bad_request,
+			"zoho-oauth has already received an answer for this sign-in; this one was ignored.");
+	}
+	notify(lb);
+	return MHD_YES;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* libmicrohttpd's own messages: format strings of its making. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	if (!log_verbose())
+		return;
+	char line[256];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_debug("listener: %s", line);
+}
+
+/* Bind ourselves, for a precise error when the port is taken. */
+static int listen_socket(int family, long port, bool *unavailable)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		in6->sin6_addr = in6addr_loopback;
+		len = sizeof(*in6);
+	}
+	*unavailable = false;
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		*unavailable = family == AF_INET6 && errno == EAFNOSUPPORT;
+		return -1;
+	}
+	/* Lets a new login bind while the last one's sockets sit in
+	 * TIME_WAIT; it does not let two listeners share the port. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 64) != 0) {
+		int e = errno;
+		*unavailable = family == AF_INET6 && (e == EADDRNOTAVAIL || e == EAFNOSUPPORT);
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static struct MHD_Daemon *start_daemon(struct loopback *lb, int fd, bool v6)
+{
+	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, lb,
+		MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, lb,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, lb,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, lb,
+		MHD_OPTION_END);
+}
+
+int loopback_start(const struct redirect *r, const char *state, struct loopback **out)
+{
+	struct loopback *lb = calloc(1, sizeof(*lb));
+	int fds[2] = { -1, -1 };
+	sigset_t old;
+
+	*out = NULL;
+	if (!lb) {
+		log_error("out of memory");
+		return ZO_FAILURE;
+	}
+	lb->redirect = r;
+	lb->state = state;
+	lb->notify[0] = lb->notify[1] = -1;
+	pthread_mutex_init(&lb->lock, NULL);
+	if (pipe2(lb->notify, O_CLOEXEC | O_NONBLOCK) != 0) {
+		log_error("cannot create a pipe: %s", strerror(errno));
+		loopback_destroy(lb);
+		return ZO_FAILURE;
+	}
+
+	/* Bind both sockets before starting anything, so that a busy port
+	 * fails cleanly. */
+	const int families[2] = { AF_INET, AF_INET6 };
+	const bool wanted[2] = { r->listen_v4, r->listen_v6 };
+	for (int i = 0; i < 2; i++) {
+		if (!wanted[i])
+			continue;
+		bool unavailable;
+		fds[i] = listen_socket(families[i], r->port, &unavailable);
+		if (fds[i] >= 0)
+			continue;
+		if (unavailable && r->listen_v4) {
+			log_debug("no IPv6 loopback here: listening on 127.0.0.1 only");
+			continue;
+		}
+		int e = errno;
+		const char *addr = families[i] == AF_INET ? "127.0.0.1" : "[::1]";
+		if (e == EADDRINUSE)
+			log_error("port %ld on %s is in use by another program: close it (ss -ltnp "
+				"'sport = :%ld' shows which), or register another redirect URI with Zoho "
+				"and pass it with --redirect-uri", r->port, addr, r->port);
+		else
+			log_error("cannot listen on %s port %ld: %s", addr, r->port, strerror(e));
+		for (int j = 0; j < 2; j++)
+			if (fds[j] >= 0)
+				close(fds[j]);
+		loopback_destroy(lb);
+		return ZO_FAILURE;
+	}
+
+	/* The listener threads inherit a mask without our three signals, so
+	 * those always interrupt the main thread's waits. */
+	signals_block(&old);
+	for (int i = 0; i < 2; i++) {
+		if (fds[i] < 0)
+			continue;
+		lb->daemons[i] = start_daemon(lb, fds[i], families[i] == AF_INET6);
+		if (!lb->daemons[i]) {
+			close(fds[i]);
+			for (int j = i + 1; j < 2; j++)
+				if (fds[j] >= 0)
+					close(fds[j]);
+			signals_restore(&old);
+			log_error("cannot start the loopback listener on port %ld", r->port);
+			loopback_destroy(lb);
+			return ZO_FAILURE;
+		}
+	}
+	signals_restore(&old);
+	log_debug("listening on %s%s%s port %ld for %s", r->listen_v4 && fds[0] >= 0 ? "127.0.0.1" : "",
+		fds[0] >= 0 && fds[1] >= 0 ? " and " : "", fds[1] >= 0 ? "[::1]" : "", r->port, r->path);
+	*out = lb;
+	return ZO_OK;
+}
+
+int loopback_fd(const struct loopback *lb)
+{
+	return lb->notify[0];
+}
+
+bool loopback_take(struct loopback *lb, struct callback *out)
+{
+	char drain[64];
+	while (read(lb->notify[0], drain, sizeof(drain)) > 0)
+		;
+	pthread_mutex_lock(&lb->lock);
+	bool have = lb->have_claimed;
+	if (have) {
+		callback_move(out, &lb->claimed);
+		lb->have_claimed = false;
+	}
+	pthread_mutex_unlock(&lb->lock);
+	return have;
+}
+
+bool loopback_claim(struct loopback *lb)
+{
+	pthread_mutex_lock(&lb->lock);
+	bool won = lb->phase == WAITING;
+	if (won)
+		lb->phase = CLAIMED;
+	pthread_mutex_unlock(&lb->lock);
+	return won;
+}
+
+void loopback_finish(struct loopback *lb, const struct page *outcome, const char *detail)
+{
+	pthread_mutex_lock(&lb->lock);
+	lb->phase = FINISHED;
+	lb->outcome = outcome;
+	free(lb->outcome_detail);
+	lb->outcome_detail = detail ? strdup(detail) : NULL;
+	struct MHD_Connection *held = lb->held;
+	lb->held = NULL;
+	lb->browser_waiting = held != NULL;
+	pthread_mutex_unlock(&lb->lock);
+	if (held)
+		MHD_resume_connection(held);
+}
+
+void loopback_linger(struct loopback *lb, int ms)
+{
+	int64_t deadline = monotonic_ms() + ms;
+	for (;;) {
+		pthread_mutex_lock(&lb->lock);
+		/* Nobody to wait for when the answer came pasted. */
+		bool served = lb->outcome_served || !lb->browser_waiting;
+		pthread_mutex_unlock(&lb->lock);
+		int64_t left = deadline - monotonic_ms();
+		if (served || left <= 0 || signals_caught())
+			return;
+		struct pollfd p[2] = {
+			{ .fd = lb->notify[0], .events = POLLIN },
+			{ .fd = signals_fd(), .events = POLLIN },
+		};
+		if (poll(p, 2, (int)left) > 0 && (p[0].revents & POLLIN)) {
+			char drain[64];
+			while (read(lb->notify[0], drain, sizeof(drain)) > 0)
+				;
+		}
+	}
+}
+
+void loopback_destroy(struct loopback *lb)
+{
+	if (!lb)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (lb->daemons[i]) {
+			/* A held connection must be resumed before the daemon
+			 * stops, or libmicrohttpd complains and leaks it. */
+			if (lb->held) {
+				MHD_resume_connection(lb->held);
+				lb->held = NULL;
+			}
+			MHD_stop_daemon(lb->daemons[i]);
+		}
+	for (int i = 0; i < 2; i++)
+		if (lb->notify[i] >= 0)
+			close(lb->notify[i]);
+	callback_finish(&lb->claimed);
+	free(lb->outcome_detail);
+	pthread_mutex_destroy(&lb->lock);
+	free(lb);
+}

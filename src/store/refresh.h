@@ -1,0 +1,30 @@
+#ifndef ZOHO_OAUTH_REFRESH_H
+#define ZOHO_OAUTH_REFRESH_H
+
+#include <stdbool.h>
+
+#include "settings/settings.h"
+#include "zoho/tokens.h"
+
+/*
+ * The profile's tokens with at least min_valid seconds left on the access
+ * token, refreshed first when needed (or always, with force).
+ *
+ * A token with time left costs one file read: no lock, no network. A
+ * refresh happens under the store's lock, after reading the file again,
+ * so however many processes ask at once, one refreshes and the others use
+ * what it wrote. Zoho's answer carries no refresh token; the old one is
+ * kept. On failure the file is left as it was.
+ *
+ * Returns ZO_OK, ZO_RELOGIN (no tokens, no refresh token, or Zoho no
+ * longer honours it), ZO_REJECTED (the throttle, a changed secret...),
+ * ZO_NETWORK, ZO_FAILURE or ZO_INTERRUPTED + signal; messages are out.
+ */
+int fresh_tokens(const struct settings *s, long min_valid, bool force, struct tokens *out);
+
+/* zoho-oauth token, header and refresh. */
+int cmd_token(const struct settings *s);
+int cmd_header(const struct settings *s);
+int cmd_refresh(const struct settings *s);
+
+#endif

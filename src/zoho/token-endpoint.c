@@ -1,0 +1,97 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "zoho/token-endpoint.h"
+#include "core/log.h"
+#include "core/exit-status.h"
+
+static bool looks_like_json(const struct buf *body)
+{
+	for (size_t i = 0; i < body->len; i++) {
+		char c = body->data[i];
+		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+			continue;
+		return c == '{' || c == '[';
+	}
+	return false;
+}
+
+int exchange_post(const char *url, const struct buf *form, const struct net_options *net,
+		struct http_answer *a, char *summary, size_t summary_len)
+{
+	snprintf(summary, summary_len, "could not reach Zoho's accounts server");
+	int status = http_post_form(url, form, net, a);
+	if (status != ZO_OK) {
+		if (status >= ZO_INTERRUPTED)
+			snprintf(summary, summary_len, "interrupted");
+		return status;
+	}
+	if (a->status >= 500) {
+		log_error("zoho's accounts server failed (HTTP %ld): try again in a few minutes", a->status);
+		snprintf(summary, summary_len, "Zoho's server failed (HTTP %ld)", a->status);
+		status = ZO_NETWORK;
+	} else if (a->body.len == 0) {
+		log_error("%s answered HTTP %ld with an empty body", url, a->status);
+		snprintf(summary, summary_len, "empty answer from Zoho (HTTP %ld)", a->status);
+		status = ZO_NETWORK;
+	} else if (!looks_like_json(&a->body)) {
+		char ct[64];
+		printable_copy(ct, sizeof(ct), a->content_type[0] ? a->content_type : "no content type");
+		log_error("%s answered HTTP %ld with a page (%s) instead of JSON: a proxy or captive "
+			"portal in the way, or trouble at Zoho; try again later", url, a->status, ct);
+		snprintf(summary, summary_len, "Zoho answered with a page, not JSON (HTTP %ld)", a->status);
+		status = ZO_NETWORK;
+	}
+	if (status != ZO_OK)
+		http_answer_finish(a);
+	return status;
+}
+
+int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_grant grant,
+		const struct net_options *net, struct tokens *out, char *summary, size_t summary_len)
+{
+	char url[512];
+	struct http_answer a;
+	struct token_answer ans;
+	int status;
+
+	memset(out, 0, sizeof(*out));
+	if (snprintf(url, sizeof(url), "%s/oauth/v2/token", accounts) >= (int)sizeof(url)) {
+		log_error("accounts server URL too long");
+		return ZO_FAILURE;
+	}
+	status = exchange_post(url, form, net, &a, summary, summary_len);
+	if (status != ZO_OK)
+		return status;
+
+	tokens_parse_answer(a.body.data, a.body.len, wall_seconds(), &ans);
+	switch (ans.kind) {
+	case ANSWER_ERROR: {
+		char line[512];
+		zoho_error_explain(ans.error, grant, ans.error_text, accounts, line, sizeof(line));
+		log_error("%s", line);
+		snprintf(summary, summary_len, "%s", line);
+		status = (grant == GRANT_REFRESH && ans.error == ZOHO_ERR_INVALID_CODE) ? ZO_RELOGIN
+			: ZO_REJECTED;
+		break;
+	}
+	case ANSWER_INVALID:
+		log_error("zoho's answer (HTTP %ld) is not one this tool understands: %s", a.status, ans.why);
+		snprintf(summary, summary_len, "unexpected answer from Zoho: %s", ans.why);
+		status = ZO_NETWORK;
+		break;
+	case ANSWER_TOKENS:
+		if (a.status < 200 || a.status > 299) {
+			log_error("zoho sent tokens with HTTP status %ld: not trusting them", a.status);
+			snprintf(summary, summary_len, "unexpected answer from Zoho (HTTP %ld)", a.status);
+			tokens_finish(&ans.tokens);
+			status = ZO_NETWORK;
+			break;
+		}
+		*out = ans.tokens;
+		status = ZO_OK;
+		break;
+	}
+	http_answer_finish(&a);
+	return status;
+}

@@ -1,0 +1,331 @@
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/log.h"
+#include "core/secure-file.h"
+#include "zoho/tokens.h"
+#include "core/util.h"
+
+#define TOKEN_MAX 4096        /* longest token we accept */
+#define FIELD_MAX 512         /* other strings */
+#define EXPIRES_MAX (366L * 24 * 3600)
+
+static void wiping_free(void *p)
+{
+	if (p) {
+		explicit_bzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+void tokens_init_json(void)
+{
+	cJSON_Hooks hooks = { .malloc_fn = malloc, .free_fn = wiping_free };
+	cJSON_InitHooks(&hooks);
+}
+
+void tokens_finish(struct tokens *t)
+{
+	secret_free(t->access_token);
+	secret_free(t->refresh_token);
+	secret_free(t->token_type);
+	secret_free(t->api_domain);
+	secret_free(t->scope);
+	secret_free(t->client_id);
+	secret_free(t->client_secret);
+	secret_free(t->accounts_server);
+	secret_free(t->location);
+	memset(t, 0, sizeof(*t));
+}
+
+static bool printable(const char *s, bool spaces)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < (spaces ? 0x20 : 0x21) || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * Fetch member name as a string. Absent: true with *out NULL (unless
+ * required). Present with another type, empty, too long or unprintable:
+ * false with why set.
+ */
+static bool get_string(const cJSON *obj, const char *name, bool required, size_t max, bool spaces,
+		char **out, char *why, size_t why_len)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	*out = NULL;
+	if (!item || cJSON_IsNull(item)) {
+		if (required)
+			snprintf(why, why_len, "it has no %s", name);
+		return !required;
+	}
+	if (!cJSON_IsString(item)) {
+		snprintf(why, why_len, "its %s is not a string", name);
+		return false;
+	}
+	size_t len = strlen(item->valuestring);
+	if (len == 0 || len > max || !printable(item->valuestring, spaces)) {
+		snprintf(why, why_len, "its %s is empty, too long or not printable", name);
+		return false;
+	}
+	*out = xstrdup(item->valuestring);
+	if (!*out) {
+		snprintf(why, why_len, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+/* A positive whole number within [1, max]. */
+static bool get_seconds(const cJSON *item, const char *name, long max, long *out, char *why,
+		size_t why_len)
+{
+	if (!cJSON_IsNumber(item)) {
+		snprintf(why, why_len, "its %s is not a number", name);
+		return false;
+	}
+	double v = item->valuedouble;
+	if (!whole_number(v, 1, (double)max)) {
+		snprintf(why, why_len, "its %s is out of range", name);
+		return false;
+	}
+	*out = (long)v;
+	return true;
+}
+
+cJSON *json_object_parse(const char *body, size_t len, char *why, size_t why_len)
+{
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	if (!root) {
+		snprintf(why, why_len, "it is not JSON");
+		return NULL;
+	}
+	/* Nothing but white space may follow the object. */
+	for (; end && end < body + len; end++) {
+		if (*end != ' ' && *end != '\n' && *end != '\r' && *end != '\t') {
+			snprintf(why, why_len, "it has data after the JSON value");
+			cJSON_Delete(root);
+			return NULL;
+		}
+	}
+	if (!cJSON_IsObject(root)) {
+		snprintf(why, why_len, "it is JSON but not an object");
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+const char *json_string(const cJSON *obj, const char *name)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+enum zoho_error json_zoho_error(const cJSON *obj, char *text, size_t text_len)
+{
+	const char *e = json_string(obj, "error");
+	printable_copy(text, text_len, e && *e ? e : "(not a string)");
+	return zoho_error_classify(e, json_string(obj, "error_description"),
+		json_string(obj, "status"));
+}
+
+void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token_answer *ans)
+{
+	memset(ans, 0, sizeof(*ans));
+	ans->kind = ANSWER_INVALID;
+
+	cJSON *root = json_object_parse(body, len, ans->why, sizeof(ans->why));
+	if (!root)
+		return;
+
+	if (cJSON_GetObjectItemCaseSensitive(root, "error")) {
+		ans->kind = ANSWER_ERROR;
+		ans->error = json_zoho_error(root, ans->error_text, sizeof(ans->error_text));
+		cJSON_Delete(root);
+		return;
+	}
+
+	struct tokens *t = &ans->tokens;
+	char *why = ans->why;
+	size_t wl = sizeof(ans->why);
+	long expires = 0;
+	const cJSON *sec = cJSON_GetObjectItemCaseSensitive(root, "expires_in_sec");
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
+
+	if (!get_string(root, "access_token", true, TOKEN_MAX, false, &t->access_token, why, wl) ||
+			!get_string(root, "refresh_token", false, TOKEN_MAX, false, &t->refresh_token, why, wl) ||
+			!get_string(root, "token_type", false, 32, false, &t->token_type, why, wl) ||
+			!get_string(root, "api_domain", false, FIELD_MAX, false, &t->api_domain, why, wl) ||
+			!get_string(root, "scope", false, TOKEN_MAX, true, &t->scope, why, wl))
+		goto invalid;
+	if (sec) {
+		/* Legacy answer: expires_in is in milliseconds, expires_in_sec
+		 * in seconds. Zoho's own SDKs trust expires_in_sec. */
+		if (!get_seconds(sec, "expires_in_sec", EXPIRES_MAX, &expires, why, wl))
+			goto invalid;
+	} else if (in) {
+		if (!get_seconds(in, "expires_in", EXPIRES_MAX, &expires, why, wl))
+			goto invalid;
+	} else {
+		snprintf(why, wl, "it has no expires_in");
+		goto invalid;
+	}
+	if (t->api_domain && strncmp(t->api_domain, "https://", 8) != 0 &&
+			strncmp(t->api_domain, "http://", 7) != 0) {
+		snprintf(why, wl, "its api_domain is not a URL");
+		goto invalid;
+	}
+	if (!t->token_type && !(t->token_type = xstrdup("Bearer")))
+		goto invalid;
+	t->obtained_at = now;
+	t->expires_at = now + expires;
+	ans->kind = ANSWER_TOKENS;
+	cJSON_Delete(root);
+	return;
+invalid:
+	tokens_finish(t);
+	ans->kind = ANSWER_INVALID;
+	cJSON_Delete(root);
+}
+
+/* A whole number of Unix seconds, from 2001 to 5138. */
+static bool get_time(const cJSON *obj, const char *name, int64_t *out, char *why, size_t why_len)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	if (!cJSON_IsNumber(item)) {
+		snprintf(why, why_len, "%s %s", name, item ? "is not a number" : "is missing");
+		return false;
+	}
+	double v = item->valuedouble;
+	if (!whole_number(v, 1e9, 1e11)) {
+		snprintf(why, why_len, "%s is not a plausible time", name);
+		return false;
+	}
+	*out = (int64_t)v;
+	return true;
+}
+
+bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *why, size_t why_len)
+{
+	memset(out, 0, sizeof(*out));
+	cJSON *root = json_object_parse(text, len, why, why_len);
+	if (!root)
+		return false;
+	bool ok = get_string(root, "access_token", true, TOKEN_MAX, false, &out->access_token, why, why_len) &&
+		get_string(root, "refresh_token", false, TOKEN_MAX, false, &out->refresh_token, why, why_len) &&
+		get_string(root, "token_type", false, 32, false, &out->token_type, why, why_len) &&
+		get_string(root, "api_domain", false, FIELD_MAX, false, &out->api_domain, why, why_len) &&
+		get_string(root, "scope", false, TOKEN_MAX, true, &out->scope, why, why_len) &&
+		get_string(root, "client_id", true, 256, false, &out->client_id, why, why_len) &&
+		get_string(root, "client_secret", true, 512, false, &out->client_secret, why, why_len) &&
+		get_string(root, "accounts_server", true, FIELD_MAX, false, &out->accounts_server, why, why_len) &&
+		get_string(root, "location", false, 16, false, &out->location, why, why_len) &&
+		get_time(root, "expires_at", &out->expires_at, why, why_len) &&
+		get_time(root, "obtained_at", &out->obtained_at, why, why_len);
+	if (ok && !zoho_client_id_ok(out->client_id)) {
+		snprintf(why, why_len, "client_id is malformed");
+		ok = false;
+	}
+	if (ok) {
+		char *origin = NULL;
+		char scratch[256];
+		if (!zoho_accounts_url_check(out->accounts_server, &origin, scratch, sizeof(scratch))) {
+			snprintf(why, why_len, "accounts_server is not an https URL");
+			ok = false;
+		}
+		free(origin);
+	}
+	cJSON_Delete(root);
+	if (!ok)
+		tokens_finish(out);
+	return ok;
+}
+
+#define TOKEN_FILE_MAX (32 * 1024)
+
+enum token_file_result tokens_read_file(const char *path, bool quiet, struct tokens *out,
+		unsigned *mode, unsigned *owner, char *why, size_t why_len)
+{
+	struct buf text = { 0 };
+	struct stat st;
+	enum log_level saved = LOG_NORMAL;
+	enum read_result r;
+
+	memset(out, 0, sizeof(*out));
+	if (quiet) {
+		saved = log_get_level();
+		log_set_level(LOG_SILENT);
+	}
+	r = secure_read(path, TOKEN_FILE_MAX, false, &text, &st);
+	if (quiet)
+		log_set_level(saved);
+	if (r == READ_MISSING)
+		return TOKEN_FILE_MISSING;
+	if (r == READ_FAILED)
+		return TOKEN_FILE_UNREADABLE;
+
+	enum token_file_result result = TOKEN_FILE_OK;
+	*mode = st.st_mode & 07777;
+	*owner = (unsigned)st.st_uid;
+	if (st.st_mode & 077)
+		result = TOKEN_FILE_EXPOSED;
+	else if (st.st_uid != geteuid())
+		result = TOKEN_FILE_FOREIGN;
+	else if (!tokens_from_json(text.data, text.len, out, why, why_len))
+		result = TOKEN_FILE_CORRUPT;
+	buf_finish(&text);
+	return result;
+}
+
+static bool add_string(cJSON *obj, const char *name, const char *value)
+{
+	cJSON *item = value ? cJSON_CreateString(value) : cJSON_CreateNull();
+	return item && cJSON_AddItemToObject(obj, name, item);
+}
+
+char *tokens_to_json(const struct tokens *t)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *text = NULL;
+	if (!root)
+		return NULL;
+	if (add_string(root, "access_token", t->access_token) &&
+			add_string(root, "refresh_token", t->refresh_token) &&
+			add_string(root, "token_type", t->token_type) &&
+			add_string(root, "api_domain", t->api_domain) &&
+			cJSON_AddNumberToObject(root, "expires_at", (double)t->expires_at) &&
+			add_string(root, "scope", t->scope) &&
+			add_string(root, "client_id", t->client_id) &&
+			add_string(root, "client_secret", t->client_secret) &&
+			add_string(root, "accounts_server", t->accounts_server) &&
+			add_string(root, "location", t->location) &&
+			cJSON_AddNumberToObject(root, "obtained_at", (double)t->obtained_at)) {
+		char *printed = cJSON_Print(root);
+		if (printed) {
+			/* cJSON allocated it with our hooks' malloc; hand back a
+			 * copy with a final newline, and wipe theirs. */
+			size_t len = strlen(printed);
+			text = malloc(len + 2);
+			if (text) {
+				memcpy(text, printed, len);
+				text[len] = '\n';
+				text[len + 1] = '\0';
+			}
+			wiping_free(printed);
+		}
+	}
+	cJSON_Delete(root);
+	if (!text)
+		log_error("out of memory");
+	return text;
+}

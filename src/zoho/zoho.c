@@ -1,0 +1,318 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/urlcode.h"
+#include "zoho/zoho.h"
+
+static const struct zoho_dc dcs[] = {
+	{ "us", "https://accounts.zoho.com", "https://www.zohoapis.com" },
+	{ "eu", "https://accounts.zoho.eu", "https://www.zohoapis.eu" },
+	{ "in", "https://accounts.zoho.in", "https://www.zohoapis.in" },
+	{ "au", "https://accounts.zoho.com.au", "https://www.zohoapis.com.au" },
+	{ "jp", "https://accounts.zoho.jp", "https://www.zohoapis.jp" },
+	{ "ca", "https://accounts.zohocloud.ca", "https://www.zohoapis.ca" },
+	{ "sa", "https://accounts.zoho.sa", "https://www.zohoapis.sa" },
+	{ "uk", "https://accounts.zoho.uk", "https://www.zohoapis.uk" },
+	{ "cn", "https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn" },
+};
+
+#define N_DCS (sizeof(dcs) / sizeof(dcs[0]))
+
+const struct zoho_dc *zoho_dc_by_location(const char *location)
+{
+	for (size_t i = 0; location && i < N_DCS; i++)
+		if (strcmp(dcs[i].location, location) == 0)
+			return &dcs[i];
+	return NULL;
+}
+
+/* Equal as origins: scheme and host compare without case, and one
+ * trailing slash on either side does not count. */
+static bool same_origin(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 0 && a[la - 1] == '/')
+		la--;
+	if (lb > 0 && b[lb - 1] == '/')
+		lb--;
+	return la == lb && ascii_ncasecmp_eq(a, b, la);
+}
+
+const struct zoho_dc *zoho_dc_by_accounts(const char *url)
+{
+	for (size_t i = 0; url && i < N_DCS; i++)
+		if (same_origin(dcs[i].accounts, url))
+			return &dcs[i];
+	return NULL;
+}
+
+const char *zoho_dc_list(void)
+{
+	return "us, eu, in, au, jp, ca, sa, uk, cn";
+}
+
+bool zoho_accounts_url_check(const char *url, char **out, char *why, size_t why_len)
+{
+	struct origin o;
+	const char *rest;
+
+	if (!origin_parse(url, &o, &rest) || !(*rest == '\0' || strcmp(rest, "/") == 0)) {
+		snprintf(why, why_len, "'%s' is not an accounts server URL such as "
+			"https://accounts.zoho.eu (scheme and host, no path)", url);
+		return false;
+	}
+	if (strcmp(o.scheme, "https") != 0 && !o.loopback) {
+		snprintf(why, why_len, "'%s' uses plain http: the client secret would cross the "
+			"network unencrypted; use https (http is allowed only on localhost)", url);
+		return false;
+	}
+	size_t len = strlen(url) - (*rest == '/');
+	*out = xstrndup(url, len);
+	if (!*out) {
+		snprintf(why, why_len, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+bool zoho_accounts_server_trusted(const char *server, const char *configured)
+{
+	if (!server)
+		return false;
+	if (configured && same_origin(server, configured))
+		return true;
+	/* The table holds https origins only, so this also demands https. */
+	return zoho_dc_by_accounts(server) != NULL;
+}
+
+/* --- scopes --- */
+
+static const char *const operations[] = {
+	"ALL", "READ", "CREATE", "UPDATE", "DELETE", "WRITE", "CUSTOM",
+};
+static const char *const bare_scopes[] = { "openid", "email", "profile" };
+
+static bool scope_check(const char *s, size_t len, char *why, size_t why_len)
+{
+	char item[256];
+	if (len == 0) {
+		snprintf(why, why_len, "the scope list has an empty item (two commas in a row?)");
+		return false;
+	}
+	if (len >= sizeof(item)) {
+		snprintf(why, why_len, "scope '%.40s...' is too long", s);
+		return false;
+	}
+	memcpy(item, s, len);
+	item[len] = '\0';
+	char safe[sizeof(item)]; /* the item as it may be printed */
+	printable_copy(safe, sizeof(safe), item);
+
+	for (size_t i = 0; i < sizeof(bare_scopes) / sizeof(bare_scopes[0]); i++)
+		if (strcmp(item, bare_scopes[i]) == 0)
+			return true;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)item[i];
+		if (c == ' ' || c == '\t') {
+			snprintf(why, why_len, "scope '%s' contains a space: separate scopes with commas only", safe);
+			return false;
+		}
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+				c == '.' || c == '_' || c == '-')) {
+			char shown[8];
+			printable_copy(shown, sizeof(shown), (char[]){ (char)c, 0 });
+			snprintf(why, why_len, "scope '%s' contains '%s': a scope is made of letters, digits, "
+				"'_' and '-' joined by dots", safe, shown[0] ? shown : "?");
+			return false;
+		}
+	}
+
+	/* Service.scope.OPERATION: at least three non-empty parts. */
+	const char *last = strrchr(item, '.');
+	size_t parts = 1;
+	for (const char *p = item; *p; p++) {
+		if (*p == '.') {
+			parts++;
+			if (p == item || p[1] == '.' || p[1] == '\0') {
+				if (p[1] == '\0') {
+					snprintf(why, why_len, "scope '%s' is missing its operation after the last dot "
+						"(e.g. %sREAD)", safe, safe);
+				} else {
+					snprintf(why, why_len, "scope '%s' has an empty part between dots", safe);
+				}
+				return false;
+			}
+		}
+	}
+	if (parts < 3) {
+		snprintf(why, why_len, "scope '%s' is missing a part: the shape is Service.scope.OPERATION, "
+			"e.g. ZohoCliq.Channels.READ", safe);
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(operations) / sizeof(operations[0]); i++)
+		if (ascii_casecmp_eq(last + 1, operations[i]))
+			return true;
+	snprintf(why, why_len, "scope '%s' ends in '%s', which is not an operation (ALL, READ, CREATE, "
+		"UPDATE, DELETE, WRITE or CUSTOM)", safe, last + 1);
+	return false;
+}
+
+bool zoho_scope_join(const char *const *items, size_t n, char **out, char *why, size_t why_len)
+{
+	struct buf b = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		const char *p = items[i];
+		for (;;) {
+			size_t len = strcspn(p, ",");
+			if (!scope_check(p, len, why, why_len)) {
+				buf_finish(&b);
+				return false;
+			}
+			/* Skip duplicates: compare against what is already joined. */
+			bool dup = false;
+			for (const char *q = b.data; q && *q;) {
+				size_t ql = strcspn(q, ",");
+				if (ql == len && memcmp(q, p, len) == 0)
+					dup = true;
+				q += ql + (q[ql] == ',');
+			}
+			if (!dup && ((b.len && !buf_append(&b, ",", 1)) || !buf_append(&b, p, len))) {
+				buf_finish(&b);
+				snprintf(why, why_len, "out of memory");
+				return false;
+			}
+			if (p[len] == '\0')
+				break;
+			p += len + 1;
+		}
+	}
+	if (!b.data) {
+		snprintf(why, why_len, "no scope given");
+		return false;
+	}
+	*out = b.data;
+	return true;
+}
+
+bool zoho_consent_url(const struct consent_request *req, struct buf *out)
+{
+	struct buf q = { 0 };
+	bool ok = form_add(&q, "response_type", "code") &&
+		form_add(&q, "client_id", req->client_id) &&
+		form_add(&q, "scope", req->scope) &&
+		form_add(&q, "redirect_uri", req->redirect_uri) &&
+		form_add(&q, "access_type", req->offline ? "offline" : "online") &&
+		(!req->consent_prompt || form_add(&q, "prompt", "consent")) &&
+		form_add(&q, "state", req->state) &&
+		(!req->code_challenge || (form_add(&q, "code_challenge", req->code_challenge) &&
+			form_add(&q, "code_challenge_method", "S256"))) &&
+		buf_append_str(out, req->accounts) &&
+		buf_append_str(out, "/oauth/v2/auth?") &&
+		buf_append(out, q.data, q.len);
+	buf_finish(&q);
+	return ok;
+}
+
+/* --- errors --- */
+
+static bool is_machine_code(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+enum zoho_error zoho_error_classify(const char *error, const char *description, const char *status)
+{
+	static const struct {
+		const char *code;
+		enum zoho_error e;
+	} known[] = {
+		{ "invalid_code", ZOHO_ERR_INVALID_CODE },
+		{ "invalid_client", ZOHO_ERR_INVALID_CLIENT },
+		{ "invalid_client_secret", ZOHO_ERR_INVALID_CLIENT_SECRET },
+		{ "invalid_redirect_uri", ZOHO_ERR_INVALID_REDIRECT_URI },
+	};
+	if (error) {
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(error, known[i].code) == 0)
+				return known[i].e;
+	}
+	/* {"error":"Access Denied","error_description":"You have made too
+	 * many requests continuously...","status":"failure"}, in the user's
+	 * language: free text where a code belongs, plus status "failure". */
+	if (error && !is_machine_code(error) && description && status && strcmp(status, "failure") == 0)
+		return ZOHO_ERR_THROTTLED;
+	return ZOHO_ERR_OTHER;
+}
+
+void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *error_text,
+		const char *accounts, char *out, size_t out_len)
+{
+	switch (e) {
+	case ZOHO_ERR_INVALID_CODE:
+		if (grant == GRANT_REFRESH)
+			snprintf(out, out_len, "zoho says the refresh token is no longer valid: it was revoked, "
+				"by you or because more than 20 were issued for your account; "
+				"run 'zoho-oauth login' again");
+		else if (grant == GRANT_SELF_CLIENT_CODE)
+			snprintf(out, out_len, "zoho refused the code: it expired or was already used "
+				"(codes from the API console last 3 to 10 minutes and work once); generate "
+				"a new one and exchange it at once");
+		else if (grant == GRANT_DEVICE)
+			snprintf(out, out_len, "zoho refused the device code: it expired or was already used; "
+				"run 'zoho-oauth login --device' again");
+		else
+			snprintf(out, out_len, "zoho refused the authorization code: it expired or was already "
+				"used (codes live about a minute and work once); run login again");
+		return;
+	case ZOHO_ERR_INVALID_CLIENT:
+		snprintf(out, out_len, "zoho does not know this client id at %s: usually the client was "
+			"registered in another data centre; pass --dc (%s) or check the client id", accounts,
+			zoho_dc_list());
+		return;
+	case ZOHO_ERR_INVALID_CLIENT_SECRET:
+		snprintf(out, out_len, "zoho rejected the client secret: copy it again from the API "
+			"console (the client's \"Client Secret\" tab)");
+		return;
+	case ZOHO_ERR_INVALID_REDIRECT_URI:
+		snprintf(out, out_len, "zoho says the redirect URI is not the one registered for this "
+			"client: register it exactly (port, path and trailing slash included) or pass the "
+			"registered one with --redirect-uri");
+		return;
+	case ZOHO_ERR_THROTTLED:
+		snprintf(out, out_len, "zoho is throttling this client after too many requests: wait "
+			"about 10 minutes before trying again");
+		return;
+	case ZOHO_ERR_OTHER:
+		snprintf(out, out_len, "zoho refused the request: %s",
+			error_text && *error_text ? error_text : "(no reason given)");
+		return;
+	}
+}
+
+bool zoho_client_id_ok(const char *id)
+{
+	size_t len = strlen(id);
+	return len > 0 && len <= 256 &&
+		strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
+}
+
+void printable_copy(char *out, size_t out_len, const char *in)
+{
+	size_t o = 0;
+	if (out_len == 0)
+		return;
+	for (; in && *in && o + 1 < out_len; in++) {
+		unsigned char c = (unsigned char)*in;
+		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	if (in && *in && out_len > 4 && o + 1 >= out_len)
+		memcpy(out + out_len - 4, "...", 3), o = out_len - 1;
+	out[o] = '\0';
+}

@@ -1,0 +1,98 @@
+#ifndef ZOHO_OAUTH_ZOHO_H
+#define ZOHO_OAUTH_ZOHO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/util.h"
+
+/* What Zoho's documentation says about its data centres. */
+struct zoho_dc {
+	const char *location;  /* "us", "eu", ... as in the redirect's location */
+	const char *accounts;  /* accounts server origin, no trailing slash */
+	const char *api;       /* default API domain */
+};
+
+const struct zoho_dc *zoho_dc_by_location(const char *location);
+/* The data centre whose accounts server this origin is (any case, one
+ * trailing slash allowed); NULL when it is none of them. */
+const struct zoho_dc *zoho_dc_by_accounts(const char *url);
+/* "us|eu|in|..." for messages. */
+const char *zoho_dc_list(void);
+
+/*
+ * Check a user-given accounts server: https, or http on a loopback host
+ * (the tests' mock). On success *out is the origin without a trailing
+ * slash, which the caller frees.
+ */
+bool zoho_accounts_url_check(const char *url, char **out, char *why, size_t why_len);
+
+/*
+ * Whether the accounts-server named by a redirect (or a device-flow
+ * answer) may receive our client secret: https on a known Zoho accounts
+ * host, or exactly the server the user configured.
+ */
+bool zoho_accounts_server_trusted(const char *server, const char *configured);
+
+/*
+ * Validate and join scopes. Each of the n items may itself be a
+ * comma-separated list; every scope must have the shape
+ * Service.scope.OPERATION (more middle levels allowed) or be one of the
+ * OpenID scopes. On success *out is the comma-joined list without
+ * duplicates, which the caller frees.
+ */
+bool zoho_scope_join(const char *const *items, size_t n, char **out, char *why, size_t why_len);
+
+struct consent_request {
+	const char *accounts;      /* origin */
+	const char *client_id;
+	const char *redirect_uri;
+	const char *scope;
+	bool offline;
+	bool consent_prompt;
+	const char *state;
+	const char *code_challenge; /* NULL: no PKCE */
+};
+
+/* {accounts}/oauth/v2/auth?... */
+bool zoho_consent_url(const struct consent_request *req, struct buf *out);
+
+/* The token endpoint's documented errors. */
+enum zoho_error {
+	ZOHO_ERR_INVALID_CODE,
+	ZOHO_ERR_INVALID_CLIENT,
+	ZOHO_ERR_INVALID_CLIENT_SECRET,
+	ZOHO_ERR_INVALID_REDIRECT_URI,
+	ZOHO_ERR_THROTTLED,
+	ZOHO_ERR_OTHER,
+};
+
+/* Which request an error answered: the same error means different things. */
+enum zoho_grant {
+	GRANT_AUTHORIZATION_CODE, /* code from the browser redirect */
+	GRANT_SELF_CLIENT_CODE,   /* code generated in the API console */
+	GRANT_REFRESH,
+	GRANT_DEVICE,
+};
+
+/*
+ * Classify an error answer from its "error", "error_description" and
+ * "status" members (any may be NULL). The throttle's text is localized,
+ * so it is recognised by its shape: a human sentence in "error" next to
+ * "status":"failure".
+ */
+enum zoho_error zoho_error_classify(const char *error, const char *description, const char *status);
+
+/* One line for the user: what happened and what to do. The error text is
+ * only used for ZOHO_ERR_OTHER and must already be safe to print. */
+void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *error_text,
+		const char *accounts, char *out, size_t out_len);
+
+/* A client ID as the API console makes them: letters, digits, '.', '_'
+ * and '-', at most 256. */
+bool zoho_client_id_ok(const char *id);
+
+/* Copy untrusted text for a message: printable ASCII only, bounded. */
+void printable_copy(char *out, size_t out_len, const char *in);
+
+#endif
