@@ -23,8 +23,8 @@
 #include "config.h"
 #include "core/log.h"
 #include "core/paths.h"
-#include "zoho/tokens.h"
 #include "core/util.h"
+#include "zoho/tokens.h"
 
 #define DEFAULT_MIN_VALID 300
 

@@ -1,19 +1,46 @@
+/*
+ * zoho-oauth-full: every command. The program users run is the small
+ * front (front.c), which serves cached tokens itself and execs this one
+ * for everything else, with the same argv.
+ */
 #include <stdlib.h>
 #include <sys/prctl.h>
 
-#include "settings/cli.h"
-#include "signin/device.h"
-#include "zoho/http.h"
-#include "cmd/login.h"
-#include "store/refresh.h"
-#include "cmd/revoke.h"
-#include "settings/secret.h"
 #include "cmd/exchange.h"
-#include "settings/settings.h"
-#include "core/signals.h"
+#include "cmd/login.h"
+#include "cmd/revoke.h"
 #include "cmd/status.h"
+#include "cmd/token.h"
 #include "core/exit-status.h"
+#include "core/signals.h"
+#include "settings/cli.h"
+#include "settings/secret.h"
+#include "settings/settings.h"
+#include "zoho/http.h"
 #include "zoho/tokens.h"
+
+/* What runs each command; the names, summaries and options are in
+ * settings/cli.c. */
+static const struct {
+	enum command cmd;
+	int (*run)(const struct settings *s);
+} commands[] = {
+	{ CMD_LOGIN, cmd_login },
+	{ CMD_EXCHANGE, cmd_exchange },
+	{ CMD_TOKEN, cmd_token },
+	{ CMD_HEADER, cmd_header },
+	{ CMD_REFRESH, cmd_refresh },
+	{ CMD_STATUS, cmd_status },
+	{ CMD_REVOKE, cmd_revoke },
+};
+
+static int run_command(const struct settings *s)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].cmd == s->cmd)
+			return commands[i].run(s);
+	return ZO_USAGE;
+}
 
 int main(int argc, char **argv)
 {
@@ -38,33 +65,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	status = settings_resolve(&cli, &s);
-	if (status == ZO_OK) {
-		switch (s.cmd) {
-		case CMD_LOGIN:
-			status = s.device ? cmd_login_device(&s) : cmd_login(&s);
-			break;
-		case CMD_EXCHANGE:
-			status = cmd_exchange(&s);
-			break;
-		case CMD_TOKEN:
-			status = cmd_token(&s);
-			break;
-		case CMD_HEADER:
-			status = cmd_header(&s);
-			break;
-		case CMD_REFRESH:
-			status = cmd_refresh(&s);
-			break;
-		case CMD_STATUS:
-			status = cmd_status(&s);
-			break;
-		case CMD_REVOKE:
-			status = cmd_revoke(&s);
-			break;
-		case CMD_NONE:
-			break;
-		}
-	}
+	if (status == ZO_OK)
+		status = run_command(&s);
 	settings_finish(&s);
 	http_cleanup();
 out:

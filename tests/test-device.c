@@ -1,8 +1,8 @@
 #include <string.h>
 
 #include "signin/device.h"
-#include "zoho/tokens.h"
 #include "unit.h"
+#include "zoho/tokens.h"
 
 static void start(const char *body, struct device_start_answer *a)
 {

@@ -1,7 +1,7 @@
 #include <string.h>
 
-#include "zoho/redirect.h"
 #include "unit.h"
+#include "zoho/redirect.h"
 
 static void localhost_listens_on_both(void **state)
 {

@@ -3,9 +3,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "zoho/tokens.h"
-#include "unit.h"
 #include "core/util.h"
+#include "unit.h"
+#include "zoho/tokens.h"
 
 #define NOW 1700000000
 

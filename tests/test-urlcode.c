@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "unit.h"
 #include "core/urlcode.h"
+#include "unit.h"
 
 static void encode_keeps_unreserved(void **state)
 {

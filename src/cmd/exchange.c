@@ -3,14 +3,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "zoho/token-endpoint.h"
-#include "core/log.h"
 #include "cmd/exchange.h"
-#include "core/signals.h"
-#include "signin/signin.h"
 #include "core/exit-status.h"
+#include "core/log.h"
+#include "core/signals.h"
 #include "core/urlcode.h"
 #include "core/util.h"
+#include "signin/signin.h"
+#include "zoho/token-endpoint.h"
 
 #define CODE_MAX 1024
 

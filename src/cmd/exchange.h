@@ -1,5 +1,5 @@
-#ifndef ZOHO_OAUTH_SELF_CLIENT_H
-#define ZOHO_OAUTH_SELF_CLIENT_H
+#ifndef ZOHO_OAUTH_CMD_EXCHANGE_H
+#define ZOHO_OAUTH_CMD_EXCHANGE_H
 
 #include "settings/settings.h"
 

@@ -5,20 +5,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "signin/browser.h"
-#include "signin/callback.h"
-#include "zoho/token-endpoint.h"
-#include "core/log.h"
 #include "cmd/login.h"
-#include "signin/loopback.h"
-#include "signin/pkce.h"
-#include "zoho/redirect.h"
-#include "signin/signin.h"
-#include "core/signals.h"
 #include "core/exit-status.h"
-#include "zoho/tokens.h"
+#include "core/log.h"
+#include "core/signals.h"
 #include "core/urlcode.h"
 #include "core/util.h"
+#include "signin/browser.h"
+#include "signin/callback.h"
+#include "signin/device.h"
+#include "signin/loopback.h"
+#include "signin/pkce.h"
+#include "signin/signin.h"
+#include "zoho/redirect.h"
+#include "zoho/token-endpoint.h"
+#include "zoho/tokens.h"
 
 /* How long the browser gets to fetch the outcome page before we exit. */
 #define LINGER_MS 2000
@@ -251,7 +252,7 @@ static int exchange_code(struct login *l, char *summary, size_t summary_len)
 	return status;
 }
 
-int cmd_login(const struct settings *s)
+static int login_browser(const struct settings *s)
 {
 	struct login l = { .s = s };
 	struct buf url = { 0 };
@@ -344,4 +345,9 @@ out:
 	buf_finish(&url);
 	login_finish(&l);
 	return status;
+}
+
+int cmd_login(const struct settings *s)
+{
+	return s->device ? cmd_login_device(s) : login_browser(s);
 }

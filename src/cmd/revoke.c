@@ -5,14 +5,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "zoho/http.h"
-#include "core/log.h"
 #include "cmd/revoke.h"
 #include "core/exit-status.h"
-#include "store/store.h"
-#include "zoho/tokens.h"
+#include "core/log.h"
 #include "core/urlcode.h"
 #include "core/util.h"
+#include "store/store.h"
+#include "zoho/http.h"
+#include "zoho/tokens.h"
 #include "zoho/zoho.h"
 
 /* Ask Zoho to revoke the refresh token. ZO_OK when it is gone (revoked

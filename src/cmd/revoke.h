@@ -1,5 +1,5 @@
-#ifndef ZOHO_OAUTH_REVOKE_H
-#define ZOHO_OAUTH_REVOKE_H
+#ifndef ZOHO_OAUTH_CMD_REVOKE_H
+#define ZOHO_OAUTH_CMD_REVOKE_H
 
 #include "settings/settings.h"
 

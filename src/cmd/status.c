@@ -7,12 +7,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/log.h"
-#include "core/secure-file.h"
 #include "cmd/status.h"
 #include "core/exit-status.h"
-#include "store/store.h"
+#include "core/log.h"
+#include "core/secure-file.h"
 #include "core/util.h"
+#include "store/store.h"
 #include "zoho/zoho.h"
 
 static void utc(int64_t when, char *out, size_t len)

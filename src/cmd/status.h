@@ -1,5 +1,5 @@
-#ifndef ZOHO_OAUTH_STATUS_CMD_H
-#define ZOHO_OAUTH_STATUS_CMD_H
+#ifndef ZOHO_OAUTH_CMD_STATUS_H
+#define ZOHO_OAUTH_CMD_STATUS_H
 
 #include "settings/settings.h"
 

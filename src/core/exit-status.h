@@ -1,5 +1,5 @@
-#ifndef ZOHO_OAUTH_STATUS_H
-#define ZOHO_OAUTH_STATUS_H
+#ifndef ZOHO_OAUTH_EXIT_STATUS_H
+#define ZOHO_OAUTH_EXIT_STATUS_H
 
 /*
  * The outcome of a command, which is also its exit status. Functions that

@@ -1,12 +1,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "settings/cli.h"
 #include "config.h"
-#include "core/log.h"
-#include "signin/portal.h"
 #include "core/exit-status.h"
+#include "core/log.h"
 #include "core/util.h"
+#include "settings/cli.h"
 #include "zoho/zoho.h"
 
 enum opt_id {
@@ -195,7 +194,7 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 		usage(stdout, out->cmd);
 		return ZO_OK;
 	case OPT_VERSION:
-		printf("zoho-oauth %s (%s)\n", VERSION, portal_available() ? "+portal" : "-portal");
+		printf("zoho-oauth %s (%s)\n", VERSION, HAVE_LIBPORTAL ? "+portal" : "-portal");
 		return ZO_OK;
 	case OPT_QUIET: out->verbosity = -1; break;
 	case OPT_VERBOSE: out->verbosity = 1; break;
@@ -274,7 +273,7 @@ int cli_parse(int argc, char **argv, struct cli *out)
 		return ZO_OK;
 	}
 	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-		printf("zoho-oauth %s (%s)\n", VERSION, portal_available() ? "+portal" : "-portal");
+		printf("zoho-oauth %s (%s)\n", VERSION, HAVE_LIBPORTAL ? "+portal" : "-portal");
 		return ZO_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

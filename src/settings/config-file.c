@@ -7,12 +7,12 @@
 
 #include <ini.h>
 
-#include "settings/config-file.h"
 #include "core/log.h"
-#include "zoho/redirect.h"
-#include "core/secure-file.h"
 #include "core/paths.h"
+#include "core/secure-file.h"
 #include "core/util.h"
+#include "settings/config-file.h"
+#include "zoho/redirect.h"
 #include "zoho/zoho.h"
 
 #define CONFIG_MAX (64 * 1024)

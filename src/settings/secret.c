@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "settings/secret.h"
 #include "core/secure-file.h"
 #include "core/signals.h"
 #include "core/util.h"
+#include "settings/secret.h"
 
 #define SECRET_MAX 512
 

@@ -3,13 +3,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "settings/config-file.h"
+#include "core/exit-status.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/util.h"
+#include "settings/config-file.h"
 #include "settings/secret.h"
 #include "settings/settings.h"
-#include "core/exit-status.h"
-#include "core/util.h"
 
 #define DEFAULT_REDIRECT_URI "http://localhost:8976/callback"
 #define DEFAULT_TIMEOUT 300

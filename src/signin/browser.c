@@ -8,11 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "signin/browser.h"
 #include "core/log.h"
-#include "signin/portal.h"
 #include "core/signals.h"
 #include "core/util.h"
+#include "signin/browser.h"
+#include "signin/portal.h"
 
 #define MAX_ARGS 32
 

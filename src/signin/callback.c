@@ -1,10 +1,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "signin/callback.h"
-#include "signin/pkce.h"
 #include "core/urlcode.h"
 #include "core/util.h"
+#include "signin/callback.h"
+#include "signin/pkce.h"
 
 enum { F_STATE, F_CODE, F_ERROR, F_LOCATION, F_ACCOUNTS_SERVER, F_COUNT };
 

@@ -6,15 +6,15 @@
 
 #include <cjson/cJSON.h>
 
-#include "signin/browser.h"
-#include "signin/device.h"
-#include "zoho/token-endpoint.h"
+#include "core/exit-status.h"
 #include "core/log.h"
 #include "core/signals.h"
-#include "signin/signin.h"
-#include "core/exit-status.h"
 #include "core/urlcode.h"
 #include "core/util.h"
+#include "signin/browser.h"
+#include "signin/device.h"
+#include "signin/signin.h"
+#include "zoho/token-endpoint.h"
 #include "zoho/zoho.h"
 
 #define DEFAULT_INTERVAL_MS 5000

@@ -13,11 +13,11 @@
 
 #include <microhttpd.h>
 
-#include "core/log.h"
-#include "signin/loopback.h"
-#include "core/signals.h"
 #include "core/exit-status.h"
+#include "core/log.h"
+#include "core/signals.h"
 #include "core/util.h"
+#include "signin/loopback.h"
 
 /*
  * Limits for stray or hostile local clients. A browser's request with

@@ -4,8 +4,8 @@
 #include <nettle/memops.h>
 #include <nettle/sha2.h>
 
-#include "signin/pkce.h"
 #include "core/util.h"
+#include "signin/pkce.h"
 
 size_t base64url_encode(char *out, const unsigned char *in, size_t n)
 {

@@ -102,9 +102,9 @@ bool zoho_oauth_portal_open(const char *url, int (*stop)(void), char *why, size_
 #include <limits.h>
 
 #include "core/log.h"
-#include "signin/portal.h"
 #include "core/signals.h"
 #include "core/util.h"
+#include "signin/portal.h"
 
 bool portal_available(void)
 {

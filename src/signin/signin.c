@@ -3,14 +3,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/log.h"
-#include "store/refresh.h"
-#include "settings/secret.h"
-#include "core/secure-file.h"
-#include "signin/signin.h"
 #include "core/exit-status.h"
-#include "store/store.h"
+#include "core/log.h"
+#include "core/secure-file.h"
 #include "core/util.h"
+#include "settings/secret.h"
+#include "signin/signin.h"
+#include "store/refresh.h"
+#include "store/store.h"
 #include "zoho/zoho.h"
 
 /* Whether every scope in wanted is in have (Zoho may separate with spaces). */

@@ -3,13 +3,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "zoho/token-endpoint.h"
-#include "core/log.h"
-#include "store/refresh.h"
 #include "core/exit-status.h"
-#include "store/store.h"
+#include "core/log.h"
 #include "core/urlcode.h"
 #include "core/util.h"
+#include "store/refresh.h"
+#include "store/store.h"
+#include "zoho/token-endpoint.h"
 
 static bool fresh_enough(const struct tokens *t, long min_valid)
 {
@@ -97,36 +97,5 @@ int fresh_tokens(const struct settings *s, long min_valid, bool force, struct to
 	store_unlock(lock);
 	if (status != ZO_OK)
 		tokens_finish(out);
-	return status;
-}
-
-int cmd_token(const struct settings *s)
-{
-	struct tokens t;
-	int status = fresh_tokens(s, s->min_valid, false, &t);
-	if (status == ZO_OK)
-		status = print_line("", t.access_token) ? ZO_OK : ZO_FAILURE;
-	tokens_finish(&t);
-	return status;
-}
-
-int cmd_header(const struct settings *s)
-{
-	struct tokens t;
-	int status = fresh_tokens(s, s->min_valid, false, &t);
-	if (status == ZO_OK)
-		status = print_line("Authorization: Zoho-oauthtoken ", t.access_token) ? ZO_OK : ZO_FAILURE;
-	tokens_finish(&t);
-	return status;
-}
-
-int cmd_refresh(const struct settings *s)
-{
-	struct tokens t;
-	int status = fresh_tokens(s, 0, true, &t);
-	if (status == ZO_OK)
-		log_info("refreshed profile '%s': the access token is valid for %lld minutes",
-			s->profile, (long long)(t.expires_at - wall_seconds()) / 60);
-	tokens_finish(&t);
 	return status;
 }

@@ -22,9 +22,4 @@
  */
 int fresh_tokens(const struct settings *s, long min_valid, bool force, struct tokens *out);
 
-/* zoho-oauth token, header and refresh. */
-int cmd_token(const struct settings *s);
-int cmd_header(const struct settings *s);
-int cmd_refresh(const struct settings *s);
-
 #endif

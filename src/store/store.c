@@ -6,12 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/exit-status.h"
 #include "core/log.h"
 #include "core/secure-file.h"
 #include "core/signals.h"
-#include "core/exit-status.h"
-#include "store/store.h"
 #include "core/util.h"
+#include "store/store.h"
 
 void store_login_hint(const struct settings *s, char *out, size_t len)
 {

@@ -4,10 +4,10 @@
 #include <curl/curl.h>
 
 #include "config.h"
-#include "zoho/http.h"
+#include "core/exit-status.h"
 #include "core/log.h"
 #include "core/signals.h"
-#include "core/exit-status.h"
+#include "zoho/http.h"
 
 static bool initialized;
 

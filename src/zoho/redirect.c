@@ -1,9 +1,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zoho/redirect.h"
 #include "core/urlcode.h"
 #include "core/util.h"
+#include "zoho/redirect.h"
 
 #define PATH_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/"
 

@@ -1,9 +1,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zoho/token-endpoint.h"
-#include "core/log.h"
 #include "core/exit-status.h"
+#include "core/log.h"
+#include "zoho/token-endpoint.h"
 
 static bool looks_like_json(const struct buf *body)
 {

@@ -1,11 +1,11 @@
-#ifndef ZOHO_OAUTH_EXCHANGE_H
-#define ZOHO_OAUTH_EXCHANGE_H
+#ifndef ZOHO_OAUTH_TOKEN_ENDPOINT_H
+#define ZOHO_OAUTH_TOKEN_ENDPOINT_H
 
 #include <stddef.h>
 
+#include "core/util.h"
 #include "zoho/http.h"
 #include "zoho/tokens.h"
-#include "core/util.h"
 #include "zoho/zoho.h"
 
 /*

@@ -9,8 +9,8 @@
 
 #include "core/log.h"
 #include "core/secure-file.h"
-#include "zoho/tokens.h"
 #include "core/util.h"
+#include "zoho/tokens.h"
 
 #define TOKEN_MAX 4096        /* longest token we accept */
 #define FIELD_MAX 512         /* other strings */

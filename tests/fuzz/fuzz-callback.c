@@ -1,6 +1,6 @@
 /* The callback's query, as the listener and a pasted address see it. */
-#include "signin/callback.h"
 #include "fuzz.h"
+#include "signin/callback.h"
 #include "zoho/redirect.h"
 
 #define STATE "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"

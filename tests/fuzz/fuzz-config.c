@@ -1,6 +1,6 @@
 /* The config file. */
-#include "settings/config-file.h"
 #include "fuzz.h"
+#include "settings/config-file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 /* The device flow's answers: the codes, and each poll. */
-#include "signin/device.h"
 #include "fuzz.h"
+#include "signin/device.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

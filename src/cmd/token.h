@@ -1,0 +1,13 @@
+#ifndef ZOHO_OAUTH_CMD_TOKEN_H
+#define ZOHO_OAUTH_CMD_TOKEN_H
+
+#include "settings/settings.h"
+
+/* zoho-oauth token and header: print a valid access token (or the
+ * Authorization header), refreshing it first when needed. */
+int cmd_token(const struct settings *s);
+int cmd_header(const struct settings *s);
+/* zoho-oauth refresh: get a new access token now. */
+int cmd_refresh(const struct settings *s);
+
+#endif
