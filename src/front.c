@@ -90,7 +90,7 @@ static bool serve_cached(int argc, char **argv)
 	char why[160];
 	bool served = false;
 	if (tokens_read_file(path, true, &t, &mode, &owner, why, sizeof(why)) == TOKEN_FILE_OK &&
-			t.expires_at - wall_seconds() >= min_valid) {
+			!tokens_need_refresh(&t, min_valid, wall_seconds())) {
 		/* From here on this is the answer, failure to write included. */
 		if (!print_line(header ? "Authorization: Zoho-oauthtoken " : "", t.access_token))
 			exit(1);

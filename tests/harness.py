@@ -422,7 +422,8 @@ def write_tokens(home, mock, profile="default", expires_in=3600, refresh="1000.r
         "expires_at": now + expires_in, "scope": "ZohoCliq.Channels.READ",
         "client_id": CLIENT_ID, "client_secret": SECRET,
         "accounts_server": mock.url if mock else "https://accounts.zoho.com",
-        "location": "us", "obtained_at": now - 60,
+        # As Zoho issues them: an hour's life, of which expires_in is left.
+        "location": "us", "obtained_at": now + expires_in - 3600,
     }
     data.update(fields)
     if mock and refresh:

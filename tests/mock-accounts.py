@@ -23,10 +23,14 @@ Modes:
   empty-200           the token endpoint answers 200 with an empty body
   throttle            the token endpoint answers the "Access Denied" throttle
   throttle-400        the same, with HTTP 400
+  throttle-nostatus   the same without "status":"failure"
+  expires-in=SECONDS  the lifetime of the access tokens issued (3600)
+  api-domain=URL      the api_domain sent with tokens
   ms-expiry           expires_in in milliseconds plus expires_in_sec
   no-refresh-token    never include a refresh token
   token-delay=SECONDS wait before answering the token endpoint
   revoke-502          the revoke endpoint answers 502 with an HTML page
+  revoke-delay=SECONDS  wait before answering the revoke endpoint
   device-approve-after=N  the device flow is approved at the Nth poll (3)
   device-deny         ... refused at that poll (access_denied)
   device-expire       ... answered "expired" at that poll
@@ -306,6 +310,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, b"", "application/json")
         if self.state.mode("throttle") or self.state.mode("throttle-400"):
             return self.send(400 if self.state.mode("throttle-400") else 200, THROTTLE)
+        if self.state.mode("throttle-nostatus"):
+            return self.send(200, {k: v for k, v in THROTTLE.items() if k != "status"})
         if self.state.mode("invalid-code"):
             return self.send(200, {"error": "invalid_code"})
         args = self.state.args
@@ -337,6 +343,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- POST /oauth/v2/token/revoke ---
     def revoke(self, p):
+        delay = self.state.mode("revoke-delay")
+        if delay:
+            time.sleep(float(delay))
         if self.state.mode("revoke-502"):
             return self.send(502, "<html><body>Bad Gateway</body></html>", "text/html")
         token = p.get("token", "")
@@ -442,13 +451,14 @@ class Handler(BaseHTTPRequestHandler):
                 answer["refresh_token"] = refresh
             self.state.access_tokens[access] = refresh
         answer["scope"] = scope
-        answer["api_domain"] = "https://www.zohoapis.com"
+        answer["api_domain"] = self.state.mode("api-domain") or "https://www.zohoapis.com"
         answer["token_type"] = "Bearer"
+        lifetime = int(self.state.mode("expires-in") or 3600)
         if self.state.mode("ms-expiry"):
-            answer["expires_in"] = 3600 * 1000
-            answer["expires_in_sec"] = 3600
+            answer["expires_in"] = lifetime * 1000
+            answer["expires_in_sec"] = lifetime
         else:
-            answer["expires_in"] = 3600
+            answer["expires_in"] = lifetime
         return self.send(200, answer)
 
 

@@ -204,12 +204,17 @@ class BlackHole:
 
 def case_never_answers(home):
     hole = BlackHole()
-    write_tokens(home, None, expires_in=10, accounts_server=hole.url)
+    write_tokens(home, None, expires_in=-10, accounts_server=hole.url)
     before = open(home.token_file()).read()
     r = run(home, "token", "--connect-timeout", "2", "--max-time", "3", timeout=30)
     check(r.returncode == 6 and "time limit" in r.stderr, "a silent server", r)
     check(r.elapsed < 10, "took %.1f s with --max-time 3" % r.elapsed)
     check(open(home.token_file()).read() == before, "the token file changed")
+    # With time left on the access token, the failed refresh doesn't hide it.
+    data = write_tokens(home, None, expires_in=100, accounts_server=hole.url)
+    r = run(home, "token", "--connect-timeout", "2", "--max-time", "3", timeout=30)
+    check(r.returncode == 0 and r.stdout == data["access_token"] + "\n", "the valid token", r)
+    check("still valid" in r.stderr and "error:" not in r.stderr, "no warning, or an error", r)
     # The defaults bound it too, well within two minutes.
     r = run(home, "exchange", "--client-id", CLIENT_ID, "--accounts-url", hole.url,
             "--code", "1000.abc", "--force", timeout=90)
@@ -232,7 +237,7 @@ def set_answer(mock, status, ctype, body):
 
 def case_bad_answers(home):
     mock = home.mock()
-    write_tokens(home, mock, expires_in=10)
+    write_tokens(home, mock, expires_in=-10)
     before = open(home.token_file()).read()
     for status, ctype, body, words in (
             (200, "application/json", b'{"access_token":"1000.a","expires_in":36', "not JSON"),
@@ -278,7 +283,7 @@ def case_tls(home):
     check(r.returncode == 0, "login with --cacert failed", r)
     check(read_json(home.token_file())["accounts_server"] == mock.url, "accounts_server")
     # A stored https server is held to the same rule on refresh.
-    write_tokens(home, mock, expires_in=10)
+    write_tokens(home, mock, expires_in=-10)
     r = run(home, "token")
     check(r.returncode == 6 and "TLS" in r.stderr, "refresh without --cacert", r)
     r = run(home, "token", "--cacert", ca)
@@ -315,12 +320,17 @@ def case_directory_not_writable(home):
     write_tokens(home, mock, expires_in=10)
     path = home.token_file()
     before = (open(path).read(), os.stat(path).st_ino)
+    # As after an earlier refresh: the lock file exists, so only the
+    # write itself can fail.
+    open(path + ".lock", "w").close()
+    os.chmod(path + ".lock", 0o600)
     prefix = unprivileged(home)
     os.chmod(os.path.dirname(path), 0o500)
     try:
         r = run(home, "refresh", prefix=prefix)
         check(r.returncode == 1 and "Permission denied" in r.stderr, "refresh", r)
         check((open(path).read(), os.stat(path).st_ino) == before, "the token file changed")
+        check(not mock.token_requests(), "a refresh was spent although it could not be kept")
         r = run(home, *login_args(mock, port, "--force"), prefix=prefix)
         check(r.returncode == 1 and "cannot write in" in r.stderr, "login", r)
         check(not mock.requests("/oauth/v2/auth") and not mock.token_requests(),
@@ -347,6 +357,7 @@ def case_disk_full(home):
     r = run(home, "refresh")
     check(r.returncode == 1 and "No space left" in r.stderr, "a full disk", r)
     check(open(path).read() == before, "the token file changed on a full disk")
+    check(not mock.token_requests(), "a refresh was spent although it could not be kept")
     check(sorted(os.listdir(data)) == ["default.json", "default.json.lock", "filler"],
           "something was left behind: %s" % os.listdir(data))
     os.unlink(os.path.join(data, "filler"))

@@ -213,15 +213,31 @@ def case_revoke_server_error(home):
     check(file_state(home.token_file()) == before, "the token file changed")
 
 
+def tokens_but_throttle(path):
+    """The token file without the throttle it remembers."""
+    data = read_json(path)
+    data.pop("throttled_until", None)
+    return data
+
+
 def case_throttle(home):
+    """An expired token and Zoho's throttle: status 5, saying until when,
+    and the throttle is remembered: the next call doesn't ask Zoho."""
     mock = home.mock("throttle")
-    write_tokens(home, mock, expires_in=10)
-    before = file_state(home.token_file())
+    write_tokens(home, mock, expires_in=-10)
+    before = read_json(home.token_file())
     r = run(home, "token")
     check(r.returncode == 5, "the throttle should exit 5", r)
-    check("10 minutes" in r.stderr, "message does not say how long to wait", r)
+    check("throttl" in r.stderr and "until" in r.stderr, "message does not say until when", r)
+    check("You have made too many requests" in r.stderr, "Zoho's error_description not shown", r)
     check(r.stdout == "", "something was printed on stdout", r)
-    check(file_state(home.token_file()) == before, "the token file changed")
+    check(tokens_but_throttle(home.token_file()) == before, "the tokens changed")
+    until = read_json(home.token_file()).get("throttled_until", 0)
+    check(abs(until - time.time() - 600) < 30, "the throttle was not remembered", until)
+    r = run(home, "token")
+    check(r.returncode == 5 and len(mock.token_requests()) == 1,
+          "a call inside the throttle window asked Zoho again", r)
+    check(mode_of(home.token_file()) == 0o600, "the token file is no longer 0600")
 
 
 def case_refresh_limit(home):
@@ -231,10 +247,13 @@ def case_refresh_limit(home):
     for i in range(10):
         r = run(home, "refresh")
         check(r.returncode == 0, "refresh %d failed" % (i + 1), r)
-    before = file_state(home.token_file())
+    before = read_json(home.token_file())
     r = run(home, "refresh")
     check(r.returncode == 5 and "10 minutes" in r.stderr, "the 11th refresh", r)
-    check(file_state(home.token_file()) == before, "the token file changed")
+    check(tokens_but_throttle(home.token_file()) == before, "the tokens changed")
+    # Remembered: a 12th is not even sent.
+    r = run(home, "refresh")
+    check(r.returncode == 5 and len(mock.token_requests()) == 11, "a 12th refresh was sent", r)
 
 
 def case_revoked_refresh_token(home):

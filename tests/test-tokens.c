@@ -89,7 +89,6 @@ static void invalid_answers(void **state)
 		"{\"access_token\":\"\",\"expires_in\":3600}",
 		"{\"access_token\":\"a b\",\"expires_in\":3600}",
 		"{\"access_token\":\"1000.a\",\"expires_in\":3600,\"refresh_token\":7}",
-		"{\"access_token\":\"1000.a\",\"expires_in\":3600,\"api_domain\":\"javascript:x\"}",
 		"{\"access_token\":\"1000.a\",\"expires_in\":3600} trailing",
 		"{\"access_token\":\"1000.a\",\"expires_in\":3600,\"expires_in_sec\":\"x\"}",
 	};
@@ -101,6 +100,88 @@ static void invalid_answers(void **state)
 		assert_true(a.why[0] != '\0');
 		assert_null(a.tokens.access_token);
 	}
+}
+
+static void error_description_kept(void **state)
+{
+	struct token_answer a;
+	parse("{\"error\":\"Access Denied\",\"error_description\":\"Too many\\u001b[2J\"}", &a);
+	assert_int_equal(a.kind, ANSWER_ERROR);
+	assert_int_equal(a.error, ZOHO_ERR_THROTTLED);
+	assert_string_equal(a.error_description, "Too many?[2J");
+	parse("{\"error\":\"invalid_code\"}", &a);
+	assert_string_equal(a.error_description, "");
+}
+
+/* The api_domain is judged once the accounts server is known: an answer
+ * with a strange one still carries usable tokens. */
+static void api_domain_judged_with_server(void **state)
+{
+	struct token_answer a;
+	parse("{\"access_token\":\"1000.a\",\"expires_in\":3600,\"api_domain\":\"javascript:x\"}",
+		&a);
+	assert_int_equal(a.kind, ANSWER_TOKENS);
+	tokens_check_api_domain(&a.tokens, "https://accounts.zoho.com");
+	assert_null(a.tokens.api_domain);
+	assert_string_equal(a.tokens.access_token, "1000.a");
+	tokens_finish(&a.tokens);
+	parse("{\"access_token\":\"1000.a\",\"expires_in\":3600,\"api_domain\":"
+		"\"https://www.zohoapis.eu\"}", &a);
+	tokens_check_api_domain(&a.tokens, "https://accounts.zoho.eu");
+	assert_string_equal(a.tokens.api_domain, "https://www.zohoapis.eu");
+	tokens_finish(&a.tokens);
+}
+
+static void times_not_believed(void **state)
+{
+	struct tokens t = { .obtained_at = NOW - 600, .expires_at = NOW + 3000 };
+	assert_int_equal(tokens_time_left(&t, NOW), 3000);
+	assert_false(tokens_need_refresh(&t, 300, NOW));
+	assert_true(tokens_need_refresh(&t, 300, NOW + 2800));
+	/* Written by a clock an hour ahead: its remaining life exceeds its
+	 * lifetime. Treated as expired, never served. */
+	t.obtained_at = NOW + 3600;
+	t.expires_at = NOW + 7200;
+	assert_int_equal(tokens_time_left(&t, NOW), 0);
+	assert_true(tokens_need_refresh(&t, 0, NOW));
+	/* A little skew is fine. */
+	t.obtained_at = NOW + 30;
+	t.expires_at = NOW + 3630;
+	assert_int_equal(tokens_time_left(&t, NOW), 3630);
+	/* Expiring before it was obtained. */
+	t.obtained_at = NOW;
+	t.expires_at = NOW - 1;
+	assert_int_equal(tokens_time_left(&t, NOW), 0);
+	/* A token Zoho issued for less than the margin is used, not refreshed
+	 * by every caller: the margin is at most half its lifetime. */
+	t.obtained_at = NOW;
+	t.expires_at = NOW + 120;
+	assert_false(tokens_need_refresh(&t, 300, NOW + 10));
+	assert_true(tokens_need_refresh(&t, 300, NOW + 61));
+}
+
+/* What a clock stuck in 1970 wrote reads back, and is merely expired. */
+static void old_clock_round_trip(void **state)
+{
+	struct tokens t = {
+		.access_token = "1000.a", .token_type = "Bearer", .client_id = "1000.C",
+		.client_secret = "s", .accounts_server = "https://accounts.zoho.com",
+		.expires_at = 3600, .obtained_at = 0, .throttled_until = 600,
+	};
+	char *json = tokens_to_json(&t);
+	assert_non_null(json);
+	struct tokens back;
+	char why[160];
+	assert_true(tokens_from_json(json, strlen(json), &back, why, sizeof(why)));
+	assert_int_equal(back.expires_at, 3600);
+	assert_int_equal(back.obtained_at, 0);
+	assert_int_equal(back.throttled_until, 600);
+	assert_int_equal(tokens_time_left(&back, NOW), 0);
+	tokens_finish(&back);
+	secret_free(json);
+	/* What can't be read back is not written. */
+	t.accounts_server = "ftp://x";
+	assert_null(tokens_to_json(&t));
 }
 
 static void serializes_all_fields(void **state)
@@ -134,6 +215,10 @@ int main(void)
 		cmocka_unit_test(legacy_milliseconds),
 		cmocka_unit_test(error_answers),
 		cmocka_unit_test(invalid_answers),
+		cmocka_unit_test(error_description_kept),
+		cmocka_unit_test(api_domain_judged_with_server),
+		cmocka_unit_test(times_not_believed),
+		cmocka_unit_test(old_clock_round_trip),
 		cmocka_unit_test(serializes_all_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -126,8 +126,40 @@ static void errors(void **state)
 		ZOHO_ERR_THROTTLED);
 	/* A machine code with status failure is not the throttle. */
 	assert_int_equal(zoho_error_classify("invalid_scope", "x", "failure"), ZOHO_ERR_OTHER);
-	assert_int_equal(zoho_error_classify("Access Denied", NULL, NULL), ZOHO_ERR_OTHER);
+	/* ... and without the status: the error text is enough. */
+	assert_int_equal(zoho_error_classify("Access Denied", "You have made too many requests "
+		"continuously.", NULL), ZOHO_ERR_THROTTLED);
+	assert_int_equal(zoho_error_classify("Access Denied", NULL, NULL), ZOHO_ERR_THROTTLED);
+	assert_int_equal(zoho_error_classify("access denied", NULL, NULL), ZOHO_ERR_THROTTLED);
+	/* Words alone, in another language, say too little. */
+	assert_int_equal(zoho_error_classify("Zugriff verweigert", NULL, NULL), ZOHO_ERR_OTHER);
+	assert_int_equal(zoho_error_classify("", "x", "failure"), ZOHO_ERR_OTHER);
 	assert_int_equal(zoho_error_classify(NULL, NULL, NULL), ZOHO_ERR_OTHER);
+}
+
+static void api_domains(void **state)
+{
+	const char *zoho = "https://accounts.zoho.eu";
+	const char *mock = "http://127.0.0.1:4000";
+	assert_true(zoho_api_domain_ok("https://www.zohoapis.eu", zoho));
+	assert_true(zoho_api_domain_ok("https://www.zohoapis.com.au/", zoho));
+	assert_true(zoho_api_domain_ok("https://WWW.ZohoAPIs.ca", zoho));
+	/* Any data centre's: a multi-DC client's user may live elsewhere. */
+	assert_true(zoho_api_domain_ok("https://www.zohoapis.com", zoho));
+	static const char *const bad[] = {
+		"http://www.zohoapis.eu", "https://www.zohoapis.eu.evil.com", "https://evil.com",
+		"https://user@www.zohoapis.eu", "https://www.zohoapis.eu:8443", "https://www.zohoapis.eu/x",
+		"javascript:alert(1)", "https://zohoapis.eu", "https://www.zohoapis.xx", "",
+		"http://127.0.0.1:4000",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (zoho_api_domain_ok(bad[i], zoho))
+			fail_msg("accepted %s", bad[i]);
+	/* Loopback only beside a loopback accounts server (the tests' mock). */
+	assert_true(zoho_api_domain_ok("http://127.0.0.1:4001", mock));
+	assert_true(zoho_api_domain_ok("https://www.zohoapis.com", mock));
+	assert_false(zoho_api_domain_ok("https://evil.com", mock));
+	assert_false(zoho_api_domain_ok(NULL, mock));
 }
 
 static void explanations(void **state)
@@ -166,6 +198,7 @@ int main(void)
 		cmocka_unit_test(bad_scopes),
 		cmocka_unit_test(consent_url),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(api_domains),
 		cmocka_unit_test(explanations),
 		cmocka_unit_test(printable),
 	};

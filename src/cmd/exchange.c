@@ -60,7 +60,8 @@ static bool code_ok(const char *code)
 
 int cmd_exchange(const struct settings *s)
 {
-	char *code = NULL, *secret = NULL;
+	char *code = NULL;
+	struct signin si = { 0 };
 	char summary[512];
 	struct buf form = { 0 };
 	struct tokens t;
@@ -89,30 +90,30 @@ int cmd_exchange(const struct settings *s)
 		status = ZO_USAGE;
 		goto out;
 	}
-	status = signin_begin(s, &done, &secret);
+	status = signin_begin(&si, s, &done);
 	if (status != ZO_OK || done)
 		goto out;
 
 	/* A console code is exchanged without redirect_uri. */
 	if (!form_add(&form, "grant_type", "authorization_code") ||
 			!form_add(&form, "client_id", s->client_id) ||
-			!form_add(&form, "client_secret", secret) ||
+			!form_add(&form, "client_secret", si.secret) ||
 			!form_add(&form, "code", code)) {
 		status = ZO_FAILURE;
 		goto out;
 	}
 	log_info("exchanging the code at %s", s->accounts_url);
 	status = exchange_tokens(s->accounts_url, &form, GRANT_SELF_CLIENT_CODE, &s->net, &t,
-		summary, sizeof(summary));
+		summary, sizeof(summary), NULL);
 	if (status == ZO_OK) {
-		status = signin_save(s, &t, secret, s->accounts_url, NULL);
+		status = signin_save(&si, &t, s->accounts_url, NULL);
 		tokens_finish(&t);
 		if (status == ZO_OK)
-			signin_report(s);
+			signin_report(&si);
 	}
 out:
 	buf_finish(&form);
 	secret_free(code);
-	secret_free(secret);
+	signin_finish(&si);
 	return status;
 }

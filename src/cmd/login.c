@@ -31,7 +31,7 @@ struct login {
 	const struct settings *s;
 	struct redirect redirect;
 	struct pkce pkce;
-	char *secret;
+	struct signin si;         /* the store, the secret */
 	struct loopback *lb;
 	struct callback cb;
 	struct browser browser;
@@ -48,7 +48,7 @@ static void login_finish(struct login *l)
 	buf_finish(&l->line);
 	loopback_destroy(l->lb);
 	callback_finish(&l->cb);
-	secret_free(l->secret);
+	signin_finish(&l->si);
 	pkce_finish(&l->pkce);
 }
 
@@ -159,7 +159,7 @@ static bool read_paste(struct login *l)
  * deadline; also notice a browser command that fails. */
 static int wait_for_callback(struct login *l)
 {
-	int64_t deadline = monotonic_ms() + l->s->timeout * 1000;
+	int64_t deadline = l->si.deadline_ms;
 	for (;;) {
 		if (signals_caught())
 			return ZO_INTERRUPTED + signals_caught();
@@ -227,7 +227,7 @@ static int exchange_code(struct login *l, char *summary, size_t summary_len)
 
 	if (!form_add(&form, "grant_type", "authorization_code") ||
 			!form_add(&form, "client_id", s->client_id) ||
-			!form_add(&form, "client_secret", l->secret) ||
+			!form_add(&form, "client_secret", l->si.secret) ||
 			!form_add(&form, "redirect_uri", s->redirect_uri) ||
 			!form_add(&form, "code", l->cb.code) ||
 			(s->pkce && !form_add(&form, "code_verifier", l->pkce.verifier))) {
@@ -240,12 +240,13 @@ static int exchange_code(struct login *l, char *summary, size_t summary_len)
 	l->cb.code = NULL;
 
 	log_info("exchanging the code at %s", server);
-	status = exchange_tokens(server, &form, GRANT_AUTHORIZATION_CODE, &s->net, &t, summary, summary_len);
+	status = exchange_tokens(server, &form, GRANT_AUTHORIZATION_CODE, &s->net, &t, summary,
+		summary_len, NULL);
 	buf_finish(&form);
 	if (status != ZO_OK)
 		return status;
 
-	status = signin_save(s, &t, l->secret, server, l->cb.location);
+	status = signin_save(&l->si, &t, server, l->cb.location);
 	tokens_finish(&t);
 	if (status != ZO_OK)
 		snprintf(summary, summary_len, "the tokens could not be saved: the terminal says why");
@@ -262,9 +263,13 @@ static int login_browser(const struct settings *s)
 	if (status != ZO_OK)
 		return status;
 	bool done;
-	status = signin_begin(s, &done, &l.secret);
-	if (status != ZO_OK || done)
+	status = signin_begin(&l.si, s, &done);
+	if (status != ZO_OK || done) {
+		login_finish(&l);
 		return status;
+	}
+	/* --timeout bounds the whole wait, the store's lock at the end too. */
+	l.si.deadline_ms = monotonic_ms() + s->timeout * 1000;
 	if (!pkce_init(&l.pkce)) {
 		login_finish(&l);
 		return ZO_FAILURE;
@@ -337,7 +342,7 @@ static int login_browser(const struct settings *s)
 	snprintf(detail, sizeof(detail), "Profile: %s", s->profile);
 	loopback_finish(l.lb, &page_success, detail);
 	loopback_linger(l.lb, LINGER_MS);
-	signin_report(s);
+	signin_report(&l.si);
 	/* A signal after the file was written changes nothing: the tokens are
 	 * saved and the code is spent. */
 	status = ZO_OK;

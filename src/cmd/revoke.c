@@ -67,53 +67,54 @@ static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 	return status;
 }
 
-static int forget(const char *path)
-{
-	char lock[4096];
-	if (unlink(path) != 0 && errno != ENOENT) {
-		log_error("cannot remove %s: %s", path, strerror(errno));
-		return ZO_FAILURE;
-	}
-	snprintf(lock, sizeof(lock), "%s.lock", path);
-	unlink(lock);
-	return ZO_OK;
-}
-
 int cmd_revoke(const struct settings *s)
 {
+	struct store *st;
 	struct tokens t;
-	int lock = -1;
-	int status = store_lock(s->token_file, &lock);
-	if (status == ZO_RELOGIN)
-		return store_load(s, &t); /* says there is nothing */
+	char holder[96];
+	int status = store_open(s, &st);
 	if (status != ZO_OK)
 		return status;
+	status = store_lock(st, s->lock_timeout * 1000, false, holder, sizeof(holder));
+	if (status == ZO_RELOGIN) {
+		status = store_load(st, &t); /* says there is nothing */
+		tokens_finish(&t);
+		goto close;
+	}
+	if (status == ZO_BUSY)
+		log_error("gave up after %ld seconds waiting for %s, which holds the lock %s.lock; "
+			"nothing was revoked (--lock-timeout waits longer)", s->lock_timeout, holder,
+			store_where(st));
+	if (status != ZO_OK)
+		goto close;
 
-	status = store_load(s, &t);
+	status = store_load(st, &t);
 	if (status != ZO_OK)
 		goto out;
 	if (s->local) {
-		status = forget(s->token_file);
+		status = store_forget(st);
 		if (status == ZO_OK && t.refresh_token)
 			log_warn("forgot the tokens of profile '%s' without revoking them: the refresh "
 				"token works until you revoke it (Zoho account > Sessions > Connected Apps)",
 				s->profile);
 	} else if (!t.refresh_token) {
 		/* Online access: nothing long-lived to revoke. */
-		status = forget(s->token_file);
+		status = store_forget(st);
 		if (status == ZO_OK)
 			log_info("profile '%s' had no refresh token; its access token expires by itself",
 				s->profile);
 	} else {
 		status = revoke_at_zoho(s, &t);
 		if (status == ZO_OK)
-			status = forget(s->token_file);
+			status = store_forget(st);
 		if (status == ZO_OK)
 			log_info("revoked the tokens of profile '%s' at %s and removed %s", s->profile,
-				t.accounts_server, s->token_file);
+				t.accounts_server, store_where(st));
 	}
 	tokens_finish(&t);
 out:
-	store_unlock(lock);
+	store_unlock(st);
+close:
+	store_close(st);
 	return status;
 }

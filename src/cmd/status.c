@@ -82,8 +82,13 @@ static int print_json(const struct settings *s, const struct tokens *t, int64_t 
 
 int cmd_status(const struct settings *s)
 {
+	struct store *st;
 	struct tokens t;
-	int status = store_load(s, &t);
+	int status = store_open(s, &st);
+	if (status != ZO_OK)
+		return status;
+	status = store_load(st, &t);
+	store_close(st);
 	if (status != ZO_OK)
 		return status;
 

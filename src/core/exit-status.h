@@ -16,6 +16,7 @@ enum zo_status {
 	ZO_REJECTED = 5,     /* Zoho answered with an error (throttle included) */
 	ZO_NETWORK = 6,      /* network, TLS or server failure */
 	ZO_RELOGIN = 7,      /* no usable tokens: run login again */
+	ZO_BUSY = 8,         /* another process held the lock past --lock-timeout */
 	ZO_INTERRUPTED = 128, /* plus the signal number: 130 for SIGINT */
 };
 

@@ -6,6 +6,12 @@
 #include "core/log.h"
 
 static enum log_level current = LOG_NORMAL;
+static bool demoted;
+
+void log_errors_as_warnings(bool on)
+{
+	demoted = on;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -56,7 +62,7 @@ void log_error(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit("zoho-oauth: error: ", fmt, ap);
+	emit(demoted ? "zoho-oauth: warning: " : "zoho-oauth: error: ", fmt, ap);
 	va_end(ap);
 }
 

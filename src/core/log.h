@@ -16,6 +16,13 @@ enum log_level {
 };
 
 void log_set_level(enum log_level level);
+
+/*
+ * While on, log_error() says "warning:": for failures that do not fail
+ * the command (a refresh that failed while the access token still has
+ * time left is reported, and the token served).
+ */
+void log_errors_as_warnings(bool on);
 enum log_level log_get_level(void);
 bool log_verbose(void);
 

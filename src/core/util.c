@@ -95,6 +95,29 @@ int64_t wall_seconds(void)
 	return (int64_t)time(NULL);
 }
 
+void span_text(int64_t seconds, char *out, size_t len)
+{
+	if (seconds < 0)
+		seconds = 0;
+	if (seconds < 120)
+		snprintf(out, len, "%lld second%s", (long long)seconds, seconds == 1 ? "" : "s");
+	else if (seconds < 2 * 3600)
+		snprintf(out, len, "%lld minutes", (long long)(seconds / 60));
+	else if (seconds < 2 * 86400)
+		snprintf(out, len, "%lld hours", (long long)(seconds / 3600));
+	else
+		snprintf(out, len, "%lld days", (long long)(seconds / 86400));
+}
+
+void local_time_text(int64_t when, bool with_date, char *out, size_t len)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+	if (!localtime_r(&t, &tm) ||
+			!strftime(out, len, with_date ? "%Y-%m-%d %H:%M %Z" : "%H:%M %Z", &tm))
+		snprintf(out, len, "%lld", (long long)when);
+}
+
 bool parse_long(const char *s, long min, long max, long *out)
 {
 	/* strtol would also take leading blanks and a '+': we don't. */

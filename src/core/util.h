@@ -31,6 +31,12 @@ int64_t monotonic_ms(void);
 /* Unix seconds. */
 int64_t wall_seconds(void);
 
+/* "45 seconds", "52 minutes", "3 hours", "2 days". */
+void span_text(int64_t seconds, char *out, size_t len);
+/* A Unix time as local time with the zone: "14:05 CET", or with the date
+ * ("2026-12-02 14:05 CET") when with_date. */
+void local_time_text(int64_t when, bool with_date, char *out, size_t len);
+
 /* Parse a base-10 integer in [min, max] with nothing after it. */
 bool parse_long(const char *s, long min, long max, long *out);
 

@@ -34,6 +34,7 @@ enum opt_id {
 	OPT_LOCAL,
 	OPT_DEVICE,
 	OPT_CODE,
+	OPT_LOCK_TIMEOUT,
 	OPT_VERSION,
 };
 
@@ -96,6 +97,9 @@ static const struct opt_spec specs[] = {
 		"limit for connecting to Zoho (default: 10)" },
 	{ "max-time", OPT_MAX_TIME, "SECONDS", NET,
 		"limit for a whole request to Zoho (default: 30)" },
+	{ "lock-timeout", OPT_LOCK_TIMEOUT, "SECONDS", NET,
+		"wait at most this long for another zoho-oauth holding the lock (default: "
+		"--max-time + 5)" },
 	{ "cacert", OPT_CACERT, "FILE", NET,
 		"trust the CA certificates in FILE for Zoho's server (proxies, tests)" },
 	{ "quiet", OPT_QUIET, NULL, ALL, "print errors and warnings only" },
@@ -156,9 +160,9 @@ static void usage(FILE *f, enum command cmd)
 		else
 			fprintf(f, "      %-27s %s\n", opt, specs[i].help);
 	}
-	fprintf(f, "\nExit status: 0 ok, 1 failure, 2 usage, 3 refused, 4 timed out, "
-		"5 rejected by Zoho,\n6 network or server, 7 login needed, 130 interrupted. "
-		"See zoho-oauth(1).\n");
+	fprintf(f, "\nExit status: 0 ok, 1 failure, 2 usage, 3 refused, 4 timed out, 5 rejected by\n"
+		"Zoho, 6 network or server, 7 login needed, 8 busy (another process holds the\n"
+		"lock), 128 + N a signal (130 Ctrl-C). See zoho-oauth(1).\n");
 }
 
 static bool parse_seconds(const char *name, const char *arg, long max, long *out)
@@ -240,6 +244,13 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 		if (!parse_seconds("max-time", arg, 600, &out->max_time))
 			return ZO_USAGE;
 		break;
+	case OPT_LOCK_TIMEOUT:
+		if (!parse_long(arg, 0, 3600, &out->lock_timeout)) {
+			log_error("--lock-timeout wants a whole number of seconds from 0 to 3600, not '%s'",
+				arg);
+			return ZO_USAGE;
+		}
+		break;
 	}
 	return -1;
 }
@@ -254,7 +265,7 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 int cli_parse(int argc, char **argv, struct cli *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->timeout = out->connect_timeout = out->max_time = out->min_valid = -1;
+	out->timeout = out->connect_timeout = out->max_time = out->min_valid = out->lock_timeout = -1;
 
 	if (argc < 2) {
 		usage(stderr, CMD_NONE);

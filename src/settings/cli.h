@@ -37,6 +37,7 @@ struct cli {
 	long connect_timeout;  /* seconds */
 	long max_time;         /* seconds */
 	long min_valid;        /* seconds */
+	long lock_timeout;     /* seconds */
 	bool no_consent_prompt;
 	bool no_pkce;
 	bool no_browser;

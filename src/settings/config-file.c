@@ -29,7 +29,7 @@ struct parse {
 	bool continuation;     /* the current line starts with blanks */
 	/* Per section: which keys were set, to refuse duplicates. */
 	char section[80];
-	char seen[8][24];
+	char seen[16][24];
 	int n_seen;
 	bool error;
 };
@@ -137,10 +137,10 @@ static int handler(void *user, const char *section, const char *name, const char
 		fail(p, "'%s' is set twice in [%s]", name, section);
 		return 0;
 	}
-	if (!again && p->n_seen < 8)
+	if (!again && p->n_seen < 16)
 		snprintf(p->seen[p->n_seen++], sizeof(p->seen[0]), "%s", name);
 
-	struct config_profile scratch = { 0 };
+	struct config_profile scratch = { .lock_timeout = -1 };
 	struct config_profile *c = mine ? p->out : &scratch;
 	bool ok = true;
 
@@ -200,13 +200,18 @@ static int handler(void *user, const char *section, const char *name, const char
 			return 0;
 		}
 		ok = store(p, &c->access_type, xstrdup(value));
+	} else if (strcmp(name, "lock_timeout") == 0) {
+		if (!parse_long(value, 0, 3600, &c->lock_timeout)) {
+			fail(p, "lock_timeout is a whole number of seconds from 0 to 3600, not '%s'", value);
+			return 0;
+		}
 	} else if (strcmp(name, "client_secret") == 0) {
 		fail(p, "the client secret does not belong in the config file: put it in a file "
 			"of its own (chmod 600) and name that with client_secret_file");
 		return 0;
 	} else {
 		fail(p, "unknown setting '%s' (known: client_id, dc, accounts_url, scope, "
-			"redirect_uri, client_secret_file, access_type)", name);
+			"redirect_uri, client_secret_file, access_type, lock_timeout)", name);
 		return 0;
 	}
 	if (!ok) {
@@ -242,6 +247,7 @@ bool config_parse(const char *text, size_t len, const char *name, const char *pr
 		struct config_profile *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->lock_timeout = -1;
 	struct parse p = {
 		.path = name, .profile = profile, .out = out,
 		.text = text, .len = len,
@@ -265,8 +271,9 @@ bool config_load(const char *path, const char *profile, struct config_profile *o
 {
 	struct buf text = { 0 };
 	memset(out, 0, sizeof(*out));
+	out->lock_timeout = -1;
 
-	switch (secure_read(path, CONFIG_MAX, true, &text, NULL)) {
+	switch (secure_read(path, NULL, CONFIG_MAX, true, &text, NULL)) {
 	case READ_MISSING:
 		return true;
 	case READ_FAILED:
@@ -289,4 +296,5 @@ void config_finish(struct config_profile *c)
 	free(c->client_secret_file);
 	free(c->access_type);
 	memset(c, 0, sizeof(*c));
+	c->lock_timeout = -1;
 }

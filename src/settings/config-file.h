@@ -17,6 +17,7 @@
  *   redirect_uri = http://localhost:8976/callback
  *   client_secret_file = ~/.config/zoho-oauth/work.secret
  *   access_type = offline
+ *   lock_timeout = 60            ; seconds
  *
  * Every value is checked as it is read; strings are owned (NULL: unset).
  */
@@ -28,6 +29,7 @@ struct config_profile {
 	char *redirect_uri;       /* validated */
 	char *client_secret_file; /* absolute, "~/" expanded */
 	char *access_type;        /* "offline" or "online" */
+	long lock_timeout;        /* seconds; -1: unset */
 	bool found;               /* the section exists */
 };
 

@@ -40,13 +40,12 @@ void secret_forget_environment(void)
 	from_env = NULL;
 }
 
-/* A secret is printable ASCII without spaces; strip one line ending. */
+/* A secret is printable ASCII without spaces; strip the line endings and
+ * blank lines after it (editors add them). */
 static bool clean(char *s, const char *where)
 {
 	size_t len = strlen(s);
-	if (len > 0 && s[len - 1] == '\n')
-		s[--len] = '\0';
-	if (len > 0 && s[len - 1] == '\r')
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
 		s[--len] = '\0';
 	if (len == 0) {
 		log_error("the client secret in %s is empty", where);
@@ -66,24 +65,32 @@ static bool clean(char *s, const char *where)
 	return true;
 }
 
-static int from_file(const char *file, char **out)
+/* label names the file without its name: what was given as a file name
+ * may be the secret itself, pasted in the wrong place, and must not be
+ * echoed. */
+static int from_file(const char *file, const char *label, char **out)
 {
 	struct buf b = { 0 };
 	struct stat st;
-	switch (secure_read(file, SECRET_MAX + 2, true, &b, &st)) {
+	switch (secure_read(file, label, SECRET_MAX + 16, true, &b, &st)) {
 	case READ_MISSING:
-		log_error("client secret file %s does not exist", file);
+		log_error("%s does not exist (its name is not shown, in case it is the secret "
+			"itself: the option takes the name of a file holding the secret)", label);
 		return ZO_FAILURE;
 	case READ_FAILED:
 		return ZO_FAILURE;
 	case READ_OK:
 		break;
 	}
+	/* A file that exists may be named. */
 	if (st.st_mode & 077)
 		log_warn("%s can be read by other users: chmod 600 %s", file, file);
-	if (strlen(b.data) != b.len || !clean(b.data, file)) {
-		if (strlen(b.data) != b.len)
-			log_error("the client secret in %s holds a NUL byte", file);
+	if (strlen(b.data) != b.len) {
+		log_error("the client secret in %s holds a NUL byte", file);
+		buf_finish(&b);
+		return ZO_FAILURE;
+	}
+	if (!clean(b.data, file)) {
 		buf_finish(&b);
 		return ZO_FAILURE;
 	}
@@ -138,12 +145,12 @@ static int from_prompt(char **out)
 	return status;
 }
 
-int secret_obtain(const char *file, char **out)
+int secret_obtain(const char *file, const char *label, char **out)
 {
 	*out = NULL;
 	secret_take_from_environment();
 	if (file)
-		return from_file(file, out);
+		return from_file(file, label ? label : "the client secret file", out);
 	if (from_env) {
 		if (!clean(from_env, "ZOHO_CLIENT_SECRET"))
 			return ZO_USAGE;

@@ -7,7 +7,8 @@
 
 /*
  * Get the client secret, never from the command line: from the file if
- * one is named, else from ZOHO_CLIENT_SECRET, else from a prompt that does
+ * one is named (label says where the name came from, for messages that
+ * must not repeat it), else from ZOHO_CLIENT_SECRET, else from a prompt that does
  * not echo when stdin is a terminal. The variable is wiped and removed
  * from the environment once read, so no child process inherits it.
  * *out is freed by the caller with secret_free().
@@ -16,7 +17,7 @@
  * names the three), ZO_FAILURE for an unreadable or malformed file, or
  * ZO_INTERRUPTED + signal for a prompt cut short.
  */
-int secret_obtain(const char *file, char **out);
+int secret_obtain(const char *file, const char *label, char **out);
 
 /* Take ZOHO_CLIENT_SECRET out of the environment early (before any thread
  * or child exists). Idempotent; secret_obtain() uses what it took. */

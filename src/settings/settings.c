@@ -24,7 +24,7 @@ static const char *first(const char *a, const char *b, const char *c)
 
 int settings_resolve(const struct cli *cli, struct settings *s)
 {
-	struct config_profile cfg = { 0 };
+	struct config_profile cfg = { .lock_timeout = -1 };
 	char why[512];
 	int status = ZO_USAGE;
 
@@ -56,13 +56,12 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	if (!s->token_file)
 		goto oom;
 
-	/* Only login reads the config file: the other commands find all they
-	 * need in the token file (and `token` must read nothing else). */
-	if (s->cmd == CMD_LOGIN || s->cmd == CMD_EXCHANGE) {
-		s->config_path = config_default_path();
-		if (s->config_path && !config_load(s->config_path, s->profile, &cfg))
-			goto out;
-	}
+	/* Every command reads the profile's section: login and exchange use all
+	 * of it, the others what says how to wait (the token file has the
+	 * rest). A cached token is served by the front without any of this. */
+	s->config_path = config_default_path();
+	if (s->config_path && !config_load(s->config_path, s->profile, &cfg))
+		goto out;
 
 	const char *client_id = first(cli->client_id, getenv("ZOHO_CLIENT_ID"), cfg.client_id);
 	if (client_id) {
@@ -81,6 +80,12 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 		secret_file = cfg.client_secret_file;
 	if (secret_file && !(s->client_secret_file = xstrdup(secret_file)))
 		goto oom;
+	if (secret_file == cli->client_secret_file)
+		snprintf(s->client_secret_label, sizeof(s->client_secret_label),
+			"the file given with --client-secret-file");
+	else
+		snprintf(s->client_secret_label, sizeof(s->client_secret_label),
+			"the client_secret_file of [profile %s]", s->profile);
 
 	const char *url = cli->accounts_url;
 	const char *dc = cli->dc;
@@ -139,6 +144,10 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	s->min_valid = cli->min_valid >= 0 ? cli->min_valid : DEFAULT_MIN_VALID;
 	s->net.connect_timeout = cli->connect_timeout > 0 ? cli->connect_timeout : DEFAULT_CONNECT_TIMEOUT;
 	s->net.max_time = cli->max_time > 0 ? cli->max_time : DEFAULT_MAX_TIME;
+	/* A healthy refresher finishes within its network limits: wait a
+	 * little longer than ours by default. */
+	s->lock_timeout = cli->lock_timeout >= 0 ? cli->lock_timeout :
+		cfg.lock_timeout >= 0 ? cfg.lock_timeout : s->net.max_time + 5;
 	if (cli->cacert) {
 		if (access(cli->cacert, R_OK) != 0) {
 			log_error("--cacert %s cannot be read", cli->cacert);

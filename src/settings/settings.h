@@ -9,9 +9,8 @@
 
 /*
  * What a command runs with, resolved from (strongest first) the command
- * line, the environment, the config file (login only: the other commands
- * find all they need in the token file) and the defaults. All strings are
- * owned.
+ * line, the environment, the config file and the defaults. All strings
+ * are owned.
  */
 struct settings {
 	enum command cmd;
@@ -19,6 +18,7 @@ struct settings {
 	char *token_file;            /* a path, or "-" for stdout */
 	char *client_id;             /* NULL: not configured */
 	char *client_secret_file;    /* NULL: environment or prompt */
+	char client_secret_label[96]; /* where that name came from, for messages */
 	char *accounts_url;          /* origin, no trailing slash */
 	const struct zoho_dc *dc;    /* the data centre of accounts_url, or NULL */
 	char *redirect_uri;
@@ -29,6 +29,7 @@ struct settings {
 	bool open_browser;
 	long timeout;                /* seconds to wait for the browser */
 	long min_valid;              /* seconds an access token must have left */
+	long lock_timeout;           /* seconds to wait for another process's lock */
 	bool force;                  /* login: even over working tokens */
 	bool device;                 /* login: the device flow */
 	char *code;                  /* exchange: the code, or "-" */

@@ -249,7 +249,7 @@ int cmd_login_device(const struct settings *s)
 {
 	struct device_start d = { 0 };
 	struct browser browser = { 0, -1, "" };
-	char *secret = NULL;
+	struct signin si = { 0 };
 	const char *server = s->accounts_url;
 	int status;
 	bool done;
@@ -264,9 +264,9 @@ int cmd_login_device(const struct settings *s)
 		log_error("no scope: pass --scope, e.g. --scope ZohoCliq.Channels.READ");
 		return ZO_USAGE;
 	}
-	status = signin_begin(s, &done, &secret);
+	status = signin_begin(&si, s, &done);
 	if (status != ZO_OK || done)
-		return status;
+		goto out;
 
 	status = request_codes(s, &d);
 	if (status != ZO_OK)
@@ -287,6 +287,7 @@ int cmd_login_device(const struct settings *s)
 	int64_t start = monotonic_ms();
 	int64_t code_deadline = start + d.expires_ms;
 	int64_t our_deadline = start + s->timeout * 1000;
+	si.deadline_ms = our_deadline;
 	long gap = d.interval_ms;
 	for (;;) {
 		int64_t next = monotonic_ms() + gap;
@@ -310,7 +311,7 @@ int cmd_login_device(const struct settings *s)
 		struct device_poll poll_answer;
 		snprintf(url, sizeof(url), "%s/oauth/v3/device/token", server);
 		if (!form_add(&form, "client_id", s->client_id) ||
-				!form_add(&form, "client_secret", secret) ||
+				!form_add(&form, "client_secret", si.secret) ||
 				!form_add(&form, "grant_type", "device_token") ||
 				!form_add(&form, "code", d.device_code)) {
 			buf_finish(&form);
@@ -368,16 +369,16 @@ int cmd_login_device(const struct settings *s)
 			status = ZO_NETWORK;
 			break;
 		case POLL_TOKENS:
-			status = signin_save(s, &poll_answer.answer.tokens, secret, server, NULL);
+			status = signin_save(&si, &poll_answer.answer.tokens, server, NULL);
 			tokens_finish(&poll_answer.answer.tokens);
 			if (status == ZO_OK)
-				signin_report(s);
+				signin_report(&si);
 			break;
 		}
 		break;
 	}
 out:
 	device_start_finish(&d);
-	secret_free(secret);
+	signin_finish(&si);
 	return status;
 }

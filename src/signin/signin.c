@@ -33,19 +33,16 @@ static bool scopes_cover(const char *have, const char *wanted)
 	return true;
 }
 
-static int signin_check_existing(const struct settings *s, bool *done)
+static int signin_check_existing(struct signin *si, bool *done)
 {
+	const struct settings *s = si->s;
 	struct tokens t;
 	const char *why_new = NULL;
 
 	*done = false;
-	/* A sign-in makes a refresh token at Zoho: make sure it can be kept
-	 * before making one. */
-	if (strcmp(s->token_file, "-") != 0 && !secure_write_possible(s->token_file))
-		return ZO_FAILURE;
-	if (s->force || strcmp(s->token_file, "-") == 0 || access(s->token_file, F_OK) != 0)
+	if (s->force || !store_exists(si->store))
 		return ZO_OK;
-	int status = store_load(s, &t);
+	int status = store_load(si->store, &t);
 	if (status != ZO_OK) {
 		log_error("pass --force to replace it with a new sign-in");
 		return status;
@@ -78,51 +75,78 @@ static int signin_check_existing(const struct settings *s, bool *done)
 	log_info("profile '%s' already holds a working refresh token for these scopes (%s): "
 		"nothing to do. Every sign-in makes a new refresh token and Zoho keeps only 20 per "
 		"user, silently revoking the oldest; pass --force to sign in anyway", s->profile,
-		s->token_file);
+		store_where(si->store));
 	*done = true;
 	return ZO_OK;
 }
 
-int signin_begin(const struct settings *s, bool *done, char **secret)
+int signin_begin(struct signin *si, const struct settings *s, bool *done)
 {
-	*secret = NULL;
-	int status = signin_check_existing(s, done);
-	if (status != ZO_OK || *done)
-		return status;
-	return secret_obtain(s->client_secret_file, secret);
+	memset(si, 0, sizeof(*si));
+	si->s = s;
+	*done = false;
+	if (strcmp(s->token_file, "-") != 0) {
+		int status = store_open(s, &si->store);
+		if (status != ZO_OK)
+			return status;
+		status = signin_check_existing(si, done);
+		if (status != ZO_OK || *done)
+			return status;
+		/* A sign-in makes a refresh token at Zoho: make sure it can be
+		 * kept before making one. */
+		status = store_prepare(si->store, NULL);
+		if (status != ZO_OK)
+			return status;
+	}
+	return secret_obtain(s->client_secret_file, s->client_secret_label, &si->secret);
 }
 
-static int write_out(const struct settings *s, const struct tokens *t)
+static int write_stdout(const struct tokens *t)
 {
 	char *json = tokens_to_json(t);
-	bool ok;
 	if (!json)
 		return ZO_FAILURE;
-	if (strcmp(s->token_file, "-") == 0) {
-		ok = write_all(STDOUT_FILENO, json, strlen(json));
-		if (!ok)
-			log_error("cannot write the tokens to stdout: %s", strerror(errno));
-	} else {
-		/* Under the store's lock: a refresh running now must not write the
-		 * old tokens over ours. No directory yet means no file to race. */
-		int lock = -1;
-		int status = store_lock(s->token_file, &lock);
-		if (status != ZO_OK && status != ZO_RELOGIN) {
-			secret_free(json);
-			return status;
-		}
-		if (lock >= 0)
-			secure_write_clean(s->token_file);
-		ok = secure_write(s->token_file, json, strlen(json));
-		store_unlock(lock);
-	}
+	bool ok = write_all(STDOUT_FILENO, json, strlen(json));
+	if (!ok)
+		log_error("cannot write the tokens to stdout: %s", strerror(errno));
 	secret_free(json);
 	return ok ? ZO_OK : ZO_FAILURE;
 }
 
-int signin_save(const struct settings *s, struct tokens *t, const char *secret, const char *server,
-		const char *location)
+/* Into the store, under its lock, never losing t. */
+static int write_store(struct signin *si, const struct tokens *t)
 {
+	const struct settings *s = si->s;
+	char holder[96];
+	int64_t wait_ms = s->lock_timeout * 1000;
+	if (si->deadline_ms) {
+		int64_t left = si->deadline_ms - monotonic_ms();
+		if (left < wait_ms)
+			wait_ms = left > 0 ? left : 0;
+	}
+	/* Signals wait: the tokens exist now, and the code is spent. */
+	int status = store_lock(si->store, wait_ms, true, holder, sizeof(holder));
+	if (status == ZO_OK) {
+		status = store_save(si->store, t);
+		store_unlock(si->store);
+		if (status == ZO_OK)
+			snprintf(si->saved_to, sizeof(si->saved_to), "%s", store_where(si->store));
+		return status;
+	}
+	if (status != ZO_BUSY)
+		return status;
+	status = store_save_aside(si->store, t, si->saved_to, sizeof(si->saved_to));
+	if (status == ZO_OK)
+		log_warn("%s holds the lock %s.lock, so the new tokens were written to %s instead "
+			"(mode 0600): they hold a new refresh token, so keep them; once that process is "
+			"done, run 'mv %s %s'", holder, store_where(si->store), si->saved_to,
+			si->saved_to, store_where(si->store));
+	return status;
+}
+
+int signin_save(struct signin *si, struct tokens *t, const char *server, const char *location)
+{
+	const struct settings *s = si->s;
 	/* Complete the record so that a later refresh needs nothing else. */
 	const struct zoho_dc *dc = zoho_dc_by_accounts(server);
 	const struct zoho_dc *named = zoho_dc_by_location(location);
@@ -136,15 +160,16 @@ int signin_save(const struct settings *s, struct tokens *t, const char *secret, 
 	secret_free(t->accounts_server);
 	secret_free(t->location);
 	t->client_id = xstrdup(s->client_id);
-	t->client_secret = xstrdup(secret);
+	t->client_secret = xstrdup(si->secret);
 	t->accounts_server = xstrndup(server, len);
 	t->location = loc ? xstrdup(loc) : NULL;
+	if (!t->client_id || !t->client_secret || !t->accounts_server || (loc && !t->location))
+		return ZO_FAILURE;
+	tokens_check_api_domain(t, t->accounts_server);
 	if (!t->api_domain && dc)
 		t->api_domain = xstrdup(dc->api);
 	if (!t->scope && s->scope)
 		t->scope = xstrdup(s->scope);
-	if (!t->client_id || !t->client_secret || !t->accounts_server || (loc && !t->location))
-		return ZO_FAILURE;
 	if (s->cmd == CMD_EXCHANGE && !t->refresh_token)
 		log_warn("zoho sent no refresh token for this code: the access token works for an "
 			"hour, then you need a new code");
@@ -152,13 +177,22 @@ int signin_save(const struct settings *s, struct tokens *t, const char *secret, 
 		log_warn("zoho sent no refresh token although offline access was asked for: "
 			"without prompt=consent Zoho only sends one at the first consent; sign in "
 			"again without --no-consent-prompt if you need one");
-	return write_out(s, t);
+	return si->store ? write_store(si, t) : write_stdout(t);
 }
 
-void signin_report(const struct settings *s)
+void signin_report(const struct signin *si)
 {
-	if (strcmp(s->token_file, "-") != 0)
-		log_info("signed in: tokens written to %s", s->token_file);
-	else
+	if (!si->store)
 		log_info("signed in: tokens written to stdout");
+	else if (strcmp(si->saved_to, store_where(si->store)) == 0)
+		log_info("signed in: tokens written to %s", si->saved_to);
+	else
+		log_info("signed in: tokens written to %s (see above)", si->saved_to);
+}
+
+void signin_finish(struct signin *si)
+{
+	store_close(si->store);
+	secret_free(si->secret);
+	memset(si, 0, sizeof(*si));
 }

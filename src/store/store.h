@@ -2,37 +2,77 @@
 #define ZOHO_OAUTH_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "settings/settings.h"
 #include "zoho/tokens.h"
 
 /*
- * The token file of a profile. Its readers and writers agree on one lock
- * (an flock on "PATH.lock" beside it), so that any number of processes
- * refresh once and nobody overwrites tokens another one just wrote.
+ * Where a profile's tokens live. Every command goes through this
+ * interface; only the backends (store/file.c, ...) know where that is.
+ *
+ * A change (a refresh, a sign-in, a revocation) happens under the store's
+ * exclusive lock, taken with a deadline, so that any number of processes
+ * refresh once and nobody overwrites what another just wrote. Reading
+ * takes no lock.
+ *
+ * Every function reports its own errors (once) and returns an exit status
+ * (core/exit-status.h), except where it says otherwise.
  */
+struct store;
+
+/* The profile's store, as the settings name it. */
+int store_open(const struct settings *s, struct store **out);
+void store_close(struct store *st);
+
+/* Where the tokens are, for messages ("/home/me/.local/share/..."). */
+const char *store_where(const struct store *st);
+/* Which backend: "file". */
+const char *store_kind(const struct store *st);
+
+/* Whether anything is stored (no message either way). */
+bool store_exists(struct store *st);
 
 /*
- * Load the profile's token file. Returns ZO_OK; ZO_RELOGIN when there is
- * none (the message gives the login command that would make it);
- * ZO_FAILURE when it cannot be read, is readable by others or owned by
- * someone else (the message says how to fix it), or is not a valid token
- * file (the message names it; the file is left as it is).
+ * The stored tokens. ZO_RELOGIN when there are none (the message gives the
+ * login command that would make them); ZO_FAILURE when they cannot be read
+ * or may not be trusted (the message says how to fix it; nothing is
+ * changed).
  */
-int store_load(const struct settings *s, struct tokens *out);
-
-/* Write the token file atomically with mode 0600; the caller holds the
- * lock (stale temporary files are removed first). ZO_OK or ZO_FAILURE. */
-int store_save(const char *path, const struct tokens *t);
+int store_load(struct store *st, struct tokens *out);
 
 /*
- * Take the exclusive lock, waiting for whoever holds it (a refresh is
- * bounded by the network time limits). A signal ends the wait. Returns
- * ZO_OK with *fd to pass to store_unlock(), ZO_FAILURE, or
- * ZO_INTERRUPTED + signal.
+ * Take the exclusive lock, waiting at most timeout_ms. ZO_OK; ZO_BUSY when
+ * someone else held it all that time (not reported: the caller decides;
+ * holder says who); ZO_RELOGIN when there is nothing to lock (no tokens);
+ * ZO_INTERRUPTED + signal (unless ignore_signals); ZO_FAILURE.
  */
-int store_lock(const char *path, int *fd);
-void store_unlock(int fd);
+int store_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, char *holder,
+		size_t holder_len);
+void store_unlock(struct store *st);
+
+/*
+ * Make sure that a save will succeed, before doing what the save is for
+ * (a refresh at Zoho, a sign-in): room on the disk, a writable directory.
+ * current (may be NULL) sizes what will be saved. Undone by the save or
+ * by store_abandon().
+ */
+int store_prepare(struct store *st, const struct tokens *current);
+void store_abandon(struct store *st);
+
+/* Save t (atomically), as prepared if it was; the caller holds the lock. */
+int store_save(struct store *st, const struct tokens *t);
+
+/*
+ * Save t where the lock doesn't matter, because the lock can't be had and
+ * t must not be lost (a sign-in's new refresh token): beside the usual
+ * place, never over it. *where says where it went.
+ */
+int store_save_aside(struct store *st, const struct tokens *t, char *where, size_t where_len);
+
+/* Remove what is stored; the caller holds the lock. */
+int store_forget(struct store *st);
 
 /* "zoho-oauth login" or "zoho-oauth login --profile NAME", for messages. */
 void store_login_hint(const struct settings *s, char *out, size_t len);

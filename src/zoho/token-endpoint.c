@@ -48,7 +48,8 @@ int exchange_post(const char *url, const struct buf *form, const struct net_opti
 }
 
 int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_grant grant,
-		const struct net_options *net, struct tokens *out, char *summary, size_t summary_len)
+		const struct net_options *net, struct tokens *out, char *summary, size_t summary_len,
+		enum zoho_error *rejected)
 {
 	char url[512];
 	struct http_answer a;
@@ -69,8 +70,13 @@ int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_gran
 	case ANSWER_ERROR: {
 		char line[512];
 		zoho_error_explain(ans.error, grant, ans.error_text, accounts, line, sizeof(line));
-		log_error("%s", line);
+		if (ans.error_description[0])
+			log_error("%s (zoho says: %s)", line, ans.error_description);
+		else
+			log_error("%s", line);
 		snprintf(summary, summary_len, "%s", line);
+		if (rejected)
+			*rejected = ans.error;
 		status = (grant == GRANT_REFRESH && ans.error == ZOHO_ERR_INVALID_CODE) ? ZO_RELOGIN
 			: ZO_REJECTED;
 		break;

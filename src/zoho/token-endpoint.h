@@ -19,7 +19,8 @@
  * browser page. Returns ZO_OK, ZO_REJECTED (Zoho said no; the throttle
  * too), ZO_RELOGIN (a refresh token Zoho no longer honours), ZO_NETWORK
  * (unreachable, TLS, 5xx, HTML or malformed answers) or
- * ZO_INTERRUPTED + signal.
+ * ZO_INTERRUPTED + signal. When Zoho answered with an error, *rejected (if
+ * not NULL) says which; it is left alone otherwise.
  */
 /*
  * POST form to url and check the answer at the HTTP level: a 5xx, an empty
@@ -31,6 +32,7 @@ int exchange_post(const char *url, const struct buf *form, const struct net_opti
 		struct http_answer *a, char *summary, size_t summary_len);
 
 int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_grant grant,
-		const struct net_options *net, struct tokens *out, char *summary, size_t summary_len);
+		const struct net_options *net, struct tokens *out, char *summary, size_t summary_len,
+		enum zoho_error *rejected);
 
 #endif

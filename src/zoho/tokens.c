@@ -131,6 +131,12 @@ const char *json_string(const cJSON *obj, const char *name)
 	return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
+void json_zoho_description(const cJSON *obj, char *text, size_t text_len)
+{
+	const char *d = json_string(obj, "error_description");
+	printable_copy(text, text_len, d ? d : "");
+}
+
 enum zoho_error json_zoho_error(const cJSON *obj, char *text, size_t text_len)
 {
 	const char *e = json_string(obj, "error");
@@ -151,6 +157,7 @@ void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token
 	if (cJSON_GetObjectItemCaseSensitive(root, "error")) {
 		ans->kind = ANSWER_ERROR;
 		ans->error = json_zoho_error(root, ans->error_text, sizeof(ans->error_text));
+		json_zoho_description(root, ans->error_description, sizeof(ans->error_description));
 		cJSON_Delete(root);
 		return;
 	}
@@ -180,11 +187,6 @@ void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token
 		snprintf(why, wl, "it has no expires_in");
 		goto invalid;
 	}
-	if (t->api_domain && strncmp(t->api_domain, "https://", 8) != 0 &&
-			strncmp(t->api_domain, "http://", 7) != 0) {
-		snprintf(why, wl, "its api_domain is not a URL");
-		goto invalid;
-	}
 	if (!t->token_type && !(t->token_type = xstrdup("Bearer")))
 		goto invalid;
 	t->obtained_at = now;
@@ -198,16 +200,22 @@ invalid:
 	cJSON_Delete(root);
 }
 
-/* A whole number of Unix seconds, from 2001 to 5138. */
-static bool get_time(const cJSON *obj, const char *name, int64_t *out, char *why, size_t why_len)
+/* A whole number of Unix seconds up to the year 5138. Any clock may have
+ * written it, one stuck in 1970 included: what the times mean is judged
+ * by tokens_time_left(), not here. */
+static bool get_time(const cJSON *obj, const char *name, bool required, int64_t *out, char *why,
+		size_t why_len)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	*out = 0;
+	if (!item && !required)
+		return true;
 	if (!cJSON_IsNumber(item)) {
 		snprintf(why, why_len, "%s %s", name, item ? "is not a number" : "is missing");
 		return false;
 	}
 	double v = item->valuedouble;
-	if (!whole_number(v, 1e9, 1e11)) {
+	if (!whole_number(v, 0, 1e11)) {
 		snprintf(why, why_len, "%s is not a plausible time", name);
 		return false;
 	}
@@ -230,8 +238,9 @@ bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *wh
 		get_string(root, "client_secret", true, 512, false, &out->client_secret, why, why_len) &&
 		get_string(root, "accounts_server", true, FIELD_MAX, false, &out->accounts_server, why, why_len) &&
 		get_string(root, "location", false, 16, false, &out->location, why, why_len) &&
-		get_time(root, "expires_at", &out->expires_at, why, why_len) &&
-		get_time(root, "obtained_at", &out->obtained_at, why, why_len);
+		get_time(root, "expires_at", true, &out->expires_at, why, why_len) &&
+		get_time(root, "obtained_at", true, &out->obtained_at, why, why_len) &&
+		get_time(root, "throttled_until", false, &out->throttled_until, why, why_len);
 	if (ok && !zoho_client_id_ok(out->client_id)) {
 		snprintf(why, why_len, "client_id is malformed");
 		ok = false;
@@ -245,10 +254,43 @@ bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *wh
 		}
 		free(origin);
 	}
+	if (ok && out->api_domain && !zoho_api_domain_ok(out->api_domain, out->accounts_server)) {
+		snprintf(why, why_len, "api_domain is not a Zoho API host");
+		ok = false;
+	}
 	cJSON_Delete(root);
 	if (!ok)
 		tokens_finish(out);
 	return ok;
+}
+
+int64_t tokens_time_left(const struct tokens *t, int64_t now)
+{
+	if (t->obtained_at > now + TOKENS_CLOCK_SKEW || t->expires_at < t->obtained_at)
+		return 0;
+	return t->expires_at > now ? t->expires_at - now : 0;
+}
+
+bool tokens_need_refresh(const struct tokens *t, long min_valid, int64_t now)
+{
+	int64_t left = tokens_time_left(t, now);
+	int64_t margin = min_valid;
+	int64_t lifetime = t->expires_at - t->obtained_at;
+	if (margin > lifetime / 2)
+		margin = lifetime / 2;
+	return left <= 0 || left < margin;
+}
+
+void tokens_check_api_domain(struct tokens *t, const char *accounts_server)
+{
+	if (!t->api_domain || zoho_api_domain_ok(t->api_domain, accounts_server))
+		return;
+	char shown[128];
+	printable_copy(shown, sizeof(shown), t->api_domain);
+	log_warn("zoho named '%s' as the API domain, which is not a Zoho API host: not kept "
+		"(the tokens are)", shown);
+	secret_free(t->api_domain);
+	t->api_domain = NULL;
 }
 
 #define TOKEN_FILE_MAX (32 * 1024)
@@ -266,7 +308,9 @@ enum token_file_result tokens_read_file(const char *path, bool quiet, struct tok
 		saved = log_get_level();
 		log_set_level(LOG_SILENT);
 	}
-	r = secure_read(path, TOKEN_FILE_MAX, false, &text, &st);
+	/* A directory others can change could hold anyone's file. */
+	r = secure_dir_ok(path) ? secure_read(path, NULL, TOKEN_FILE_MAX, false, &text, &st) :
+		READ_FAILED;
 	if (quiet)
 		log_set_level(saved);
 	if (r == READ_MISSING)
@@ -309,7 +353,9 @@ char *tokens_to_json(const struct tokens *t)
 			add_string(root, "client_secret", t->client_secret) &&
 			add_string(root, "accounts_server", t->accounts_server) &&
 			add_string(root, "location", t->location) &&
-			cJSON_AddNumberToObject(root, "obtained_at", (double)t->obtained_at)) {
+			cJSON_AddNumberToObject(root, "obtained_at", (double)t->obtained_at) &&
+			(!t->throttled_until ||
+				cJSON_AddNumberToObject(root, "throttled_until", (double)t->throttled_until))) {
 		char *printed = cJSON_Print(root);
 		if (printed) {
 			/* cJSON allocated it with our hooks' malloc; hand back a
@@ -325,7 +371,18 @@ char *tokens_to_json(const struct tokens *t)
 		}
 	}
 	cJSON_Delete(root);
-	if (!text)
+	if (!text) {
 		log_error("out of memory");
+		return NULL;
+	}
+	/* Never write what we would refuse to read back. */
+	struct tokens back;
+	char why[160];
+	if (!tokens_from_json(text, strlen(text), &back, why, sizeof(why))) {
+		log_error("refusing to write a token file this tool could not read back: %s", why);
+		secret_free(text);
+		return NULL;
+	}
+	tokens_finish(&back);
 	return text;
 }

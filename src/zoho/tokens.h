@@ -22,8 +22,37 @@ struct tokens {
 	char *accounts_server;
 	char *location;         /* NULL when unknown */
 	int64_t expires_at;     /* Unix seconds */
-	int64_t obtained_at;    /* Unix seconds */
+	int64_t obtained_at;    /* Unix seconds, by the clock of whoever got it */
+	int64_t throttled_until; /* Unix seconds; 0: not throttled. Zoho refused a
+	                          * refresh as too many: no request before then */
 };
+
+/* How far the clock that wrote a token file may be ahead of ours before
+ * its times are not believed (seconds). */
+#define TOKENS_CLOCK_SKEW 60
+
+/*
+ * Seconds the access token has left by our clock, or 0 when its times
+ * can't be believed: obtained in the future (a clock that was ahead, or
+ * ours went back), or expiring before it was obtained. Such a token is
+ * treated as expired: refreshed, never served.
+ */
+int64_t tokens_time_left(const struct tokens *t, int64_t now);
+
+/*
+ * Whether t should be refreshed before use when a caller wants min_valid
+ * seconds left. The margin is at most half the token's lifetime, so that
+ * a token Zoho issues for less than min_valid (expires_in can be short)
+ * is used, not refreshed by every caller.
+ */
+bool tokens_need_refresh(const struct tokens *t, long min_valid, int64_t now);
+
+/*
+ * Drop t->api_domain (with a warning) unless it is https on a Zoho API
+ * host of a known data centre, or a loopback URL while the accounts
+ * server is one (the tests' mock). The tokens stay usable without it.
+ */
+void tokens_check_api_domain(struct tokens *t, const char *accounts_server);
 
 void tokens_finish(struct tokens *t);
 
@@ -39,6 +68,8 @@ const char *json_string(const struct cJSON *obj, const char *name);
 /* Classify Zoho's {"error": ...} answer in obj (see zoho_error_classify)
  * and copy its error text, made printable, to text. */
 enum zoho_error json_zoho_error(const struct cJSON *obj, char *text, size_t text_len);
+/* Its error_description, made printable ("" when it has none). */
+void json_zoho_description(const struct cJSON *obj, char *text, size_t text_len);
 
 /* Set up cJSON to wipe every block it frees: its strings hold tokens. */
 void tokens_init_json(void);
@@ -56,6 +87,7 @@ struct token_answer {
 	                             * obtained_at */
 	enum zoho_error error;      /* ANSWER_ERROR */
 	char error_text[160];       /* ANSWER_ERROR: Zoho's words, printable */
+	char error_description[256]; /* ANSWER_ERROR: error_description, printable; "" */
 	char why[160];              /* ANSWER_INVALID: what was wrong */
 };
 
@@ -85,7 +117,8 @@ enum token_file_result {
 };
 
 /*
- * Read and check a token file: a regular file (no symbolic link), at most
+ * Read and check a token file: in a directory only we (or root) can
+ * change (secure_dir_ok), a regular file (no symbolic link), at most
  * 32 KiB, mode without group or other bits, owned by us, and valid. Only
  * TOKEN_FILE_UNREADABLE has been reported (unless quiet); the caller
  * explains the rest.
@@ -93,8 +126,10 @@ enum token_file_result {
 enum token_file_result tokens_read_file(const char *path, bool quiet, struct tokens *out,
 		unsigned *mode, unsigned *owner, char *why, size_t why_len);
 
-/* Serialize for the token file (JSON, one field per line). The caller
- * frees with secret_free(). */
+/* Serialize for the token file (JSON, one field per line), and check that
+ * tokens_from_json() takes it back: never write a file this tool would
+ * refuse to read. NULL (reported) otherwise. The caller frees with
+ * secret_free(). */
 char *tokens_to_json(const struct tokens *t);
 
 #endif

@@ -52,6 +52,23 @@ const char *zoho_dc_list(void)
 	return "us, eu, in, au, jp, ca, sa, uk, cn";
 }
 
+bool zoho_api_domain_ok(const char *api_domain, const char *accounts_server)
+{
+	struct origin o, a;
+	const char *rest, *arest;
+	if (!api_domain || !origin_parse(api_domain, &o, &rest) ||
+			!(*rest == '\0' || strcmp(rest, "/") == 0))
+		return false;
+	if (o.loopback)
+		return accounts_server && origin_parse(accounts_server, &a, &arest) && a.loopback;
+	if (strcmp(o.scheme, "https") != 0 || o.port != -1)
+		return false;
+	for (size_t i = 0; i < N_DCS; i++)
+		if (ascii_casecmp_eq(o.host, dcs[i].api + strlen("https://")))
+			return true;
+	return false;
+}
+
 bool zoho_accounts_url_check(const char *url, char **out, char *why, size_t why_len)
 {
 	struct origin o;
@@ -245,8 +262,11 @@ enum zoho_error zoho_error_classify(const char *error, const char *description, 
 	}
 	/* {"error":"Access Denied","error_description":"You have made too
 	 * many requests continuously...","status":"failure"}, in the user's
-	 * language: free text where a code belongs, plus status "failure". */
-	if (error && !is_machine_code(error) && description && status && strcmp(status, "failure") == 0)
+	 * language: words where a code belongs, seen with and without the
+	 * status. Words alone say too little unless they are these. */
+	if (error && *error && !is_machine_code(error) &&
+			((status && strcmp(status, "failure") == 0) || (description && *description) ||
+			 ascii_casecmp_eq(error, "Access Denied")))
 		return ZOHO_ERR_THROTTLED;
 	return ZOHO_ERR_OTHER;
 }

@@ -21,6 +21,15 @@ const struct zoho_dc *zoho_dc_by_accounts(const char *url);
 const char *zoho_dc_list(void);
 
 /*
+ * Whether an api_domain Zoho sent may be kept and used for API calls:
+ * exactly the https origin of a known data centre's API host
+ * (www.zohoapis.*), or, when the accounts server is a loopback test
+ * server, a loopback origin. Userinfo, ports, paths and other hosts are
+ * refused.
+ */
+bool zoho_api_domain_ok(const char *api_domain, const char *accounts_server);
+
+/*
  * Check a user-given accounts server: https, or http on a loopback host
  * (the tests' mock). On success *out is the origin without a trailing
  * slash, which the caller frees.
@@ -78,8 +87,9 @@ enum zoho_grant {
 /*
  * Classify an error answer from its "error", "error_description" and
  * "status" members (any may be NULL). The throttle's text is localized,
- * so it is recognised by its shape: a human sentence in "error" next to
- * "status":"failure".
+ * so it is recognised by its shape: words where Zoho's documented errors
+ * have a machine code (lower case, digits, '_'), with or without
+ * "status":"failure" next to it.
  */
 enum zoho_error zoho_error_classify(const char *error, const char *description, const char *status);
 

@@ -1,0 +1,36 @@
+#ifndef ZOHO_OAUTH_STORE_BACKEND_H
+#define ZOHO_OAUTH_STORE_BACKEND_H
+
+#include "store/store.h"
+
+/*
+ * What a backend implements (store.h says what each does). Backends are
+ * peers: store.c picks one and calls through this table, and nothing
+ * above store/ knows which it holds.
+ */
+struct store_ops {
+	const char *kind;
+	bool (*exists)(struct store *st);
+	int (*load)(struct store *st, struct tokens *out);
+	int (*lock)(struct store *st, int64_t timeout_ms, bool ignore_signals, char *holder,
+		size_t holder_len);
+	void (*unlock)(struct store *st);
+	int (*prepare)(struct store *st, const struct tokens *current);
+	void (*abandon)(struct store *st);
+	int (*save)(struct store *st, const struct tokens *t);
+	int (*save_aside)(struct store *st, const struct tokens *t, char *where, size_t where_len);
+	int (*forget)(struct store *st);
+	void (*destroy)(struct store *st);
+};
+
+/* The part every backend's state starts with. */
+struct store {
+	const struct store_ops *ops;
+	const struct settings *s;
+	char *where;   /* for messages; owned */
+};
+
+/* The token file (store/file.c). */
+int store_file_open(const struct settings *s, const char *path, struct store **out);
+
+#endif
