@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/util.h"
+#include "store/local.h"
 #include "zoho/tokens.h"
 
 #define DEFAULT_MIN_VALID 300
@@ -89,8 +90,9 @@ static bool serve_cached(int argc, char **argv)
 	unsigned mode, owner;
 	char why[160];
 	bool served = false;
-	if (tokens_read_file(path, true, &t, &mode, &owner, why, sizeof(why)) == TOKEN_FILE_OK &&
-			!tokens_need_refresh(&t, min_valid, wall_seconds())) {
+	/* The token file, or another store's metadata and its cached token. */
+	if (local_read(path, true, &t, &mode, &owner, why, sizeof(why)) == TOKEN_FILE_OK &&
+			t.access_token && !tokens_need_refresh(&t, min_valid, wall_seconds())) {
 		/* From here on this is the answer, failure to write included. */
 		if (!print_line(header ? "Authorization: Zoho-oauthtoken " : "", t.access_token))
 			exit(1);

@@ -8,6 +8,7 @@
 
 #include "cmd/exchange.h"
 #include "cmd/login.h"
+#include "cmd/migrate.h"
 #include "cmd/revoke.h"
 #include "cmd/status.h"
 #include "cmd/token.h"
@@ -32,6 +33,7 @@ static const struct {
 	{ CMD_REFRESH, cmd_refresh },
 	{ CMD_STATUS, cmd_status },
 	{ CMD_REVOKE, cmd_revoke },
+	{ CMD_MIGRATE, cmd_migrate },
 };
 
 static int run_command(const struct settings *s)

@@ -146,7 +146,7 @@ def case_status(home):
     r = run(home, "status")
     check(r.returncode == 0, "status failed", r)
     for needle in ("default", home.token_file(), CLIENT_ID, mock.url, "ZohoCliq.Messages.CREATE",
-                   "yes", "valid for"):
+                   "yes", "valid, expires in"):
         check(needle in r.stdout, "status lacks %r" % needle, r)
     r = run(home, "status", "--json")
     check(r.returncode == 0, "status --json failed", r)

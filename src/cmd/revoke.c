@@ -93,17 +93,17 @@ int cmd_revoke(const struct settings *s)
 		goto out;
 	if (s->local) {
 		status = store_forget(st);
-		if (status == ZO_OK && t.refresh_token)
+		if (status == ZO_OK && tokens_offline(&t))
 			log_warn("forgot the tokens of profile '%s' without revoking them: the refresh "
 				"token works until you revoke it (Zoho account > Sessions > Connected Apps)",
 				s->profile);
-	} else if (!t.refresh_token) {
+	} else if (!tokens_offline(&t)) {
 		/* Online access: nothing long-lived to revoke. */
 		status = store_forget(st);
 		if (status == ZO_OK)
 			log_info("profile '%s' had no refresh token; its access token expires by itself",
 				s->profile);
-	} else {
+	} else if ((status = store_load_secrets(st, &t)) == ZO_OK) {
 		status = revoke_at_zoho(s, &t);
 		if (status == ZO_OK)
 			status = store_forget(st);

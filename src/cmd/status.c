@@ -15,28 +15,8 @@
 #include "store/store.h"
 #include "zoho/zoho.h"
 
-static void utc(int64_t when, char *out, size_t len)
-{
-	time_t t = (time_t)when;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
-		snprintf(out, len, "%lld", (long long)when);
-}
-
-/* "52 minutes", "3 hours", "2 days". */
-static void span(int64_t seconds, char *out, size_t len)
-{
-	if (seconds < 120)
-		snprintf(out, len, "%lld seconds", (long long)seconds);
-	else if (seconds < 2 * 3600)
-		snprintf(out, len, "%lld minutes", (long long)(seconds / 60));
-	else if (seconds < 2 * 86400)
-		snprintf(out, len, "%lld hours", (long long)(seconds / 3600));
-	else
-		snprintf(out, len, "%lld days", (long long)(seconds / 86400));
-}
-
-static int print_json(const struct settings *s, const struct tokens *t, int64_t now)
+static int print_json(const struct settings *s, const struct tokens *t, const char *store,
+		int64_t now)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *scopes = cJSON_AddArrayToObject(o, "scopes");
@@ -64,11 +44,21 @@ static int print_json(const struct settings *s, const struct tokens *t, int64_t 
 		cJSON_AddStringToObject(o, "api_domain", t->api_domain);
 	else
 		cJSON_AddNullToObject(o, "api_domain");
-	cJSON_AddBoolToObject(o, "refresh_token", t->refresh_token != NULL);
-	cJSON_AddBoolToObject(o, "access_token_valid", t->expires_at > now);
-	cJSON_AddNumberToObject(o, "expires_at", (double)t->expires_at);
-	cJSON_AddNumberToObject(o, "expires_in", (double)(t->expires_at - now));
-	cJSON_AddNumberToObject(o, "obtained_at", (double)t->obtained_at);
+	cJSON_AddStringToObject(o, "store", store);
+	cJSON_AddBoolToObject(o, "refresh_token", tokens_offline(t));
+	cJSON_AddBoolToObject(o, "access_token_valid", tokens_time_left(t, now) > 0);
+	if (t->access_token) {
+		cJSON_AddNumberToObject(o, "expires_at", (double)t->expires_at);
+		cJSON_AddNumberToObject(o, "expires_in", (double)(t->expires_at - now));
+		cJSON_AddNumberToObject(o, "obtained_at", (double)t->obtained_at);
+	} else {
+		/* Not cached on this machine (another store's profile). */
+		cJSON_AddNullToObject(o, "expires_at");
+		cJSON_AddNullToObject(o, "expires_in");
+		cJSON_AddNullToObject(o, "obtained_at");
+	}
+	if (t->throttled_until > now)
+		cJSON_AddNumberToObject(o, "throttled_until", (double)t->throttled_until);
 	char *text = cJSON_Print(o);
 	cJSON_Delete(o);
 	if (!text) {
@@ -80,49 +70,73 @@ static int print_json(const struct settings *s, const struct tokens *t, int64_t 
 	return ok ? ZO_OK : ZO_FAILURE;
 }
 
+/* "in 52 minutes (14:05 CET)" or "3 hours ago (2026-12-02 09:10 CET)". */
+static void when_text(int64_t when, int64_t now, char *out, size_t len)
+{
+	char span[32], local[48];
+	span_text(when > now ? when - now : now - when, span, sizeof(span));
+	local_time_text(when, when < now - 86400 || when > now + 86400, local, sizeof(local));
+	snprintf(out, len, when > now ? "in %s (%s)" : "%s ago (%s)", span, local);
+}
+
 int cmd_status(const struct settings *s)
 {
 	struct store *st;
 	struct tokens t;
+	char store[128];
 	int status = store_open(s, &st);
 	if (status != ZO_OK)
 		return status;
 	status = store_load(st, &t);
+	store_describe(st, store, sizeof(store));
+	if (s->json)
+		snprintf(store, sizeof(store), "%s", store_kind(st));
 	store_close(st);
 	if (status != ZO_OK)
 		return status;
 
 	int64_t now = wall_seconds();
 	if (s->json) {
-		status = print_json(s, &t, now);
+		status = print_json(s, &t, store, now);
 		tokens_finish(&t);
 		return status;
 	}
 
-	char when[64], left[32], signed_in[64];
+	char when[96];
 	const struct zoho_dc *dc = zoho_dc_by_accounts(t.accounts_server);
 	const char *location = t.location ? t.location : dc ? dc->location : NULL;
-	utc(t.expires_at, when, sizeof(when));
-	utc(t.obtained_at, signed_in, sizeof(signed_in));
 
 	printf("profile:        %s\n", s->profile);
+	printf("store:          %s\n", store);
 	printf("token file:     %s\n", s->token_file);
 	printf("client id:      %s\n", t.client_id);
 	printf("accounts:       %s%s%s%s\n", t.accounts_server, location ? " (" : "",
 		location ? location : "", location ? ")" : "");
 	printf("api domain:     %s\n", t.api_domain ? t.api_domain : "(unknown)");
 	printf("scopes:         %s\n", t.scope ? t.scope : "(unknown)");
-	printf("refresh token:  %s\n", t.refresh_token ? "yes (offline access)" :
+	printf("refresh token:  %s\n", tokens_offline(&t) ? "yes (offline access)" :
 		"no (online access: sign in again when the access token expires)");
-	if (t.expires_at > now) {
-		span(t.expires_at - now, left, sizeof(left));
-		printf("access token:   valid for %s (until %s)\n", left, when);
+	if (!t.access_token) {
+		printf("access token:   none cached on this machine%s\n",
+			tokens_offline(&t) ? "; 'zoho-oauth token' gets one" : "");
+	} else if (tokens_time_left(&t, now) > 0) {
+		when_text(t.expires_at, now, when, sizeof(when));
+		printf("access token:   valid, expires %s\n", when);
 	} else {
-		span(now - t.expires_at, left, sizeof(left));
-		printf("access token:   expired %s ago (%s)%s\n", left, when,
-			t.refresh_token ? "; 'zoho-oauth token' refreshes it" : "");
+		when_text(t.expires_at, now, when, sizeof(when));
+		printf("access token:   expired%s %s%s\n", t.expires_at > now ? " (its times are "
+			"in the future: not trusted)," : "", when,
+			tokens_offline(&t) ? "; 'zoho-oauth token' refreshes it" : "");
 	}
-	printf("obtained:       %s\n", signed_in);
+	if (t.access_token) {
+		when_text(t.obtained_at, now, when, sizeof(when));
+		printf("obtained:       %s\n", when);
+	}
+	if (t.throttled_until > now) {
+		when_text(t.throttled_until, now, when, sizeof(when));
+		printf("throttled:      zoho refused refreshes as too many; no request until %s\n",
+			when);
+	}
 	tokens_finish(&t);
 	if (fflush(stdout) != 0) {
 		log_error("cannot write to standard output: %s", strerror(errno));

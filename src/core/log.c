@@ -13,6 +13,11 @@ void log_errors_as_warnings(bool on)
 	demoted = on;
 }
 
+bool log_errors_are_warnings(void)
+{
+	return demoted;
+}
+
 void log_set_level(enum log_level level)
 {
 	current = level;

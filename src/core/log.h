@@ -23,6 +23,7 @@ void log_set_level(enum log_level level);
  * time left is reported, and the token served).
  */
 void log_errors_as_warnings(bool on);
+bool log_errors_are_warnings(void);
 enum log_level log_get_level(void);
 bool log_verbose(void);
 

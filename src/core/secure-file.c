@@ -286,6 +286,13 @@ bool secure_write_possible(const char *path)
 	}
 }
 
+bool secure_dirs_for(const char *path)
+{
+	char dir[PATH_MAX], base[NAME_MAX + 1];
+	return secure_write_possible(path) && split_path(path, dir, sizeof(dir), base, sizeof(base)) &&
+		make_dirs(dir);
+}
+
 void secure_write_clean(const char *path)
 {
 	char dir[PATH_MAX], base[NAME_MAX + 1], prefix[NAME_MAX + 1];

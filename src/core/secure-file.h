@@ -69,6 +69,9 @@ void secure_write_clean(const char *path);
  */
 bool secure_dir_ok(const char *path);
 
+/* secure_write_possible(), then create the missing directories (0700). */
+bool secure_dirs_for(const char *path);
+
 /* Write all of data to fd, retrying short writes and EINTR. */
 bool write_all(int fd, const void *data, size_t len);
 

@@ -35,6 +35,9 @@ enum opt_id {
 	OPT_DEVICE,
 	OPT_CODE,
 	OPT_LOCK_TIMEOUT,
+	OPT_STORE,
+	OPT_TO,
+	OPT_KEYRING_TIMEOUT,
 	OPT_VERSION,
 };
 
@@ -97,9 +100,15 @@ static const struct opt_spec specs[] = {
 		"limit for connecting to Zoho (default: 10)" },
 	{ "max-time", OPT_MAX_TIME, "SECONDS", NET,
 		"limit for a whole request to Zoho (default: 30)" },
-	{ "lock-timeout", OPT_LOCK_TIMEOUT, "SECONDS", NET,
+	{ "lock-timeout", OPT_LOCK_TIMEOUT, "SECONDS", NET | ON(CMD_MIGRATE),
 		"wait at most this long for another zoho-oauth holding the lock (default: "
 		"--max-time + 5)" },
+	{ "store", OPT_STORE, "STORE", SIGNIN,
+		"where to keep the tokens: file (the default) or keyring" },
+	{ "to", OPT_TO, "STORE", ON(CMD_MIGRATE),
+		"the store to move the tokens to: file, keyring, or a database" },
+	{ "keyring-timeout", OPT_KEYRING_TIMEOUT, "SECONDS", NET | ON(CMD_STATUS) | ON(CMD_MIGRATE),
+		"wait at most this long for each answer from the keyring (default: 5)" },
 	{ "cacert", OPT_CACERT, "FILE", NET,
 		"trust the CA certificates in FILE for Zoho's server (proxies, tests)" },
 	{ "quiet", OPT_QUIET, NULL, ALL, "print errors and warnings only" },
@@ -122,6 +131,7 @@ static const struct {
 	{ CMD_STATUS, "status", "show what is stored for a profile (never the secrets)" },
 	{ CMD_REVOKE, "revoke", "revoke the refresh token at Zoho and forget the tokens" },
 	{ CMD_EXCHANGE, "exchange", "store the tokens for a code made in the API console (Self Client)" },
+	{ CMD_MIGRATE, "migrate", "move a profile's tokens to another store (--to keyring, file...)" },
 };
 
 const char *command_name(enum command cmd)
@@ -162,7 +172,8 @@ static void usage(FILE *f, enum command cmd)
 	}
 	fprintf(f, "\nExit status: 0 ok, 1 failure, 2 usage, 3 refused, 4 timed out, 5 rejected by\n"
 		"Zoho, 6 network or server, 7 login needed, 8 busy (another process holds the\n"
-		"lock), 128 + N a signal (130 Ctrl-C). See zoho-oauth(1).\n");
+		"lock), 9 the keyring or database can't be used, 128 + N a signal (130 Ctrl-C).\n"
+		"See zoho-oauth(1).\n");
 }
 
 static bool parse_seconds(const char *name, const char *arg, long max, long *out)
@@ -244,6 +255,12 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 		if (!parse_seconds("max-time", arg, 600, &out->max_time))
 			return ZO_USAGE;
 		break;
+	case OPT_STORE:
+	case OPT_TO: out->store = arg; break;
+	case OPT_KEYRING_TIMEOUT:
+		if (!parse_seconds("keyring-timeout", arg, 600, &out->keyring_timeout))
+			return ZO_USAGE;
+		break;
 	case OPT_LOCK_TIMEOUT:
 		if (!parse_long(arg, 0, 3600, &out->lock_timeout)) {
 			log_error("--lock-timeout wants a whole number of seconds from 0 to 3600, not '%s'",
@@ -265,7 +282,8 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 int cli_parse(int argc, char **argv, struct cli *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->timeout = out->connect_timeout = out->max_time = out->min_valid = out->lock_timeout = -1;
+	out->timeout = out->connect_timeout = out->max_time = out->min_valid = out->lock_timeout =
+		out->keyring_timeout = -1;
 
 	if (argc < 2) {
 		usage(stderr, CMD_NONE);

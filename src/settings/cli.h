@@ -13,6 +13,7 @@ enum command {
 	CMD_STATUS,
 	CMD_REVOKE,
 	CMD_EXCHANGE,
+	CMD_MIGRATE,
 };
 
 #define CLI_MAX_SCOPES 64
@@ -31,6 +32,7 @@ struct cli {
 	const char *access_type;
 	const char *cacert;
 	const char *code;
+	const char *store;
 	const char *scopes[CLI_MAX_SCOPES];
 	size_t n_scopes;
 	long timeout;          /* seconds */
@@ -38,6 +40,7 @@ struct cli {
 	long max_time;         /* seconds */
 	long min_valid;        /* seconds */
 	long lock_timeout;     /* seconds */
+	long keyring_timeout;  /* seconds */
 	bool no_consent_prompt;
 	bool no_pkce;
 	bool no_browser;

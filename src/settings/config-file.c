@@ -140,7 +140,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (!again && p->n_seen < 16)
 		snprintf(p->seen[p->n_seen++], sizeof(p->seen[0]), "%s", name);
 
-	struct config_profile scratch = { .lock_timeout = -1 };
+	struct config_profile scratch = { .lock_timeout = -1, .keyring_timeout = -1 };
 	struct config_profile *c = mine ? p->out : &scratch;
 	bool ok = true;
 
@@ -205,13 +205,25 @@ static int handler(void *user, const char *section, const char *name, const char
 			fail(p, "lock_timeout is a whole number of seconds from 0 to 3600, not '%s'", value);
 			return 0;
 		}
+	} else if (strcmp(name, "keyring_timeout") == 0) {
+		if (!parse_long(value, 1, 600, &c->keyring_timeout)) {
+			fail(p, "keyring_timeout is a whole number of seconds from 1 to 600, not '%s'", value);
+			return 0;
+		}
+	} else if (strcmp(name, "store") == 0) {
+		if (!store_spec_ok(value, why, sizeof(why))) {
+			fail(p, "store: %s", why);
+			return 0;
+		}
+		ok = store(p, &c->store, xstrdup(value));
 	} else if (strcmp(name, "client_secret") == 0) {
 		fail(p, "the client secret does not belong in the config file: put it in a file "
 			"of its own (chmod 600) and name that with client_secret_file");
 		return 0;
 	} else {
 		fail(p, "unknown setting '%s' (known: client_id, dc, accounts_url, scope, "
-			"redirect_uri, client_secret_file, access_type, lock_timeout)", name);
+			"redirect_uri, client_secret_file, access_type, lock_timeout, store, "
+			"keyring_timeout)", name);
 		return 0;
 	}
 	if (!ok) {
@@ -225,6 +237,39 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	config_finish(&scratch);
 	return ok;
+}
+
+bool store_spec_ok(const char *spec, char *why, size_t why_len)
+{
+	if (strcmp(spec, "file") == 0 || strcmp(spec, "keyring") == 0)
+		return true;
+	bool uri = strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0;
+	if (!uri && strncmp(spec, "service=", 8) != 0) {
+		snprintf(why, why_len, "'%.40s' is not a store: use file, keyring, postgresql://... or "
+			"service=NAME", spec);
+		return false;
+	}
+	for (const char *p = spec; *p; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+			snprintf(why, why_len, "the database connection string holds a space or a control "
+				"character");
+			return false;
+		}
+	}
+	/* postgresql://user:PASSWORD@host/db, or ?password=... */
+	const char *at = uri ? strchr(spec, '@') : NULL;
+	const char *colon = uri ? strchr(spec + (spec[8] == '/' ? 13 : 11), ':') : NULL;
+	if ((at && colon && colon < at) || strstr(spec, "password=")) {
+		snprintf(why, why_len, "the database connection string holds a password, which would "
+			"show in ps, in shell history or in this file: put it in ~/.pgpass (or the file "
+			"PGPASSFILE names), or use a service file (service=NAME)");
+		return false;
+	}
+	if (strlen(spec) > 1024) {
+		snprintf(why, why_len, "the database connection string is longer than 1024 characters");
+		return false;
+	}
+	return true;
 }
 
 char *config_default_path(void)
@@ -248,6 +293,7 @@ bool config_parse(const char *text, size_t len, const char *name, const char *pr
 {
 	memset(out, 0, sizeof(*out));
 	out->lock_timeout = -1;
+	out->keyring_timeout = -1;
 	struct parse p = {
 		.path = name, .profile = profile, .out = out,
 		.text = text, .len = len,
@@ -272,6 +318,7 @@ bool config_load(const char *path, const char *profile, struct config_profile *o
 	struct buf text = { 0 };
 	memset(out, 0, sizeof(*out));
 	out->lock_timeout = -1;
+	out->keyring_timeout = -1;
 
 	switch (secure_read(path, NULL, CONFIG_MAX, true, &text, NULL)) {
 	case READ_MISSING:
@@ -295,6 +342,8 @@ void config_finish(struct config_profile *c)
 	free(c->redirect_uri);
 	free(c->client_secret_file);
 	free(c->access_type);
+	free(c->store);
 	memset(c, 0, sizeof(*c));
 	c->lock_timeout = -1;
+	c->keyring_timeout = -1;
 }

@@ -18,6 +18,7 @@
  *   client_secret_file = ~/.config/zoho-oauth/work.secret
  *   access_type = offline
  *   lock_timeout = 60            ; seconds
+ *   store = keyring              ; or file, or postgresql://...
  *
  * Every value is checked as it is read; strings are owned (NULL: unset).
  */
@@ -30,8 +31,17 @@ struct config_profile {
 	char *client_secret_file; /* absolute, "~/" expanded */
 	char *access_type;        /* "offline" or "online" */
 	long lock_timeout;        /* seconds; -1: unset */
+	long keyring_timeout;     /* seconds; -1: unset */
+	char *store;              /* "file", "keyring", or a database */
 	bool found;               /* the section exists */
 };
+
+/*
+ * Whether spec names a store: "file", "keyring", or a PostgreSQL
+ * database ("postgresql://..." or "service=NAME"), which must not hold a
+ * password (that belongs in ~/.pgpass, PGPASSFILE or a service file).
+ */
+bool store_spec_ok(const char *spec, char *why, size_t why_len);
 
 /* ${XDG_CONFIG_HOME:-$HOME/.config}/zoho-oauth/config; caller frees. */
 char *config_default_path(void);

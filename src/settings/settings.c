@@ -16,6 +16,7 @@
 #define DEFAULT_CONNECT_TIMEOUT 10
 #define DEFAULT_MAX_TIME 30
 #define DEFAULT_MIN_VALID 300
+#define DEFAULT_KEYRING_TIMEOUT 5
 
 static const char *first(const char *a, const char *b, const char *c)
 {
@@ -148,6 +149,17 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	 * little longer than ours by default. */
 	s->lock_timeout = cli->lock_timeout >= 0 ? cli->lock_timeout :
 		cfg.lock_timeout >= 0 ? cfg.lock_timeout : s->net.max_time + 5;
+	s->keyring_timeout = cli->keyring_timeout > 0 ? cli->keyring_timeout :
+		cfg.keyring_timeout > 0 ? cfg.keyring_timeout : DEFAULT_KEYRING_TIMEOUT;
+	const char *store = cli->store ? cli->store : cfg.store;
+	if (store) {
+		if (!store_spec_ok(store, why, sizeof(why))) {
+			log_error("--store: %s", why);
+			goto out;
+		}
+		if (!(s->store = xstrdup(store)))
+			goto oom;
+	}
 	if (cli->cacert) {
 		if (access(cli->cacert, R_OK) != 0) {
 			log_error("--cacert %s cannot be read", cli->cacert);
@@ -177,6 +189,7 @@ void settings_finish(struct settings *s)
 	free(s->scope);
 	free(s->cacert);
 	free(s->config_path);
+	free(s->store);
 	secret_free(s->code);
 	memset(s, 0, sizeof(*s));
 }

@@ -33,21 +33,21 @@ static bool scopes_cover(const char *have, const char *wanted)
 	return true;
 }
 
-static int signin_check_existing(struct signin *si, bool *done)
+static int signin_check_existing(struct signin *si, struct store *current, bool *done)
 {
 	const struct settings *s = si->s;
 	struct tokens t;
 	const char *why_new = NULL;
 
 	*done = false;
-	if (s->force || !store_exists(si->store))
+	if (s->force || !store_exists(current))
 		return ZO_OK;
-	int status = store_load(si->store, &t);
+	int status = store_load(current, &t);
 	if (status != ZO_OK) {
 		log_error("pass --force to replace it with a new sign-in");
 		return status;
 	}
-	if (!t.refresh_token)
+	if (!tokens_offline(&t))
 		why_new = "they include no refresh token";
 	else if (s->client_id && strcmp(t.client_id, s->client_id) != 0)
 		why_new = "they are for another client id";
@@ -72,10 +72,19 @@ static int signin_check_existing(struct signin *si, bool *done)
 			"to sign in anyway", s->profile);
 		return status;
 	}
-	log_info("profile '%s' already holds a working refresh token for these scopes (%s): "
-		"nothing to do. Every sign-in makes a new refresh token and Zoho keeps only 20 per "
-		"user, silently revoking the oldest; pass --force to sign in anyway", s->profile,
-		store_where(si->store));
+	if (current != si->store)
+		log_info("profile '%s' already holds a working refresh token for these scopes, in the "
+			"%s store: to keep it in the %s store instead, run 'zoho-oauth migrate --to %s%s%s' "
+			"(no new sign-in needed). Every sign-in makes a new refresh token and Zoho keeps "
+			"only 20 per user, silently revoking the oldest; pass --force to sign in anyway",
+			s->profile, store_kind(current), store_kind(si->store), s->store,
+			strcmp(s->profile, "default") ? " --profile " : "",
+			strcmp(s->profile, "default") ? s->profile : "");
+	else
+		log_info("profile '%s' already holds a working refresh token for these scopes (%s): "
+			"nothing to do. Every sign-in makes a new refresh token and Zoho keeps only 20 per "
+			"user, silently revoking the oldest; pass --force to sign in anyway", s->profile,
+			store_where(si->store));
 	*done = true;
 	return ZO_OK;
 }
@@ -86,10 +95,19 @@ int signin_begin(struct signin *si, const struct settings *s, bool *done)
 	si->s = s;
 	*done = false;
 	if (strcmp(s->token_file, "-") != 0) {
-		int status = store_open(s, &si->store);
-		if (status != ZO_OK)
-			return status;
-		status = signin_check_existing(si, done);
+		/* New tokens go where --store (or store = in the config) says, else
+		 * where the profile's are now; what it holds now is checked where
+		 * it is. */
+		char now[1100];
+		const char *where_now = store_where_now(s, now, sizeof(now));
+		int status = store_open_named(s, s->store ? s->store : where_now, &si->store);
+		struct store *current = si->store;
+		if (status == ZO_OK && s->store && strcmp(s->store, where_now ? where_now : "file") != 0)
+			status = store_open_named(s, where_now, &current);
+		if (status == ZO_OK)
+			status = signin_check_existing(si, current, done);
+		if (current != si->store)
+			store_close(current);
 		if (status != ZO_OK || *done)
 			return status;
 		/* A sign-in makes a refresh token at Zoho: make sure it can be

@@ -12,6 +12,7 @@ struct store_ops {
 	const char *kind;
 	bool (*exists)(struct store *st);
 	int (*load)(struct store *st, struct tokens *out);
+	int (*load_secrets)(struct store *st, struct tokens *t);  /* NULL: load has all */
 	int (*lock)(struct store *st, int64_t timeout_ms, bool ignore_signals, char *holder,
 		size_t holder_len);
 	void (*unlock)(struct store *st);
@@ -20,6 +21,7 @@ struct store_ops {
 	int (*save)(struct store *st, const struct tokens *t);
 	int (*save_aside)(struct store *st, const struct tokens *t, char *where, size_t where_len);
 	int (*forget)(struct store *st);
+	void (*describe)(const struct store *st, char *out, size_t len);  /* NULL: kind */
 	void (*destroy)(struct store *st);
 };
 
@@ -32,5 +34,7 @@ struct store {
 
 /* The token file (store/file.c). */
 int store_file_open(const struct settings *s, const char *path, struct store **out);
+/* The keyring (store/keyring.c). */
+int store_keyring_open(const struct settings *s, const char *path, struct store **out);
 
 #endif

@@ -169,7 +169,14 @@ static int file_save_aside(struct store *st, const struct tokens *t, char *where
 static int file_forget(struct store *st)
 {
 	struct file_store *f = file_of(st);
-	if (unlink(st->where) != 0 && errno != ENOENT) {
+	struct tokens now;
+	unsigned mode, owner;
+	char why[160];
+	/* After a migration another store's record is at the path: keep it. */
+	bool mine = tokens_read_file(st->where, true, &now, &mode, &owner, why, sizeof(why)) !=
+		TOKEN_FILE_OK || now.record == RECORD_FILE;
+	tokens_finish(&now);
+	if (mine && unlink(st->where) != 0 && errno != ENOENT) {
 		log_error("cannot remove %s: %s", st->where, strerror(errno));
 		return ZO_FAILURE;
 	}

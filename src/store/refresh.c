@@ -43,6 +43,11 @@ static int refresh_now(const struct settings *s, struct tokens *t, bool *throttl
 	log_debug("refreshing the access token of profile '%s'", s->profile);
 	int status = exchange_tokens(t->accounts_server, &form, GRANT_REFRESH, &s->net, &fresh,
 		summary, sizeof(summary), &rejected);
+	if (status == ZO_RELOGIN && !log_errors_are_warnings()) {
+		char hint[128];
+		store_login_hint(s, hint, sizeof(hint));
+		log_error("profile '%s' needs a new sign-in: run '%s'", s->profile, hint);
+	}
 	buf_finish(&form);
 	*throttled = status == ZO_REJECTED && rejected == ZOHO_ERR_THROTTLED;
 	if (status != ZO_OK)
@@ -108,7 +113,7 @@ static int refresh_locked(struct store *st, const struct settings *s, struct tok
 	int64_t now = wall_seconds();
 	bool throttled;
 
-	if (!t->refresh_token) {
+	if (!tokens_offline(t)) {
 		char hint[128];
 		store_login_hint(s, hint, sizeof(hint));
 		log_error("the access token for profile '%s' %s and there is no refresh token "
@@ -120,10 +125,15 @@ static int refresh_locked(struct store *st, const struct settings *s, struct tok
 		say_throttled(s, t, now);
 		return ZO_REJECTED;
 	}
+	/* The keyring or the database hands out the refresh token only now,
+	 * when it is needed. */
+	int status = store_load_secrets(st, t);
+	if (status != ZO_OK)
+		return status;
 	/* Before asking Zoho: the answer must have somewhere to go (a full
 	 * disk would otherwise spend a refresh, and Zoho allows ten in ten
 	 * minutes, on every call). */
-	int status = store_prepare(st, t);
+	status = store_prepare(st, t);
 	if (status != ZO_OK)
 		return status;
 	status = refresh_now(s, t, &throttled);
@@ -196,7 +206,8 @@ int fresh_tokens(const struct settings *s, long min_valid, bool force, struct to
 		if (status == ZO_OK) {
 			int64_t now = wall_seconds();
 			bool refreshed = now_held.obtained_at != seen.obtained_at ||
-				strcmp(now_held.access_token, seen.access_token) != 0;
+				(now_held.access_token && (!seen.access_token ||
+					strcmp(now_held.access_token, seen.access_token) != 0));
 			if (!force && ((refreshed && tokens_time_left(&now_held, now) > 0) ||
 					!tokens_need_refresh(&now_held, min_valid, now)))
 				status = ZO_OK;
@@ -209,7 +220,9 @@ int fresh_tokens(const struct settings *s, long min_valid, bool force, struct to
 	}
 	log_errors_as_warnings(false);
 
-	if (status == ZO_RELOGIN && seen.refresh_token) {
+	/* What was said as a warning, in the hope of serving the token, was an
+	 * error after all: say so once more, as one. */
+	if (status == ZO_RELOGIN && fallback && tokens_offline(&seen)) {
 		char hint[128];
 		store_login_hint(s, hint, sizeof(hint));
 		log_error("profile '%s' needs a new sign-in: run '%s'", s->profile, hint);

@@ -13,9 +13,52 @@ void store_login_hint(const struct settings *s, char *out, size_t len)
 		snprintf(out, len, "zoho-oauth login --profile %s", s->profile);
 }
 
+static bool is_database(const char *name)
+{
+	return strncmp(name, "postgresql://", 13) == 0 || strncmp(name, "postgres://", 11) == 0 ||
+		strncmp(name, "service=", 8) == 0;
+}
+
+int store_open_named(const struct settings *s, const char *name, struct store **out)
+{
+	*out = NULL;
+	if (!name || strcmp(name, "file") == 0)
+		return store_file_open(s, s->token_file, out);
+	if (strcmp(name, "keyring") == 0)
+		return store_keyring_open(s, s->token_file, out);
+	if (is_database(name)) {
+		log_error("a database store is not built yet");
+		return ZO_STORE;
+	}
+	log_error("unknown store '%.40s': file, keyring, postgresql://... or service=NAME", name);
+	return ZO_USAGE;
+}
+
+const char *store_where_now(const struct settings *s, char *buf, size_t len)
+{
+	struct tokens peek;
+	unsigned mode, owner;
+	char why[160];
+	const char *name = s->store;
+	/* Where the tokens are: the record at the token path names its store
+	 * (a problem with it is the file store's to report). */
+	enum token_file_result r = tokens_read_file(s->token_file, true, &peek, &mode, &owner, why,
+		sizeof(why));
+	if (r == TOKEN_FILE_OK) {
+		name = peek.record == RECORD_META ? buf : NULL;
+		if (name)
+			snprintf(buf, len, "%s", peek.store);
+		tokens_finish(&peek);
+	} else if (r != TOKEN_FILE_MISSING) {
+		name = NULL;
+	}
+	return name;
+}
+
 int store_open(const struct settings *s, struct store **out)
 {
-	return store_file_open(s, s->token_file, out);
+	char name[1100];
+	return store_open_named(s, store_where_now(s, name, sizeof(name)), out);
 }
 
 void store_close(struct store *st)
@@ -42,6 +85,19 @@ bool store_exists(struct store *st)
 int store_load(struct store *st, struct tokens *out)
 {
 	return st->ops->load(st, out);
+}
+
+int store_load_secrets(struct store *st, struct tokens *t)
+{
+	return st->ops->load_secrets ? st->ops->load_secrets(st, t) : ZO_OK;
+}
+
+void store_describe(const struct store *st, char *out, size_t len)
+{
+	if (st->ops->describe)
+		st->ops->describe(st, out, len);
+	else
+		snprintf(out, len, "%s", st->ops->kind);
 }
 
 int store_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, char *holder,

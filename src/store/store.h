@@ -22,14 +22,24 @@
  */
 struct store;
 
-/* The profile's store, as the settings name it. */
+/*
+ * The profile's store: where its tokens are (the record at the token path
+ * names it), else where the settings say new ones go (--store, store = in
+ * the config), else the file.
+ */
 int store_open(const struct settings *s, struct store **out);
+/* A store by name ("file", "keyring", a database), for the profile. */
+int store_open_named(const struct settings *s, const char *name, struct store **out);
+/* The name store_open() goes by: NULL for the file; else in buf. */
+const char *store_where_now(const struct settings *s, char *buf, size_t len);
 void store_close(struct store *st);
 
 /* Where the tokens are, for messages ("/home/me/.local/share/..."). */
 const char *store_where(const struct store *st);
-/* Which backend: "file". */
+/* Which backend: "file", "keyring". */
 const char *store_kind(const struct store *st);
+/* How status names it: "file", "keyring (Secret Service)", ... */
+void store_describe(const struct store *st, char *out, size_t len);
 
 /* Whether anything is stored (no message either way). */
 bool store_exists(struct store *st);
@@ -41,6 +51,14 @@ bool store_exists(struct store *st);
  * changed).
  */
 int store_load(struct store *st, struct tokens *out);
+
+/*
+ * What store_load() may leave out because the backend keeps it elsewhere
+ * and fetching it costs a round trip (the keyring, a database): the
+ * refresh token and the client secret, for a refresh or a revocation.
+ * ZO_OK at once for the file store.
+ */
+int store_load_secrets(struct store *st, struct tokens *t);
 
 /*
  * Take the exclusive lock, waiting at most timeout_ms. ZO_OK; ZO_BUSY when

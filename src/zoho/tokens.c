@@ -41,6 +41,9 @@ void tokens_finish(struct tokens *t)
 	secret_free(t->client_secret);
 	secret_free(t->accounts_server);
 	secret_free(t->location);
+	free(t->store);
+	free(t->access_cache);
+	free(t->cache_for);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -223,45 +226,127 @@ static bool get_time(const cJSON *obj, const char *name, bool required, int64_t 
 	return true;
 }
 
-bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *why, size_t why_len)
+static bool bad(char *why, size_t why_len, const char *what)
+{
+	snprintf(why, why_len, "%s", what);
+	return false;
+}
+
+/* Which record the JSON in root is: a store other than the file names
+ * itself; everything else is a token file. */
+static enum token_record record_kind(const cJSON *root)
+{
+	const char *store = json_string(root, "store");
+	return store && strcmp(store, "file") != 0 ? RECORD_META : RECORD_FILE;
+}
+
+/* A store's name in a metadata record: "keyring", or a PostgreSQL
+ * connection string (which never holds a password: it was refused). */
+static bool store_name_ok(const char *s)
+{
+	return strcmp(s, "keyring") == 0 || strncmp(s, "postgresql://", 13) == 0 ||
+		strncmp(s, "postgres://", 11) == 0 || strncmp(s, "service=", 8) == 0;
+}
+
+static bool client_fields(const cJSON *root, struct tokens *out, char *why, size_t why_len)
+{
+	if (!get_string(root, "client_id", true, 256, false, &out->client_id, why, why_len) ||
+			!get_string(root, "accounts_server", true, FIELD_MAX, false, &out->accounts_server, why,
+				why_len) ||
+			!get_string(root, "location", false, 16, false, &out->location, why, why_len))
+		return false;
+	if (!zoho_client_id_ok(out->client_id))
+		return bad(why, why_len, "client_id is malformed");
+	char *origin = NULL;
+	char scratch[256];
+	bool ok = zoho_accounts_url_check(out->accounts_server, &origin, scratch, sizeof(scratch));
+	free(origin);
+	if (!ok)
+		return bad(why, why_len, "accounts_server is not an https URL");
+	return true;
+}
+
+bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, struct tokens *out,
+		char *why, size_t why_len)
 {
 	memset(out, 0, sizeof(*out));
 	cJSON *root = json_object_parse(text, len, why, why_len);
 	if (!root)
 		return false;
-	bool ok = get_string(root, "access_token", true, TOKEN_MAX, false, &out->access_token, why, why_len) &&
-		get_string(root, "refresh_token", false, TOKEN_MAX, false, &out->refresh_token, why, why_len) &&
-		get_string(root, "token_type", false, 32, false, &out->token_type, why, why_len) &&
+	if (kind != RECORD_CACHE)
+		kind = record_kind(root);
+	out->record = kind;
+
+	bool ok = get_string(root, "token_type", false, 32, false, &out->token_type, why, why_len) &&
 		get_string(root, "api_domain", false, FIELD_MAX, false, &out->api_domain, why, why_len) &&
 		get_string(root, "scope", false, TOKEN_MAX, true, &out->scope, why, why_len) &&
-		get_string(root, "client_id", true, 256, false, &out->client_id, why, why_len) &&
-		get_string(root, "client_secret", true, 512, false, &out->client_secret, why, why_len) &&
-		get_string(root, "accounts_server", true, FIELD_MAX, false, &out->accounts_server, why, why_len) &&
-		get_string(root, "location", false, 16, false, &out->location, why, why_len) &&
-		get_time(root, "expires_at", true, &out->expires_at, why, why_len) &&
-		get_time(root, "obtained_at", true, &out->obtained_at, why, why_len) &&
 		get_time(root, "throttled_until", false, &out->throttled_until, why, why_len);
-	if (ok && !zoho_client_id_ok(out->client_id)) {
-		snprintf(why, why_len, "client_id is malformed");
-		ok = false;
+	switch (kind) {
+	case RECORD_FILE:
+		ok = ok && get_string(root, "access_token", true, TOKEN_MAX, false, &out->access_token, why,
+				why_len) &&
+			get_string(root, "refresh_token", false, TOKEN_MAX, false, &out->refresh_token, why,
+				why_len) &&
+			get_string(root, "client_secret", true, 512, false, &out->client_secret, why,
+				why_len) &&
+			client_fields(root, out, why, why_len) &&
+			get_time(root, "expires_at", true, &out->expires_at, why, why_len) &&
+			get_time(root, "obtained_at", true, &out->obtained_at, why, why_len);
+		break;
+	case RECORD_META: {
+		/* Where the tokens are, and nothing secret. */
+		const cJSON *refresh = cJSON_GetObjectItemCaseSensitive(root, "refresh_token");
+		ok = ok && get_string(root, "store", true, 1024, false, &out->store, why, why_len) &&
+			get_string(root, "access_cache", true, 4096, false, &out->access_cache, why,
+				why_len) &&
+			client_fields(root, out, why, why_len);
+		if (ok && !store_name_ok(out->store))
+			ok = bad(why, why_len, "store names no store this tool knows");
+		else if (ok && out->access_cache[0] != '/')
+			ok = bad(why, why_len, "access_cache is not an absolute path");
+		else if (ok && (cJSON_GetObjectItemCaseSensitive(root, "access_token") ||
+				cJSON_GetObjectItemCaseSensitive(root, "client_secret") ||
+				(refresh && !cJSON_IsBool(refresh))))
+			ok = bad(why, why_len, "it names another store but holds secrets");
+		out->refresh_elsewhere = ok && cJSON_IsTrue(refresh);
+		break;
 	}
-	if (ok) {
-		char *origin = NULL;
-		char scratch[256];
-		if (!zoho_accounts_url_check(out->accounts_server, &origin, scratch, sizeof(scratch))) {
-			snprintf(why, why_len, "accounts_server is not an https URL");
-			ok = false;
-		}
-		free(origin);
+	case RECORD_CACHE:
+		ok = ok && get_string(root, "access_token", true, TOKEN_MAX, false, &out->access_token, why,
+				why_len) &&
+			get_string(root, "for", true, 4096, false, &out->cache_for, why, why_len) &&
+			get_time(root, "expires_at", true, &out->expires_at, why, why_len) &&
+			get_time(root, "obtained_at", true, &out->obtained_at, why, why_len);
+		break;
 	}
-	if (ok && out->api_domain && !zoho_api_domain_ok(out->api_domain, out->accounts_server)) {
-		snprintf(why, why_len, "api_domain is not a Zoho API host");
-		ok = false;
-	}
+	if (ok && kind != RECORD_CACHE && out->api_domain &&
+			!zoho_api_domain_ok(out->api_domain, out->accounts_server))
+		ok = bad(why, why_len, "api_domain is not a Zoho API host");
 	cJSON_Delete(root);
 	if (!ok)
 		tokens_finish(out);
 	return ok;
+}
+
+bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *why, size_t why_len)
+{
+	return tokens_from_json_as(RECORD_FILE, text, len, out, why, why_len);
+}
+
+bool tokens_offline(const struct tokens *t)
+{
+	return t->refresh_token || t->refresh_elsewhere;
+}
+
+void tokens_take_cache(struct tokens *meta, struct tokens *cache)
+{
+	secret_free(meta->access_token);
+	meta->access_token = cache->access_token;
+	cache->access_token = NULL;
+	meta->expires_at = cache->expires_at;
+	meta->obtained_at = cache->obtained_at;
+	meta->throttled_until = cache->throttled_until;
+	tokens_finish(cache);
 }
 
 int64_t tokens_time_left(const struct tokens *t, int64_t now)
@@ -295,8 +380,8 @@ void tokens_check_api_domain(struct tokens *t, const char *accounts_server)
 
 #define TOKEN_FILE_MAX (32 * 1024)
 
-enum token_file_result tokens_read_file(const char *path, bool quiet, struct tokens *out,
-		unsigned *mode, unsigned *owner, char *why, size_t why_len)
+enum token_file_result tokens_read_file_as(enum token_record kind, const char *path, bool quiet,
+		struct tokens *out, unsigned *mode, unsigned *owner, char *why, size_t why_len)
 {
 	struct buf text = { 0 };
 	struct stat st;
@@ -325,37 +410,71 @@ enum token_file_result tokens_read_file(const char *path, bool quiet, struct tok
 		result = TOKEN_FILE_EXPOSED;
 	else if (st.st_uid != geteuid())
 		result = TOKEN_FILE_FOREIGN;
-	else if (!tokens_from_json(text.data, text.len, out, why, why_len))
+	else if (!tokens_from_json_as(kind, text.data, text.len, out, why, why_len))
 		result = TOKEN_FILE_CORRUPT;
 	buf_finish(&text);
 	return result;
 }
 
+enum token_file_result tokens_read_file(const char *path, bool quiet, struct tokens *out,
+		unsigned *mode, unsigned *owner, char *why, size_t why_len)
+{
+	return tokens_read_file_as(RECORD_FILE, path, quiet, out, mode, owner, why, why_len);
+}
+
+/* null for NULL, as the token file has always had it. */
 static bool add_string(cJSON *obj, const char *name, const char *value)
 {
 	cJSON *item = value ? cJSON_CreateString(value) : cJSON_CreateNull();
 	return item && cJSON_AddItemToObject(obj, name, item);
 }
 
-char *tokens_to_json(const struct tokens *t)
+static bool add_time(cJSON *obj, const char *name, int64_t value)
+{
+	return cJSON_AddNumberToObject(obj, name, (double)value) != NULL;
+}
+
+static bool fill(cJSON *root, enum token_record kind, const struct tokens *t, const char *cache_for)
+{
+	switch (kind) {
+	case RECORD_FILE:
+		if (!(add_string(root, "access_token", t->access_token) &&
+				add_string(root, "refresh_token", t->refresh_token)))
+			return false;
+		break;
+	case RECORD_META:
+		if (!(add_string(root, "store", t->store) &&
+				cJSON_AddBoolToObject(root, "refresh_token", tokens_offline(t)) &&
+				add_string(root, "access_cache", t->access_cache)))
+			return false;
+		break;
+	case RECORD_CACHE:
+		return add_string(root, "for", cache_for) &&
+			add_string(root, "access_token", t->access_token) &&
+			add_time(root, "expires_at", t->expires_at) &&
+			add_time(root, "obtained_at", t->obtained_at) &&
+			(!t->throttled_until || add_time(root, "throttled_until", t->throttled_until));
+	}
+	return add_string(root, "token_type", t->token_type) &&
+		add_string(root, "api_domain", t->api_domain) &&
+		(kind != RECORD_FILE || add_time(root, "expires_at", t->expires_at)) &&
+		add_string(root, "scope", t->scope) &&
+		add_string(root, "client_id", t->client_id) &&
+		(kind != RECORD_FILE || add_string(root, "client_secret", t->client_secret)) &&
+		add_string(root, "accounts_server", t->accounts_server) &&
+		add_string(root, "location", t->location) &&
+		(kind != RECORD_FILE || add_time(root, "obtained_at", t->obtained_at)) &&
+		(kind != RECORD_FILE || !t->throttled_until ||
+			add_time(root, "throttled_until", t->throttled_until));
+}
+
+char *tokens_to_json_as(enum token_record kind, const struct tokens *t, const char *cache_for)
 {
 	cJSON *root = cJSON_CreateObject();
 	char *text = NULL;
 	if (!root)
 		return NULL;
-	if (add_string(root, "access_token", t->access_token) &&
-			add_string(root, "refresh_token", t->refresh_token) &&
-			add_string(root, "token_type", t->token_type) &&
-			add_string(root, "api_domain", t->api_domain) &&
-			cJSON_AddNumberToObject(root, "expires_at", (double)t->expires_at) &&
-			add_string(root, "scope", t->scope) &&
-			add_string(root, "client_id", t->client_id) &&
-			add_string(root, "client_secret", t->client_secret) &&
-			add_string(root, "accounts_server", t->accounts_server) &&
-			add_string(root, "location", t->location) &&
-			cJSON_AddNumberToObject(root, "obtained_at", (double)t->obtained_at) &&
-			(!t->throttled_until ||
-				cJSON_AddNumberToObject(root, "throttled_until", (double)t->throttled_until))) {
+	if (fill(root, kind, t, cache_for)) {
 		char *printed = cJSON_Print(root);
 		if (printed) {
 			/* cJSON allocated it with our hooks' malloc; hand back a
@@ -378,11 +497,19 @@ char *tokens_to_json(const struct tokens *t)
 	/* Never write what we would refuse to read back. */
 	struct tokens back;
 	char why[160];
-	if (!tokens_from_json(text, strlen(text), &back, why, sizeof(why))) {
-		log_error("refusing to write a token file this tool could not read back: %s", why);
+	if (!tokens_from_json_as(kind, text, strlen(text), &back, why, sizeof(why)) ||
+			back.record != kind) {
+		log_error("refusing to write a token file this tool could not read back: %s",
+			back.record != kind ? "it reads as another kind of file" : why);
+		tokens_finish(&back);
 		secret_free(text);
 		return NULL;
 	}
 	tokens_finish(&back);
 	return text;
+}
+
+char *tokens_to_json(const struct tokens *t)
+{
+	return tokens_to_json_as(RECORD_FILE, t, NULL);
 }

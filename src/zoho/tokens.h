@@ -8,10 +8,24 @@
 #include "zoho/zoho.h"
 
 /*
+ * The records this tool writes about a profile, all JSON:
+ *  - the token file of the file store: everything;
+ *  - the metadata of another store (the keyring, a database), at the same
+ *    path: where the tokens are, and nothing secret;
+ *  - the access-token cache of such a store, on this machine.
+ */
+enum token_record {
+	RECORD_FILE,
+	RECORD_META,
+	RECORD_CACHE,
+};
+
+/*
  * What the token file holds. Every string is owned, NUL-terminated and
  * printable ASCII; tokens_finish() wipes and frees them.
  */
 struct tokens {
+	enum token_record record; /* what it was read from */
 	char *access_token;
 	char *refresh_token;    /* NULL for online access */
 	char *token_type;
@@ -25,7 +39,19 @@ struct tokens {
 	int64_t obtained_at;    /* Unix seconds, by the clock of whoever got it */
 	int64_t throttled_until; /* Unix seconds; 0: not throttled. Zoho refused a
 	                          * refresh as too many: no request before then */
+	/* Another store's record (RECORD_META): */
+	char *store;            /* "keyring", or a database's connection string */
+	char *access_cache;     /* where the access token is cached, absolute */
+	bool refresh_elsewhere; /* a refresh token is held in the store; not here */
+	char *cache_for;        /* RECORD_CACHE: the metadata path it belongs to */
 };
+
+/* Whether the profile has a refresh token (here, or in its store). */
+bool tokens_offline(const struct tokens *t);
+
+/* Move the cached access token (and its times) into the metadata record;
+ * cache is finished. */
+void tokens_take_cache(struct tokens *meta, struct tokens *cache);
 
 /* How far the clock that wrote a token file may be ahead of ours before
  * its times are not believed (seconds). */
@@ -106,6 +132,11 @@ void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token
  * why names the first problem.
  */
 bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *why, size_t why_len);
+/* The same for a given record: RECORD_CACHE reads a cache; RECORD_FILE
+ * and RECORD_META both read whatever is at a token path (a record that
+ * names a store is metadata), and out->record says which it was. */
+bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, struct tokens *out,
+		char *why, size_t why_len);
 
 enum token_file_result {
 	TOKEN_FILE_OK,
@@ -125,11 +156,15 @@ enum token_file_result {
  */
 enum token_file_result tokens_read_file(const char *path, bool quiet, struct tokens *out,
 		unsigned *mode, unsigned *owner, char *why, size_t why_len);
+enum token_file_result tokens_read_file_as(enum token_record kind, const char *path, bool quiet,
+		struct tokens *out, unsigned *mode, unsigned *owner, char *why, size_t why_len);
 
 /* Serialize for the token file (JSON, one field per line), and check that
  * tokens_from_json() takes it back: never write a file this tool would
  * refuse to read. NULL (reported) otherwise. The caller frees with
  * secret_free(). */
 char *tokens_to_json(const struct tokens *t);
+/* The same for a record; cache_for names the metadata path of a cache. */
+char *tokens_to_json_as(enum token_record kind, const struct tokens *t, const char *cache_for);
 
 #endif

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""The keyring store, against the real thing: gnome-keyring-daemon,
+unlocked, on a private session bus started by the test (no service
+activation, so nothing starts behind its back), and secret-tool to look at
+what was stored. Plus the ways a keyring fails: no bus, no Secret Service,
+a bus that accepts and never answers, a locked keyring with no desktop to
+prompt on. In every failure nothing is written anywhere else."""
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+
+from harness import (CLIENT_ID, SECRET, SKIP, PrivateBus, check, login_args, main, mode_of,
+                     read_json, run, setup_login, wait_for, write_tokens)
+
+NEEDS = ("dbus-daemon", "gnome-keyring-daemon", "secret-tool", "gdbus")
+
+
+def available():
+    missing = [p for p in NEEDS if not shutil.which(p)]
+    if missing:
+        print("SKIP: needs %s (tools/install-deps installs them)" % ", ".join(missing))
+        return False
+    return True
+
+
+def keyring_login(home, bus, *extra):
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port, "--store", "keyring", *extra), env=bus.env)
+    check(r.returncode == 0, "login --store keyring failed", r)
+    return mock, port, r
+
+
+def lookup(bus, kind, profile="default"):
+    r = bus.secret_tool("lookup", "application", "zoho-oauth", "profile", profile, "kind", kind)
+    return r.stdout if r.returncode == 0 else None
+
+
+def issued(mock):
+    """The refresh tokens the mock issued, newest last."""
+    out = []
+    for line in open(mock.log_path + ".answers"):
+        body = json.loads(line)["body"]
+        if "refresh_token" in body:
+            out.append(json.loads(body)["refresh_token"])
+    return out
+
+
+def cache_files(bus):
+    d = os.path.join(bus.runtime, "zoho-oauth")
+    return [os.path.join(d, n) for n in os.listdir(d)] if os.path.isdir(d) else []
+
+
+def case_login(home):
+    """The refresh token and the client secret go to the keyring, with
+    attributes that name the tool, profile, client and server; on disk only
+    metadata; the access token cached in $XDG_RUNTIME_DIR."""
+    if not available():
+        return SKIP
+    bus = PrivateBus(home, keyring=True)
+    mock, port, r = keyring_login(home, bus)
+    meta_text = open(home.token_file()).read()
+    meta = json.loads(meta_text)
+    check(meta["store"] == "keyring" and meta["refresh_token"] is True, "metadata", meta)
+    refresh = issued(mock)[-1]
+    for secret in (refresh, SECRET):
+        check(secret not in meta_text, "a long-lived secret was written to disk")
+        for root, _, names in os.walk(home.root):
+            for n in names:
+                p = os.path.join(root, n)
+                if "keyrings" in p or "mock" in p or not os.path.isfile(p):
+                    continue
+                try:
+                    check(secret not in open(p, errors="replace").read(),
+                          "a long-lived secret is in %s" % p)
+                except PermissionError:
+                    pass
+    check(lookup(bus, "refresh-token") == refresh, "the keyring lacks the refresh token")
+    check(lookup(bus, "client-secret") == SECRET, "the keyring lacks the client secret")
+    found = bus.secret_tool("search", "--all", "application", "zoho-oauth")
+    for attr in ("attribute.profile = default", "attribute.client_id = " + CLIENT_ID,
+                 "attribute.accounts_server = " + mock.url, "attribute.kind = refresh-token"):
+        check(attr in found.stdout + found.stderr, "the item lacks " + attr, found.stdout)
+    caches = cache_files(bus)
+    check(len(caches) == 1 and mode_of(caches[0]) == 0o600, "the access-token cache", caches)
+    access = read_json(caches[0])["access_token"]
+    # The cached token is one small read: no GLib, no D-Bus.
+    r = run(home, "token", env={**bus.env, "LD_DEBUG": "libs"})
+    check(r.returncode == 0 and r.stdout == access + "\n", "token", r)
+    check("libsecret" not in r.stderr and "libglib" not in r.stderr, "the cached path loaded GLib")
+    r = run(home, "status", env=bus.env)
+    check(r.returncode == 0 and "keyring" in r.stdout, "status does not show the store", r)
+    r = run(home, "status", "--json", env=bus.env)
+    check(json.loads(r.stdout)["store"] == "keyring", "status --json", r)
+
+
+def case_refresh(home):
+    """An expiring cached token is refreshed with the refresh token from
+    the keyring; the keyring is not written again."""
+    if not available():
+        return SKIP
+    bus = PrivateBus(home, keyring=True)
+    mock, port, _ = keyring_login(home, bus)
+    cache = cache_files(bus)[0]
+    data = read_json(cache)
+    data["expires_at"] = int(time.time()) + 30
+    data["obtained_at"] = data["expires_at"] - 3600
+    with open(cache, "w") as f:
+        json.dump(data, f)
+    r = run(home, "token", env=bus.env)
+    check(r.returncode == 0, "token", r)
+    reqs = mock.token_requests()
+    check(len(reqs) == 2 and "grant_type=refresh_token" in reqs[-1]["body"], "no refresh", reqs)
+    check(issued(mock)[-1] in reqs[-1]["body"], "not the keyring's refresh token")
+    check(r.stdout.strip() == read_json(cache)["access_token"] != data["access_token"],
+          "the new token is not cached", r)
+    check(lookup(bus, "refresh-token") == issued(mock)[-1], "the refresh token changed")
+    r = run(home, "refresh", env=bus.env)
+    check(r.returncode == 0 and len(mock.token_requests()) == 3, "refresh", r)
+
+
+def case_revoke(home):
+    if not available():
+        return SKIP
+    bus = PrivateBus(home, keyring=True)
+    mock, port, _ = keyring_login(home, bus)
+    refresh = issued(mock)[-1]
+    r = run(home, "revoke", env=bus.env)
+    check(r.returncode == 0, "revoke", r)
+    reqs = mock.requests("/oauth/v2/token/revoke")
+    check(len(reqs) == 1 and refresh in reqs[0]["body"], "Zoho was not asked to revoke it", reqs)
+    check(lookup(bus, "refresh-token") is None and lookup(bus, "client-secret") is None,
+          "the keyring items are still there")
+    check(not os.path.exists(home.token_file()) and not cache_files(bus), "files left behind")
+
+
+def case_migrate(home):
+    """file -> keyring -> file, without a new sign-in."""
+    if not available():
+        return SKIP
+    bus = PrivateBus(home, keyring=True)
+    mock = home.mock()
+    data = write_tokens(home, mock, expires_in=3000)
+    r = run(home, "migrate", "--to", "keyring", env=bus.env)
+    check(r.returncode == 0, "migrate --to keyring", r)
+    meta = read_json(home.token_file())
+    check(meta["store"] == "keyring" and "client_secret" not in meta, "metadata", meta)
+    check(lookup(bus, "refresh-token") == data["refresh_token"], "refresh token not moved")
+    check(lookup(bus, "client-secret") == SECRET, "secret not moved")
+    r = run(home, "token", env=bus.env)
+    check(r.returncode == 0 and r.stdout == data["access_token"] + "\n", "token after", r)
+    r = run(home, "migrate", "--to", "keyring", env=bus.env)
+    check(r.returncode == 0 and "nothing to do" in r.stderr, "again", r)
+    r = run(home, "migrate", "--to", "file", env=bus.env)
+    check(r.returncode == 0, "migrate --to file", r)
+    back = read_json(home.token_file())
+    check(back["refresh_token"] == data["refresh_token"] and back["client_secret"] == SECRET and
+          back["access_token"] == data["access_token"], "the file is not whole again", back)
+    check(lookup(bus, "refresh-token") is None, "the keyring still holds it")
+    check(not cache_files(bus), "the cache was left")
+    check(not mock.token_requests(), "a migration talked to Zoho")
+
+
+def case_config_store(home):
+    """store = keyring in the profile: login needs no --store."""
+    if not available():
+        return SKIP
+    bus = PrivateBus(home, keyring=True)
+    mock, port = setup_login(home)
+    cfg = os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth")
+    os.makedirs(cfg)
+    with open(os.path.join(cfg, "config"), "w") as f:
+        f.write("[profile default]\nstore = keyring\n")
+    r = run(home, *login_args(mock, port), env=bus.env)
+    check(r.returncode == 0 and read_json(home.token_file())["store"] == "keyring", "login", r)
+
+
+def nothing_written(home, bus, mock):
+    check(not os.path.exists(home.token_file()), "a token file was written")
+    check(not cache_files(bus), "a cache was written")
+    check(not mock.requests("/oauth/v2/auth") and not home.browser_records(wait=False),
+          "the browser was opened although the tokens would have nowhere to go")
+
+
+def case_no_bus(home):
+    """No session bus at all: status 9 before the browser opens."""
+    if not available():
+        return SKIP
+    mock, port = setup_login(home)
+    env = {"DBUS_SESSION_BUS_ADDRESS": None, "XDG_RUNTIME_DIR": None, "DISPLAY": None}
+    r = run(home, *login_args(mock, port, "--store", "keyring"), env=env, timeout=20)
+    check(r.returncode == 9 and "session bus" in r.stderr, "no bus", r)
+    check(r.elapsed < 5, "took %.1f s" % r.elapsed)
+    check(not os.path.exists(home.token_file()) and not mock.requests(), "something happened")
+
+
+def case_no_service(home):
+    """A bus without a Secret Service."""
+    if not available():
+        return SKIP
+    bus = PrivateBus(home)
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port, "--store", "keyring"), env=bus.env, timeout=20)
+    check(r.returncode == 9 and "Secret Service" in r.stderr, "no Secret Service", r)
+    nothing_written(home, bus, mock)
+
+
+class SilentBus:
+    """A bus socket that accepts connections and never says a word."""
+
+    def __init__(self, home):
+        path = os.path.join(home.root, "silent-bus")
+        self.srv = socket.socket(socket.AF_UNIX)
+        self.srv.bind(path)
+        self.srv.listen(16)
+        self.held = []
+        threading.Thread(target=self.accept, daemon=True).start()
+        runtime = os.path.join(home.root, "run")
+        os.makedirs(runtime, mode=0o700, exist_ok=True)
+        self.env = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=" + path, "XDG_RUNTIME_DIR": runtime,
+                    "DISPLAY": None, "WAYLAND_DISPLAY": None}
+
+    def accept(self):
+        while True:
+            try:
+                self.held.append(self.srv.accept())
+            except OSError:
+                return
+
+
+def case_silent_bus(home):
+    """A bus socket that accepts and never answers: bounded by
+    --keyring-timeout, status 9, before the browser opens."""
+    if not available():
+        return SKIP
+    silent = SilentBus(home)
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port, "--store", "keyring", "--keyring-timeout", "2"),
+            env=silent.env, timeout=30)
+    check(r.returncode == 9 and "did not answer" in r.stderr, "a silent bus", r)
+    check(r.elapsed < 8, "took %.1f s with --keyring-timeout 2" % r.elapsed)
+    check(not os.path.exists(home.token_file()) and not mock.requests(), "something happened")
+
+
+def case_silent_bus_refresh(home):
+    """A keyring profile whose keyring went silent: a token with time left
+    is still served (with a warning), an expired one fails within
+    --keyring-timeout with status 9."""
+    if not available():
+        return SKIP
+    good = PrivateBus(home, keyring=True)
+    mock, port, _ = keyring_login(home, good)
+    silent = SilentBus(home)
+    cache = cache_files(good)[0]
+    data = read_json(cache)
+    data["expires_at"] = int(time.time()) + 100
+    data["obtained_at"] = data["expires_at"] - 3600
+    with open(cache, "w") as f:
+        json.dump(data, f)
+    r = run(home, "token", "--keyring-timeout", "2", env=silent.env, timeout=30)
+    check(r.returncode == 0 and r.stdout == data["access_token"] + "\n", "the valid token", r)
+    check("still valid" in r.stderr and r.elapsed < 8, "no warning, or too slow", r)
+    data["expires_at"] = int(time.time()) - 10
+    with open(cache, "w") as f:
+        json.dump(data, f)
+    r = run(home, "token", "--keyring-timeout", "2", env=silent.env, timeout=30)
+    check(r.returncode == 9 and r.elapsed < 8 and r.stdout == "", "an expired token", r)
+    check(len(mock.token_requests()) == 1, "Zoho was asked without the refresh token")
+
+
+def case_locked(home):
+    """A locked keyring with no desktop to prompt on: status 9 at once,
+    saying so, and nothing written elsewhere."""
+    if not available():
+        return SKIP
+    bus = PrivateBus(home, keyring=True)
+    mock, port, _ = keyring_login(home, bus)
+    cache = cache_files(bus)[0]
+    data = read_json(cache)
+    data["expires_at"] = int(time.time()) - 10
+    with open(cache, "w") as f:
+        json.dump(data, f)
+    before = open(home.token_file()).read()
+    bus.lock_keyring()
+    r = run(home, "token", env=bus.env, timeout=30)
+    check(r.returncode == 9 and "locked" in r.stderr, "a locked keyring", r)
+    check(r.elapsed < 10, "took %.1f s" % r.elapsed)
+    check(open(home.token_file()).read() == before, "the metadata changed")
+    check(len(mock.token_requests()) == 1, "Zoho was asked without the refresh token")
+    os.unlink(home.token_file())
+    for c in cache_files(bus):
+        os.unlink(c)
+    r = run(home, *login_args(mock, port, "--store", "keyring"), env=bus.env, timeout=30)
+    check(r.returncode == 9 and "locked" in r.stderr, "login on a locked keyring", r)
+    check(not os.path.exists(home.token_file()), "a token file was written")
+    check(len(mock.requests("/oauth/v2/auth")) == 1, "the browser was opened on a locked keyring")
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    main(CASES)
