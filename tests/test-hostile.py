@@ -158,6 +158,98 @@ def case_methods(home):
     finish(bg, mock, port, address)
 
 
+class RawStderr:
+    """zoho-oauth in the background with its stderr kept as bytes, so a test
+    can tell a raw control byte from its escaped form."""
+
+    def __init__(self, home, *args):
+        import subprocess
+        self.home, self.args = home, args
+        self.tracing = home.audit.prefix() if home.audit else []
+        self.proc = subprocess.Popen([*self.tracing, ZOHO, *args], env=dict(home.env),
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        self.chunks = []
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
+
+    def _read(self):
+        for chunk in iter(lambda: self.proc.stderr.read1(4096), b""):
+            self.chunks.append(chunk)
+
+    def err(self):
+        return b"".join(self.chunks)
+
+    def consent_url(self):
+        def find():
+            for line in self.err().split(b"\n"):
+                if b"/oauth/v2/auth?" in line:
+                    return line.strip().decode()
+        url = wait_for(find, 10)
+        check(url, "zoho-oauth printed no consent URL", self.err())
+        return url
+
+    def wait(self, timeout=30):
+        self.proc.wait(timeout)
+        self._t.join(5)
+        if self.tracing:
+            self.home.audit.check(self.tracing, self.args)
+        return self.proc.returncode
+
+
+RAW_CONTROLS = (b"\x1b", b"\x07", b"\x9b", b"\xc2\x9b")
+
+
+def check_no_raw_controls(err):
+    for b in RAW_CONTROLS:
+        check(b not in err, "the raw byte(s) %r reached the terminal" % b, err)
+    for line in err.split(b"\n"):
+        check(all(c >= 0x20 and c != 0x7f for c in line),
+              "a control character reached the terminal: %r" % line)
+
+
+def case_escapes_listener_text(home):
+    """Bytes from local clients reach the terminal escaped, never raw: the
+    Host header the listener logs under -v, and a query key in the warning
+    about a bad request (shown without -v too)."""
+    mock, port = setup_login(home)
+    bg = RawStderr(home, *login_args(mock, port, "--no-browser", "-v"))
+    address = remote_browser(bg.consent_url())
+    check(wait_for(lambda: port_open(port)), "the listener is not up")
+    host = b"localhost:%d\x1b]0;owned\x07\x1b[2J\x9b" b"31m\xc2\x9b" % port
+    status = raw(port, b"GET /callback HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
+    check(status == 403, "a Host with control bytes got %s" % status)
+    # A key decoded to a raw C1 byte and an encoded one, with a bad value.
+    status = get(port, "/callback?%9b%c2%9bkey=%01")
+    check(status == 400, "a query with a control character got %s" % status)
+    check(wait_for(lambda: b"ignored a request" in bg.err()), "no warning for the bad query",
+          bg.err())
+    status = get(port, address[address.index("/callback"):])
+    check(status == 303, "the real callback got %s" % status)
+    check(bg.wait(30) == 0, "the login failed", bg.err())
+    err = bg.err()
+    check_no_raw_controls(err)
+    check(b"refused a request for host 'localhost:%d\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u009b'"
+          % port in err, "the Host header was not shown escaped", err)
+    check(b"(in '\\x9b\\u009bkey')" in err, "the query key was not shown escaped", err)
+
+
+def case_escapes_zoho_error(home):
+    """Zoho's error text with ESC and C1 controls (escaped in the JSON, and
+    a raw C1 byte) is shown escaped on the terminal."""
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=10)
+    set_answer(mock, 200, "application/json",
+               b'{"error":"no\\u001b[2J\\u001b]0;owned\\u0007\\u009b31m\x9b!",'
+               b'"error_description":"x\\u001b[5m"}')
+    r = RawStderr(home, "token")
+    check(r.wait(30) == 5, "an unknown error should exit 5", r.err())
+    err = r.err()
+    check_no_raw_controls(err)
+    check(b"zoho refused the request: no\\x1b[2J\\x1b]0;owned\\x07\\u009b31m\\x9b!" in err,
+          "Zoho's error text was not shown escaped", err)
+
+
 # --- the token endpoint ---
 
 def case_huge_answer(home):

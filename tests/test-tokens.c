@@ -68,7 +68,7 @@ static void error_answers(void **state)
 	parse("{\"error\":\"strange\\u001b[2J\"}", &a);
 	assert_int_equal(a.kind, ANSWER_ERROR);
 	assert_int_equal(a.error, ZOHO_ERR_OTHER);
-	assert_string_equal(a.error_text, "strange?[2J");
+	assert_string_equal(a.error_text, "strange\\x1b[2J");
 }
 
 static void invalid_answers(void **state)

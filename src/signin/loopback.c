@@ -263,14 +263,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
-/* libmicrohttpd's own messages: format strings of its making. */
+/* libmicrohttpd's own messages: format strings of its making, which may
+ * quote what a client sent (the log layer escapes that). They end in a
+ * newline of their own, which is dropped; any other is shown escaped. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	if (!log_verbose())
 		return;
 	char line[256];
 	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
+	size_t len = strlen(line);
+	while (len > 0 && line[len - 1] == '\n')
+		line[--len] = '\0';
 	log_debug("listener: %s", line);
 }
 
