@@ -324,14 +324,16 @@ static struct MHD_Daemon *start_daemon(struct loopback *lb, int fd, bool v6)
 {
 	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 		MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	/* The logger first: libmicrohttpd prints what comes before it with
+	 * its own logger, straight to stderr, past the log layer's escaping. */
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, lb,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, lb,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, lb,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, lb,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, lb,
 		MHD_OPTION_END);
 }
 
