@@ -280,7 +280,7 @@ int cmd_login_device(const struct settings *s)
 
 	const char *open_url = d.verification_uri_complete ? d.verification_uri_complete :
 		d.verification_url;
-	bool opened = s->open_browser && browser_open(open_url, &browser);
+	bool opened = s->open_browser && browser_open(open_url, NULL, &browser);
 	browser_forget(&browser);
 	/* Shown even with --quiet: the user must see the code to type it. */
 	fprintf(stderr, "\n    To sign in, open   %s\n    and enter the code %s\n\n",

@@ -18,6 +18,7 @@
 #include "core/signals.h"
 #include "core/util.h"
 #include "signin/loopback.h"
+#include "signin/pkce.h"
 
 /*
  * Limits for stray or hostile local clients. A browser's request with
@@ -33,8 +34,13 @@
 enum phase {
 	WAITING,   /* no valid callback yet */
 	CLAIMED,   /* one is being handled */
+	ABORTED,   /* the one-time link was used twice: take nothing more */
 	FINISHED,  /* the outcome page is ready */
 };
+
+/* The one-time link: 256 random bits, base64url, after a '/'. */
+#define LAUNCH_RANDOM_BYTES 32
+#define LAUNCH_PATH_LEN (1 + PKCE_STATE_LEN)
 
 struct request {
 	char *uri;       /* raw request target, as the client sent it */
@@ -57,6 +63,13 @@ struct loopback {
 	char *outcome_detail;
 	bool outcome_served;
 	bool browser_waiting;          /* a held request was answered with 303 */
+
+	/* The one-time link the browser is started with (loopback_launch). */
+	char launch_path[LAUNCH_PATH_LEN + 1]; /* "" when there is none */
+	char *launch_target;           /* the consent URL it sends the browser to */
+	unsigned launch_uses;          /* requests for it so far (saturating) */
+	bool aborted;                  /* it was requested twice before commit */
+	bool committed;                /* loopback_commit(): the outcome stands */
 };
 
 static void notify(struct loopback *lb)
@@ -153,6 +166,80 @@ static enum MHD_Result send_see_other(struct loopback *lb, struct MHD_Connection
 	return ret;
 }
 
+/* The one-time link's first request: on to the consent URL. No body, and
+ * the pages' headers: no-store (never replayed from a cache), no-referrer
+ * (the link does not reach Zoho in a Referer). */
+static enum MHD_Result send_launch(struct MHD_Connection *c, const char *target)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	security_headers(r);
+	MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'");
+	MHD_add_response_header(r, "Location", target);
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Whether the request's path (uri[0..path_len)) is the one-time link; in
+ * constant time, as it is a secret. */
+static bool is_launch_path(struct loopback *lb, const char *uri, size_t path_len)
+{
+	char want[LAUNCH_PATH_LEN + 1], got[LAUNCH_PATH_LEN + 1];
+	pthread_mutex_lock(&lb->lock);
+	memcpy(want, lb->launch_path, sizeof(want));
+	pthread_mutex_unlock(&lb->lock);
+	if (!want[0] || path_len != strlen(want))
+		return false;
+	memcpy(got, uri, path_len);
+	got[path_len] = '\0';
+	return secret_equal(got, want);
+}
+
+/*
+ * A request for the one-time link, of any method. The first GET is sent to
+ * the consent URL. Any second request means that someone else knows the
+ * link (another local user can read the browser's command line) and may
+ * have had the consent URL, with our state, first: whoever it is, the
+ * sign-in stops (loopback_aborted) unless its outcome was already
+ * committed.
+ */
+static enum MHD_Result answer_launch(struct loopback *lb, struct MHD_Connection *c,
+		const char *method)
+{
+	pthread_mutex_lock(&lb->lock);
+	if (lb->launch_uses < 2)
+		lb->launch_uses++;
+	bool first = lb->launch_uses == 1;
+	bool stop = !first && !lb->committed && lb->phase != FINISHED;
+	if (stop) {
+		lb->aborted = true;
+		if (lb->phase == WAITING)
+			lb->phase = ABORTED;
+	}
+	char *target = first ? strdup(lb->launch_target) : NULL;
+	pthread_mutex_unlock(&lb->lock);
+
+	if (first) {
+		enum MHD_Result ret;
+		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+			ret = send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET is allowed here.\n",
+				MHD_HTTP_HEADER_ALLOW, "GET");
+		else
+			ret = target ? send_launch(c, target) : MHD_NO;
+		secret_free(target);
+		return ret;
+	}
+	if (stop) {
+		log_debug("listener: the one-time link was requested a second time");
+		notify(lb);
+		return send_page(c, MHD_HTTP_GONE, &page_stopped, NULL);
+	}
+	return send_page(c, MHD_HTTP_GONE, &page_bad_request,
+		"This sign-in link was already used.");
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct request *req = calloc(1, sizeof(*req));
@@ -197,6 +284,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	const char *q = strchr(req->uri, '?');
 	size_t path_len = q ? (size_t)(q - req->uri) : strlen(req->uri);
+	if (is_launch_path(lb, req->uri, path_len))
+		return answer_launch(lb, c, method);
 	if (path_len != strlen(r->path) || memcmp(req->uri, r->path, path_len) != 0)
 		return send_text(c, MHD_HTTP_NOT_FOUND, "Not found.\n", NULL, NULL);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
@@ -227,6 +316,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return ret;
 	}
 	free(detail);
+	if (phase == ABORTED)
+		return send_page(c, MHD_HTTP_CONFLICT, &page_stopped, NULL);
 	if (phase != WAITING)
 		return send_page(c, MHD_HTTP_CONFLICT, &page_bad_request,
 			"zoho-oauth has already received an answer for this sign-in; this one was ignored.");
@@ -433,6 +524,57 @@ bool loopback_take(struct loopback *lb, struct callback *out)
 	return have;
 }
 
+bool loopback_launch(struct loopback *lb, const char *target, char *out, size_t out_len)
+{
+	const struct redirect *r = lb->redirect;
+	unsigned char raw[LAUNCH_RANDOM_BYTES];
+	char path[LAUNCH_PATH_LEN + 3];
+
+	do {
+		if (!random_bytes(raw, sizeof(raw))) {
+			log_error("cannot get random bytes from the kernel");
+			return false;
+		}
+		path[0] = '/';
+		base64url_encode(path + 1, raw, sizeof(raw));
+	} while (strcmp(path, r->path) == 0); /* never, but the link must not be the callback */
+	explicit_bzero(raw, sizeof(raw));
+	if ((size_t)snprintf(out, out_len, "http://%s:%ld%s", r->host, r->port, path) >= out_len) {
+		explicit_bzero(path, sizeof(path));
+		return false;
+	}
+	char *copy = xstrdup(target);
+	if (!copy) {
+		explicit_bzero(path, sizeof(path));
+		return false;
+	}
+	pthread_mutex_lock(&lb->lock);
+	secret_free(lb->launch_target);
+	lb->launch_target = copy;
+	memcpy(lb->launch_path, path, sizeof(lb->launch_path));
+	lb->launch_uses = 0;
+	pthread_mutex_unlock(&lb->lock);
+	explicit_bzero(path, sizeof(path));
+	return true;
+}
+
+bool loopback_aborted(struct loopback *lb)
+{
+	pthread_mutex_lock(&lb->lock);
+	bool aborted = lb->aborted;
+	pthread_mutex_unlock(&lb->lock);
+	return aborted;
+}
+
+bool loopback_commit(struct loopback *lb)
+{
+	pthread_mutex_lock(&lb->lock);
+	bool ok = !lb->aborted;
+	lb->committed = ok;
+	pthread_mutex_unlock(&lb->lock);
+	return ok;
+}
+
 bool loopback_claim(struct loopback *lb)
 {
 	pthread_mutex_lock(&lb->lock);
@@ -500,6 +642,8 @@ void loopback_destroy(struct loopback *lb)
 			close(lb->notify[i]);
 	callback_finish(&lb->claimed);
 	free(lb->outcome_detail);
+	secret_free(lb->launch_target);
+	explicit_bzero(lb->launch_path, sizeof(lb->launch_path));
 	pthread_mutex_destroy(&lb->lock);
 	free(lb);
 }
