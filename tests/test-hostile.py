@@ -95,6 +95,142 @@ def case_idle_connections(home):
             s.close()
 
 
+def fd_count(pid):
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return 0
+
+
+class Trickle:
+    """n connections to the listener that each start a request and then send
+    one more byte every `every` seconds, so that it never ends and no idle
+    timeout ever fires; one the listener closes is opened again at the next
+    tick, as an attacker would. A thread with non-blocking sockets."""
+
+    START = b"GET /callback?state="
+
+    def __init__(self, port, n, every=1.0):
+        self.port, self.n, self.every = port, n, every
+        self.socks = []
+        self.opened = self.closed_by_listener = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def connect(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex(("127.0.0.1", self.port))
+        self.opened += 1
+        return [s, False]  # socket, whether its start was sent
+
+    def tick(self):
+        for i, entry in enumerate(self.socks):
+            s, started = entry
+            try:
+                if s.recv(1, socket.MSG_PEEK) == b"":
+                    raise ConnectionResetError  # the listener closed it
+            except BlockingIOError:
+                pass
+            except OSError:
+                s.close()
+                self.closed_by_listener += 1
+                self.socks[i] = self.connect()
+                continue
+            try:
+                s.send(b"a" if started else self.START)
+                entry[1] = True
+            except BlockingIOError:
+                pass
+            except OSError:
+                pass  # not connected yet (the listener is full), or gone
+
+    def run(self):
+        self.socks = [self.connect() for _ in range(self.n)]
+        while not self.stopping.wait(self.every):
+            self.tick()
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(10)
+        for s, _ in self.socks:
+            s.close()
+
+
+def case_slow_head(home):
+    """A request head trickled a byte at a time is cut off at its deadline,
+    though the connection is never idle long enough for the idle timeout."""
+    mock, port, bg, address, state, code = waiting_login(home)
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(b"GET /callback?state=")
+        s.setblocking(False)
+        start = time.monotonic()
+        closed = None
+        while time.monotonic() - start < 9:
+            time.sleep(0.5)
+            try:
+                s.send(b"a")
+                if s.recv(1, socket.MSG_PEEK) == b"":
+                    closed = time.monotonic() - start
+                    break
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed = time.monotonic() - start
+                break
+    check(closed is not None, "a request head trickled for 9 s was not cut off")
+    check(2 <= closed <= 8, "the trickled request head was cut off after %.1f s" % closed)
+    finish(bg, mock, port, address)
+
+
+def case_slow_flood(home):
+    """About 600 connections trickling a byte a second each (about 515 were
+    enough to fill the listener for good) don't lock the browser out: during
+    the flood the real callback gets through and the login completes, and
+    the listener's file descriptors and memory stay bounded."""
+    mock, port, bg, address, state, code = waiting_login(home)
+    pid = bg.pid()
+    fds_before, rss_before = fd_count(pid), rss_kib(pid)
+    peak = {"fds": 0, "rss": 0}
+    sampling = threading.Event()
+
+    def sample():
+        while not sampling.wait(0.2):
+            peak["fds"] = max(peak["fds"], fd_count(pid))
+            peak["rss"] = max(peak["rss"], rss_kib(pid))
+    sampler = threading.Thread(target=sample, daemon=True)
+    flood = Trickle(port, 600).start()
+    sampler.start()
+    try:
+        time.sleep(3)  # the flood is in full swing, trickling
+        check(bg.proc.poll() is None, "the flood ended the login", bg.stderr())
+        start = time.monotonic()
+        try:
+            status = get(port, address[address.index("/callback"):])
+        except OSError as e:
+            status = "no connection (%s)" % e
+        took = time.monotonic() - start
+        check(status == 303, "the real callback got %s during the flood (after %.1f s)"
+              % (status, took))
+        check(took < 3, "the real callback took %.1f s to get through" % took)
+        check(bg.wait(30) == 0, "the login failed during the flood", bg.stderr())
+    finally:
+        flood.stop()
+        sampling.set()
+        sampler.join(5)
+    print("flood: opened %d, closed by the listener %d, took %.2f s, fds +%d, rss +%d KiB" % (flood.opened, flood.closed_by_listener, took, peak["fds"] - fds_before, peak["rss"] - rss_before))
+    check(flood.opened >= 600, "the flood opened only %d connections" % flood.opened)
+    check(len(mock.token_requests()) == 1, "expected exactly one exchange")
+    check(peak["fds"] - fds_before < 150, "the listener held %d more file descriptors under "
+          "the flood" % (peak["fds"] - fds_before))
+    check(peak["rss"] - rss_before < 8 * 1024, "the listener grew by %d KiB under the flood"
+          % (peak["rss"] - rss_before))
+
+
 def case_oversized(home):
     mock, port, bg, address, state, code = waiting_login(home)
     pid = bg.pid()
