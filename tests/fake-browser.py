@@ -89,8 +89,26 @@ def main():
         record["error"] = repr(e)
     path = os.environ.get("FAKE_BROWSER_LOG")
     if path:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
+        append_whole(path, json.dumps(record) + "\n")
+
+
+def append_whole(path, line):
+    """Append a line so that a reader never sees the file without it: a
+    test reads the log as soon as it exists (and zoho-oauth may exit the
+    moment this browser has its last page). The file is rewritten beside
+    itself and renamed into place, under a lock for browsers running at once."""
+    import fcntl
+    with open(path + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(path, encoding="utf-8") as f:
+                old = f.read()
+        except FileNotFoundError:
+            old = ""
+        tmp = "%s.%d.tmp" % (path, os.getpid())
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(old + line)
+        os.rename(tmp, path)
 
 
 if __name__ == "__main__":
