@@ -426,10 +426,14 @@ static void *watch_heads(void *arg)
 			if (k->in_head && !k->shut && now - k->head_since >= HEAD_DEADLINE_MS)
 				conn_shed(lb, k);
 		if (lb->shed != said && log_verbose()) {
-			log_debug("listener: closed %lu connection(s) that did not send a request in time "
-				"(%d s) or were too many waiting for one (%d)", lb->shed - said,
-				HEAD_DEADLINE_MS / 1000, HEAD_SOFT_LIMIT);
+			/* Not under the lock: a write to stderr may block. */
+			unsigned long n = lb->shed - said;
 			said = lb->shed;
+			pthread_mutex_unlock(&lb->conns_lock);
+			log_debug("listener: closed %lu connection(s) that did not send a request in time "
+				"(%d s) or were too many waiting for one (%d)", n, HEAD_DEADLINE_MS / 1000,
+				HEAD_SOFT_LIMIT);
+			pthread_mutex_lock(&lb->conns_lock);
 		}
 	}
 	pthread_mutex_unlock(&lb->conns_lock);
