@@ -3,7 +3,9 @@ every zoho-oauth the tests run goes through strace, which records each
 program it starts (argv and environment: the browser) and every byte it
 writes to stdout and stderr. After each run the record is searched for
 every secret in play: the client secret, and every code, code verifier,
-device code, access token and refresh token the mock saw or issued.
+device code, access token and refresh token the mock saw or issued; and
+every started program's argv for the state and PKCE challenge of the
+consent requests the mock saw (they belong on the terminal only).
 
 Where they may appear: the access token on stdout of 'token' and 'header'
 (that is what they print), and anything on stdout of 'login/exchange
@@ -57,11 +59,26 @@ class Auditor:
         # Too short to mean anything (a malformed test input, say).
         return {s for s in found if len(s) >= 12}
 
+    def consent_values(self):
+        """The state and PKCE challenge of every consent request the mocks
+        saw: shown on the terminal for the user, but never on a started
+        program's command line, where every local user can read them."""
+        found = set()
+        for log in glob.glob(os.path.join(self.home.root, "*", "requests.jsonl")):
+            for line in open(log, encoding="utf-8"):
+                req = json.loads(line)
+                if req["path"] == "/oauth/v2/auth":
+                    query = urllib.parse.parse_qs(req["query"])
+                    for key in ("state", "code_challenge"):
+                        found.update(query.get(key, []))
+        return {s for s in found if len(s) >= 12}
+
     def check(self, prefix, args):
         trace = prefix[prefix.index("-o") + 1]
         if not os.path.exists(trace):
             raise Failure("the audit's strace wrote no trace for %s" % (args,))
         secrets = self.secrets()
+        on_argv_never = secrets | self.consent_values()
         stdout_may = set()
         command = args[0] if args else ""
         if command in ("token", "header"):
@@ -80,9 +97,10 @@ class Auditor:
                     continue
                 if rest.startswith('"') and rest.split('"')[1].endswith("/zoho-oauth-full"):
                     continue  # the front handing over to the full program
-                for s in secrets:
-                    if s in rest:
-                        raise Failure("a secret was passed to a started program (%s): %s"
+                for s in on_argv_never:
+                    if s in rest or urllib.parse.quote(s) in rest:
+                        raise Failure("a secret or the consent URL's state or challenge was "
+                                      "passed to a started program (%s): %s"
                                       % (s[:8] + "...", rest[:300]))
                 continue
             fd = rest.split(",", 1)[0]

@@ -8,11 +8,17 @@ is appended to $FAKE_BROWSER_LOG as one JSON object, together with its
 argv and environment, so tests can check both the flow and that no secret
 reached the browser.
 
+zoho-oauth gives the browser a one-time link on its own listener, which
+redirects to the consent URL: that first hop is recorded as "launch" (a
+list of steps), and "steps" starts at the consent URL as before.
+
 $FAKE_BROWSER_MODE:
   follow (default)   as above
   none               record the URL, visit nothing
   host=HOST          send the callback with this Host header
   twice              after the flow, send the callback again
+  launch-twice       fetch the one-time link a second time before going on
+                     (as when another program read it first)
 """
 import http.client
 import json
@@ -52,11 +58,19 @@ def fetch(url, host=None):
 def main():
     url = sys.argv[-1]
     mode = os.environ.get("FAKE_BROWSER_MODE", "follow")
-    record = {"argv": sys.argv, "env": dict(os.environ), "steps": [], "error": None}
+    record = {"argv": sys.argv, "env": dict(os.environ), "launch": [], "steps": [],
+              "error": None}
     try:
         if mode != "none":
             host = mode[5:] if mode.startswith("host=") else None
             step = fetch(url)
+            if step["status"] in (302, 303) and "/oauth/v2/auth" not in url:
+                # zoho-oauth's one-time link: on to the consent URL.
+                record["launch"] = [step]
+                if mode == "launch-twice":
+                    record["launch"].append(fetch(url))
+                url = urllib.parse.urljoin(url, step["location"])
+                step = fetch(url)
             record["steps"].append(step)
             callback = step["location"]
             if step["status"] == 302 and callback:
@@ -75,8 +89,26 @@ def main():
         record["error"] = repr(e)
     path = os.environ.get("FAKE_BROWSER_LOG")
     if path:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
+        append_whole(path, json.dumps(record) + "\n")
+
+
+def append_whole(path, line):
+    """Append a line so that a reader never sees the file without it: a
+    test reads the log as soon as it exists (and zoho-oauth may exit the
+    moment this browser has its last page). The file is rewritten beside
+    itself and renamed into place, under a lock for browsers running at once."""
+    import fcntl
+    with open(path + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(path, encoding="utf-8") as f:
+                old = f.read()
+        except FileNotFoundError:
+            old = ""
+        tmp = "%s.%d.tmp" % (path, os.getpid())
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(old + line)
+        os.rename(tmp, path)
 
 
 if __name__ == "__main__":

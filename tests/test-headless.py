@@ -232,6 +232,29 @@ def case_device_other_dc(home):
     check("other data centre (eu)" in r.stderr, "the move was not said", r)
 
 
+def case_device_other_dc_url(home):
+    """other_dc naming a server by URL, not by DC key: the configured
+    accounts URL is trusted. The later polls go there, and the token file
+    names it (one trailing slash or any case of scheme and host change
+    nothing, and leave no "//" in a poll's path)."""
+    mock = home.mock()
+    for given in (mock.url, mock.url.replace("http://", "HTTP://") + "/"):
+        mock.set_mode("device-other-dc=" + given)
+        before = len(mock.requests())
+        r = run(home, *device_args(mock, "--force"), env={"BROWSER": None, "DISPLAY": None})
+        check(r.returncode == 0, "the device flow failed after other_dc=%s" % given, r)
+        paths = [q["path"] for q in mock.requests()[before:]]
+        check(paths == ["/oauth/v3/device/code"] + ["/oauth/v3/device/token"] * 3,
+              "after other_dc=%s the requests went to %s" % (given, paths))
+        t = read_json(home.token_file())
+        check(t["accounts_server"] == mock.url, "the token file's accounts_server is %r, not %r"
+              % (t["accounts_server"], mock.url), t)
+        check("another data centre" in r.stderr, "the move was not said", r)
+        # The stored server is one a refresh can use.
+        r = run(home, "refresh")
+        check(r.returncode == 0, "refresh against the stored accounts_server failed", r)
+
+
 def case_device_other_dc_unknown(home):
     mock = home.mock("device-other-dc=mars")
     r = run(home, *device_args(mock))

@@ -95,6 +95,146 @@ def case_idle_connections(home):
             s.close()
 
 
+def fd_count(pid):
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return 0
+
+
+class Trickle:
+    """n connections to the listener that each start a request and then send
+    one more byte every `every` seconds, so that it never ends and no idle
+    timeout ever fires; one the listener closes is opened again at the next
+    tick, as an attacker would. A thread with non-blocking sockets."""
+
+    START = b"GET /callback?state="
+
+    def __init__(self, port, n, every=1.0):
+        self.port, self.n, self.every = port, n, every
+        self.socks = []
+        self.opened = self.closed_by_listener = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def connect(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex(("127.0.0.1", self.port))
+        self.opened += 1
+        return [s, False]  # socket, whether its start was sent
+
+    def tick(self):
+        for i, entry in enumerate(self.socks):
+            s, started = entry
+            try:
+                if s.recv(1, socket.MSG_PEEK) == b"":
+                    raise ConnectionResetError  # the listener closed it
+            except BlockingIOError:
+                pass
+            except OSError:
+                s.close()
+                self.closed_by_listener += 1
+                self.socks[i] = self.connect()
+                continue
+            try:
+                s.send(b"a" if started else self.START)
+                entry[1] = True
+            except BlockingIOError:
+                pass
+            except OSError:
+                pass  # not connected yet (the listener is full), or gone
+
+    def run(self):
+        self.socks = [self.connect() for _ in range(self.n)]
+        while not self.stopping.wait(self.every):
+            self.tick()
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(10)
+        for s, _ in self.socks:
+            s.close()
+
+
+def case_slow_head(home):
+    """A request head trickled a byte at a time is cut off at its deadline,
+    though the connection is never idle long enough for the idle timeout."""
+    mock, port, bg, address, state, code = waiting_login(home)
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(b"GET /callback?state=")
+        s.setblocking(False)
+        start = time.monotonic()
+        closed = None
+        while time.monotonic() - start < 9:
+            time.sleep(0.5)
+            try:
+                s.send(b"a")
+                if s.recv(1, socket.MSG_PEEK) == b"":
+                    closed = time.monotonic() - start
+                    break
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed = time.monotonic() - start
+                break
+    check(closed is not None, "a request head trickled for 9 s was not cut off")
+    check(2 <= closed <= 8, "the trickled request head was cut off after %.1f s" % closed)
+    finish(bg, mock, port, address)
+
+
+def case_slow_flood(home):
+    """About 600 connections trickling a byte a second each (about 515 were
+    enough to fill the listener for good) don't lock the browser out: during
+    the flood the real callback gets through and the login completes, and
+    the listener's file descriptors and memory stay bounded."""
+    # AddressSanitizer keeps freed memory in quarantine (256 MiB by
+    # default), and a flood of short connections churns through it: keep it
+    # small, so that what is measured is what the listener keeps.
+    home.env["ASAN_OPTIONS"] = home.env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=1"
+    mock, port, bg, address, state, code = waiting_login(home)
+    pid = bg.pid()
+    fds_before, rss_before = fd_count(pid), rss_kib(pid)
+    peak = {"fds": 0, "rss": 0}
+    sampling = threading.Event()
+
+    def sample():
+        while not sampling.wait(0.2):
+            peak["fds"] = max(peak["fds"], fd_count(pid))
+            peak["rss"] = max(peak["rss"], rss_kib(pid))
+    sampler = threading.Thread(target=sample, daemon=True)
+    flood = Trickle(port, 600).start()
+    sampler.start()
+    try:
+        time.sleep(3)  # the flood is in full swing, trickling
+        check(bg.proc.poll() is None, "the flood ended the login", bg.stderr())
+        start = time.monotonic()
+        try:
+            status = get(port, address[address.index("/callback"):])
+        except OSError as e:
+            status = "no connection (%s)" % e
+        took = time.monotonic() - start
+        check(status == 303, "the real callback got %s during the flood (after %.1f s)"
+              % (status, took))
+        check(took < 3, "the real callback took %.1f s to get through" % took)
+        check(bg.wait(30) == 0, "the login failed during the flood", bg.stderr())
+    finally:
+        flood.stop()
+        sampling.set()
+        sampler.join(5)
+    print("flood: opened %d, closed by the listener %d, took %.2f s, fds +%d, rss +%d KiB" % (flood.opened, flood.closed_by_listener, took, peak["fds"] - fds_before, peak["rss"] - rss_before))
+    check(flood.opened >= 600, "the flood opened only %d connections" % flood.opened)
+    check(len(mock.token_requests()) == 1, "expected exactly one exchange")
+    check(peak["fds"] - fds_before < 150, "the listener held %d more file descriptors under "
+          "the flood" % (peak["fds"] - fds_before))
+    check(peak["rss"] - rss_before < 8 * 1024, "the listener grew by %d KiB under the flood"
+          % (peak["rss"] - rss_before))
+
+
 def case_oversized(home):
     mock, port, bg, address, state, code = waiting_login(home)
     pid = bg.pid()
@@ -156,6 +296,108 @@ def case_methods(home):
         check(status == 405, "%s got %s" % (method, status))
     check(not mock.token_requests(), "a non-GET led to an exchange")
     finish(bg, mock, port, address)
+
+
+class RawStderr:
+    """zoho-oauth in the background with its stderr kept as bytes, so a test
+    can tell a raw control byte from its escaped form."""
+
+    def __init__(self, home, *args):
+        import subprocess
+        self.home, self.args = home, args
+        self.tracing = home.audit.prefix() if home.audit else []
+        self.proc = subprocess.Popen([*self.tracing, ZOHO, *args], env=dict(home.env),
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        self.chunks = []
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
+
+    def _read(self):
+        for chunk in iter(lambda: self.proc.stderr.read1(4096), b""):
+            self.chunks.append(chunk)
+
+    def err(self):
+        return b"".join(self.chunks)
+
+    def consent_url(self):
+        def find():
+            for line in self.err().split(b"\n"):
+                if b"/oauth/v2/auth?" in line:
+                    return line.strip().decode()
+        url = wait_for(find, 10)
+        check(url, "zoho-oauth printed no consent URL", self.err())
+        return url
+
+    def wait(self, timeout=30):
+        self.proc.wait(timeout)
+        self._t.join(5)
+        if self.tracing:
+            self.home.audit.check(self.tracing, self.args)
+        return self.proc.returncode
+
+
+RAW_CONTROLS = (b"\x1b", b"\x07", b"\x9b", b"\xc2\x9b")
+
+
+def check_no_raw_controls(err):
+    for b in RAW_CONTROLS:
+        check(b not in err, "the raw byte(s) %r reached the terminal" % b, err)
+    for line in err.split(b"\n"):
+        check(all(c >= 0x20 and c != 0x7f for c in line),
+              "a control character reached the terminal: %r" % line)
+
+
+def case_escapes_listener_text(home):
+    """Bytes from local clients reach the terminal escaped, never raw: the
+    Host header the listener logs under -v, and a query key in the warning
+    about a bad request (shown without -v too)."""
+    mock, port = setup_login(home)
+    bg = RawStderr(home, *login_args(mock, port, "--no-browser", "-v"))
+    address = remote_browser(bg.consent_url())
+    check(wait_for(lambda: port_open(port)), "the listener is not up")
+    host = b"localhost:%d\x1b]0;owned\x07\x1b[2J\x9b" b"31m\xc2\x9b" % port
+    status = raw(port, b"GET /callback HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
+    check(status == 403, "a Host with control bytes got %s" % status)
+    # A key decoded to a raw C1 byte and an encoded one, with a bad value.
+    status = get(port, "/callback?%9b%c2%9bkey=%01")
+    check(status == 400, "a query with a control character got %s" % status)
+    check(wait_for(lambda: b"ignored a request" in bg.err()), "no warning for the bad query",
+          bg.err())
+    status = get(port, address[address.index("/callback"):])
+    check(status == 303, "the real callback got %s" % status)
+    check(bg.wait(30) == 0, "the login failed", bg.err())
+    err = bg.err()
+    check_no_raw_controls(err)
+    check(b"refused a request for host 'localhost:%d\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u009b'"
+          % port in err, "the Host header was not shown escaped", err)
+    check(b"(in '\\x9b\\u009bkey')" in err, "the query key was not shown escaped", err)
+    # libmicrohttpd prints what it says before its logger is set with its
+    # own, past the escaping: it must be set first, so it never says this.
+    check(b"is not the first option" not in err, "libmicrohttpd has a logger of its own", err)
+
+
+def case_escapes_zoho_error(home):
+    """Zoho's error text with ESC and C1 controls (escaped in the JSON, and
+    a raw C1 byte) is shown escaped on the terminal."""
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=-10)
+    set_answer(mock, 200, "application/json",
+               b'{"error":"no\\u001b[2J\\u001b]0;owned\\u0007\\u009b31m\x9b!"}')
+    r = RawStderr(home, "token")
+    check(r.wait(30) == 5, "an unknown error should exit 5", r.err())
+    err = r.err()
+    check_no_raw_controls(err)
+    check(b"zoho refused the request: no\\x1b[2J\\x1b]0;owned\\x07\\u009b31m\\x9b!" in err,
+          "Zoho's error text was not shown escaped", err)
+    # Its error_description, which is always shown, too.
+    set_answer(mock, 200, "application/json",
+               b'{"error":"invalid_client","error_description":"x\\u001b[5m\\u009b1m"}')
+    r = RawStderr(home, "token")
+    check(r.wait(30) == 5, "invalid_client should exit 5", r.err())
+    err = r.err()
+    check_no_raw_controls(err)
+    check(b"(zoho says: x\\x1b[5m\\u009b1m)" in err, "the description was not shown escaped", err)
 
 
 # --- the token endpoint ---

@@ -4,6 +4,7 @@ server and the stand-in browser. One case per meson test: login@NAME."""
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -400,6 +401,113 @@ def case_second_callback(home):
     steps = final_page(home)
     last = steps[-1]
     check("error" in last or last["status"] in (409, 400), "the replay was not refused", last)
+
+
+def case_launch_link(home):
+    """The browser is given a one-time link on the listener, never the
+    consent URL: state and the PKCE challenge stay off every command line,
+    where any local user can read them (/proc/PID/cmdline). The link's
+    first request is sent on to the consent URL."""
+    mock, port = setup(home)
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 0, "login failed", r)
+    auth = mock.requests("/oauth/v2/auth")
+    check(len(auth) == 1, "expected one consent request", auth)
+    q = urllib.parse.parse_qs(auth[0]["query"])
+    state, challenge = q["state"][0], q["code_challenge"][0]
+    recs = home.browser_records()
+    check(len(recs) == 1, "expected one browser", recs)
+    started = json.dumps(recs[0]["argv"]) + json.dumps(recs[0]["env"])
+    for value in (state, challenge, urllib.parse.quote(state), urllib.parse.quote(challenge)):
+        check(value not in started, "state or the PKCE challenge is on the browser's command "
+              "line or in its environment", recs[0]["argv"])
+    check("oauth" not in json.dumps(recs[0]["argv"]), "the browser was given a Zoho URL",
+          recs[0]["argv"])
+    link = recs[0]["argv"][-1]
+    m = re.fullmatch(r"http://localhost:%d/([A-Za-z0-9_-]+)" % port, link)
+    check(m and len(m.group(1)) >= 22, "not a one-time link of at least 128 bits: %r" % link)
+    launch = recs[0]["launch"]
+    check(len(launch) == 1 and launch[0]["status"] in (302, 303), "the link did not redirect",
+          launch)
+    consent = launch[0]["location"]
+    check(consent == mock.url + "/oauth/v2/auth?" + auth[0]["query"],
+          "the link did not lead to the consent URL", consent)
+    h = launch[0]["headers"]
+    check(h.get("Cache-Control") == "no-store" and h.get("Referrer-Policy") == "no-referrer"
+          and h.get("X-Frame-Options") == "DENY" and h.get("X-Content-Type-Options") == "nosniff",
+          "the redirect lacks the pages' security headers", h)
+    # The terminal still shows the consent URL itself, for the user.
+    check(consent in r.stderr, "the consent URL is not on the terminal", r)
+    check(link not in r.stderr, "the one-time link was printed", r)
+    steps = final_page(home)
+    check(steps[-1]["status"] == 200 and "Signed in" in steps[-1]["body"], "no success page", steps)
+    check(len(mock.token_requests()) == 1, "expected one exchange")
+
+
+def case_launch_link_twice(home):
+    """A second request for the one-time link means another program has it
+    (read from the browser's command line, say): the login stops at once,
+    with status 3 and nothing saved, and a callback arriving afterwards is
+    not exchanged."""
+    mock, port = setup(home)
+    r = run(home, *login_args(mock, port), env={"FAKE_BROWSER_MODE": "launch-twice"})
+    check(r.returncode == 3, "a reused one-time link should end the login with status 3", r)
+    check("another program" in r.stderr and "login again" in r.stderr,
+          "the message does not say what happened and what to do", r)
+    check(not os.path.exists(home.token_file()), "a token file was written")
+    check(not mock.token_requests(), "a code was exchanged after the link was reused",
+          mock.token_requests())
+    recs = home.browser_records()
+    launch = recs[0]["launch"]
+    check(len(launch) == 2 and launch[0]["status"] == 303, "the first request", launch)
+    check(launch[1]["status"] == 410 and launch[1]["location"] is None,
+          "the second request was not refused", launch[1])
+    check("another program" in launch[1]["body"], "the second request's page does not say why",
+          launch[1])
+    # The browser went on to Zoho and back (or found the listener gone).
+    steps = recs[0]["steps"]
+    check(recs[0]["error"] or (len(steps) >= 2 and steps[1]["status"] == 409),
+          "the callback after the reused link was not turned away", recs[0])
+
+
+def browser_link_from_proc(port):
+    """What another local program can do: read the browser's command line."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if any(a.endswith(b"fake-browser.py") for a in argv):
+            for a in argv:
+                if a.startswith(b"http://localhost:%d/" % port):
+                    return a.decode()
+    return None
+
+
+def case_launch_link_during_exchange(home):
+    """The one-time link, read from the browser's command line, is opened
+    again while the code is being exchanged: the tokens are not saved, and
+    the browser is told why."""
+    mock, port = setup(home, "token-delay=2")
+    bg = Background(home, *login_args(mock, port))
+    check(wait_for(lambda: mock.token_requests(), 15), "the exchange never started", bg.stderr())
+    link = browser_link_from_proc(port)
+    check(link, "no browser with a link on its command line")
+    parts = urllib.parse.urlsplit(link)
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("GET", parts.path, headers={"Host": parts.netloc})
+    resp = c.getresponse()
+    body = resp.read().decode()
+    c.close()
+    check(resp.status == 410 and "another program" in body, "the reused link got %d" % resp.status,
+          body)
+    rc = bg.wait(30)
+    check(rc == 3, "expected status 3, got %s" % rc, bg.stderr())
+    check("another program" in bg.stderr(), "no message", bg.stderr())
+    check(not os.path.exists(home.token_file()), "the tokens were saved")
+    steps = final_page(home)
+    check("another program" in steps[-1]["body"], "the browser was not told", steps[-1])
 
 
 def case_interrupt(home):

@@ -68,7 +68,7 @@ static void error_answers(void **state)
 	parse("{\"error\":\"strange\\u001b[2J\"}", &a);
 	assert_int_equal(a.kind, ANSWER_ERROR);
 	assert_int_equal(a.error, ZOHO_ERR_OTHER);
-	assert_string_equal(a.error_text, "strange?[2J");
+	assert_string_equal(a.error_text, "strange\\x1b[2J");
 }
 
 static void invalid_answers(void **state)
@@ -108,7 +108,7 @@ static void error_description_kept(void **state)
 	parse("{\"error\":\"Access Denied\",\"error_description\":\"Too many\\u001b[2J\"}", &a);
 	assert_int_equal(a.kind, ANSWER_ERROR);
 	assert_int_equal(a.error, ZOHO_ERR_THROTTLED);
-	assert_string_equal(a.error_description, "Too many?[2J");
+	assert_string_equal(a.error_description, "Too many\\x1b[2J");
 	parse("{\"error\":\"invalid_code\"}", &a);
 	assert_string_equal(a.error_description, "");
 }

@@ -36,6 +36,7 @@ struct login {
 	struct callback cb;
 	struct browser browser;
 	const char *url;          /* the consent URL */
+	bool link_reused;         /* the browser's one-time link was opened twice */
 	/* Pasting the address from another machine's browser. */
 	bool pasting;             /* stdin is read for a pasted address */
 	bool stdin_closed;
@@ -163,6 +164,12 @@ static int wait_for_callback(struct login *l)
 	for (;;) {
 		if (signals_caught())
 			return ZO_INTERRUPTED + signals_caught();
+		/* Before a callback: one that came with a reused link is not
+		 * to be trusted. */
+		if (loopback_aborted(l->lb)) {
+			l->link_reused = true;
+			return ZO_REFUSED;
+		}
 		if (loopback_take(l->lb, &l->cb))
 			return ZO_OK;
 		int64_t left = deadline - monotonic_ms();
@@ -225,6 +232,10 @@ static int exchange_code(struct login *l, char *summary, size_t summary_len)
 	struct tokens t;
 	int status;
 
+	if (loopback_aborted(l->lb)) {
+		l->link_reused = true;
+		return ZO_REFUSED;
+	}
 	if (!form_add(&form, "grant_type", "authorization_code") ||
 			!form_add(&form, "client_id", s->client_id) ||
 			!form_add(&form, "client_secret", l->si.secret) ||
@@ -246,12 +257,34 @@ static int exchange_code(struct login *l, char *summary, size_t summary_len)
 	if (status != ZO_OK)
 		return status;
 
+	/* The link may have been reused while the code was exchanged: then
+	 * these may be someone else's tokens, and are dropped. */
+	if (!loopback_commit(l->lb)) {
+		tokens_finish(&t);
+		l->link_reused = true;
+		return ZO_REFUSED;
+	}
 	status = signin_save(&l->si, &t, server, l->cb.location);
 	tokens_finish(&t);
 	if (status != ZO_OK)
 		snprintf(summary, summary_len, "the tokens could not be saved: the terminal says why");
 	return status;
 }
+
+/* The one-time link the browser was started with was opened a second
+ * time (loopback_launch): whoever did may have had our consent URL first. */
+static int stop_link_reused(struct login *l)
+{
+	log_error("the sign-in link given to your browser was opened a second time: another "
+		"program on this machine may have read it from the browser's command line and could "
+		"sign in in your place. The login was stopped and nothing was saved; run login again");
+	loopback_finish(l->lb, &page_stopped, NULL);
+	loopback_linger(l->lb, LINGER_MS);
+	return ZO_REFUSED;
+}
+
+/* Longest one-time link: http://[::1]:65535/ and 43 characters. */
+#define LINK_MAX 96
 
 static int login_browser(const struct settings *s)
 {
@@ -296,7 +329,20 @@ static int login_browser(const struct settings *s)
 	}
 
 	l.url = url.data;
-	bool opened = s->open_browser && browser_open(url.data, &l.browser);
+	bool opened = false;
+	if (s->open_browser) {
+		/* The browser's command line is readable by every local user:
+		 * it gets a one-time link to the consent URL, not the URL with
+		 * our state and PKCE challenge. The portal is asked over the
+		 * user's own session bus, and gets the URL itself. */
+		char link[LINK_MAX];
+		if (!loopback_launch(l.lb, url.data, link, sizeof(link))) {
+			status = ZO_FAILURE;
+			goto out;
+		}
+		opened = browser_open(link, url.data, &l.browser);
+		explicit_bzero(link, sizeof(link));
+	}
 	if (opened) {
 		log_info("opened your browser (%s) to sign in to Zoho; if it did not appear, open "
 			"this URL:", l.browser.name);
@@ -315,6 +361,10 @@ static int login_browser(const struct settings *s)
 		fputs("Paste the address here: ", stderr);
 
 	status = wait_for_callback(&l);
+	if (l.link_reused) {
+		status = stop_link_reused(&l);
+		goto out;
+	}
 	if (status != ZO_OK) {
 		loopback_finish(l.lb, &page_failed, "zoho-oauth stopped waiting.");
 		goto out;
@@ -332,6 +382,10 @@ static int login_browser(const struct settings *s)
 
 	char summary[512];
 	status = exchange_code(&l, summary, sizeof(summary));
+	if (l.link_reused) {
+		status = stop_link_reused(&l);
+		goto out;
+	}
 	if (status != ZO_OK) {
 		loopback_finish(l.lb, &page_failed, summary);
 		if (status < ZO_INTERRUPTED)

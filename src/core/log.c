@@ -2,8 +2,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/log.h"
+#include "core/text.h"
 
 static enum log_level current = LOG_NORMAL;
 static bool demoted;
@@ -35,13 +37,24 @@ bool log_verbose(void)
 
 static void emit(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/*
+ * Messages carry text from outside (a Host header, a query key, Zoho's
+ * error text, libmicrohttpd's and libcurl's words), so every one is passed
+ * through text_escape() here, where no caller can forget it: a control
+ * character shows as \x1b or \u009b instead of acting on the terminal. No
+ * message is meant to hold a newline or a tab (the few multi-line texts,
+ * the consent URL and the paste instructions, are written by their callers
+ * with fprintf and hold only our own text), so one shows as \n or \t and
+ * every message stays one line. Each is cut at LOG_LINE_MAX.
+ */
+#define LOG_LINE_MAX 8192
+
 static void emit(const char *prefix, const char *fmt, va_list ap)
 {
 	int saved = errno;
-	/* stderr is unbuffered: build the line first so that it leaves in one
-	 * write and stays whole when several processes share a terminal. */
-	char small[512];
-	char *line = small;
+	char small[512], shown_small[1024];
+	char *line = small, *shown = shown_small;
+	size_t shown_len = sizeof(shown_small);
 	va_list copy;
 	va_copy(copy, ap);
 	int n = vsnprintf(small, sizeof(small), fmt, ap);
@@ -55,7 +68,21 @@ static void emit(const char *prefix, const char *fmt, va_list ap)
 	va_end(copy);
 	if (n < 0)
 		small[0] = '\0';
-	fprintf(stderr, "%s%s\n", prefix, line);
+	size_t len = strlen(line);
+	if (TEXT_ESCAPE_MAX(len) > sizeof(shown_small)) {
+		size_t want = TEXT_ESCAPE_MAX(len) < LOG_LINE_MAX ? TEXT_ESCAPE_MAX(len) : LOG_LINE_MAX;
+		char *big = malloc(want);
+		if (big) {
+			shown = big;
+			shown_len = want;
+		}
+	}
+	text_escape(shown, shown_len, line, len);
+	/* stderr is unbuffered: build the line first so that it leaves in one
+	 * write and stays whole when several processes share a terminal. */
+	fprintf(stderr, "%s%s\n", prefix, shown);
+	if (shown != shown_small)
+		free(shown);
 	if (line != small)
 		free(line);
 	errno = saved;

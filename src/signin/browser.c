@@ -182,7 +182,7 @@ out:
 	return ok;
 }
 
-bool browser_open(const char *url, struct browser *b)
+bool browser_open(const char *url, const char *private_url, struct browser *b)
 {
 	bool ok = false;
 	b->pid = 0;
@@ -203,7 +203,7 @@ bool browser_open(const char *url, struct browser *b)
 			log_warn("could not start the browser named in $BROWSER");
 	}
 	if (!ok && portal_wanted()) {
-		ok = portal_open_uri(url);
+		ok = portal_open_uri(private_url ? private_url : url);
 		if (ok)
 			snprintf(b->name, sizeof(b->name), "the desktop portal");
 	}

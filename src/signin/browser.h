@@ -18,10 +18,13 @@ struct browser {
  * when running in a Flatpak or Snap sandbox (with libportal); xdg-open when
  * there is a display. A program runs without a shell, in its own session
  * with stdio on /dev/null, and is never waited for; the secret is not in
- * its environment. Returns whether something was started; the caller
- * prints the URL either way.
+ * its environment. url goes on a command line, where every local user can
+ * read it; the portal, which is asked over the user's own session bus, is
+ * given private_url instead when that is not NULL (login: the consent URL
+ * itself, where the others get a one-time link). Returns whether something
+ * was started; the caller prints the URL either way.
  */
-bool browser_open(const char *url, struct browser *b);
+bool browser_open(const char *url, const char *private_url, struct browser *b);
 
 /*
  * Call when b->pidfd is readable: reap the program and say whether it

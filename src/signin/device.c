@@ -189,14 +189,20 @@ static int sleep_ms(long ms)
 }
 
 /* The accounts server of the data centre Zoho named for the user: a
- * location from the table, or an accounts server we may trust. */
+ * location from the table, or an accounts server we may trust (one of the
+ * table's, or the configured one). The answer is always the table's or the
+ * settings' own string, never location itself: location lives in one poll's
+ * answer, while the server is used by every later poll and stored in the
+ * token file. It is also the canonical spelling (no trailing slash). */
 static const char *other_dc_server(const struct settings *s, const char *location)
 {
 	const struct zoho_dc *dc = zoho_dc_by_location(location);
+	if (!dc)
+		dc = zoho_dc_by_accounts(location);
 	if (dc)
 		return dc->accounts;
 	if (zoho_accounts_server_trusted(location, s->accounts_url))
-		return location;
+		return s->accounts_url;
 	return NULL;
 }
 
@@ -274,7 +280,7 @@ int cmd_login_device(const struct settings *s)
 
 	const char *open_url = d.verification_uri_complete ? d.verification_uri_complete :
 		d.verification_url;
-	bool opened = s->open_browser && browser_open(open_url, &browser);
+	bool opened = s->open_browser && browser_open(open_url, NULL, &browser);
 	browser_forget(&browser);
 	/* Shown even with --quiet: the user must see the code to type it. */
 	fprintf(stderr, "\n    To sign in, open   %s\n    and enter the code %s\n\n",

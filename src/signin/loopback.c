@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -18,27 +19,63 @@
 #include "core/signals.h"
 #include "core/util.h"
 #include "signin/loopback.h"
+#include "signin/pkce.h"
 
 /*
  * Limits for stray or hostile local clients. A browser's request with
  * localhost cookies fits in 32 KiB; bigger requests get 414/431 from
  * libmicrohttpd. Idle connections are dropped after 10 seconds, and up to
- * 512 may be open at once so a pile of idle ones cannot lock the
- * browser out.
+ * 512 may be open at once.
+ *
+ * The idle timeout alone does not stop a client that trickles a byte every
+ * few seconds, and the connection limit is for all clients together: some
+ * 515 such connections would hold the listener full for good, and the
+ * browser's redirect would never be read. So each connection also has a
+ * deadline for its whole request head (a browser sends it at once), and no
+ * more than HEAD_SOFT_LIMIT connections may be waiting for theirs: past
+ * that, each new one pushes out the oldest. Those are shut down
+ * (shutdown(2)); libmicrohttpd then sees the end and closes them itself.
+ * The browser's connection, the newest, gets its request read at once.
  */
 #define CONN_MEMORY (32 * 1024)
 #define CONN_TIMEOUT 10
 #define CONN_LIMIT 512
+#define HEAD_DEADLINE_MS 5000
+#define HEAD_SOFT_LIMIT 64
+#define WATCH_TICK_MS 250
+#define LISTEN_BACKLOG 256
 
 enum phase {
 	WAITING,   /* no valid callback yet */
 	CLAIMED,   /* one is being handled */
+	ABORTED,   /* the one-time link was used twice: take nothing more */
 	FINISHED,  /* the outcome page is ready */
 };
+
+/* The one-time link: 256 random bits, base64url, after a '/'. */
+#define LAUNCH_RANDOM_BYTES 32
+#define LAUNCH_PATH_LEN (1 + PKCE_STATE_LEN)
 
 struct request {
 	char *uri;       /* raw request target, as the client sent it */
 	bool suspended;  /* we hold this one until the outcome is known */
+	bool head_seen;  /* its connection was told (conn_head_done) */
+};
+
+/*
+ * One TCP connection, from libmicrohttpd's STARTED notification to its
+ * CLOSED one (its socket context). libmicrohttpd 0.9.75 calls CLOSED in
+ * its polling thread before it close()s the socket (in every path:
+ * cleanup, idle timeout, daemon stop; checked under strace), and CLOSED
+ * takes conns_lock, so while a record is in the list under that lock its
+ * fd is still this connection's, never a reused number.
+ */
+struct conn {
+	struct conn *prev, *next;  /* in loopback.conns, oldest head first */
+	int fd;
+	int64_t head_since;        /* when its current request head began */
+	bool in_head;              /* waiting for a complete request head */
+	bool shut;                 /* shut down by us */
 };
 
 struct loopback {
@@ -57,6 +94,24 @@ struct loopback {
 	char *outcome_detail;
 	bool outcome_served;
 	bool browser_waiting;          /* a held request was answered with 303 */
+
+	/* The one-time link the browser is started with (loopback_launch). */
+	char launch_path[LAUNCH_PATH_LEN + 1]; /* "" when there is none */
+	char *launch_target;           /* the consent URL it sends the browser to */
+	unsigned launch_uses;          /* requests for it so far (saturating) */
+	bool aborted;                  /* it was requested twice before commit */
+	bool committed;                /* loopback_commit(): the outcome stands */
+
+	/* Every connection of both daemons (struct conn), under conns_lock,
+	 * which is taken last: nothing else is locked while holding it. */
+	pthread_mutex_t conns_lock;
+	pthread_cond_t conns_wake;     /* tells the watcher to stop */
+	struct conn *conns_head, *conns_tail;
+	unsigned in_head;              /* how many wait for their request head */
+	unsigned long shed;            /* how many were shut down, ever */
+	bool watching;                 /* the watcher thread runs */
+	bool stopping;
+	pthread_t watcher;
 };
 
 static void notify(struct loopback *lb)
@@ -153,6 +208,262 @@ static enum MHD_Result send_see_other(struct loopback *lb, struct MHD_Connection
 	return ret;
 }
 
+/* The one-time link's first request: on to the consent URL. No body, and
+ * the pages' headers: no-store (never replayed from a cache), no-referrer
+ * (the link does not reach Zoho in a Referer). */
+static enum MHD_Result send_launch(struct MHD_Connection *c, const char *target)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	security_headers(r);
+	MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'");
+	MHD_add_response_header(r, "Location", target);
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Whether the request's path (uri[0..path_len)) is the one-time link; in
+ * constant time, as it is a secret. */
+static bool is_launch_path(struct loopback *lb, const char *uri, size_t path_len)
+{
+	char want[LAUNCH_PATH_LEN + 1], got[LAUNCH_PATH_LEN + 1];
+	pthread_mutex_lock(&lb->lock);
+	memcpy(want, lb->launch_path, sizeof(want));
+	pthread_mutex_unlock(&lb->lock);
+	if (!want[0] || path_len != strlen(want))
+		return false;
+	memcpy(got, uri, path_len);
+	got[path_len] = '\0';
+	return secret_equal(got, want);
+}
+
+/*
+ * A request for the one-time link, of any method. The first GET is sent to
+ * the consent URL. Any second request means that someone else knows the
+ * link (another local user can read the browser's command line) and may
+ * have had the consent URL, with our state, first: whoever it is, the
+ * sign-in stops (loopback_aborted) unless its outcome was already
+ * committed.
+ */
+static enum MHD_Result answer_launch(struct loopback *lb, struct MHD_Connection *c,
+		const char *method)
+{
+	pthread_mutex_lock(&lb->lock);
+	if (lb->launch_uses < 2)
+		lb->launch_uses++;
+	bool first = lb->launch_uses == 1;
+	bool stop = !first && !lb->committed && lb->phase != FINISHED;
+	if (stop) {
+		lb->aborted = true;
+		if (lb->phase == WAITING)
+			lb->phase = ABORTED;
+	}
+	char *target = first ? strdup(lb->launch_target) : NULL;
+	pthread_mutex_unlock(&lb->lock);
+
+	if (first) {
+		enum MHD_Result ret;
+		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+			ret = send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET is allowed here.\n",
+				MHD_HTTP_HEADER_ALLOW, "GET");
+		else
+			ret = target ? send_launch(c, target) : MHD_NO;
+		secret_free(target);
+		return ret;
+	}
+	if (stop) {
+		log_debug("listener: the one-time link was requested a second time");
+		notify(lb);
+		return send_page(c, MHD_HTTP_GONE, &page_stopped, NULL);
+	}
+	return send_page(c, MHD_HTTP_GONE, &page_bad_request,
+		"This sign-in link was already used.");
+}
+
+/* --- connections: the request-head deadline and the soft limit --- */
+
+static void conn_unlink(struct loopback *lb, struct conn *k)
+{
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		lb->conns_head = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	else
+		lb->conns_tail = k->prev;
+	k->prev = k->next = NULL;
+}
+
+static void conn_append(struct loopback *lb, struct conn *k)
+{
+	k->prev = lb->conns_tail;
+	k->next = NULL;
+	if (lb->conns_tail)
+		lb->conns_tail->next = k;
+	else
+		lb->conns_head = k;
+	lb->conns_tail = k;
+}
+
+/* Under conns_lock: end a connection that is waiting for its head. */
+static void conn_shed(struct loopback *lb, struct conn *k)
+{
+	shutdown(k->fd, SHUT_RDWR);
+	k->shut = true;
+	lb->in_head--;
+	lb->shed++;
+}
+
+/* Under conns_lock: a connection starts waiting for a request head (a new
+ * one, or one whose last request is done); past the soft limit, the
+ * oldest waiting one makes room. */
+static void conn_head_begins(struct loopback *lb, struct conn *k)
+{
+	k->in_head = true;
+	k->head_since = monotonic_ms();
+	conn_append(lb, k);
+	lb->in_head++;
+	for (struct conn *old = lb->conns_head; old && lb->in_head > HEAD_SOFT_LIMIT; old = old->next)
+		if (old->in_head && !old->shut && old != k)
+			conn_shed(lb, old);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+		enum MHD_ConnectionNotificationCode toe)
+{
+	struct loopback *lb = cls;
+	struct conn *k = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *info = MHD_get_connection_info(c,
+			MHD_CONNECTION_INFO_CONNECTION_FD);
+		k = info ? calloc(1, sizeof(*k)) : NULL;
+		*socket_context = k;
+		if (!k) {
+			/* Untracked, it could outstay every limit: refuse it
+			 * (the socket is still open: we are in its thread). */
+			if (info)
+				shutdown(info->connect_fd, SHUT_RDWR);
+			return;
+		}
+		k->fd = info->connect_fd;
+		pthread_mutex_lock(&lb->conns_lock);
+		conn_head_begins(lb, k);
+		pthread_mutex_unlock(&lb->conns_lock);
+		return;
+	}
+	/* MHD_CONNECTION_NOTIFY_CLOSED, before libmicrohttpd closes the fd. */
+	if (!k)
+		return;
+	pthread_mutex_lock(&lb->conns_lock);
+	conn_unlink(lb, k);
+	if (k->in_head && !k->shut)
+		lb->in_head--;
+	pthread_mutex_unlock(&lb->conns_lock);
+	free(k);
+	*socket_context = NULL;
+}
+
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info ? info->socket_context : NULL;
+}
+
+/* The access handler's first call for a request: its head is complete. */
+static void conn_head_done(struct loopback *lb, struct MHD_Connection *c)
+{
+	struct conn *k = conn_of(c);
+	if (!k)
+		return;
+	pthread_mutex_lock(&lb->conns_lock);
+	if (k->in_head) {
+		k->in_head = false;
+		if (!k->shut)
+			lb->in_head--;
+	}
+	pthread_mutex_unlock(&lb->conns_lock);
+}
+
+/* A request is done; a kept-alive connection waits for the next head,
+ * with a deadline of its own. */
+static void conn_request_done(struct loopback *lb, struct MHD_Connection *c)
+{
+	struct conn *k = conn_of(c);
+	if (!k)
+		return;
+	pthread_mutex_lock(&lb->conns_lock);
+	if (!k->in_head && !k->shut) {
+		conn_unlink(lb, k);
+		conn_head_begins(lb, k);
+	}
+	pthread_mutex_unlock(&lb->conns_lock);
+}
+
+/* The watcher: a thread that ends every connection whose request head is
+ * past its deadline, however busy it keeps the line. */
+static void *watch_heads(void *arg)
+{
+	struct loopback *lb = arg;
+	unsigned long said = 0;
+
+	pthread_mutex_lock(&lb->conns_lock);
+	while (!lb->stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += WATCH_TICK_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&lb->conns_wake, &lb->conns_lock, &until);
+		if (lb->stopping)
+			break;
+		int64_t now = monotonic_ms();
+		for (struct conn *k = lb->conns_head; k; k = k->next)
+			if (k->in_head && !k->shut && now - k->head_since >= HEAD_DEADLINE_MS)
+				conn_shed(lb, k);
+		if (lb->shed != said && log_verbose()) {
+			/* Not under the lock: a write to stderr may block. */
+			unsigned long n = lb->shed - said;
+			said = lb->shed;
+			pthread_mutex_unlock(&lb->conns_lock);
+			log_debug("listener: closed %lu connection(s) that did not send a request in time "
+				"(%d s) or were too many waiting for one (%d)", n, HEAD_DEADLINE_MS / 1000,
+				HEAD_SOFT_LIMIT);
+			pthread_mutex_lock(&lb->conns_lock);
+		}
+	}
+	pthread_mutex_unlock(&lb->conns_lock);
+	return NULL;
+}
+
+static bool watcher_start(struct loopback *lb)
+{
+	pthread_attr_t attr;
+	if (pthread_attr_init(&attr) != 0)
+		return false;
+	/* It only walks a list: a small stack keeps the login's memory low. */
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	lb->watching = pthread_create(&lb->watcher, &attr, watch_heads, lb) == 0;
+	pthread_attr_destroy(&attr);
+	return lb->watching;
+}
+
+static void watcher_stop(struct loopback *lb)
+{
+	if (!lb->watching)
+		return;
+	pthread_mutex_lock(&lb->conns_lock);
+	lb->stopping = true;
+	pthread_cond_signal(&lb->conns_wake);
+	pthread_mutex_unlock(&lb->conns_lock);
+	pthread_join(lb->watcher, NULL);
+	lb->watching = false;
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct request *req = calloc(1, sizeof(*req));
@@ -165,6 +476,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		enum MHD_RequestTerminationCode toe)
 {
 	struct request *req = *req_cls;
+	if (req && req->head_seen)
+		conn_request_done(cls, c);
 	if (req) {
 		secret_free(req->uri);
 		free(req);
@@ -182,6 +495,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	if (!req || !req->uri)
 		return MHD_NO; /* out of memory: drop the connection */
+	if (!req->head_seen) {
+		req->head_seen = true;
+		conn_head_done(lb, c);
+	}
 
 	if (req->suspended) {
 		/* Resumed by loopback_finish(). */
@@ -197,6 +514,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	const char *q = strchr(req->uri, '?');
 	size_t path_len = q ? (size_t)(q - req->uri) : strlen(req->uri);
+	if (is_launch_path(lb, req->uri, path_len))
+		return answer_launch(lb, c, method);
 	if (path_len != strlen(r->path) || memcmp(req->uri, r->path, path_len) != 0)
 		return send_text(c, MHD_HTTP_NOT_FOUND, "Not found.\n", NULL, NULL);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
@@ -227,6 +546,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return ret;
 	}
 	free(detail);
+	if (phase == ABORTED)
+		return send_page(c, MHD_HTTP_CONFLICT, &page_stopped, NULL);
 	if (phase != WAITING)
 		return send_page(c, MHD_HTTP_CONFLICT, &page_bad_request,
 			"zoho-oauth has already received an answer for this sign-in; this one was ignored.");
@@ -263,14 +584,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
-/* libmicrohttpd's own messages: format strings of its making. */
+/* libmicrohttpd's own messages: format strings of its making, which may
+ * quote what a client sent (the log layer escapes that). They end in a
+ * newline of their own, which is dropped; any other is shown escaped. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	if (!log_verbose())
 		return;
 	char line[256];
 	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
+	size_t len = strlen(line);
+	while (len > 0 && line[len - 1] == '\n')
+		line[--len] = '\0';
 	log_debug("listener: %s", line);
 }
 
@@ -306,7 +631,7 @@ static int listen_socket(int family, long port, bool *unavailable)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 64) != 0) {
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
 		int e = errno;
 		*unavailable = family == AF_INET6 && (e == EADDRNOTAVAIL || e == EAFNOSUPPORT);
 		close(fd);
@@ -320,14 +645,17 @@ static struct MHD_Daemon *start_daemon(struct loopback *lb, int fd, bool v6)
 {
 	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 		MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	/* The logger first: libmicrohttpd prints what comes before it with
+	 * its own logger, straight to stderr, past the log layer's escaping. */
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, lb,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, lb,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, lb,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, lb,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, lb,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, lb,
 		MHD_OPTION_END);
 }
 
@@ -346,6 +674,12 @@ int loopback_start(const struct redirect *r, const char *state, struct loopback 
 	lb->state = state;
 	lb->notify[0] = lb->notify[1] = -1;
 	pthread_mutex_init(&lb->lock, NULL);
+	pthread_mutex_init(&lb->conns_lock, NULL);
+	pthread_condattr_t cattr;
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&lb->conns_wake, &cattr);
+	pthread_condattr_destroy(&cattr);
 	if (pipe2(lb->notify, O_CLOEXEC | O_NONBLOCK) != 0) {
 		log_error("cannot create a pipe: %s", strerror(errno));
 		loopback_destroy(lb);
@@ -385,6 +719,15 @@ int loopback_start(const struct redirect *r, const char *state, struct loopback 
 	/* The listener threads inherit a mask without our three signals, so
 	 * those always interrupt the main thread's waits. */
 	signals_block(&old);
+	if (!watcher_start(lb)) {
+		signals_restore(&old);
+		for (int j = 0; j < 2; j++)
+			if (fds[j] >= 0)
+				close(fds[j]);
+		log_error("cannot start a thread for the loopback listener");
+		loopback_destroy(lb);
+		return ZO_FAILURE;
+	}
 	for (int i = 0; i < 2; i++) {
 		if (fds[i] < 0)
 			continue;
@@ -425,6 +768,57 @@ bool loopback_take(struct loopback *lb, struct callback *out)
 	}
 	pthread_mutex_unlock(&lb->lock);
 	return have;
+}
+
+bool loopback_launch(struct loopback *lb, const char *target, char *out, size_t out_len)
+{
+	const struct redirect *r = lb->redirect;
+	unsigned char raw[LAUNCH_RANDOM_BYTES];
+	char path[LAUNCH_PATH_LEN + 3];
+
+	do {
+		if (!random_bytes(raw, sizeof(raw))) {
+			log_error("cannot get random bytes from the kernel");
+			return false;
+		}
+		path[0] = '/';
+		base64url_encode(path + 1, raw, sizeof(raw));
+	} while (strcmp(path, r->path) == 0); /* never, but the link must not be the callback */
+	explicit_bzero(raw, sizeof(raw));
+	if ((size_t)snprintf(out, out_len, "http://%s:%ld%s", r->host, r->port, path) >= out_len) {
+		explicit_bzero(path, sizeof(path));
+		return false;
+	}
+	char *copy = xstrdup(target);
+	if (!copy) {
+		explicit_bzero(path, sizeof(path));
+		return false;
+	}
+	pthread_mutex_lock(&lb->lock);
+	secret_free(lb->launch_target);
+	lb->launch_target = copy;
+	memcpy(lb->launch_path, path, sizeof(lb->launch_path));
+	lb->launch_uses = 0;
+	pthread_mutex_unlock(&lb->lock);
+	explicit_bzero(path, sizeof(path));
+	return true;
+}
+
+bool loopback_aborted(struct loopback *lb)
+{
+	pthread_mutex_lock(&lb->lock);
+	bool aborted = lb->aborted;
+	pthread_mutex_unlock(&lb->lock);
+	return aborted;
+}
+
+bool loopback_commit(struct loopback *lb)
+{
+	pthread_mutex_lock(&lb->lock);
+	bool ok = !lb->aborted;
+	lb->committed = ok;
+	pthread_mutex_unlock(&lb->lock);
+	return ok;
 }
 
 bool loopback_claim(struct loopback *lb)
@@ -479,6 +873,7 @@ void loopback_destroy(struct loopback *lb)
 {
 	if (!lb)
 		return;
+	watcher_stop(lb);
 	for (int i = 0; i < 2; i++)
 		if (lb->daemons[i]) {
 			/* A held connection must be resumed before the daemon
@@ -494,6 +889,11 @@ void loopback_destroy(struct loopback *lb)
 			close(lb->notify[i]);
 	callback_finish(&lb->claimed);
 	free(lb->outcome_detail);
+	secret_free(lb->launch_target);
+	explicit_bzero(lb->launch_path, sizeof(lb->launch_path));
+	/* Stopping the daemons told us of every connection's end. */
+	pthread_cond_destroy(&lb->conns_wake);
+	pthread_mutex_destroy(&lb->conns_lock);
 	pthread_mutex_destroy(&lb->lock);
 	free(lb);
 }

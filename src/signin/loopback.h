@@ -18,6 +18,11 @@
  * calls loopback_finish(), which sends the browser (303) to the bare
  * redirect path, where the outcome page is then shown. Later callbacks
  * are told that the sign-in was already handled.
+ *
+ * The browser is not started with the consent URL, whose state and PKCE
+ * challenge any local user could then read from its command line, but
+ * with a one-time link on this listener (loopback_launch) that redirects
+ * there once. A second request for the link stops the sign-in.
  */
 struct loopback;
 
@@ -33,6 +38,29 @@ int loopback_fd(const struct loopback *lb);
 
 /* Move the claimed callback into out; false when there is none (yet). */
 bool loopback_take(struct loopback *lb, struct callback *out);
+
+/*
+ * Arm the one-time link: a path of 256 random bits (getrandom, base64url)
+ * whose first GET is answered 303 to target (the consent URL; copied),
+ * with the pages' security headers. out gets the link,
+ * http://HOST:PORT/PATH with the redirect URI's host and port (so that the
+ * Host check passes). Any second request for it, of any method, before the
+ * outcome is committed, stops the sign-in: loopback_aborted() turns true,
+ * the waiter is woken, and callbacks and pastes are turned away from then
+ * on. false (said why) when out is too small or no random bytes.
+ */
+bool loopback_launch(struct loopback *lb, const char *target, char *out, size_t out_len);
+
+/* Whether the one-time link was requested twice: stop, saving nothing. */
+bool loopback_aborted(struct loopback *lb);
+
+/*
+ * Call just before saving the tokens: false when the sign-in was stopped
+ * (see loopback_launch), and then nothing must be saved. After true, a
+ * request for the link no longer stops anything (it is told the link was
+ * used), so that the decision and the outcome cannot disagree.
+ */
+bool loopback_commit(struct loopback *lb);
 
 /*
  * Claim the flow for another source (a pasted URL): false when a callback

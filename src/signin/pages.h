@@ -16,5 +16,6 @@ extern const struct page page_success;
 extern const struct page page_refused;
 extern const struct page page_failed;
 extern const struct page page_bad_request;
+extern const struct page page_stopped;
 
 #endif

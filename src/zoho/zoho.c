@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/urlcode.h"
 #include "zoho/zoho.h"
 
@@ -325,14 +326,8 @@ bool zoho_client_id_ok(const char *id)
 
 void printable_copy(char *out, size_t out_len, const char *in)
 {
-	size_t o = 0;
-	if (out_len == 0)
-		return;
-	for (; in && *in && o + 1 < out_len; in++) {
-		unsigned char c = (unsigned char)*in;
-		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (in && *in && out_len > 4 && o + 1 >= out_len)
-		memcpy(out + out_len - 4, "...", 3), o = out_len - 1;
-	out[o] = '\0';
+	if (out_len > 0)
+		out[0] = '\0';
+	if (in)
+		text_escape(out, out_len, in, strlen(in));
 }

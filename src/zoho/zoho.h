@@ -102,7 +102,8 @@ void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *er
  * and '-', at most 256. */
 bool zoho_client_id_ok(const char *id);
 
-/* Copy untrusted text for a message: printable ASCII only, bounded. */
+/* Copy untrusted text for a message, bounded by out_len: text_escape()
+ * (core/text.h) of the whole string; NULL gives "". */
 void printable_copy(char *out, size_t out_len, const char *in);
 
 #endif
