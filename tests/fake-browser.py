@@ -12,14 +12,12 @@ $FAKE_BROWSER_MODE:
   follow (default)   as above
   none               record the URL, visit nothing
   host=HOST          send the callback with this Host header
-  twice              after the flow, send the callback again
 """
 import http.client
 import json
 import os
 import ssl
 import sys
-import time
 import urllib.parse
 
 
@@ -65,12 +63,6 @@ def main():
                 if step["status"] == 303:
                     target = urllib.parse.urljoin(callback, step["location"])
                     record["steps"].append(fetch(target, host))
-                if mode == "twice":
-                    time.sleep(0.2)
-                    try:
-                        record["steps"].append(fetch(callback))
-                    except OSError as e:  # the tool may be gone already
-                        record["steps"].append({"url": callback, "error": str(e)})
     except Exception as e:  # recorded for the test to report
         record["error"] = repr(e)
     path = os.environ.get("FAKE_BROWSER_LOG")
