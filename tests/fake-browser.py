@@ -67,8 +67,14 @@ def main():
         record["error"] = repr(e)
     path = os.environ.get("FAKE_BROWSER_LOG")
     if path:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
+        # One write of a whole line: a test reading meanwhile sees all of
+        # this record or none of it (it reads complete lines only).
+        line = (json.dumps(record) + "\n").encode("utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
 
 
 if __name__ == "__main__":

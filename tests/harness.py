@@ -154,13 +154,21 @@ class Home:
     def token_file(self, profile="default"):
         return os.path.join(self.env["XDG_DATA_HOME"], "zoho-oauth", profile + ".json")
 
-    def browser_records(self, wait=True):
+    def browser_records(self, wait=True, count=1, timeout=10):
+        """What the stand-in browser recorded, one entry per run of it.
+        It outlives the tool (detached) and writes after it has seen the
+        outcome page, so with wait this waits, up to timeout seconds, for
+        count complete entries; a line still being written is not one."""
+        def complete():
+            try:
+                with open(self.browser_log, encoding="utf-8") as f:
+                    text = f.read()
+            except FileNotFoundError:
+                return []
+            return [json.loads(line) for line in text.split("\n")[:-1] if line.strip()]
         if wait:
-            wait_for(lambda: os.path.exists(self.browser_log), timeout=10)
-        if not os.path.exists(self.browser_log):
-            return []
-        with open(self.browser_log, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+            wait_for(lambda: len(complete()) >= count, timeout=timeout)
+        return complete()
 
     def cleanup(self):
         for m in self.mocks:
