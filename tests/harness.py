@@ -65,6 +65,7 @@ class Mock:
     """The mock Zoho Accounts server, in its own process."""
 
     def __init__(self, home, modes=(), redirect_uris=(), name="mock", tls=None, extra_tls=None):
+        self.name = name
         self.dir = os.path.join(home.root, name)
         os.makedirs(self.dir, exist_ok=True)
         self.log_path = os.path.join(self.dir, "requests.jsonl")
@@ -147,7 +148,14 @@ class Home:
             self.audit = audit.Auditor(self)
 
     def mock(self, *modes, redirect_uris=(), name="mock", tls=None, extra_tls=None):
-        m = Mock(self, modes, redirect_uris, name, tls, extra_tls)
+        # A directory of its own: a second mock of the same name would find
+        # the first one's port file and log and talk to the wrong server.
+        taken = {m.name for m in self.mocks}
+        unique, n = name, 1
+        while unique in taken:
+            n += 1
+            unique = "%s-%d" % (name, n)
+        m = Mock(self, modes, redirect_uris, unique, tls, extra_tls)
         self.mocks.append(m)
         return m
 

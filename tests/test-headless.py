@@ -93,15 +93,20 @@ def case_paste_timeout(home):
 
 def case_paste_race(home):
     """The pasted address and the browser's callback at the same moment:
-    one exchange, whichever wins."""
-    mock, port = setup_login(home)
+    one exchange, whichever wins. The mock holds the exchange, so the
+    listener is still up to answer the callback either way."""
+    mock, port = setup_login(home, "token-delay=1")
     bg = Background(home, *login_args(mock, port, "--no-browser"))
     address = remote_browser(bg.consent_url())
     bg.wait_for_stderr("paste it here")
-    t = threading.Thread(target=lambda: get(address))
+    callback = []
+    t = threading.Thread(target=lambda: callback.append(get(address)))
     t.start()
     bg.type(address + "\n")
     t.join(20)
+    # 303: the callback won (the paste is ignored); 409: the paste won.
+    check(callback and callback[0] in (303, 409),
+          "the callback got %s, not 303 or 409" % callback, bg.stderr())
     check(bg.wait(30) == 0, "login failed", bg.stderr())
     check(len(mock.token_requests()) == 1,
           "paste and callback made %d exchanges" % len(mock.token_requests()))
