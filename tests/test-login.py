@@ -441,6 +441,28 @@ def case_second_callback(home):
     check(read_json(home.token_file())["refresh_token"], "no tokens saved")
 
 
+def case_linger(home):
+    """After the outcome login serves its page until the browser has
+    fetched it, for at most two seconds (LINGER_MS), and then exits."""
+    mock, port = setup(home)
+    for fetch_page in (True, False):
+        bg = Background(home, *login_args(mock, port, "--force"),
+                        env={"FAKE_BROWSER_MODE": "none"})
+        first = listener_get(port, remote_browser(bg.consent_url()))
+        answered = time.monotonic()
+        check(first["status"] == 303, "the callback was not answered with 303", first)
+        if fetch_page:
+            page = listener_get(port, "http://localhost:%d/callback" % port)
+            check(page["status"] == 200 and "Signed in" in page["body"], "no success page", page)
+        check(bg.wait(10) == 0, "login failed", bg.stderr())
+        waited = time.monotonic() - answered
+        if fetch_page:
+            check(waited < 1.5, "login went on waiting %.1f s after the page was fetched" % waited)
+        else:
+            check(1.8 <= waited < 4, "login waited %.1f s for a page nobody fetched, not 2" % waited)
+    check(len(mock.token_requests()) == 2, "expected one exchange per login")
+
+
 def case_interrupt(home):
     """Ctrl-C or SIGTERM while waiting for the browser: 130 or 143, nothing
     written, the port released."""
