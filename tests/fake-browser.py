@@ -16,7 +16,6 @@ $FAKE_BROWSER_MODE:
   follow (default)   as above
   none               record the URL, visit nothing
   host=HOST          send the callback with this Host header
-  twice              after the flow, send the callback again
   launch-twice       fetch the one-time link a second time before going on
                      (as when another program read it first)
 """
@@ -25,7 +24,6 @@ import json
 import os
 import ssl
 import sys
-import time
 import urllib.parse
 
 
@@ -79,36 +77,18 @@ def main():
                 if step["status"] == 303:
                     target = urllib.parse.urljoin(callback, step["location"])
                     record["steps"].append(fetch(target, host))
-                if mode == "twice":
-                    time.sleep(0.2)
-                    try:
-                        record["steps"].append(fetch(callback))
-                    except OSError as e:  # the tool may be gone already
-                        record["steps"].append({"url": callback, "error": str(e)})
     except Exception as e:  # recorded for the test to report
         record["error"] = repr(e)
     path = os.environ.get("FAKE_BROWSER_LOG")
     if path:
-        append_whole(path, json.dumps(record) + "\n")
-
-
-def append_whole(path, line):
-    """Append a line so that a reader never sees the file without it: a
-    test reads the log as soon as it exists (and zoho-oauth may exit the
-    moment this browser has its last page). The file is rewritten beside
-    itself and renamed into place, under a lock for browsers running at once."""
-    import fcntl
-    with open(path + ".lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        # One write of a whole line: a test reading meanwhile sees all of
+        # this record or none of it (it reads complete lines only).
+        line = (json.dumps(record) + "\n").encode("utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            with open(path, encoding="utf-8") as f:
-                old = f.read()
-        except FileNotFoundError:
-            old = ""
-        tmp = "%s.%d.tmp" % (path, os.getpid())
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(old + line)
-        os.rename(tmp, path)
+            os.write(fd, line)
+        finally:
+            os.close(fd)
 
 
 if __name__ == "__main__":

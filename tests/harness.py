@@ -4,6 +4,7 @@ Zoho Accounts server, the stand-in browser, and running zoho-oauth.
 Everything talks to 127.0.0.1 / ::1 only. The binary comes from
 $ZOHO_OAUTH (set by meson), the helper scripts from this directory.
 """
+import errno
 import json
 import os
 import shutil
@@ -35,20 +36,101 @@ def check(cond, message, *details):
         raise Failure(message + "".join("\n--- " + str(d) for d in details))
 
 
-def free_port():
-    """A port nobody listens on right now, on both loopback addresses."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+# Ports for the tool's listener. Not from the kernel's ephemeral range,
+# which hands the same ports to port-0 binds (the mocks) and to outgoing
+# connections at any moment; and each reserved, for the life of this test
+# process, with a lock file that every test process on the machine shares,
+# so that two tests running in parallel never get the same one.
+PORT_LOCK_DIR = os.path.join(tempfile.gettempdir(), "zoho-oauth-test-ports-%d" % os.getuid())
+_held_ports = {}  # port -> the open lock file, held until this process exits
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(v) for v in f.read().split())
+        return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
+def _candidate_ports():
+    """Ports outside the ephemeral range, above the well-known and most
+    registered services' ports where there is room, in random order."""
+    import random
+    lo, hi = _ephemeral_range()
+    spans = [(max(10000, 1024), lo - 1), (hi + 1, 65535)]
+    ports = [p for a, b in spans for p in range(a, b + 1)]
+    if len(ports) < 1000:
+        ports = [p for p in range(1024, 65536) if not lo <= p <= hi]
+    random.shuffle(ports)
+    return ports
+
+
+def _bindable(port):
+    """Nobody is bound to port on 127.0.0.1 or ::1 (where there is one)."""
+    for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
         try:
-            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s6:
-                s6.bind(("::1", port))
+            with socket.socket(family, socket.SOCK_STREAM) as s:
+                if family == socket.AF_INET6:
+                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                s.bind((host, port))
         except OSError as e:
-            if e.errno == 98:  # taken on ::1
-                continue
+            if family == socket.AF_INET6 and e.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+                continue  # no IPv6 loopback here: the tool listens on 127.0.0.1 only
+            return False
+    return True
+
+
+def free_port():
+    """A port for the tool to listen on: outside the ephemeral range, held
+    by this test process alone until it exits, and bindable right now on
+    both loopback addresses."""
+    import fcntl
+    if os.environ.get(NAMESPACE_MARK):
+        # A private network namespace: nobody else has ports here.
+        for port in _candidate_ports()[:200]:
+            if port not in _held_ports and _bindable(port):
+                _held_ports[port] = None
+                return port
+        raise Failure("no free port in the private network")
+    os.makedirs(PORT_LOCK_DIR, mode=0o700, exist_ok=True)
+    st = os.lstat(PORT_LOCK_DIR)
+    check(stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid(),
+          "%s is not a directory of this user's" % PORT_LOCK_DIR)
+    for port in _candidate_ports()[:200]:
+        if port in _held_ports:
+            continue
+        path = os.path.join(PORT_LOCK_DIR, "%d.lock" % port)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)  # another test process holds it
+            continue
+        if not _bindable(port):
+            os.close(fd)
+            continue
+        _held_ports[port] = fd
         return port
-    raise Failure("no free port")
+    raise Failure("no free port outside the ephemeral range %d-%d" % _ephemeral_range())
+
+
+# The tool's message when its listener's port is taken. Outside the case
+# that takes the port on purpose, it means another program took it first:
+# the case is run again (main) rather than failed.
+PORT_IN_USE = "is in use by another program"
+_port_clashes = []
+_backgrounds = []  # every Background of the current attempt
+
+
+def _note_port_clash(stderr):
+    for port in _held_ports:
+        if "port %d on " % port in stderr and PORT_IN_USE in stderr:
+            _port_clashes.append(port)
 
 
 def wait_for(pred, timeout=10.0, step=0.02):
@@ -65,10 +147,15 @@ class Mock:
     """The mock Zoho Accounts server, in its own process."""
 
     def __init__(self, home, modes=(), redirect_uris=(), name="mock", tls=None, extra_tls=None):
+        self.name = name
         self.dir = os.path.join(home.root, name)
         os.makedirs(self.dir, exist_ok=True)
         self.log_path = os.path.join(self.dir, "requests.jsonl")
         port_file = os.path.join(self.dir, "port")
+        # A case run again in namespaces keeps its home: no stale port or log.
+        for stale in (port_file, self.log_path, self.log_path + ".answers"):
+            if os.path.exists(stale):
+                os.unlink(stale)
         cmd = [PYTHON, os.path.join(HERE, "mock-accounts.py"), "--port-file", port_file,
                "--log", self.log_path, "--client-id", CLIENT_ID, "--client-secret", SECRET]
         for m in modes:
@@ -148,20 +235,35 @@ class Home:
             self.audit = audit.Auditor(self)
 
     def mock(self, *modes, redirect_uris=(), name="mock", tls=None, extra_tls=None):
-        m = Mock(self, modes, redirect_uris, name, tls, extra_tls)
+        # A directory of its own: a second mock of the same name would find
+        # the first one's port file and log and talk to the wrong server.
+        taken = {m.name for m in self.mocks}
+        unique, n = name, 1
+        while unique in taken:
+            n += 1
+            unique = "%s-%d" % (name, n)
+        m = Mock(self, modes, redirect_uris, unique, tls, extra_tls)
         self.mocks.append(m)
         return m
 
     def token_file(self, profile="default"):
         return os.path.join(self.env["XDG_DATA_HOME"], "zoho-oauth", profile + ".json")
 
-    def browser_records(self, wait=True):
+    def browser_records(self, wait=True, count=1, timeout=10):
+        """What the stand-in browser recorded, one entry per run of it.
+        It outlives the tool (detached) and writes after it has seen the
+        outcome page, so with wait this waits, up to timeout seconds, for
+        count complete entries; a line still being written is not one."""
+        def complete():
+            try:
+                with open(self.browser_log, encoding="utf-8") as f:
+                    text = f.read()
+            except FileNotFoundError:
+                return []
+            return [json.loads(line) for line in text.split("\n")[:-1] if line.strip()]
         if wait:
-            wait_for(lambda: os.path.exists(self.browser_log), timeout=10)
-        if not os.path.exists(self.browser_log):
-            return []
-        with open(self.browser_log, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+            wait_for(lambda: len(complete()) >= count, timeout=timeout)
+        return complete()
 
     def cleanup(self):
         for fn in self.cleanups:
@@ -232,6 +334,7 @@ def run(home, *args, env=None, timeout=60, input=None, prefix=()):
     for t in readers:
         t.join(10)
     proc.returncode = result["status"]
+    _note_port_clash("".join(err))
     if tracing:
         home.audit.check(tracing, args)
     return Run(result["status"], "".join(out), "".join(err), time.monotonic() - start,
@@ -249,6 +352,7 @@ class Background:
                 del e[k]
         self.home = home
         self.args = args
+        _backgrounds.append(self)
         self.tracing = home.audit.prefix() if home.audit else []
         self.proc = subprocess.Popen([*self.tracing, BINARY, *args], env=e, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -490,14 +594,29 @@ def main(cases):
     if os.environ.get("ZOHO_OAUTH_AUDIT") and getattr(cases[name], "no_audit", False):
         print("SKIP: %s does not run under the secrets audit (it runs in the normal suite)" % name)
         sys.exit(SKIP)
-    home = Home(name)
-    try:
-        result = cases[name](home)
-    except Failure as f:
-        print("FAIL %s: %s" % (name, f), file=sys.stderr)
-        sys.exit(1)
-    finally:
-        home.cleanup()
+    attempts = 3
+    for attempt in range(1, attempts + 1):
+        del _port_clashes[:]
+        del _backgrounds[:]
+        home = Home(name)
+        try:
+            result = cases[name](home)
+        except Exception as f:
+            for bg in _backgrounds:
+                _note_port_clash(bg.stderr())
+            if _port_clashes and attempt < attempts:
+                # Another program bound the tool's port before it could:
+                # not what the case tests. Again, with other ports.
+                print("%s: port %s was taken by another program; running the case again"
+                      % (name, _port_clashes[0]), file=sys.stderr)
+                continue
+            if not isinstance(f, Failure):
+                raise
+            print("FAIL %s: %s" % (name, f), file=sys.stderr)
+            sys.exit(1)
+        finally:
+            home.cleanup()
+        break
     if result == SKIP:
         sys.exit(SKIP)
     print("ok %s" % name)
