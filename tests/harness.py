@@ -153,7 +153,7 @@ class Mock:
         self.log_path = os.path.join(self.dir, "requests.jsonl")
         port_file = os.path.join(self.dir, "port")
         # A case run again in namespaces keeps its home: no stale port or log.
-        for stale in (port_file, self.log_path, self.log_path + ".answers"):
+        for stale in (port_file, port_file + ".api", self.log_path, self.log_path + ".answers"):
             if os.path.exists(stale):
                 os.unlink(stale)
         cmd = [PYTHON, os.path.join(HERE, "mock-accounts.py"), "--port-file", port_file,
@@ -170,6 +170,8 @@ class Mock:
         check(wait_for(lambda: os.path.exists(port_file)), "the mock did not start")
         self.port = int(open(port_file).read())
         self.url = "%s://127.0.0.1:%d" % ("https" if tls and not extra_tls else "http", self.port)
+        # The stand-in API, on a host of its own.
+        self.api_url = "http://127.0.0.1:%d" % int(open(port_file + ".api").read())
 
     def _open(self, path, data=None, method=None):
         """A request to the mock's control endpoints; its TLS certificate
@@ -190,10 +192,13 @@ class Mock:
     def token_requests(self):
         return self.requests("/oauth/v2/token")
 
-    def seed(self, refresh_token, scope):
-        """Make the mock know a refresh token, as if a login had made it."""
-        q = urllib.parse.urlencode({"refresh_token": refresh_token, "scope": scope})
-        return self._open("/mock/seed?" + q)
+    def seed(self, refresh_token, scope, access_token=None, expires_in=3600):
+        """Make the mock know a refresh token (and an access token of it, live
+        for expires_in seconds), as if a login had made them."""
+        q = {"refresh_token": refresh_token, "scope": scope}
+        if access_token and expires_in > 0:
+            q.update(access_token=access_token, expires_in=expires_in)
+        return self._open("/mock/seed?" + urllib.parse.urlencode(q))
 
     def set_mode(self, spec):
         return self._open("/mock/mode?set=" + spec)
@@ -534,7 +539,8 @@ def write_tokens(home, mock, profile="default", expires_in=3600, refresh="1000.r
     }
     data.update(fields)
     if mock and refresh:
-        mock.seed(refresh, data["scope"])
+        left = data["expires_at"] - now if isinstance(data["expires_at"], int) else 0
+        mock.seed(refresh, data["scope"], data["access_token"], left)
     path = path or home.token_file(profile)
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -40,6 +40,9 @@ Modes:
   device-expires=V    the expires_in sent, as is (300000: milliseconds)
   device-uri-complete include verification_uri_complete
 
+  access-cap=N        live access tokens per refresh token (30, as Zoho): the
+                      N+1st invalidates the oldest, which the API then refuses
+  api-domain=self     api_domain is the stand-in API's own loopback URL
   huge-answer=BYTES   the token endpoint streams a body of BYTES bytes
   any-loopback-redirect  accept any http://localhost:PORT/... redirect URI
                       (the benchmark's peer picks a random port)
@@ -55,6 +58,13 @@ GET /mock/selfclient-code?scope=S makes a code like the API console's
 
 The refresh grant allows 10 new access tokens per refresh token in 10
 minutes, then answers the throttle, as Zoho documents.
+
+A stand-in API listens on a port of its own (written to PORT_FILE.api):
+any path answers 200 with what it was sent, as JSON, when the request
+carries "Authorization: Zoho-oauthtoken TOKEN" for a live access token,
+and 401 {"code":"INVALID_OAUTHTOKEN"} otherwise (an unknown, expired,
+revoked or invalidated token); /status/N answers status N. Its requests
+are logged with listener "api".
 """
 import argparse
 import base64
@@ -92,9 +102,34 @@ class State:
         self.refresh_tokens = {} # refresh token -> dict
         self.device_codes = {}   # device code -> dict
         self.access_tokens = {}  # access token -> refresh token or None
+        self.access_expiry = {}  # access token -> time.monotonic() when it dies
+        self.live = {}           # refresh token -> its access tokens, oldest first
         self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
         self.answer_file = open(args.log + ".answers", "a", encoding="utf-8") if args.log else None
         self.raw_answer = None  # (status, content type, body) for the token endpoint
+
+    def remember(self, access, refresh, lifetime):
+        """A new access token of refresh; Zoho keeps about 30 live per
+        refresh token and silently invalidates the oldest. Under the lock."""
+        self.access_tokens[access] = refresh
+        self.access_expiry[access] = time.monotonic() + float(lifetime)
+        if refresh is None:
+            return
+        live = self.live.setdefault(refresh, [])
+        live.append(access)
+        cap = int(self.mode("access-cap") or 30)
+        while len(live) > cap:
+            self.forget(live.pop(0))
+
+    def forget(self, access):
+        self.access_tokens.pop(access, None)
+        self.access_expiry.pop(access, None)
+        for live in self.live.values():
+            if access in live:
+                live.remove(access)
+
+    def alive(self, access):
+        return access in self.access_tokens and self.access_expiry.get(access, 0) > time.monotonic()
 
     def set_mode(self, spec):
         for item in filter(None, spec.split(",")):
@@ -192,6 +227,8 @@ class Handler(BaseHTTPRequestHandler):
         }
         if not url.path.startswith("/mock/"):
             self.state.record(entry)
+        if self.server.name == "api":
+            return self.api(method, url, body)
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         form = urllib.parse.parse_qs(entry["body"], keep_blank_values=True)
         route = (method, url.path)
@@ -236,6 +273,9 @@ class Handler(BaseHTTPRequestHandler):
             with self.state.lock:
                 self.state.refresh_tokens[one["refresh_token"]] = {
                     "scope": one.get("scope", ""), "issued": []}
+                if one.get("access_token"):
+                    self.state.remember(one["access_token"], one["refresh_token"],
+                                        float(one.get("expires_in", 3600)))
             return self.send(200, {"seeded": one["refresh_token"]})
         if route == ("GET", "/mock/state"):
             with self.state.lock:
@@ -355,7 +395,7 @@ class Handler(BaseHTTPRequestHandler):
             del self.state.refresh_tokens[token]
             # Revoking a refresh token ends its access tokens too.
             for access in [a for a, r in self.state.access_tokens.items() if r == token]:
-                del self.state.access_tokens[access]
+                self.state.forget(access)
         return self.send(200, {"status": "success"})
 
     def code_grant(self, p):
@@ -444,22 +484,47 @@ class Handler(BaseHTTPRequestHandler):
     def issue(self, scope, offline, refresh=None):
         access = zoho_token()
         answer = {"access_token": access}
+        lifetime = int(self.state.mode("expires-in") or 3600)
         with self.state.lock:
             if offline and not refresh and not self.state.mode("no-refresh-token"):
                 refresh = zoho_token()
                 self.state.refresh_tokens[refresh] = {"scope": scope, "issued": []}
                 answer["refresh_token"] = refresh
-            self.state.access_tokens[access] = refresh
+            self.state.remember(access, refresh, lifetime)
         answer["scope"] = scope
-        answer["api_domain"] = self.state.mode("api-domain") or "https://www.zohoapis.com"
+        domain = self.state.mode("api-domain")
+        if domain == "self":
+            domain = "http://127.0.0.1:%d" % self.server.api_port
+        answer["api_domain"] = domain or "https://www.zohoapis.com"
         answer["token_type"] = "Bearer"
-        lifetime = int(self.state.mode("expires-in") or 3600)
         if self.state.mode("ms-expiry"):
             answer["expires_in"] = lifetime * 1000
             answer["expires_in_sec"] = lifetime
         else:
             answer["expires_in"] = lifetime
         return self.send(200, answer)
+
+
+    # --- the stand-in API ---
+    def api(self, method, url, body):
+        auth = self.headers.get("Authorization", "")
+        token = auth[len("Zoho-oauthtoken "):] if auth.startswith("Zoho-oauthtoken ") else None
+        with self.state.lock:
+            live = token is not None and self.state.alive(token)
+        if not live:
+            return self.send(401, {"code": "INVALID_OAUTHTOKEN", "message": "invalid oauth token"})
+        parts = url.path.split("/")
+        if len(parts) == 3 and parts[1] == "status" and parts[2].isdigit():
+            return self.send(int(parts[2]), {"status": int(parts[2])})
+        return self.send(200, {"method": method, "path": url.path, "query": url.query,
+                               "body": body.decode("latin-1"),
+                               "content_type": self.headers.get("Content-Type")})
+
+    def do_PUT(self):
+        self.handle_any("POST")
+
+    def do_DELETE(self):
+        self.handle_any("GET")
 
 
 class Server(ThreadingHTTPServer):
@@ -497,9 +562,17 @@ def main():
         return server
 
     server = make(0, bool(args.tls_cert) and not args.extra_tls, None)
+    api = make(0, False, None)
+    api.name = "api"
+    server.api_port = api.server_address[1]
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    with open(args.port_file + ".api.tmp", "w") as f:
+        f.write(str(api.server_address[1]))
+    os.rename(args.port_file + ".api.tmp", args.port_file + ".api")
     if args.extra_tls:
         port, name = args.extra_tls.split(":", 1)
         extra = make(int(port), True, "https://" + name)
+        extra.api_port = server.api_port
         threading.Thread(target=extra.serve_forever, daemon=True).start()
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
