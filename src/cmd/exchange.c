@@ -7,7 +7,6 @@
 #include "core/exit-status.h"
 #include "core/log.h"
 #include "core/signals.h"
-#include "core/urlcode.h"
 #include "core/util.h"
 #include "signin/signin.h"
 #include "zoho/token-endpoint.h"
@@ -63,7 +62,6 @@ int cmd_exchange(const struct settings *s)
 	char *code = NULL;
 	struct signin si = { 0 };
 	char summary[512];
-	struct buf form = { 0 };
 	struct tokens t;
 	bool done;
 	int status;
@@ -94,17 +92,14 @@ int cmd_exchange(const struct settings *s)
 	if (status != ZO_OK || done)
 		goto out;
 
-	/* A console code is exchanged without redirect_uri. */
-	if (!form_add(&form, "grant_type", "authorization_code") ||
-			!form_add(&form, "client_id", s->client_id) ||
-			!form_add(&form, "client_secret", si.secret) ||
-			!form_add(&form, "code", code)) {
-		status = ZO_FAILURE;
-		goto out;
-	}
+	struct token_request req = {
+		.grant = GRANT_SELF_CLIENT_CODE,
+		.client_id = s->client_id,
+		.client_secret = si.secret,
+		.code = code,
+	};
 	log_info("exchanging the code at %s", s->accounts_url);
-	status = exchange_tokens(s->accounts_url, &form, GRANT_SELF_CLIENT_CODE, &s->net, &t,
-		summary, sizeof(summary), NULL);
+	status = exchange_tokens(s->accounts_url, &req, &s->net, &t, summary, sizeof(summary), NULL);
 	if (status == ZO_OK) {
 		status = signin_save(&si, &t, s->accounts_url, NULL);
 		tokens_finish(&t);
@@ -112,7 +107,6 @@ int cmd_exchange(const struct settings *s)
 			signin_report(&si);
 	}
 out:
-	buf_finish(&form);
 	secret_free(code);
 	signin_finish(&si);
 	return status;

@@ -9,7 +9,6 @@
 #include "core/exit-status.h"
 #include "core/log.h"
 #include "core/signals.h"
-#include "core/urlcode.h"
 #include "core/util.h"
 #include "signin/browser.h"
 #include "signin/callback.h"
@@ -228,7 +227,6 @@ static int exchange_code(struct login *l, char *summary, size_t summary_len)
 {
 	const struct settings *s = l->s;
 	const char *server = pick_accounts_server(l);
-	struct buf form = { 0 };
 	struct tokens t;
 	int status;
 
@@ -236,24 +234,19 @@ static int exchange_code(struct login *l, char *summary, size_t summary_len)
 		l->link_reused = true;
 		return ZO_REFUSED;
 	}
-	if (!form_add(&form, "grant_type", "authorization_code") ||
-			!form_add(&form, "client_id", s->client_id) ||
-			!form_add(&form, "client_secret", l->si.secret) ||
-			!form_add(&form, "redirect_uri", s->redirect_uri) ||
-			!form_add(&form, "code", l->cb.code) ||
-			(s->pkce && !form_add(&form, "code_verifier", l->pkce.verifier))) {
-		buf_finish(&form);
-		snprintf(summary, summary_len, "out of memory");
-		return ZO_FAILURE;
-	}
+	struct token_request req = {
+		.grant = GRANT_AUTHORIZATION_CODE,
+		.client_id = s->client_id,
+		.client_secret = l->si.secret,
+		.redirect_uri = s->redirect_uri,
+		.code = l->cb.code,
+		.code_verifier = s->pkce ? l->pkce.verifier : NULL,
+	};
+	log_info("exchanging the code at %s", server);
+	status = exchange_tokens(server, &req, &s->net, &t, summary, summary_len, NULL);
 	/* The code has done its job; don't keep it around. */
 	secret_free(l->cb.code);
 	l->cb.code = NULL;
-
-	log_info("exchanging the code at %s", server);
-	status = exchange_tokens(server, &form, GRANT_AUTHORIZATION_CODE, &s->net, &t, summary,
-		summary_len, NULL);
-	buf_finish(&form);
 	if (status != ZO_OK)
 		return status;
 

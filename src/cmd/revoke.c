@@ -8,10 +8,10 @@
 #include "cmd/revoke.h"
 #include "core/exit-status.h"
 #include "core/log.h"
-#include "core/urlcode.h"
 #include "core/util.h"
 #include "store/store.h"
 #include "zoho/http.h"
+#include "zoho/token-endpoint.h"
 #include "zoho/tokens.h"
 #include "zoho/zoho.h"
 
@@ -19,19 +19,8 @@
  * now, or Zoho says it was not valid any more). */
 static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 {
-	char url[600];
-	struct buf form = { 0 };
 	struct http_answer a;
-
-	snprintf(url, sizeof(url), "%s/oauth/v2/token/revoke", t->accounts_server);
-	/* Zoho documents the token as a query parameter; its token endpoint
-	 * reads the body as well, and a token has no business in a URL. */
-	if (!form_add(&form, "token", t->refresh_token)) {
-		buf_finish(&form);
-		return ZO_FAILURE;
-	}
-	int status = http_post_form(url, &form, &s->net, &a);
-	buf_finish(&form);
+	int status = revoke_post(t->accounts_server, t->refresh_token, &s->net, &a);
 	if (status != ZO_OK) {
 		if (status == ZO_NETWORK)
 			log_error("the token file was kept so you can try again; 'zoho-oauth revoke "

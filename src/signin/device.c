@@ -208,22 +208,17 @@ static const char *other_dc_server(const struct settings *s, const char *locatio
 
 static int request_codes(const struct settings *s, struct device_start *d)
 {
-	char url[600], summary[512];
-	struct buf form = { 0 };
+	char summary[512];
 	struct http_answer a;
 	struct device_start_answer ans;
+	struct device_code_request req = {
+		.client_id = s->client_id,
+		.scope = s->scope,
+		.offline = s->offline,
+		.consent_prompt = s->consent_prompt,
+	};
 
-	snprintf(url, sizeof(url), "%s/oauth/v3/device/code", s->accounts_url);
-	if (!form_add(&form, "client_id", s->client_id) ||
-			!form_add(&form, "grant_type", "device_request") ||
-			!form_add(&form, "scope", s->scope) ||
-			!form_add(&form, "access_type", s->offline ? "offline" : "online") ||
-			(s->consent_prompt && !form_add(&form, "prompt", "consent"))) {
-		buf_finish(&form);
-		return ZO_FAILURE;
-	}
-	int status = exchange_post(url, &form, &s->net, &a, summary, sizeof(summary));
-	buf_finish(&form);
+	int status = device_code_post(s->accounts_url, &req, &s->net, &a, summary, sizeof(summary));
 	if (status != ZO_OK)
 		return status;
 	device_parse_start(a.body.data, a.body.len, &ans);
@@ -311,21 +306,16 @@ int cmd_login_device(const struct settings *s)
 		if (status != ZO_OK)
 			break;
 
-		char url[600], summary[512];
-		struct buf form = { 0 };
+		char summary[512];
 		struct http_answer a;
 		struct device_poll poll_answer;
-		snprintf(url, sizeof(url), "%s/oauth/v3/device/token", server);
-		if (!form_add(&form, "client_id", s->client_id) ||
-				!form_add(&form, "client_secret", si.secret) ||
-				!form_add(&form, "grant_type", "device_token") ||
-				!form_add(&form, "code", d.device_code)) {
-			buf_finish(&form);
-			status = ZO_FAILURE;
-			break;
-		}
-		status = exchange_post(url, &form, &s->net, &a, summary, sizeof(summary));
-		buf_finish(&form);
+		struct token_request req = {
+			.grant = GRANT_DEVICE,
+			.client_id = s->client_id,
+			.client_secret = si.secret,
+			.code = d.device_code,
+		};
+		status = token_request_post(server, &req, &s->net, &a, summary, sizeof(summary));
 		if (status != ZO_OK)
 			break;
 		device_parse_poll(a.body.data, a.body.len, wall_seconds(), &poll_answer);

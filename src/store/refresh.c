@@ -3,7 +3,6 @@
 
 #include "core/exit-status.h"
 #include "core/log.h"
-#include "core/urlcode.h"
 #include "core/util.h"
 #include "store/refresh.h"
 #include "store/store.h"
@@ -27,28 +26,25 @@ static void take(char **dst, char **src)
  * whether Zoho refused for too many requests. */
 static int refresh_now(const struct settings *s, struct tokens *t, bool *throttled)
 {
-	struct buf form = { 0 };
 	struct tokens fresh;
 	char summary[512];
 	enum zoho_error rejected = ZOHO_ERR_OTHER;
+	struct token_request req = {
+		.grant = GRANT_REFRESH,
+		.client_id = t->client_id,
+		.client_secret = t->client_secret,
+		.refresh_token = t->refresh_token,
+	};
 
 	*throttled = false;
-	if (!form_add(&form, "grant_type", "refresh_token") ||
-			!form_add(&form, "client_id", t->client_id) ||
-			!form_add(&form, "client_secret", t->client_secret) ||
-			!form_add(&form, "refresh_token", t->refresh_token)) {
-		buf_finish(&form);
-		return ZO_FAILURE;
-	}
 	log_debug("refreshing the access token of profile '%s'", s->profile);
-	int status = exchange_tokens(t->accounts_server, &form, GRANT_REFRESH, &s->net, &fresh,
-		summary, sizeof(summary), &rejected);
+	int status = exchange_tokens(t->accounts_server, &req, &s->net, &fresh, summary,
+		sizeof(summary), &rejected);
 	if (status == ZO_RELOGIN && !log_errors_are_warnings()) {
 		char hint[128];
 		store_login_hint(s, hint, sizeof(hint));
 		log_error("profile '%s' needs a new sign-in: run '%s'", s->profile, hint);
 	}
-	buf_finish(&form);
 	*throttled = status == ZO_REJECTED && rejected == ZOHO_ERR_THROTTLED;
 	if (status != ZO_OK)
 		return status;

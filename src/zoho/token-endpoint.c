@@ -3,6 +3,7 @@
 
 #include "core/exit-status.h"
 #include "core/log.h"
+#include "core/urlcode.h"
 #include "zoho/token-endpoint.h"
 
 static bool looks_like_json(const struct buf *body)
@@ -14,6 +15,48 @@ static bool looks_like_json(const struct buf *body)
 		return c == '{' || c == '[';
 	}
 	return false;
+}
+
+bool token_request_url(const char *accounts, enum zoho_grant grant, char *out, size_t out_len)
+{
+	int n = snprintf(out, out_len, "%s%s", accounts,
+		grant == GRANT_DEVICE ? "/oauth/v3/device/token" : "/oauth/v2/token");
+	if (n < 0 || (size_t)n >= out_len) {
+		log_error("accounts server URL too long");
+		return false;
+	}
+	return true;
+}
+
+bool token_request_form(const struct token_request *r, struct buf *form)
+{
+	static const char *const grant_types[] = {
+		[GRANT_AUTHORIZATION_CODE] = "authorization_code",
+		/* A console code is exchanged without redirect_uri. */
+		[GRANT_SELF_CLIENT_CODE] = "authorization_code",
+		[GRANT_REFRESH] = "refresh_token",
+		[GRANT_DEVICE] = "device_token",
+	};
+	bool ok = form_add(form, "grant_type", grant_types[r->grant]) &&
+		form_add(form, "client_id", r->client_id) &&
+		form_add(form, "client_secret", r->client_secret);
+	switch (r->grant) {
+	case GRANT_AUTHORIZATION_CODE:
+		ok = ok && form_add(form, "redirect_uri", r->redirect_uri) &&
+			form_add(form, "code", r->code) &&
+			(!r->code_verifier || form_add(form, "code_verifier", r->code_verifier));
+		break;
+	case GRANT_SELF_CLIENT_CODE:
+	case GRANT_DEVICE:
+		ok = ok && form_add(form, "code", r->code);
+		break;
+	case GRANT_REFRESH:
+		ok = ok && form_add(form, "refresh_token", r->refresh_token);
+		break;
+	}
+	if (!ok)
+		buf_finish(form);
+	return ok;
 }
 
 int exchange_post(const char *url, const struct buf *form, const struct net_options *net,
@@ -47,21 +90,31 @@ int exchange_post(const char *url, const struct buf *form, const struct net_opti
 	return status;
 }
 
-int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_grant grant,
+int token_request_post(const char *accounts, const struct token_request *r,
+		const struct net_options *net, struct http_answer *a, char *summary, size_t summary_len)
+{
+	char url[600];
+	struct buf form = { 0 };
+	memset(a, 0, sizeof(*a));
+	snprintf(summary, summary_len, "out of memory");
+	if (!token_request_url(accounts, r->grant, url, sizeof(url)) || !token_request_form(r, &form))
+		return ZO_FAILURE;
+	int status = exchange_post(url, &form, net, a, summary, summary_len);
+	buf_finish(&form);
+	return status;
+}
+
+int exchange_tokens(const char *accounts, const struct token_request *r,
 		const struct net_options *net, struct tokens *out, char *summary, size_t summary_len,
 		enum zoho_error *rejected)
 {
-	char url[512];
+	enum zoho_grant grant = r->grant;
 	struct http_answer a;
 	struct token_answer ans;
 	int status;
 
 	memset(out, 0, sizeof(*out));
-	if (snprintf(url, sizeof(url), "%s/oauth/v2/token", accounts) >= (int)sizeof(url)) {
-		log_error("accounts server URL too long");
-		return ZO_FAILURE;
-	}
-	status = exchange_post(url, form, net, &a, summary, summary_len);
+	status = token_request_post(accounts, r, net, &a, summary, summary_len);
 	if (status != ZO_OK)
 		return status;
 
@@ -99,5 +152,47 @@ int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_gran
 		break;
 	}
 	http_answer_finish(&a);
+	return status;
+}
+
+int device_code_post(const char *accounts, const struct device_code_request *r,
+		const struct net_options *net, struct http_answer *a, char *summary, size_t summary_len)
+{
+	char url[600];
+	struct buf form = { 0 };
+	memset(a, 0, sizeof(*a));
+	if ((size_t)snprintf(url, sizeof(url), "%s/oauth/v3/device/code", accounts) >= sizeof(url)) {
+		log_error("accounts server URL too long");
+		return ZO_FAILURE;
+	}
+	if (!form_add(&form, "client_id", r->client_id) ||
+			!form_add(&form, "grant_type", "device_request") ||
+			!form_add(&form, "scope", r->scope) ||
+			!form_add(&form, "access_type", r->offline ? "offline" : "online") ||
+			(r->consent_prompt && !form_add(&form, "prompt", "consent"))) {
+		buf_finish(&form);
+		return ZO_FAILURE;
+	}
+	int status = exchange_post(url, &form, net, a, summary, summary_len);
+	buf_finish(&form);
+	return status;
+}
+
+int revoke_post(const char *accounts, const char *refresh_token, const struct net_options *net,
+		struct http_answer *a)
+{
+	char url[600];
+	struct buf form = { 0 };
+	memset(a, 0, sizeof(*a));
+	if ((size_t)snprintf(url, sizeof(url), "%s/oauth/v2/token/revoke", accounts) >= sizeof(url)) {
+		log_error("accounts server URL too long");
+		return ZO_FAILURE;
+	}
+	if (!form_add(&form, "token", refresh_token)) {
+		buf_finish(&form);
+		return ZO_FAILURE;
+	}
+	int status = http_post_form(url, &form, net, a);
+	buf_finish(&form);
 	return status;
 }

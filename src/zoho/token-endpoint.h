@@ -1,6 +1,7 @@
 #ifndef ZOHO_OAUTH_TOKEN_ENDPOINT_H
 #define ZOHO_OAUTH_TOKEN_ENDPOINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/util.h"
@@ -9,19 +10,29 @@
 #include "zoho/zoho.h"
 
 /*
- * POST form to {accounts}/oauth/v2/token and interpret the answer the way
- * Zoho gives it: failures mostly come as HTTP 200 with {"error": ...}, so an
- * answer counts only when it carries an access token.
- *
- * On ZO_OK, out holds access_token, refresh_token (when Zoho sent one),
- * token_type, api_domain, scope, expires_at and obtained_at. Otherwise
- * the error has been reported on stderr and summary holds one line for the
- * browser page. Returns ZO_OK, ZO_REJECTED (Zoho said no; the throttle
- * too), ZO_RELOGIN (a refresh token Zoho no longer honours), ZO_NETWORK
- * (unreachable, TLS, 5xx, HTML or malformed answers) or
- * ZO_INTERRUPTED + signal. When Zoho answered with an error, *rejected (if
- * not NULL) says which; it is left alone otherwise.
+ * Zoho's endpoints that take a form: the token endpoint (every grant),
+ * the device flow's two, and revocation. Each request's form is built
+ * here and only here, as a POST body (never a query string: secrets stay
+ * out of URLs).
  */
+
+/* What goes to the token endpoint; the grant says which fields count. */
+struct token_request {
+	enum zoho_grant grant;
+	const char *client_id;
+	const char *client_secret;
+	const char *code;            /* the code grants; the device code */
+	const char *redirect_uri;    /* GRANT_AUTHORIZATION_CODE */
+	const char *code_verifier;   /* GRANT_AUTHORIZATION_CODE with PKCE */
+	const char *refresh_token;   /* GRANT_REFRESH */
+};
+
+/* {accounts}/oauth/v2/token, or /oauth/v3/device/token for GRANT_DEVICE. */
+bool token_request_url(const char *accounts, enum zoho_grant grant, char *out, size_t out_len);
+
+/* The form body of r. The caller wipes it with buf_finish(). */
+bool token_request_form(const struct token_request *r, struct buf *form);
+
 /*
  * POST form to url and check the answer at the HTTP level: a 5xx, an empty
  * body or one that is not JSON (a proxy's HTML page) is reported and
@@ -31,8 +42,45 @@
 int exchange_post(const char *url, const struct buf *form, const struct net_options *net,
 		struct http_answer *a, char *summary, size_t summary_len);
 
-int exchange_tokens(const char *accounts, const struct buf *form, enum zoho_grant grant,
+/* Send r and check the answer at the HTTP level (exchange_post): for the
+ * device flow, whose answers are interpreted by its own parser. */
+int token_request_post(const char *accounts, const struct token_request *r,
+		const struct net_options *net, struct http_answer *a, char *summary, size_t summary_len);
+
+/*
+ * Send r to {accounts}/oauth/v2/token and interpret the answer the way
+ * Zoho gives it: failures mostly come as HTTP 200 with {"error": ...}, so
+ * an answer counts only when it carries an access token.
+ *
+ * On ZO_OK, out holds access_token, refresh_token (when Zoho sent one),
+ * token_type, api_domain, scope, expires_at and obtained_at. Otherwise
+ * the error has been reported on stderr (with Zoho's error_description)
+ * and summary holds one line for the browser page. Returns ZO_OK,
+ * ZO_REJECTED (Zoho said no; the throttle too), ZO_RELOGIN (a refresh
+ * token Zoho no longer honours), ZO_NETWORK (unreachable, TLS, 5xx, HTML
+ * or malformed answers) or ZO_INTERRUPTED + signal. When Zoho answered
+ * with an error, *rejected (if not NULL) says which.
+ */
+int exchange_tokens(const char *accounts, const struct token_request *r,
 		const struct net_options *net, struct tokens *out, char *summary, size_t summary_len,
 		enum zoho_error *rejected);
+
+/* What the device flow's first request asks for. */
+struct device_code_request {
+	const char *client_id;
+	const char *scope;
+	bool offline;
+	bool consent_prompt;
+};
+
+/* POST {accounts}/oauth/v3/device/code, checked as exchange_post(). */
+int device_code_post(const char *accounts, const struct device_code_request *r,
+		const struct net_options *net, struct http_answer *a, char *summary, size_t summary_len);
+
+/* POST {accounts}/oauth/v2/token/revoke with the refresh token, in the
+ * body (Zoho documents a query parameter; the endpoint reads either).
+ * The answer is the caller's to interpret. */
+int revoke_post(const char *accounts, const char *refresh_token, const struct net_options *net,
+		struct http_answer *a);
 
 #endif
