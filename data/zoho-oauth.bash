@@ -1,7 +1,8 @@
 # bash completion for zoho-oauth                          -*- shell-script -*-
 #
-# Options come from 'zoho-oauth COMMAND --help', so they never drift from
-# the program; profile names from the config file and the stored tokens.
+# Options and data centres come from 'zoho-oauth COMMAND --help', so they
+# never drift from the program; profile names from the config file and the
+# stored tokens.
 
 _zoho_oauth_profiles()
 {
@@ -31,7 +32,8 @@ _zoho_oauth()
 		COMPREPLY=($(compgen -W "$(_zoho_oauth_profiles)" -- "$cur"))
 		return ;;
 	--dc)
-		COMPREPLY=($(compgen -W "us eu in au jp ca sa uk cn" -- "$cur"))
+		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" login --help 2>/dev/null |
+			sed -n 's/.*data centre: \([a-z, ]*\) (.*/\1/p' | tr -d ,)" -- "$cur"))
 		return ;;
 	--access-type)
 		COMPREPLY=($(compgen -W "offline online" -- "$cur"))

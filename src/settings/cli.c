@@ -74,7 +74,7 @@ static const struct opt_spec specs[] = {
 	{ "device", OPT_DEVICE, NULL, ON(CMD_LOGIN),
 		"sign in with a code on another device (a Non-browser client)" },
 	{ "dc", OPT_DC, "DC", SIGNIN,
-		"data centre: us, eu, in, au, jp, ca, sa, uk or cn (default: us)" },
+		"data centre: {dcs} (default: us)" },
 	{ "accounts-url", OPT_ACCOUNTS_URL, "URL", SIGNIN,
 		"accounts server to use instead of the data centre's (https)" },
 	{ "redirect-uri", OPT_REDIRECT_URI, "URI", ON(CMD_LOGIN),
@@ -162,13 +162,20 @@ static void usage(FILE *f, enum command cmd)
 	for (size_t i = 0; i < N_SPECS; i++) {
 		if (!(specs[i].commands & ON(cmd)))
 			continue;
-		char opt[48];
+		char opt[48], help[256];
 		snprintf(opt, sizeof(opt), "--%s%s%s", specs[i].name, specs[i].arg ? " " : "",
 			specs[i].arg ? specs[i].arg : "");
-		if (specs[i].id < 256)
-			fprintf(f, "  -%c, %-27s %s\n", specs[i].id, opt, specs[i].help);
+		/* The data centres come from their one table. */
+		const char *dcs = strstr(specs[i].help, "{dcs}");
+		if (dcs)
+			snprintf(help, sizeof(help), "%.*s%s%s", (int)(dcs - specs[i].help), specs[i].help,
+				zoho_dc_list(), dcs + 5);
 		else
-			fprintf(f, "      %-27s %s\n", opt, specs[i].help);
+			snprintf(help, sizeof(help), "%s", specs[i].help);
+		if (specs[i].id < 256)
+			fprintf(f, "  -%c, %-27s %s\n", specs[i].id, opt, help);
+		else
+			fprintf(f, "      %-27s %s\n", opt, help);
 	}
 	fprintf(f, "\nExit status: 0 ok, 1 failure, 2 usage, 3 refused, 4 timed out, 5 rejected by\n"
 		"Zoho, 6 network or server, 7 login needed, 8 busy (another process holds the\n"

@@ -22,8 +22,9 @@ static const struct zoho_dc dcs[] = {
 
 const struct zoho_dc *zoho_dc_by_location(const char *location)
 {
+	/* Any case: --dc EU is as good as --dc eu. */
 	for (size_t i = 0; location && i < N_DCS; i++)
-		if (strcmp(dcs[i].location, location) == 0)
+		if (ascii_casecmp_eq(dcs[i].location, location))
 			return &dcs[i];
 	return NULL;
 }
@@ -50,7 +51,15 @@ const struct zoho_dc *zoho_dc_by_accounts(const char *url)
 
 const char *zoho_dc_list(void)
 {
-	return "us, eu, in, au, jp, ca, sa, uk, cn";
+	/* "us, eu, ...", from the table: the one list of data centres. */
+	static char list[N_DCS * 4];
+	if (!list[0]) {
+		size_t o = 0;
+		for (size_t i = 0; i < N_DCS; i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
+				dcs[i].location);
+	}
+	return list;
 }
 
 bool zoho_api_domain_ok(const char *api_domain, const char *accounts_server)
