@@ -5,8 +5,10 @@
  * and cJSON: no libcurl, libmicrohttpd, TLS or GLib to load and relocate.
  *
  * It serves exactly one case: 'token' or 'header' with nothing but
- * --profile, --token-file, --min-valid, -q and -v, and a token file that
- * reads and checks clean with enough time left. For anything else it
+ * --profile, --token-file, --min-valid, -q and -v, and a token file (or
+ * another store's metadata and cached token) that reads and checks clean
+ * with enough time left. It parses argv with the full program's own
+ * parser and defaults (settings/cli.c, settings/defaults.h). For anything else it
  * replaces itself (execv, same argv and environment) with the full
  * program, zoho-oauth-full, which does everything, including every
  * message and exit status. So there is one implementation of each
@@ -24,62 +26,36 @@
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/util.h"
+#include "settings/cli.h"
+#include "settings/defaults.h"
 #include "store/local.h"
 #include "zoho/tokens.h"
 
-#define DEFAULT_MIN_VALID 300
+/* What the front may be asked and still answer alone: what changes only
+ * messages, or where the token is and how fresh it must be. */
+static const char *const served_options[] = {
+	"profile", "token-file", "min-valid", "quiet", "verbose", NULL,
+};
 
 /* Print the cached token if this invocation may be served here. */
 static bool serve_cached(int argc, char **argv)
 {
-	const char *profile_arg = NULL, *file_arg = NULL, *min_arg = NULL;
-	bool header;
+	struct cli cli;
 
-	if (argc < 2)
+	/* The full program's own parser, told to say nothing: anything it
+	 * would complain about (or print help for) goes to the full program,
+	 * which says it. */
+	if (argc < 2 || (strcmp(argv[1], "token") != 0 && strcmp(argv[1], "header") != 0))
 		return false;
-	if (strcmp(argv[1], "token") == 0)
-		header = false;
-	else if (strcmp(argv[1], "header") == 0)
-		header = true;
-	else
+	if (cli_parse(argc, argv, &cli, true) >= 0 || !cli_only(&cli, served_options))
 		return false;
-
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		const char **slot = NULL;
-		const char *value = NULL;
-		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0 || strcmp(a, "-v") == 0 ||
-				strcmp(a, "--verbose") == 0)
-			continue; /* they change only messages, and this path has none */
-		static const struct {
-			const char *name;
-			size_t len;
-		} known[] = { { "--profile", 9 }, { "--token-file", 12 }, { "--min-valid", 11 } };
-		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && !slot; k++) {
-			if (strncmp(a, known[k].name, known[k].len) != 0)
-				continue;
-			if (a[known[k].len] == '=')
-				value = a + known[k].len + 1;
-			else if (a[known[k].len] == '\0' && i + 1 < argc)
-				value = argv[++i];
-			else
-				return false;
-			slot = k == 0 ? &profile_arg : k == 1 ? &file_arg : &min_arg;
-		}
-		if (!slot)
-			return false;
-		*slot = value;
-	}
-
-	long min_valid = DEFAULT_MIN_VALID;
-	if (min_arg && !parse_long(min_arg, 0, 3000, &min_valid))
+	long min_valid = cli.min_valid >= 0 ? cli.min_valid : DEFAULT_MIN_VALID;
+	if (cli.token_file && (!*cli.token_file || strcmp(cli.token_file, "-") == 0))
 		return false;
-	if (file_arg && (!*file_arg || strcmp(file_arg, "-") == 0))
-		return false;
-	const char *profile = profile_wanted(profile_arg);
+	const char *profile = profile_wanted(cli.profile);
 	if (!profile_name_ok(profile))
 		return false;
-	const char *file = token_file_wanted(file_arg);
+	const char *file = token_file_wanted(cli.token_file);
 	if (file && strcmp(file, "-") == 0)
 		return false;
 	char *path = file ? strdup(file) : default_token_file(profile, true);
@@ -94,7 +70,8 @@ static bool serve_cached(int argc, char **argv)
 	if (local_read(path, true, &t, &mode, &owner, why, sizeof(why)) == TOKEN_FILE_OK &&
 			t.access_token && !tokens_need_refresh(&t, min_valid, wall_seconds())) {
 		/* From here on this is the answer, failure to write included. */
-		if (!print_line(header ? "Authorization: Zoho-oauthtoken " : "", t.access_token))
+		if (!print_line(cli.cmd == CMD_HEADER ? "Authorization: Zoho-oauthtoken " : "",
+				t.access_token))
 			exit(1);
 		served = true;
 	}

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	secret_take_from_environment();
 	tokens_init_json();
 
-	status = cli_parse(argc, argv, &cli);
+	status = cli_parse(argc, argv, &cli, false);
 	if (status >= 0)
 		goto out;
 	if (!signals_init()) {

@@ -118,6 +118,7 @@ static const struct opt_spec specs[] = {
 };
 
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
+_Static_assert(N_SPECS <= 64, "struct cli's given has a bit per option");
 
 static const struct {
 	enum command cmd;
@@ -142,8 +143,13 @@ const char *command_name(enum command cmd)
 	return "zoho-oauth";
 }
 
+/* Set by cli_parse(..., quiet): nothing is printed. */
+static bool silent;
+
 static void usage(FILE *f, enum command cmd)
 {
+	if (silent)
+		return;
 	if (cmd == CMD_NONE) {
 		fprintf(f, "usage: zoho-oauth COMMAND [OPTIONS]\n\n"
 			"Get Zoho OAuth 2.0 tokens onto this machine and keep them fresh.\n\n"
@@ -183,6 +189,13 @@ static void usage(FILE *f, enum command cmd)
 		"See zoho-oauth(1).\n");
 }
 
+static void print_version(void)
+{
+	if (!silent)
+		printf("zoho-oauth %s (%sportal, %skeyring)\n", VERSION, HAVE_LIBPORTAL ? "+" : "-",
+			HAVE_KEYRING ? "+" : "-");
+}
+
 static bool parse_seconds(const char *name, const char *arg, long max, long *out)
 {
 	if (!parse_long(arg, 1, max, out)) {
@@ -216,7 +229,7 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 		usage(stdout, out->cmd);
 		return ZO_OK;
 	case OPT_VERSION:
-		printf("zoho-oauth %s (%s)\n", VERSION, HAVE_LIBPORTAL ? "+portal" : "-portal");
+		print_version();
 		return ZO_OK;
 	case OPT_QUIET: out->verbosity = -1; break;
 	case OPT_VERBOSE: out->verbosity = 1; break;
@@ -286,7 +299,36 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
  * message. Here long options match exactly, and nothing a user typed
  * after '=' is ever echoed.
  */
-int cli_parse(int argc, char **argv, struct cli *out)
+static int parse(int argc, char **argv, struct cli *out);
+
+int cli_parse(int argc, char **argv, struct cli *out, bool quiet)
+{
+	enum log_level level = log_get_level();
+	silent = quiet;
+	if (quiet)
+		log_set_level(LOG_SILENT);
+	int rc = parse(argc, argv, out);
+	if (quiet)
+		log_set_level(level);
+	silent = false;
+	return rc;
+}
+
+bool cli_only(const struct cli *c, const char *const *names)
+{
+	for (size_t i = 0; i < N_SPECS; i++) {
+		if (!(c->given & ((uint64_t)1 << i)))
+			continue;
+		bool listed = false;
+		for (const char *const *n = names; *n && !listed; n++)
+			listed = strcmp(*n, specs[i].name) == 0;
+		if (!listed)
+			return false;
+	}
+	return true;
+}
+
+static int parse(int argc, char **argv, struct cli *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->timeout = out->connect_timeout = out->max_time = out->min_valid = out->lock_timeout =
@@ -309,7 +351,7 @@ int cli_parse(int argc, char **argv, struct cli *out)
 		return ZO_OK;
 	}
 	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-		printf("zoho-oauth %s (%s)\n", VERSION, HAVE_LIBPORTAL ? "+portal" : "-portal");
+		print_version();
 		return ZO_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -374,6 +416,7 @@ int cli_parse(int argc, char **argv, struct cli *out)
 			}
 			value = argv[++i];
 		}
+		out->given |= (uint64_t)1 << (spec - specs);
 		int rc = apply(out, spec, value);
 		if (rc >= 0)
 			return rc;

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum command {
 	CMD_NONE = 0,
@@ -49,14 +50,19 @@ struct cli {
 	bool json;
 	bool local;
 	int verbosity;         /* -1 quiet, 0 normal, 1 verbose */
+	uint64_t given;        /* bit i: the i-th option (see cli_given) was given */
 };
 
 /*
  * Parse argv. Returns -1 when a command should run, or the exit status
  * to end with at once: 0 after --help or --version, ZO_USAGE after a
- * usage error (already reported).
+ * usage error (already reported). quiet: print nothing, not even help
+ * (the front asks whether it may answer alone).
  */
-int cli_parse(int argc, char **argv, struct cli *out);
+int cli_parse(int argc, char **argv, struct cli *out, bool quiet);
+
+/* Whether every option given is one of names (long names, NULL-ended). */
+bool cli_only(const struct cli *c, const char *const *names);
 
 const char *command_name(enum command cmd);
 

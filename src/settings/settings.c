@@ -8,15 +8,10 @@
 #include "core/paths.h"
 #include "core/util.h"
 #include "settings/config-file.h"
+#include "settings/defaults.h"
 #include "settings/secret.h"
 #include "settings/settings.h"
 
-#define DEFAULT_REDIRECT_URI "http://localhost:8976/callback"
-#define DEFAULT_TIMEOUT 300
-#define DEFAULT_CONNECT_TIMEOUT 10
-#define DEFAULT_MAX_TIME 30
-#define DEFAULT_MIN_VALID 300
-#define DEFAULT_KEYRING_TIMEOUT 5
 
 static const char *first(const char *a, const char *b, const char *c)
 {
@@ -148,7 +143,7 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	/* A healthy refresher finishes within its network limits: wait a
 	 * little longer than ours by default. */
 	s->lock_timeout = cli->lock_timeout >= 0 ? cli->lock_timeout :
-		cfg.lock_timeout >= 0 ? cfg.lock_timeout : s->net.max_time + 5;
+		cfg.lock_timeout >= 0 ? cfg.lock_timeout : DEFAULT_LOCK_TIMEOUT(s->net.max_time);
 	s->keyring_timeout = cli->keyring_timeout > 0 ? cli->keyring_timeout :
 		cfg.keyring_timeout > 0 ? cfg.keyring_timeout : DEFAULT_KEYRING_TIMEOUT;
 	const char *store = cli->store ? cli->store : cfg.store;
