@@ -532,6 +532,27 @@ printf '%s
     return set(out.stdout.split())
 
 
+def case_errors_said_once(home):
+    """Each failure is reported once, as one error line; what to do next is
+    not a second error."""
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=3000)
+    path = home.token_file()
+    with open(path, "w") as f:
+        f.write("{bad")
+    login = ["login", "--client-id", CLIENT_ID, "--scope", "ZohoCliq.Channels.READ",
+             "--accounts-url", mock.url]
+    r = run(home, *login)
+    check(r.returncode == 1 and r.stderr.count("error:") == 1, "login over a corrupt file", r)
+    write_tokens(home, mock, expires_in=-10)
+    mock.stop()
+    for args, status in ((login, 6), (["revoke", "--connect-timeout", "2"], 6),
+                         (["token", "--connect-timeout", "2"], 6)):
+        r = run(home, *args)
+        check(r.returncode == status and r.stderr.count("error:") == 1,
+              "%s: not one error line" % args[0], r)
+
+
 def case_completion_bash(home):
     write_config(home, "[profile work]\nclient_id = 1000.A\n[profile  home ]\n")
     mock = home.mock()

@@ -23,7 +23,7 @@ static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 	int status = revoke_post(t->accounts_server, t->refresh_token, &s->net, &a);
 	if (status != ZO_OK) {
 		if (status == ZO_NETWORK)
-			log_error("the token file was kept so you can try again; 'zoho-oauth revoke "
+			log_info("the token file was kept so you can try again; 'zoho-oauth revoke "
 				"--local' forgets it without revoking");
 		return status;
 	}

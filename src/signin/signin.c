@@ -44,7 +44,7 @@ static int signin_check_existing(struct signin *si, struct store *current, bool 
 		return ZO_OK;
 	int status = store_load(current, &t);
 	if (status != ZO_OK) {
-		log_error("pass --force to replace it with a new sign-in");
+		log_info("(login --force replaces it with a new sign-in)");
 		return status;
 	}
 	if (!tokens_offline(&t))
@@ -68,7 +68,7 @@ static int signin_check_existing(struct signin *si, struct store *current, bool 
 		return ZO_OK;
 	}
 	if (status != ZO_OK) {
-		log_error("could not check the tokens already stored for profile '%s'; pass --force "
+		log_info("could not check the tokens already stored for profile '%s'; pass --force "
 			"to sign in anyway", s->profile);
 		return status;
 	}
