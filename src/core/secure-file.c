@@ -189,14 +189,23 @@ bool secure_write_prepare(struct secure_write *w, const char *path, size_t reser
 	}
 	/* Locked while it lives, so that secure_write_clean() leaves it be. */
 	flock(w->fd, LOCK_EX | LOCK_NB);
-	char zeros[4096] = { 0 };
+	/* The room itself: fallocate() takes the blocks now (a full disk says
+	 * ENOSPC here, not after Zoho has answered); where the file system
+	 * can't, writing zeros does the same. */
 	bool ok = fchmod(w->fd, 0600) == 0;
-	for (size_t left = reserve; ok && left > 0;) {
-		size_t n = left < sizeof(zeros) ? left : sizeof(zeros);
-		ok = write_all(w->fd, zeros, n);
-		left -= n;
+	int e = ok && reserve ? posix_fallocate(w->fd, 0, (off_t)reserve) : 0;
+	if (e == EOPNOTSUPP || e == ENOSYS || e == EINVAL) {
+		char zeros[4096] = { 0 };
+		for (size_t left = reserve; ok && left > 0;) {
+			size_t n = left < sizeof(zeros) ? left : sizeof(zeros);
+			ok = write_all(w->fd, zeros, n);
+			left -= n;
+		}
+	} else if (e) {
+		errno = e;
+		ok = false;
 	}
-	if (!ok || fsync(w->fd) != 0) {
+	if (!ok) {
 		log_error("cannot write in %s: %s", dir, strerror(errno));
 		secure_write_abort(w);
 		return false;
@@ -218,7 +227,7 @@ bool secure_write_commit_as(struct secure_write *w, const char *path, const void
 	if (!target_ok(path))
 		goto out;
 	if (lseek(w->fd, 0, SEEK_SET) != 0 || !write_all(w->fd, data, len) ||
-			ftruncate(w->fd, (off_t)len) != 0 || fsync(w->fd) != 0) {
+			ftruncate(w->fd, (off_t)len) != 0 || fdatasync(w->fd) != 0) {
 		log_error("cannot write %s: %s", w->tmp, strerror(errno));
 		goto out;
 	}
