@@ -16,6 +16,7 @@
 #include "signin/loopback.h"
 #include "signin/pkce.h"
 #include "signin/signin.h"
+#include "zoho/http.h"
 #include "zoho/redirect.h"
 #include "zoho/token-endpoint.h"
 #include "zoho/tokens.h"
@@ -301,6 +302,12 @@ static int login_browser(const struct settings *s)
 		return ZO_FAILURE;
 	}
 
+	/* libcurl is set up now, not when the code arrives: a code lives a
+	 * minute or two, and the exchange should leave at once. */
+	if (!http_prepare()) {
+		status = ZO_FAILURE;
+		goto out;
+	}
 	/* Listen first: the browser may come back quickly. */
 	status = loopback_start(&l.redirect, l.pkce.state, &l.lb);
 	if (status != ZO_OK)

@@ -10,6 +10,10 @@
 #include "zoho/http.h"
 
 static bool initialized;
+/* One handle for the process: its connections, DNS answers and TLS
+ * sessions are kept between requests (curl_easy_reset keeps them), so a
+ * login's exchange reuses what its earlier requests opened. */
+static CURL *handle;
 
 struct sink {
 	struct buf *body;
@@ -41,19 +45,11 @@ int http_post_form(const char *url, const struct buf *form, const struct net_opt
 	int status = ZO_NETWORK;
 
 	memset(out, 0, sizeof(*out));
-	if (!initialized) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			log_error("cannot initialize libcurl");
-			return ZO_FAILURE;
-		}
-		initialized = true;
-	}
-	CURL *h = curl_easy_init();
-	struct curl_slist *headers = NULL;
-	if (!h) {
-		log_error("cannot initialize libcurl");
+	if (!http_prepare())
 		return ZO_FAILURE;
-	}
+	CURL *h = handle;
+	struct curl_slist *headers = NULL;
+	curl_easy_reset(h);
 	headers = curl_slist_append(headers, "Accept: application/json");
 	headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
 	/* Don't wait a second for "100 Continue" before sending the body. */
@@ -112,9 +108,26 @@ int http_post_form(const char *url, const struct buf *form, const struct net_opt
 	}
 	if (status != ZO_OK)
 		buf_finish(&out->body);
+	/* The handle keeps the connection; nothing of this request stays set. */
+	curl_easy_reset(h);
 	curl_slist_free_all(headers);
-	curl_easy_cleanup(h);
 	return status;
+}
+
+bool http_prepare(void)
+{
+	if (!initialized) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			log_error("cannot initialize libcurl");
+			return false;
+		}
+		initialized = true;
+	}
+	if (!handle && !(handle = curl_easy_init())) {
+		log_error("cannot initialize libcurl");
+		return false;
+	}
+	return true;
 }
 
 void http_answer_finish(struct http_answer *a)
@@ -125,6 +138,9 @@ void http_answer_finish(struct http_answer *a)
 
 void http_cleanup(void)
 {
+	if (handle)
+		curl_easy_cleanup(handle);
+	handle = NULL;
 	if (initialized)
 		curl_global_cleanup();
 	initialized = false;

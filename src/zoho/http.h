@@ -31,6 +31,11 @@ int http_post_form(const char *url, const struct buf *form, const struct net_opt
 
 void http_answer_finish(struct http_answer *a);
 
+/* Set libcurl up now rather than on the first request (a login does it
+ * before the browser opens, so the exchange starts at once). Reports and
+ * returns false when it can't. */
+bool http_prepare(void);
+
 /* Release libcurl's global state (at exit). */
 void http_cleanup(void);
 
