@@ -4,12 +4,16 @@
  * with time left) is served here, by a small binary that links only libc
  * and cJSON: no libcurl, libmicrohttpd, TLS or GLib to load and relocate.
  *
- * It serves exactly one case: 'token' or 'header' with nothing but
- * --profile, --token-file, --min-valid, -q and -v, and a token file (or
- * another store's metadata and cached token) that reads and checks clean
- * with enough time left. It parses argv with the full program's own
- * parser and defaults (settings/cli.c, settings/defaults.h). For anything else it
- * replaces itself (execv, same argv and environment) with the full
+ * It serves 'token' and 'header' with nothing but --profile,
+ * --token-file, --min-valid, --lock-timeout, -q and -v, when the token
+ * file (or another store's metadata and cached token) reads and checks
+ * clean: with enough time left at once; when the token needs a refresh
+ * and another process is refreshing it, after waiting (bounded) for that
+ * one and reading what it stored. Only the one process that must refresh
+ * goes on to the full program, handing it the lock. argv is parsed with
+ * the full program's own parser and defaults (settings/cli.c,
+ * settings/defaults.h). For anything else the front replaces itself
+ * (execv, same argv and environment) with the full
  * program, zoho-oauth-full, which does everything, including every
  * message and exit status. So there is one implementation of each
  * behaviour; this file only knows when it may answer alone.
@@ -23,19 +27,131 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "core/lock.h"
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/util.h"
 #include "settings/cli.h"
+#include "settings/config-file.h"
 #include "settings/defaults.h"
 #include "store/local.h"
 #include "zoho/tokens.h"
 
 /* What the front may be asked and still answer alone: what changes only
- * messages, or where the token is and how fresh it must be. */
+ * messages, where the token is, how fresh it must be, how long to wait. */
 static const char *const served_options[] = {
-	"profile", "token-file", "min-valid", "quiet", "verbose", NULL,
+	"profile", "token-file", "min-valid", "lock-timeout", "quiet", "verbose", NULL,
 };
+
+/* The full program gets what the front waited, to wait only the rest. */
+#define LOCK_WAITED_ENV "ZOHO_OAUTH_LOCK_WAITED"
+
+struct ask {
+	const struct cli *cli;
+	const char *profile;
+	const char *path;
+	long min_valid;
+};
+
+/* The token at the path: the token file, or another store's metadata and
+ * its cached token. */
+static bool read_tokens(const struct ask *a, struct tokens *t)
+{
+	unsigned mode, owner;
+	char why[160];
+	if (local_read(a->path, true, t, &mode, &owner, why, sizeof(why)) == TOKEN_FILE_OK)
+		return true;
+	tokens_finish(t);
+	return false;
+}
+
+static void print_token(const struct ask *a, const struct tokens *t)
+{
+	/* From here on this is the answer, failure to write included. */
+	if (!print_line(a->cli->cmd == CMD_HEADER ? "Authorization: Zoho-oauthtoken " : "",
+			t->access_token))
+		exit(1);
+}
+
+static bool fresh(const struct ask *a, const struct tokens *t)
+{
+	return t->access_token && !tokens_need_refresh(t, a->min_valid, wall_seconds());
+}
+
+/* --lock-timeout, else the profile's lock_timeout (the config is read only
+ * here, when there is a wait), else the default. */
+static long lock_timeout(const struct ask *a)
+{
+	long timeout = DEFAULT_LOCK_TIMEOUT(DEFAULT_MAX_TIME);
+	struct config_profile cfg;
+	if (a->cli->lock_timeout >= 0)
+		return a->cli->lock_timeout;
+	char *config = config_default_path();
+	enum log_level level = log_get_level();
+	log_set_level(LOG_SILENT);
+	if (config && config_load(config, a->profile, &cfg)) {
+		if (cfg.lock_timeout >= 0)
+			timeout = cfg.lock_timeout;
+		config_finish(&cfg);
+	}
+	log_set_level(level);
+	free(config);
+	return timeout;
+}
+
+/*
+ * The cached token needs a refresh. One process refreshes: whoever gets
+ * the lock first hands it over to the full program, which refreshes with
+ * it held. Everybody else waits here, in the small program, for the lock
+ * to be shared, reads the file again and prints what the refresher
+ * stored. true: answered.
+ */
+static bool wait_for_refresher(const struct ask *a, const struct tokens *seen)
+{
+	char lock[PATH_MAX];
+	struct tokens now;
+	int fd;
+	if (!lock_path_for(a->path, lock, sizeof(lock)))
+		return false;
+	enum lock_result r = lock_take(lock, LOCK_EXCLUSIVE, 0, LOCK_QUIET, NULL, 0, &fd);
+	if (r == LOCK_TAKEN) {
+		/* A refresher may have finished between our read and the lock. */
+		if (read_tokens(a, &now) && fresh(a, &now)) {
+			print_token(a, &now);
+			tokens_finish(&now);
+			lock_release(fd);
+			return true;
+		}
+		tokens_finish(&now);
+		if (!lock_hand_over(fd))
+			lock_release(fd);
+		return false;
+	}
+	if (r != LOCK_BUSY)
+		return false;
+
+	int64_t start = monotonic_ms();
+	r = lock_take(lock, LOCK_SHARED, lock_timeout(a) * 1000,
+		a->cli->verbosity < 0 ? LOCK_QUIET : 0, NULL, 0, &fd);
+	if (r != LOCK_TAKEN) {
+		char waited[24];
+		snprintf(waited, sizeof(waited), "%lld", (long long)(monotonic_ms() - start));
+		setenv(LOCK_WAITED_ENV, waited, 1);
+		return false;
+	}
+	/* Refreshed meanwhile: used while it has time left, whatever its
+	 * lifetime (as the full program does). */
+	bool served = false;
+	if (read_tokens(a, &now) && (fresh(a, &now) || (now.access_token &&
+			now.obtained_at != seen->obtained_at &&
+			tokens_time_left(&now, wall_seconds()) > 0))) {
+		print_token(a, &now);
+		served = true;
+	}
+	tokens_finish(&now);
+	lock_release(fd);
+	return served;
+}
 
 /* Print the cached token if this invocation may be served here. */
 static bool serve_cached(int argc, char **argv)
@@ -49,7 +165,6 @@ static bool serve_cached(int argc, char **argv)
 		return false;
 	if (cli_parse(argc, argv, &cli, true) >= 0 || !cli_only(&cli, served_options))
 		return false;
-	long min_valid = cli.min_valid >= 0 ? cli.min_valid : DEFAULT_MIN_VALID;
 	if (cli.token_file && (!*cli.token_file || strcmp(cli.token_file, "-") == 0))
 		return false;
 	const char *profile = profile_wanted(cli.profile);
@@ -61,19 +176,24 @@ static bool serve_cached(int argc, char **argv)
 	char *path = file ? strdup(file) : default_token_file(profile, true);
 	if (!path)
 		return false;
+	log_set_level(cli.verbosity < 0 ? LOG_QUIET : LOG_NORMAL);
 
+	struct ask a = {
+		.cli = &cli,
+		.profile = profile,
+		.path = path,
+		.min_valid = cli.min_valid >= 0 ? cli.min_valid : DEFAULT_MIN_VALID,
+	};
 	struct tokens t;
-	unsigned mode, owner;
-	char why[160];
 	bool served = false;
-	/* The token file, or another store's metadata and its cached token. */
-	if (local_read(path, true, &t, &mode, &owner, why, sizeof(why)) == TOKEN_FILE_OK &&
-			t.access_token && !tokens_need_refresh(&t, min_valid, wall_seconds())) {
-		/* From here on this is the answer, failure to write included. */
-		if (!print_line(cli.cmd == CMD_HEADER ? "Authorization: Zoho-oauthtoken " : "",
-				t.access_token))
-			exit(1);
-		served = true;
+	if (read_tokens(&a, &t)) {
+		if (fresh(&a, &t)) {
+			print_token(&a, &t);
+			served = true;
+		} else if (t.throttled_until <= wall_seconds()) {
+			/* (Throttled: the full program says until when.) */
+			served = wait_for_refresher(&a, &t);
+		}
 	}
 	tokens_finish(&t);
 	free(path);

@@ -13,6 +13,7 @@
 #include "cmd/status.h"
 #include "cmd/token.h"
 #include "core/exit-status.h"
+#include "core/lock.h"
 #include "core/signals.h"
 #include "settings/cli.h"
 #include "settings/secret.h"
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
 	/* Before anything else, and before any thread exists: the secret
 	 * leaves the environment so no child can inherit it. */
 	secret_take_from_environment();
+	/* A lock the front hands over (it waited, and this must refresh). */
+	lock_adopt();
 	tokens_init_json();
 
 	status = cli_parse(argc, argv, &cli, false);

@@ -6,6 +6,7 @@ Against the mock Zoho Accounts server, on loopback."""
 import concurrent.futures
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -140,6 +141,43 @@ def case_short_lived_tokens(home):
     r = run(home, "token")
     check(r.stdout == runs[0].stdout and len(mock.token_requests()) == 1,
           "a token refreshed a moment ago was refreshed again", r)
+
+
+def front_with_counter(home):
+    """A copy of the front whose zoho-oauth-full (found beside it) is a
+    wrapper that counts its runs before it runs the real one."""
+    d = os.path.join(home.root, "bin")
+    os.makedirs(d)
+    front = os.path.join(d, "zoho-oauth")
+    shutil.copy2(BINARY, front)
+    full = os.path.join(os.path.dirname(os.path.abspath(BINARY)), "zoho-oauth-full")
+    log = os.path.join(home.root, "full-runs")
+    with open(os.path.join(d, "zoho-oauth-full"), "w") as f:
+        f.write('#!/bin/sh\necho "$$" >> %s\nexec %s "$@"\n' % (log, full))
+    os.chmod(os.path.join(d, "zoho-oauth-full"), 0o755)
+    return front, log
+
+
+def case_front_waits(home):
+    """Thirty callers on an expired token: they wait for the one refresher
+    in the small program; only the refresher runs the full one, with the
+    lock handed over (else it would wait for itself)."""
+    mock = home.mock("token-delay=1")
+    write_tokens(home, mock, expires_in=-10)
+    front, log = front_with_counter(home)
+    start = time.monotonic()
+    procs = [subprocess.Popen([front, "token"], env=home.env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(30)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    elapsed = time.monotonic() - start
+    check(all(p.returncode == 0 for p in procs), "a caller failed", outs)
+    check(len({o[0] for o in outs}) == 1, "the callers printed different tokens")
+    check(len(mock.token_requests()) == 1, "%d refreshes" % len(mock.token_requests()))
+    runs = open(log).read().split() if os.path.exists(log) else []
+    check(len(runs) == 1, "the full program ran %d times for 30 callers" % len(runs))
+    # The refresher didn't wait for the lock it holds: about one delay of
+    # the mock, not the lock timeout (35 s).
+    check(elapsed < 15, "the burst took %.1f s" % elapsed)
 
 
 def case_lock_file_replaced(home):

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -14,6 +15,8 @@
 #include "core/log.h"
 #include "core/signals.h"
 #include "core/util.h"
+
+static int lock_inherited(const char *path);
 
 /* After this long, say who we are waiting for. */
 #define NOTICE_MS 1000
@@ -184,6 +187,8 @@ enum lock_result lock_take(const char *path, enum lock_mode mode, int64_t timeou
 	bool said = flags & LOCK_QUIET;
 
 	*fd_out = -1;
+	if (mode == LOCK_EXCLUSIVE && (*fd_out = lock_inherited(path)) >= 0)
+		return LOCK_TAKEN;
 	for (;;) {
 		int fd = open_lock_file(path, &result);
 		if (fd < 0)
@@ -247,6 +252,45 @@ enum lock_result lock_take(const char *path, enum lock_mode mode, int64_t timeou
 out:
 	wakeup_finish(&w);
 	return result;
+}
+
+bool lock_hand_over(int fd)
+{
+	char value[16];
+	int flags = fcntl(fd, F_GETFD);
+	snprintf(value, sizeof(value), "%d", fd);
+	return flags >= 0 && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) == 0 &&
+		setenv(LOCK_FD_ENV, value, 1) == 0;
+}
+
+/* A descriptor the front handed over: -1, or the number, close-on-exec
+ * again so that no program we start (a browser) holds the lock. */
+static int handed = -1;
+
+void lock_adopt(void)
+{
+	const char *value = getenv(LOCK_FD_ENV);
+	long fd;
+	if (value && parse_long(value, 3, 1 << 20, &fd) && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0)
+		handed = (int)fd;
+	unsetenv(LOCK_FD_ENV);
+}
+
+static int lock_inherited(const char *path)
+{
+	struct stat st;
+	int fd = handed;
+	/* Ours only if it is the lock file at path and the lock is held on
+	 * it: on a descriptor that holds it, a second flock is a no-op. */
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !still_at_path(fd, path))
+		return -1;
+	handed = -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return -1;
+	}
+	log_debug("holding the lock %s handed over by the front", path);
+	return fd;
 }
 
 void lock_release(int fd)

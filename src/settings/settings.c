@@ -144,6 +144,15 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	 * little longer than ours by default. */
 	s->lock_timeout = cli->lock_timeout >= 0 ? cli->lock_timeout :
 		cfg.lock_timeout >= 0 ? cfg.lock_timeout : DEFAULT_LOCK_TIMEOUT(s->net.max_time);
+	/* The front waited already (for a refresher that then failed, or past
+	 * the limit): only what is left. */
+	const char *waited = getenv("ZOHO_OAUTH_LOCK_WAITED");
+	long waited_ms;
+	if (waited && parse_long(waited, 0, 3600 * 1000, &waited_ms)) {
+		s->lock_waited = waited_ms / 1000 < s->lock_timeout ? waited_ms / 1000 : s->lock_timeout;
+		s->lock_timeout -= s->lock_waited;
+	}
+	unsetenv("ZOHO_OAUTH_LOCK_WAITED");
 	s->keyring_timeout = cli->keyring_timeout > 0 ? cli->keyring_timeout :
 		cfg.keyring_timeout > 0 ? cfg.keyring_timeout : DEFAULT_KEYRING_TIMEOUT;
 	const char *store = cli->store ? cli->store : cfg.store;

@@ -30,6 +30,7 @@ struct settings {
 	long timeout;                /* seconds to wait for the browser */
 	long min_valid;              /* seconds an access token must have left */
 	long lock_timeout;           /* seconds to wait for another process's lock */
+	long lock_waited;            /* seconds the front waited already (not in the above) */
 	long keyring_timeout;        /* seconds to wait for each keyring answer */
 	char *store;                 /* where sign-ins put tokens: NULL (file), "keyring",
 	                              * a database; where the tokens are is the store's */

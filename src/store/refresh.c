@@ -177,12 +177,12 @@ int fresh_tokens(const struct settings *s, long min_valid, bool force, struct to
 	if (status == ZO_BUSY) {
 		if (fallback) {
 			log_warn("%s has held the lock %s.lock for %ld seconds", holder, store_where(st),
-				s->lock_timeout);
+				s->lock_timeout + s->lock_waited);
 		} else {
 			log_errors_as_warnings(false);
 			log_error("gave up after %ld seconds waiting for %s, which holds the lock %s.lock "
 				"(a zoho-oauth still refreshing, or one that is stuck); --lock-timeout waits "
-				"longer", s->lock_timeout, holder, store_where(st));
+				"longer", s->lock_timeout + s->lock_waited, holder, store_where(st));
 		}
 	} else if (status == ZO_RELOGIN) {
 		/* Removed since we read it: say what is there now. */
