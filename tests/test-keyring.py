@@ -177,6 +177,27 @@ def case_config_store(home):
     check(r.returncode == 0 and read_json(home.token_file())["store"] == "keyring", "login", r)
 
 
+def case_other_signins(home):
+    """exchange and login --device keep their tokens in the keyring too."""
+    if not available():
+        return SKIP
+    import urllib.request
+    bus = PrivateBus(home, keyring=True)
+    mock = home.mock("device-interval=1000", "device-approve-after=1")
+    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as r:
+        code = json.load(r)["code"]
+    r = run(home, "exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
+            "--code", code, "--store", "keyring", env=bus.env)
+    check(r.returncode == 0 and read_json(home.token_file())["store"] == "keyring", "exchange", r)
+    check(lookup(bus, "refresh-token") == issued(mock)[-1], "exchange's refresh token")
+    r = run(home, "login", "--device", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
+            "--scope", "ZohoCliq.Channels.READ", "--store", "keyring", "--force",
+            "--profile", "device", env=bus.env, timeout=60)
+    check(r.returncode == 0, "login --device --store keyring", r)
+    check(read_json(home.token_file("device"))["store"] == "keyring", "device metadata")
+    check(lookup(bus, "refresh-token", "device") == issued(mock)[-1], "device's refresh token")
+
+
 def nothing_written(home, bus, mock):
     check(not os.path.exists(home.token_file()), "a token file was written")
     check(not cache_files(bus), "a cache was written")
