@@ -230,11 +230,15 @@ static int keyring_load_secrets(struct store *st, struct tokens *t)
 	int status = need_api(k);
 	if (status == ZO_OK && t->refresh_elsewhere && !t->refresh_token) {
 		status = lookup(k, t, "refresh-token", &t->refresh_token);
+		secret_free(k->held_refresh);
+		k->held_refresh = NULL;
 		if (status == ZO_OK && !(k->held_refresh = xstrdup(t->refresh_token)))
 			status = ZO_FAILURE;
 	}
 	if (status == ZO_OK && !t->client_secret) {
 		status = lookup(k, t, "client-secret", &t->client_secret);
+		secret_free(k->held_secret);
+		k->held_secret = NULL;
 		if (status == ZO_OK && !(k->held_secret = xstrdup(t->client_secret)))
 			status = ZO_FAILURE;
 	}
