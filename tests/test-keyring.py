@@ -70,7 +70,10 @@ def case_login(home):
         for root, _, names in os.walk(home.root):
             for n in names:
                 p = os.path.join(root, n)
-                if "keyrings" in p or "mock" in p or not os.path.isfile(p):
+                # The keyring's own files, the mock's log, and the secrets
+                # audit's traces (which record everything) don't count.
+                if ("keyrings" in p or "mock" in p or n.startswith("trace-") or
+                        not os.path.isfile(p)):
                     continue
                 try:
                     check(secret not in open(p, errors="replace").read(),
