@@ -5,7 +5,7 @@
  * and cJSON: no libcurl, libmicrohttpd, TLS or GLib to load and relocate.
  *
  * It serves exactly one case: 'token' or 'header' with nothing but
- * --profile, --token-file, --min-valid, -q and -v, and a token file that
+ * --profile (-p), --token-file, --min-valid, -q and -v, and a token file that
  * reads and checks clean with enough time left. For anything else it
  * replaces itself (execv, same argv and environment) with the full
  * program, zoho-oauth-full, which does everything, including every
@@ -65,6 +65,10 @@ static bool serve_cached(int argc, char **argv)
 			else
 				return false;
 			slot = k == 0 ? &profile_arg : k == 1 ? &file_arg : &min_arg;
+		}
+		if (!slot && strcmp(a, "-p") == 0 && i + 1 < argc) {
+			value = argv[++i];
+			slot = &profile_arg;
 		}
 		if (!slot)
 			return false;

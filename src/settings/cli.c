@@ -134,6 +134,24 @@ static const struct {
 	{ CMD_MIGRATE, "migrate", "move a profile's tokens to another store (--to keyring, file...)" },
 };
 
+/* Short names of options whose id is not their letter. */
+static const struct {
+	char c;
+	int id;
+} short_names[] = {
+	{ 'p', OPT_PROFILE },
+};
+
+static char short_of(const struct opt_spec *spec)
+{
+	if (spec->id < 256)
+		return (char)spec->id;
+	for (size_t i = 0; i < sizeof(short_names) / sizeof(short_names[0]); i++)
+		if (short_names[i].id == spec->id)
+			return short_names[i].c;
+	return 0;
+}
+
 const char *command_name(enum command cmd)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -165,8 +183,8 @@ static void usage(FILE *f, enum command cmd)
 		char opt[48];
 		snprintf(opt, sizeof(opt), "--%s%s%s", specs[i].name, specs[i].arg ? " " : "",
 			specs[i].arg ? specs[i].arg : "");
-		if (specs[i].id < 256)
-			fprintf(f, "  -%c, %-27s %s\n", specs[i].id, opt, specs[i].help);
+		if (short_of(&specs[i]))
+			fprintf(f, "  -%c, %-27s %s\n", short_of(&specs[i]), opt, specs[i].help);
 		else
 			fprintf(f, "      %-27s %s\n", opt, specs[i].help);
 	}
@@ -196,7 +214,7 @@ static const struct opt_spec *find_long(const char *name, size_t len)
 static const struct opt_spec *find_short(char c)
 {
 	for (size_t i = 0; i < N_SPECS; i++)
-		if (specs[i].id == c)
+		if (short_of(&specs[i]) == c)
 			return &specs[i];
 	return NULL;
 }
@@ -345,7 +363,7 @@ int cli_parse(int argc, char **argv, struct cli *out)
 		} else if (a[0] == '-' && a[1] && a[1] != '-' && !a[2]) {
 			snprintf(shown, sizeof(shown), "-%c", a[1]);
 			spec = find_short(a[1]);
-			if (!spec || spec->id >= 256) {
+			if (!spec) {
 				log_error("unknown option %s: see 'zoho-oauth %s --help'", shown, name);
 				return ZO_USAGE;
 			}
