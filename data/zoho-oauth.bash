@@ -20,15 +20,48 @@ _zoho_oauth_profiles()
 _zoho_oauth()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="login token header refresh status revoke exchange help"
+	local commands="login token header refresh status revoke exchange curl help"
 
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
 		return
 	fi
+	if [ "${COMP_WORDS[1]}" = curl ]; then
+		# Ours up to the URL or path (or "--"), curl's from there on.
+		local i=2 w
+		while [ "$i" -lt "$COMP_CWORD" ]; do
+			w=${COMP_WORDS[i]}
+			case $w in
+			--) i=$((i + 1)); break ;;
+			-p|--profile|--token-file|--min-valid|--service|--allow-host|--connect-timeout|--max-time|--lock-timeout|--keyring-timeout|--cacert)
+				i=$((i + 2)); continue ;;
+			-*) i=$((i + 1)); continue ;;
+			esac
+			break
+		done
+		if [ "$i" -lt "$COMP_CWORD" ]; then
+			if declare -F _comp_command_offset >/dev/null || declare -F _command_offset >/dev/null; then
+				COMP_WORDS[i - 1]=curl
+				if declare -F _comp_command_offset >/dev/null; then
+					_comp_command_offset $((i - 1))
+				else
+					_command_offset $((i - 1))
+				fi
+			else
+				compopt -o filenames 2>/dev/null
+				COMPREPLY=($(compgen -f -- "$cur"))
+			fi
+			return
+		fi
+	fi
 	case $prev in
-	--profile)
+	--service)
+		COMPREPLY=($(compgen -W "cliq api" -- "$cur"))
+		return ;;
+	--allow-host)
+		return ;;
+	-p|--profile)
 		COMPREPLY=($(compgen -W "$(_zoho_oauth_profiles)" -- "$cur"))
 		return ;;
 	--dc)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 
+#include "cmd/curl.h"
 #include "cmd/exchange.h"
 #include "cmd/login.h"
 #include "cmd/migrate.h"
@@ -35,6 +36,7 @@ static const struct {
 	{ CMD_STATUS, cmd_status },
 	{ CMD_REVOKE, cmd_revoke },
 	{ CMD_MIGRATE, cmd_migrate },
+	{ CMD_CURL, cmd_curl },
 };
 
 static int run_command(const struct settings *s)

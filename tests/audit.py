@@ -3,7 +3,8 @@ every zoho-oauth the tests run goes through strace, which records each
 program it starts (argv and environment: the browser) and every byte it
 writes to stdout and stderr. After each run the record is searched for
 every secret in play: the client secret, and every code, code verifier,
-device code, access token and refresh token the mock saw or issued; and
+device code, access token and refresh token the mock saw or issued (an
+access token its stand-in API was sent included); and
 every started program's argv for the state and PKCE challenge of the
 consent requests the mock saw (they belong on the terminal only).
 
@@ -12,6 +13,12 @@ Where they may appear: the access token on stdout of 'token' and 'header'
 --token-file -' (the user asked for the token JSON). Nowhere else: not in
 a started program's argv or environment, not on stderr. What crossed the
 network is checked by the mock itself (its request log: URLs, headers).
+
+'curl' is traced like the rest: the curl it starts (and the tests' stand-in
+in front of the real one) is a started program, so the token must be on
+neither's argv nor in their environment; and whatever they write to stdout
+and stderr (the API's answer, curl's messages) must not hold it either.
+The header reaches curl through a pipe, whose writes are not to fd 1 or 2.
 """
 import glob
 import json
@@ -41,6 +48,10 @@ class Auditor:
         for log in glob.glob(os.path.join(self.home.root, "*", "requests.jsonl")):
             for line in open(log, encoding="utf-8"):
                 req = json.loads(line)
+                # What reached the stand-in API (zoho-oauth curl) as a token.
+                auth = req["headers"].get("Authorization", "")
+                if auth.startswith("Zoho-oauthtoken "):
+                    found.add(auth[len("Zoho-oauthtoken "):])
                 if req["method"] != "POST":
                     continue
                 body = urllib.parse.parse_qs(req["body"])

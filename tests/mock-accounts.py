@@ -44,6 +44,8 @@ Modes:
   access-cap=N        live access tokens per refresh token (30, as Zoho): the
                       N+1st invalidates the oldest, which the API then refuses
   api-domain=self     api_domain is the stand-in API's own loopback URL
+  api-reject          the stand-in API answers 401 INVALID_OAUTHTOKEN whatever
+                      the token
   huge-answer=BYTES   the token endpoint streams a body of BYTES bytes
   any-loopback-redirect  accept any http://localhost:PORT/... redirect URI
                       (the benchmark's peer picks a random port)
@@ -512,7 +514,7 @@ class Handler(BaseHTTPRequestHandler):
         token = auth[len("Zoho-oauthtoken "):] if auth.startswith("Zoho-oauthtoken ") else None
         with self.state.lock:
             live = token is not None and self.state.alive(token)
-        if not live:
+        if not live or self.state.mode("api-reject"):
             return self.send(401, {"code": "INVALID_OAUTHTOKEN", "message": "invalid oauth token"})
         parts = url.path.split("/")
         if len(parts) == 3 and parts[1] == "status" and parts[2].isdigit():

@@ -162,6 +162,90 @@ static void api_domains(void **state)
 	assert_false(zoho_api_domain_ok(NULL, mock));
 }
 
+static void cliq_hosts(void **state)
+{
+	/* Every data centre has a Cliq host, named after its accounts host. */
+	static const char *const expected[][2] = {
+		{ "us", "https://cliq.zoho.com" }, { "eu", "https://cliq.zoho.eu" },
+		{ "in", "https://cliq.zoho.in" }, { "au", "https://cliq.zoho.com.au" },
+		{ "jp", "https://cliq.zoho.jp" }, { "ca", "https://cliq.zohocloud.ca" },
+		{ "sa", "https://cliq.zoho.sa" }, { "uk", "https://cliq.zoho.uk" },
+		{ "cn", "https://cliq.zoho.com.cn" },
+	};
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		const struct zoho_dc *dc = zoho_dc_by_location(expected[i][0]);
+		assert_non_null(dc);
+		assert_string_equal(zoho_service_origin(dc, "cliq"), expected[i][1]);
+		assert_string_equal(zoho_service_origin(dc, "api"), dc->api);
+	}
+	assert_null(zoho_service_origin(zoho_dc_by_location("eu"), "crm"));
+	assert_null(zoho_service_origin(NULL, "cliq"));
+	assert_true(zoho_service_known("cliq"));
+	assert_false(zoho_service_known("Cliq"));
+	/* A profile's data centre: its accounts server's, else its location
+	 * unless the server is loopback. */
+	assert_string_equal(zoho_dc_of("https://accounts.zoho.eu", "us")->location, "eu");
+	assert_string_equal(zoho_dc_of("https://accounts.example.net", "jp")->location, "jp");
+	assert_null(zoho_dc_of("http://127.0.0.1:4000", "us"));
+	assert_null(zoho_dc_of(NULL, NULL));
+}
+
+static void token_urls(void **state)
+{
+	const struct zoho_dc *eu = zoho_dc_by_location("eu");
+	const char *zoho = "https://accounts.zoho.eu", *mock = "http://127.0.0.1:4000";
+	const char *api = "https://www.zohoapis.eu";
+	const char *extra[] = { "api.example.org", "localhost" };
+	char host[64];
+	static const char *const ok[] = {
+		"https://www.zohoapis.eu/crm/v2/Leads", "https://cliq.zoho.eu/api/v2/channels",
+		"https://CLIQ.ZOHO.EU", "https://cliq.zoho.eu:443/x", "https://cliq.zoho.eu?x=1",
+		"https://cliq.zoho.eu#f", "https://api.example.org:8443/v1", "http://localhost:9/x",
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (zoho_token_url_check(ok[i], eu, api, zoho, extra, 2, host, sizeof(host)) != ZOHO_URL_OK)
+			fail_msg("refused %s", ok[i]);
+	static const char *const foreign[] = {
+		"https://cliq.zoho.com/x", "https://www.zohoapis.com/x", "https://cliq.zoho.eu.evil.com/",
+		"https://cliq.zoho.eu./x", "https://cliq.zoho.eu:8443/x", "https://evil.com/",
+		"https://zohoapis.eu/", "http://127.0.0.1:4001/x", "https://[::1]/x",
+	};
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
+		if (zoho_token_url_check(foreign[i], eu, api, zoho, NULL, 0, host, sizeof(host)) !=
+				ZOHO_URL_FOREIGN)
+			fail_msg("did not refuse %s as foreign", foreign[i]);
+	assert_int_equal(zoho_token_url_check("https://evil.com/x", eu, api, zoho, NULL, 0, host,
+		sizeof(host)), ZOHO_URL_FOREIGN);
+	assert_string_equal(host, "evil.com");
+	static const char *const malformed[] = {
+		"https://www.zohoapis.eu@evil.com/", "https://user@cliq.zoho.eu/", "ftp://cliq.zoho.eu/",
+		"cliq.zoho.eu/x", "https://cliq.zoho.eu\\@evil.com/", "https://cliq.zoho.eu%2f@evil.com",
+		"https://cliq.zoho.eu:0/", "https://{a,b}.zoho.eu/", "https://[cliq.zoho.eu]/", "",
+	};
+	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
+		if (zoho_token_url_check(malformed[i], eu, api, zoho, extra, 2, host, sizeof(host)) !=
+				ZOHO_URL_MALFORMED)
+			fail_msg("did not refuse %s as malformed", malformed[i]);
+	/* Plain http only on loopback, whoever allowed the host. */
+	assert_int_equal(zoho_token_url_check("http://cliq.zoho.eu/", eu, api, zoho, NULL, 0, host,
+		sizeof(host)), ZOHO_URL_INSECURE);
+	assert_int_equal(zoho_token_url_check("http://api.example.org/", eu, api, zoho, extra, 2,
+		host, sizeof(host)), ZOHO_URL_INSECURE);
+	/* api_domain's host counts when it passes its own check, as for a user
+	 * of a multi-DC client who lives in another data centre. */
+	assert_int_equal(zoho_token_url_check("https://www.zohoapis.com/x", eu,
+		"https://www.zohoapis.com", zoho, NULL, 0, host, sizeof(host)), ZOHO_URL_OK);
+	assert_int_equal(zoho_token_url_check("https://evil.com/x", eu, "https://evil.com", zoho,
+		NULL, 0, host, sizeof(host)), ZOHO_URL_FOREIGN);
+	/* Beside a loopback test server: loopback hosts, and no data centre. */
+	assert_int_equal(zoho_token_url_check("http://127.0.0.1:4001/x", NULL,
+		"http://127.0.0.1:4001", mock, NULL, 0, host, sizeof(host)), ZOHO_URL_OK);
+	assert_int_equal(zoho_token_url_check("http://[::1]:4001/x", NULL, NULL, mock, NULL, 0, host,
+		sizeof(host)), ZOHO_URL_OK);
+	assert_int_equal(zoho_token_url_check("https://cliq.zoho.eu/x", NULL, NULL, mock, NULL, 0,
+		host, sizeof(host)), ZOHO_URL_FOREIGN);
+}
+
 static void explanations(void **state)
 {
 	char line[512];
@@ -200,6 +284,8 @@ int main(void)
 		cmocka_unit_test(consent_url),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(api_domains),
+		cmocka_unit_test(cliq_hosts),
+		cmocka_unit_test(token_urls),
 		cmocka_unit_test(explanations),
 		cmocka_unit_test(printable),
 	};

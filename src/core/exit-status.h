@@ -18,6 +18,7 @@ enum zo_status {
 	ZO_RELOGIN = 7,      /* no usable tokens: run login again */
 	ZO_BUSY = 8,         /* another process held the lock past --lock-timeout */
 	ZO_STORE = 9,        /* the token store (keyring, database) can't be used */
+	ZO_NO_PROGRAM = 127, /* a program we run (curl) is not there, or won't start */
 	ZO_INTERRUPTED = 128, /* plus the signal number: 130 for SIGINT */
 };
 

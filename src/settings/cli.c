@@ -38,6 +38,8 @@ enum opt_id {
 	OPT_STORE,
 	OPT_TO,
 	OPT_KEYRING_TIMEOUT,
+	OPT_SERVICE,
+	OPT_ALLOW_HOST,
 	OPT_VERSION,
 };
 
@@ -45,7 +47,7 @@ enum opt_id {
 #define ALL (~0u)
 /* Commands that may talk to Zoho. */
 #define NET (ON(CMD_LOGIN) | ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_REFRESH) | ON(CMD_REVOKE) | \
-	ON(CMD_EXCHANGE))
+	ON(CMD_EXCHANGE) | ON(CMD_CURL))
 /* Commands that sign in and so need a client. */
 #define SIGNIN (ON(CMD_LOGIN) | ON(CMD_EXCHANGE))
 
@@ -91,8 +93,13 @@ static const struct opt_spec specs[] = {
 		"don't open a browser: print the URL and take the pasted address" },
 	{ "force", OPT_FORCE, NULL, SIGNIN,
 		"sign in even if the profile already holds a working refresh token" },
-	{ "min-valid", OPT_MIN_VALID, "SECONDS", ON(CMD_TOKEN) | ON(CMD_HEADER),
+	{ "min-valid", OPT_MIN_VALID, "SECONDS", ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_CURL),
 		"refresh first when fewer seconds remain (default: 300)" },
+	{ "service", OPT_SERVICE, "NAME", ON(CMD_CURL),
+		"join a path to this API of the profile's data centre: cliq (cliq.zoho.*) or api "
+		"(the default: the profile's api_domain)" },
+	{ "allow-host", OPT_ALLOW_HOST, "HOST", ON(CMD_CURL),
+		"also send the token to HOST (https; repeatable)" },
 	{ "json", OPT_JSON, NULL, ON(CMD_STATUS), "print the status as JSON" },
 	{ "local", OPT_LOCAL, NULL, ON(CMD_REVOKE),
 		"only forget the tokens here; don't ask Zoho to revoke them" },
@@ -133,7 +140,26 @@ static const struct {
 	{ CMD_REVOKE, "revoke", "revoke the refresh token at Zoho and forget the tokens" },
 	{ CMD_EXCHANGE, "exchange", "store the tokens for a code made in the API console (Self Client)" },
 	{ CMD_MIGRATE, "migrate", "move a profile's tokens to another store (--to keyring, file...)" },
+	{ CMD_CURL, "curl", "call a Zoho API with curl, the access token added out of sight" },
 };
+
+/* Short names of options whose id is not their letter. */
+static const struct {
+	char c;
+	int id;
+} short_names[] = {
+	{ 'p', OPT_PROFILE },
+};
+
+static char short_of(const struct opt_spec *spec)
+{
+	if (spec->id < 256)
+		return (char)spec->id;
+	for (size_t i = 0; i < sizeof(short_names) / sizeof(short_names[0]); i++)
+		if (short_names[i].id == spec->id)
+			return short_names[i].c;
+	return 0;
+}
 
 const char *command_name(enum command cmd)
 {
@@ -160,7 +186,10 @@ static void usage(FILE *f, enum command cmd)
 			"or see zoho-oauth(1).\n");
 		return;
 	}
-	fprintf(f, "usage: zoho-oauth %s [OPTIONS]\n\n", command_name(cmd));
+	if (cmd == CMD_CURL)
+		fprintf(f, "usage: zoho-oauth curl [OPTIONS] URL-OR-PATH [CURL OPTIONS...]\n\n");
+	else
+		fprintf(f, "usage: zoho-oauth %s [OPTIONS]\n\n", command_name(cmd));
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].cmd == cmd)
 			fprintf(f, "%c%s.\n\nOptions:\n", commands[i].summary[0] - 'a' + 'A',
@@ -178,11 +207,22 @@ static void usage(FILE *f, enum command cmd)
 				zoho_dc_list(), dcs + 5);
 		else
 			snprintf(help, sizeof(help), "%s", specs[i].help);
-		if (specs[i].id < 256)
-			fprintf(f, "  -%c, %-27s %s\n", specs[i].id, opt, help);
+		if (short_of(&specs[i]))
+			fprintf(f, "  -%c, %-27s %s\n", short_of(&specs[i]), opt, help);
 		else
 			fprintf(f, "      %-27s %s\n", opt, help);
 	}
+	if (cmd == CMD_CURL)
+		fprintf(f, "\nzoho-oauth's options come before the URL or path; from there on, everything\n"
+			"goes to curl as it is. A path (/api/v2/channels) is joined to the profile's\n"
+			"api_domain, or with --service cliq to Cliq's host of its data centre. The\n"
+			"token goes only to Zoho's API hosts of that data centre (or --allow-host),\n"
+			"through a pipe, never on a command line. On Zoho's 401 INVALID_OAUTHTOKEN it\n"
+			"is refreshed and the request made once more, unless curl's output was not\n"
+			"held back (-o, -O, -N, -D, over 64 KiB) or the body came from stdin.\n"
+			"The exit status is curl's once curl ran (but a failed refresh after a 401\n"
+			"gives its own); zoho-oauth's are below, each with a message starting\n"
+			"'zoho-oauth:', and 127 means curl is not installed.\n");
 	fprintf(f, "\nExit status: 0 ok, 1 failure, 2 usage, 3 refused, 4 timed out, 5 rejected by\n"
 		"Zoho, 6 network or server, 7 login needed, 8 busy (another process holds the\n"
 		"lock), 9 the keyring or database can't be used, 128 + N a signal (130 Ctrl-C).\n"
@@ -216,7 +256,7 @@ static const struct opt_spec *find_long(const char *name, size_t len)
 static const struct opt_spec *find_short(char c)
 {
 	for (size_t i = 0; i < N_SPECS; i++)
-		if (specs[i].id == c)
+		if (short_of(&specs[i]) == c)
 			return &specs[i];
 	return NULL;
 }
@@ -250,6 +290,14 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 	case OPT_LOCAL: out->local = true; break;
 	case OPT_DEVICE: out->device = true; break;
 	case OPT_CODE: out->code = arg; break;
+	case OPT_SERVICE: out->service = arg; break;
+	case OPT_ALLOW_HOST:
+		if (out->n_allow_hosts == CLI_MAX_HOSTS) {
+			log_error("too many --allow-host options (at most %d)", CLI_MAX_HOSTS);
+			return ZO_USAGE;
+		}
+		out->allow_hosts[out->n_allow_hosts++] = arg;
+		break;
 	case OPT_MIN_VALID:
 		if (!parse_long(arg, 0, 3000, &out->min_valid)) {
 			log_error("--min-valid wants a whole number of seconds from 0 to 3000, not '%s'", arg);
@@ -290,6 +338,11 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 		break;
 	}
 	return -1;
+}
+
+static const char *curl_hint(enum command cmd)
+{
+	return cmd == CMD_CURL ? " (curl's own options go after the URL or path)" : "";
 }
 
 /*
@@ -370,6 +423,14 @@ static int parse(int argc, char **argv, struct cli *out)
 		const char *value = NULL;
 		char shown[48];
 
+		/* curl: our options end at the URL or path (or at "--"); the rest
+		 * is curl's, untouched. */
+		if (out->cmd == CMD_CURL && (a[0] != '-' || strcmp(a, "--") == 0)) {
+			i += a[0] == '-';
+			out->curl_args = argv + i;
+			out->n_curl_args = argc - i;
+			break;
+		}
 		if (strncmp(a, "--", 2) == 0 && a[2]) {
 			const char *eq = strchr(a + 2, '=');
 			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
@@ -383,7 +444,8 @@ static int parse(int argc, char **argv, struct cli *out)
 			}
 			spec = find_long(a + 2, len);
 			if (!spec) {
-				log_error("unknown option %s: see 'zoho-oauth %s --help'", shown, name);
+				log_error("unknown option %s: see 'zoho-oauth %s --help'%s", shown, name,
+					curl_hint(out->cmd));
 				return ZO_USAGE;
 			}
 			if (eq && !spec->arg) {
@@ -394,14 +456,16 @@ static int parse(int argc, char **argv, struct cli *out)
 		} else if (a[0] == '-' && a[1] && a[1] != '-' && !a[2]) {
 			snprintf(shown, sizeof(shown), "-%c", a[1]);
 			spec = find_short(a[1]);
-			if (!spec || spec->id >= 256) {
-				log_error("unknown option %s: see 'zoho-oauth %s --help'", shown, name);
+			if (!spec) {
+				log_error("unknown option %s: see 'zoho-oauth %s --help'%s", shown, name,
+					curl_hint(out->cmd));
 				return ZO_USAGE;
 			}
 		} else {
 			char arg[24];
 			printable_copy(arg, sizeof(arg), a);
-			log_error("unexpected argument '%s': see 'zoho-oauth %s --help'", arg, name);
+			log_error("unexpected argument '%s': see 'zoho-oauth %s --help'%s", arg, name,
+				curl_hint(out->cmd));
 			return ZO_USAGE;
 		}
 		if (!(spec->commands & ON(out->cmd))) {
@@ -420,6 +484,11 @@ static int parse(int argc, char **argv, struct cli *out)
 		int rc = apply(out, spec, value);
 		if (rc >= 0)
 			return rc;
+	}
+	if (out->cmd == CMD_CURL && out->n_curl_args == 0) {
+		log_error("zoho-oauth curl needs a URL or a path, e.g. 'zoho-oauth curl "
+			"/api/v2/channels' (see 'zoho-oauth curl --help')");
+		return ZO_USAGE;
 	}
 	return -1;
 }

@@ -15,9 +15,11 @@ enum command {
 	CMD_REVOKE,
 	CMD_EXCHANGE,
 	CMD_MIGRATE,
+	CMD_CURL,
 };
 
 #define CLI_MAX_SCOPES 64
+#define CLI_MAX_HOSTS 16
 
 /* What the command line said; NULL / -1 / false mean "not given". Strings
  * point into argv. */
@@ -36,6 +38,11 @@ struct cli {
 	const char *store;
 	const char *scopes[CLI_MAX_SCOPES];
 	size_t n_scopes;
+	const char *service;   /* curl: the API a path is joined to */
+	const char *allow_hosts[CLI_MAX_HOSTS]; /* curl: hosts the token may go to */
+	size_t n_allow_hosts;
+	char **curl_args;      /* curl: the URL or path and what follows, for curl */
+	int n_curl_args;
 	long timeout;          /* seconds */
 	long connect_timeout;  /* seconds */
 	long max_time;         /* seconds */

@@ -164,6 +164,26 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 		if (!(s->store = xstrdup(store)))
 			goto oom;
 	}
+	if (cli->service && !zoho_service_known(cli->service)) {
+		char shown[24];
+		printable_copy(shown, sizeof(shown), cli->service);
+		log_error("--service is cliq or api, not '%s'", shown);
+		goto out;
+	}
+	s->service = cli->service;
+	for (size_t i = 0; i < cli->n_allow_hosts; i++) {
+		const char *h = cli->allow_hosts[i];
+		size_t len = strlen(h);
+		if (len == 0 || len > 253 || h[0] == '.' || h[0] == '-' ||
+				strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != len) {
+			log_error("--allow-host wants a host name such as api.example.com (no scheme, port "
+				"or path)");
+			goto out;
+		}
+		s->allow_hosts[s->n_allow_hosts++] = h;
+	}
+	s->curl_args = cli->curl_args;
+	s->n_curl_args = cli->n_curl_args;
 	if (cli->cacert) {
 		if (access(cli->cacert, R_OK) != 0) {
 			log_error("--cacert %s cannot be read", cli->cacert);

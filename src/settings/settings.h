@@ -10,7 +10,7 @@
 /*
  * What a command runs with, resolved from (strongest first) the command
  * line, the environment, the config file and the defaults. All strings
- * are owned.
+ * are owned, except curl's, which point into argv.
  */
 struct settings {
 	enum command cmd;
@@ -39,6 +39,11 @@ struct settings {
 	char *code;                  /* exchange: the code, or "-" */
 	bool json;                   /* status: as JSON */
 	bool local;                  /* revoke: without asking Zoho */
+	const char *service;         /* curl: the API a path is joined to; NULL: api_domain */
+	const char *allow_hosts[CLI_MAX_HOSTS]; /* curl: more hosts the token may go to */
+	size_t n_allow_hosts;
+	char **curl_args;            /* curl: the URL or path and curl's options (argv's) */
+	int n_curl_args;
 	struct net_options net;
 	char *cacert;
 	char *config_path;           /* login: where the config was looked for */

@@ -10,52 +10,12 @@
 
 #include "core/log.h"
 #include "core/signals.h"
+#include "core/spawn.h"
 #include "core/util.h"
 #include "signin/browser.h"
 #include "signin/portal.h"
 
 #define MAX_ARGS 32
-
-extern char **environ;
-
-/* Find prog in PATH, as execvp would, but in the parent: after fork() in a
- * threaded process the child may only make async-signal-safe calls. */
-static bool find_program(const char *prog, char *out, size_t out_len)
-{
-	if (strchr(prog, '/')) {
-		if (access(prog, X_OK) != 0)
-			return false;
-		snprintf(out, out_len, "%s", prog);
-		return true;
-	}
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t len = strcspn(path, ":");
-		if (len > 0 && (size_t)snprintf(out, out_len, "%.*s/%s", (int)len, path, prog) < out_len &&
-				access(out, X_OK) == 0)
-			return true;
-		path += len + (path[len] == ':');
-	}
-	return false;
-}
-
-/* The environment for the browser: ours, less anything secret. */
-static char **child_environment(void)
-{
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **env = calloc(n + 1, sizeof(*env));
-	if (!env)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "ZOHO_CLIENT_SECRET=", 19) != 0)
-			env[o++] = environ[i];
-	return env;
-}
 
 /* fork, setsid and exec, without waiting: the program gets its own session
  * (no terminal signals reach it) and stdio on /dev/null. Exec failure comes
@@ -169,7 +129,7 @@ static bool run_command(const char *command, const char *url, char **envp, struc
 	if (!has_placeholder)
 		argv[argc++] = (char *)url;
 	argv[argc] = NULL;
-	if (!find_program(argv[0], path, sizeof(path))) {
+	if (!program_find(argv[0], path, sizeof(path))) {
 		log_debug("browser command '%s' not found", argv[0]);
 		goto out;
 	}
@@ -190,7 +150,7 @@ bool browser_open(const char *url, const char *private_url, struct browser *b)
 	b->name[0] = '\0';
 
 	const char *browser = getenv("BROWSER");
-	char **envp = child_environment();
+	char **envp = program_environment();
 	if (!envp)
 		return false;
 	if (browser && *browser) {

@@ -148,7 +148,18 @@ static int refresh_locked(struct store *st, const struct settings *s, struct tok
 	return status;
 }
 
-int fresh_tokens(const struct settings *s, long min_valid, bool force, struct tokens *out)
+/* Whether t holds an access token with time left other than dead: someone
+ * refreshed after dead was refused. */
+static bool replaced(const struct tokens *t, const char *dead)
+{
+	return t->access_token && strcmp(t->access_token, dead) != 0 &&
+		tokens_time_left(t, wall_seconds()) > 0;
+}
+
+/* fresh_tokens(), and with dead: refresh unless the stored access token is
+ * no longer that one. */
+static int fresh(const struct settings *s, long min_valid, bool force, const char *dead,
+		struct tokens *out)
 {
 	struct store *st = NULL;
 	struct tokens seen = { 0 };
@@ -161,7 +172,8 @@ int fresh_tokens(const struct settings *s, long min_valid, bool force, struct to
 		return status;
 	status = store_load(st, &seen);
 	/* The common case: one small file read, nothing else. */
-	if (status != ZO_OK || (!force && !tokens_need_refresh(&seen, min_valid, wall_seconds()))) {
+	if (status != ZO_OK || (dead ? replaced(&seen, dead) :
+			!force && !tokens_need_refresh(&seen, min_valid, wall_seconds()))) {
 		if (status == ZO_OK)
 			*out = seen;
 		store_close(st);
@@ -204,7 +216,8 @@ int fresh_tokens(const struct settings *s, long min_valid, bool force, struct to
 			bool refreshed = now_held.obtained_at != seen.obtained_at ||
 				(now_held.access_token && (!seen.access_token ||
 					strcmp(now_held.access_token, seen.access_token) != 0));
-			if (!force && ((refreshed && tokens_time_left(&now_held, now) > 0) ||
+			if (dead ? replaced(&now_held, dead) :
+					!force && ((refreshed && tokens_time_left(&now_held, now) > 0) ||
 					!tokens_need_refresh(&now_held, min_valid, now)))
 				status = ZO_OK;
 			else
@@ -231,4 +244,14 @@ int fresh_tokens(const struct settings *s, long min_valid, bool force, struct to
 		tokens_finish(&seen);
 	store_close(st);
 	return status;
+}
+
+int fresh_tokens(const struct settings *s, long min_valid, bool force, struct tokens *out)
+{
+	return fresh(s, min_valid, force, NULL, out);
+}
+
+int fresh_tokens_instead_of(const struct settings *s, const char *dead, struct tokens *out)
+{
+	return fresh(s, 0, true, dead, out);
 }

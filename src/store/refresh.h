@@ -22,4 +22,14 @@
  */
 int fresh_tokens(const struct settings *s, long min_valid, bool force, struct tokens *out);
 
+/*
+ * After an API refused the access token dead (Zoho silently ends the
+ * oldest of a refresh token's live access tokens): a new one, however
+ * much time dead had left. Single-flight as above: when the store holds
+ * another access token with time left by the first look or once the lock
+ * is held (someone refreshed after the refusal), that one is used and
+ * Zoho is not asked. dead is never served. Same returns as fresh_tokens().
+ */
+int fresh_tokens_instead_of(const struct settings *s, const char *dead, struct tokens *out);
+
 #endif

@@ -6,16 +6,19 @@
 #include "core/urlcode.h"
 #include "zoho/zoho.h"
 
+/* Cliq's hosts: Cliq's REST API pages list .com, .eu, .in, .com.au, .com.cn
+ * and .jp; those for CA, SA and UK follow the accounts servers' pattern
+ * (zohocloud.ca, not zoho.ca) and are assumed, not seen documented. */
 static const struct zoho_dc dcs[] = {
-	{ "us", "https://accounts.zoho.com", "https://www.zohoapis.com" },
-	{ "eu", "https://accounts.zoho.eu", "https://www.zohoapis.eu" },
-	{ "in", "https://accounts.zoho.in", "https://www.zohoapis.in" },
-	{ "au", "https://accounts.zoho.com.au", "https://www.zohoapis.com.au" },
-	{ "jp", "https://accounts.zoho.jp", "https://www.zohoapis.jp" },
-	{ "ca", "https://accounts.zohocloud.ca", "https://www.zohoapis.ca" },
-	{ "sa", "https://accounts.zoho.sa", "https://www.zohoapis.sa" },
-	{ "uk", "https://accounts.zoho.uk", "https://www.zohoapis.uk" },
-	{ "cn", "https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn" },
+	{ "us", "https://accounts.zoho.com", "https://www.zohoapis.com", "https://cliq.zoho.com" },
+	{ "eu", "https://accounts.zoho.eu", "https://www.zohoapis.eu", "https://cliq.zoho.eu" },
+	{ "in", "https://accounts.zoho.in", "https://www.zohoapis.in", "https://cliq.zoho.in" },
+	{ "au", "https://accounts.zoho.com.au", "https://www.zohoapis.com.au", "https://cliq.zoho.com.au" },
+	{ "jp", "https://accounts.zoho.jp", "https://www.zohoapis.jp", "https://cliq.zoho.jp" },
+	{ "ca", "https://accounts.zohocloud.ca", "https://www.zohoapis.ca", "https://cliq.zohocloud.ca" },
+	{ "sa", "https://accounts.zoho.sa", "https://www.zohoapis.sa", "https://cliq.zoho.sa" },
+	{ "uk", "https://accounts.zoho.uk", "https://www.zohoapis.uk", "https://cliq.zoho.uk" },
+	{ "cn", "https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn", "https://cliq.zoho.com.cn" },
 };
 
 #define N_DCS (sizeof(dcs) / sizeof(dcs[0]))
@@ -77,6 +80,83 @@ bool zoho_api_domain_ok(const char *api_domain, const char *accounts_server)
 		if (ascii_casecmp_eq(o.host, dcs[i].api + strlen("https://")))
 			return true;
 	return false;
+}
+
+const struct zoho_dc *zoho_dc_of(const char *accounts_server, const char *location)
+{
+	struct origin o;
+	const char *rest;
+	const struct zoho_dc *dc = zoho_dc_by_accounts(accounts_server);
+	if (dc || !accounts_server || !origin_parse(accounts_server, &o, &rest) || o.loopback)
+		return dc;
+	return zoho_dc_by_location(location);
+}
+
+static const char *const services[] = { "api", "cliq" };
+
+const char *zoho_service_origin(const struct zoho_dc *dc, const char *service)
+{
+	if (!dc || !service)
+		return NULL;
+	if (strcmp(service, services[0]) == 0)
+		return dc->api;
+	if (strcmp(service, services[1]) == 0)
+		return dc->cliq;
+	return NULL;
+}
+
+bool zoho_service_known(const char *service)
+{
+	for (size_t i = 0; service && i < sizeof(services) / sizeof(services[0]); i++)
+		if (strcmp(service, services[i]) == 0)
+			return true;
+	return false;
+}
+
+/* host equals the host of the https origin o_url (no port). */
+static bool host_of(const char *o_url, const char *host)
+{
+	return o_url && ascii_casecmp_eq(host, o_url + strlen("https://"));
+}
+
+enum zoho_url_check zoho_token_url_check(const char *url, const struct zoho_dc *dc,
+		const char *api_domain, const char *accounts_server, const char *const *allowed,
+		size_t n_allowed, char *host, size_t host_len)
+{
+	struct origin o, a;
+	const char *rest, *arest;
+
+	if (host_len > 0)
+		host[0] = '\0';
+	if (!url || !origin_parse(url, &o, &rest))
+		return ZOHO_URL_MALFORMED;
+	printable_copy(host, host_len, o.host);
+	bool extra = false;
+	for (size_t i = 0; i < n_allowed && !extra; i++)
+		extra = ascii_casecmp_eq(o.host, allowed[i]);
+	if (o.loopback) {
+		bool test_server = accounts_server && origin_parse(accounts_server, &a, &arest) &&
+			a.loopback;
+		return test_server || extra ? ZOHO_URL_OK : ZOHO_URL_FOREIGN;
+	}
+	/* Anywhere but loopback, a token in plain http crosses the network as
+	 * it is: not even to an allowed host. */
+	if (strcmp(o.scheme, "https") != 0)
+		return ZOHO_URL_INSECURE;
+	if (extra)
+		return ZOHO_URL_OK;
+	if (o.port != -1 && o.port != 443)
+		return ZOHO_URL_FOREIGN;
+	if (dc && (host_of(dc->api, o.host) || host_of(dc->cliq, o.host)))
+		return ZOHO_URL_OK;
+	/* Where Zoho said this profile's APIs are, when that passed the check
+	 * on arrival (a Zoho API host of some data centre). */
+	struct origin d;
+	const char *drest;
+	if (zoho_api_domain_ok(api_domain, accounts_server) && origin_parse(api_domain, &d, &drest) &&
+			!d.loopback && ascii_casecmp_eq(o.host, d.host))
+		return ZOHO_URL_OK;
+	return ZOHO_URL_FOREIGN;
 }
 
 bool zoho_accounts_url_check(const char *url, char **out, char *why, size_t why_len)

@@ -11,6 +11,7 @@ struct zoho_dc {
 	const char *location;  /* "us", "eu", ... as in the redirect's location */
 	const char *accounts;  /* accounts server origin, no trailing slash */
 	const char *api;       /* default API domain */
+	const char *cliq;      /* Zoho Cliq's API origin (cliq.zoho.*) */
 };
 
 const struct zoho_dc *zoho_dc_by_location(const char *location);
@@ -28,6 +29,38 @@ const char *zoho_dc_list(void);
  * refused.
  */
 bool zoho_api_domain_ok(const char *api_domain, const char *accounts_server);
+
+/*
+ * The data centre of a profile's tokens: the one whose accounts server
+ * they came from; for another server that is not loopback, the one Zoho
+ * named as their location; else NULL.
+ */
+const struct zoho_dc *zoho_dc_of(const char *accounts_server, const char *location);
+
+/* The origin of a service's API in dc: "api" (www.zohoapis.*) or "cliq"
+ * (cliq.zoho.*); NULL for an unknown service or no dc. */
+const char *zoho_service_origin(const struct zoho_dc *dc, const char *service);
+bool zoho_service_known(const char *service);
+
+enum zoho_url_check {
+	ZOHO_URL_OK,
+	ZOHO_URL_MALFORMED, /* not http(s)://host[:port] then a path, query or end */
+	ZOHO_URL_FOREIGN,   /* a host (or port) that may not have the token */
+	ZOHO_URL_INSECURE,  /* plain http to a host that is not loopback */
+};
+
+/*
+ * Whether an access token may go with a request to url: https on the
+ * default port to an API host of dc (www.zohoapis.*, cliq.*) or to the
+ * host of api_domain when zoho_api_domain_ok() takes it; a loopback host
+ * when the accounts server is a loopback test server; or https (any
+ * port) or loopback on one of the n_allowed hosts the user named. Plain
+ * http is refused on any other host. host gets the URL's host, escaped
+ * for messages, when there is one.
+ */
+enum zoho_url_check zoho_token_url_check(const char *url, const struct zoho_dc *dc,
+		const char *api_domain, const char *accounts_server, const char *const *allowed,
+		size_t n_allowed, char *host, size_t host_len);
 
 /*
  * Check a user-given accounts server: https, or http on a loopback host
