@@ -20,7 +20,7 @@ _zoho_oauth_profiles()
 _zoho_oauth()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="login token header refresh status revoke exchange curl help"
+	local commands="login token header refresh status revoke exchange migrate curl help"
 
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
@@ -71,11 +71,14 @@ _zoho_oauth()
 	--access-type)
 		COMPREPLY=($(compgen -W "offline online" -- "$cur"))
 		return ;;
+	--store|--to)
+		COMPREPLY=($(compgen -W "file keyring" -- "$cur"))
+		return ;;
 	--token-file|--client-secret-file|--cacert)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
-	--client-id|--scope|--accounts-url|--redirect-uri|--timeout|--connect-timeout|--max-time|--min-valid|--lock-timeout|--code)
+	--client-id|--scope|--accounts-url|--redirect-uri|--timeout|--connect-timeout|--max-time|--min-valid|--lock-timeout|--keyring-timeout|--code)
 		return ;;
 	esac
 	if [ "${COMP_WORDS[1]}" = help ]; then

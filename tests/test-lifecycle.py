@@ -565,6 +565,8 @@ def case_completion_bash(home):
     check(complete(home, ["zoho-oauth", "status", "--profile", ""]) == {"work", "ci"}, "profiles",
           complete(home, ["zoho-oauth", "status", "--profile", ""]))
     check(complete(home, ["zoho-oauth", "login", "--dc", "e"]) == {"eu"}, "data centres")
+    check(complete(home, ["zoho-oauth", "mi"]) == {"migrate"}, "migrate")
+    check(complete(home, ["zoho-oauth", "migrate", "--to", ""]) == {"file", "keyring"}, "stores")
 
 
 def case_completion_zsh(home):
