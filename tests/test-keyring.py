@@ -322,6 +322,19 @@ def case_locked(home):
     check(len(mock.requests("/oauth/v2/auth")) == 1, "the browser was opened on a locked keyring")
 
 
+def case_not_built(home):
+    """A build without the keyring (-Dkeyring=disabled) says so, with the way
+    to get it, exit 9, before the browser opens and without writing a token
+    file instead. meson registers only this case in such a build."""
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port, "--store", "keyring"), timeout=20)
+    check(r.returncode == 9 and "built without keyring support" in r.stderr
+          and "-Dkeyring=enabled" in r.stderr, "a keyring-less build", r)
+    check(not os.path.exists(home.token_file()), "a token file was written instead")
+    check(not mock.requests("/oauth/v2/auth") and not home.browser_records(wait=False),
+          "the browser was opened although the tokens would have nowhere to go")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
