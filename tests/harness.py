@@ -189,8 +189,20 @@ class Mock:
             entries = [json.loads(line) for line in f if line.strip()]
         return [e for e in entries if path is None or e["path"] == path]
 
+    PREFLIGHT_CODE = "1000.zoho-oauth-preflight."
+
+    @staticmethod
+    def is_preflight(entry):
+        """The check login makes before the browser opens: a made-up code."""
+        form = urllib.parse.parse_qs(entry.get("body", ""), keep_blank_values=True)
+        return any(c.startswith(Mock.PREFLIGHT_CODE) for c in form.get("code", []))
+
     def token_requests(self):
-        return self.requests("/oauth/v2/token")
+        """Token requests that can yield tokens: the pre-flight's are not counted."""
+        return [e for e in self.requests("/oauth/v2/token") if not self.is_preflight(e)]
+
+    def preflight_requests(self):
+        return [e for e in self.requests("/oauth/v2/token") if self.is_preflight(e)]
 
     def seed(self, refresh_token, scope, access_token=None, expires_in=3600):
         """Make the mock know a refresh token (and an access token of it, live

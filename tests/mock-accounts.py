@@ -408,6 +408,13 @@ class Handler(BaseHTTPRequestHandler):
                 time.monotonic() - entry["issued"] < entry.get("lifetime", CODE_LIFETIME)
             if entry:
                 entry["used"] = True  # a code works once, right or wrong
+        redirect = p.get("redirect_uri")
+        if entry is None and redirect is not None and redirect not in self.state.args.redirect_uri \
+                and not (redirect.startswith(("http://localhost:", "http://127.0.0.1:"))
+                         and self.state.mode("any-loopback-redirect")):
+            # Zoho looks at the client and its redirect URI before the code:
+            # a made-up code (the pre-flight's) tells a wrong URI apart.
+            return self.send(200, {"error": "invalid_redirect_uri"})
         if not fresh:
             return self.send(200, {"error": "invalid_code"})
         if p.get("redirect_uri") != entry["redirect_uri"]:

@@ -633,7 +633,7 @@ def case_interrupted_write(home):
 
 def signal_during_exchange(home, sig, expected):
     mock, port = setup_login(home, "token-delay=20")
-    bg = Background(home, *login_args(mock, port))
+    bg = Background(home, *login_args(mock, port), "--no-preflight")
     check(wait_for(lambda: mock.token_requests(), 15), "the exchange never started", bg.stderr())
     start = time.monotonic()
     bg.signal(sig)

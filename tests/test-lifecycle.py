@@ -357,7 +357,9 @@ def write_config(home, text):
 
 def consent_query(home, *args, env=None):
     """Start login with --no-browser, read the consent URL it prints, stop it."""
-    bg = Background(home, "login", "--no-browser", "--timeout", "20", *args, env=env)
+    # The client IDs are made up: the pre-flight would stop them.
+    bg = Background(home, "login", "--no-browser", "--no-preflight", "--timeout", "20", *args,
+                    env=env)
     url = bg.consent_url()
     bg.signal(signal.SIGTERM)
     rc = bg.wait(10)
@@ -436,7 +438,8 @@ client_secret_file = %s
                                  {"ZOHO_CLIENT_SECRET": "from-env"}, "from-flag")):
         r = run(home, "login", "--force", *args, env=env)
         check(r.returncode == 5, "the wrong secret should be refused", r)
-        used = body_of(mock.token_requests()[-1])["client_secret"]
+        # The pre-flight refuses it, before any browser.
+        used = body_of(mock.preflight_requests()[-1])["client_secret"]
         check(used == [expected], "expected the secret %s, got %s" % (expected, used))
         check(expected not in r.stderr, "the secret was printed", r)
 

@@ -235,7 +235,7 @@ def case_login_lock_held(home):
     path = os.path.join(d, aside[0])
     check(mode_of(path) == 0o600, "the saved tokens are mode %o" % mode_of(path))
     saved = read_json(path)
-    issued = [e for e in mock.requests("/oauth/v2/token")]
+    issued = mock.token_requests()
     check(len(issued) == 1 and saved["refresh_token"] != old["refresh_token"] and
           saved["refresh_token"].startswith("1000."), "not the refresh token Zoho issued", saved)
     check(path in r.stderr and "mv " in r.stderr, "the terminal doesn't say where they went", r)

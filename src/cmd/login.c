@@ -312,6 +312,15 @@ static int login_browser(const struct settings *s)
 	status = loopback_start(&l.redirect, l.pkce.state, &l.lb);
 	if (status != ZO_OK)
 		goto out;
+	/* A wrong client ID, data centre, secret or redirect URI would show
+	 * as an error page in the browser, or after consent: ask Zoho now,
+	 * once the port is ours. */
+	if (s->preflight) {
+		status = token_preflight(s->accounts_url, GRANT_AUTHORIZATION_CODE, s->client_id,
+			l.si.secret, s->redirect_uri, &s->net);
+		if (status != ZO_OK)
+			goto out;
+	}
 
 	struct consent_request req = {
 		.accounts = s->accounts_url,

@@ -25,6 +25,7 @@ enum opt_id {
 	OPT_NO_PKCE,
 	OPT_TIMEOUT,
 	OPT_NO_BROWSER,
+	OPT_NO_PREFLIGHT,
 	OPT_CONNECT_TIMEOUT,
 	OPT_MAX_TIME,
 	OPT_CACERT,
@@ -91,6 +92,8 @@ static const struct opt_spec specs[] = {
 		"how long to wait for the browser (default: 300)" },
 	{ "no-browser", OPT_NO_BROWSER, NULL, ON(CMD_LOGIN),
 		"don't open a browser: print the URL and take the pasted address" },
+	{ "no-preflight", OPT_NO_PREFLIGHT, NULL, SIGNIN,
+		"don't ask Zoho to check the client before signing in" },
 	{ "force", OPT_FORCE, NULL, SIGNIN,
 		"sign in even if the profile already holds a working refresh token" },
 	{ "min-valid", OPT_MIN_VALID, "SECONDS", ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_CURL),
@@ -285,6 +288,7 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 	case OPT_NO_CONSENT_PROMPT: out->no_consent_prompt = true; break;
 	case OPT_NO_PKCE: out->no_pkce = true; break;
 	case OPT_NO_BROWSER: out->no_browser = true; break;
+	case OPT_NO_PREFLIGHT: out->no_preflight = true; break;
 	case OPT_FORCE: out->force = true; break;
 	case OPT_JSON: out->json = true; break;
 	case OPT_LOCAL: out->local = true; break;

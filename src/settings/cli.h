@@ -52,6 +52,7 @@ struct cli {
 	bool no_consent_prompt;
 	bool no_pkce;
 	bool no_browser;
+	bool no_preflight;
 	bool force;
 	bool device;
 	bool json;

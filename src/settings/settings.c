@@ -130,6 +130,7 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	s->consent_prompt = !cli->no_consent_prompt;
 	s->pkce = !cli->no_pkce;
 	s->open_browser = !cli->no_browser;
+	s->preflight = !cli->no_preflight;
 	s->force = cli->force;
 	s->device = cli->device;
 	if (cli->code && !(s->code = xstrdup(cli->code)))

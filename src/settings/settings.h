@@ -27,6 +27,7 @@ struct settings {
 	bool consent_prompt;
 	bool pkce;
 	bool open_browser;
+	bool preflight;  /* check the client at Zoho before signing in */
 	long timeout;                /* seconds to wait for the browser */
 	long min_valid;              /* seconds an access token must have left */
 	long lock_timeout;           /* seconds to wait for another process's lock */

@@ -196,3 +196,85 @@ int revoke_post(const char *accounts, const char *refresh_token, const struct ne
 	buf_finish(&form);
 	return status;
 }
+
+/* Where to fix a client: the API console of the accounts server's data
+ * centre, or a generic pointer for a server that is none of them. */
+static const char *console_of(const char *accounts)
+{
+	const struct zoho_dc *dc = zoho_dc_by_accounts(accounts);
+	return dc ? dc->console : "your data centre's API console (https://api-console.zoho.com, .eu, ...)";
+}
+
+int token_preflight(const char *accounts, enum zoho_grant grant, const char *client_id,
+		const char *client_secret, const char *redirect_uri, const struct net_options *net)
+{
+	/* A code no one was ever given: Zoho looks at the client (and the
+	 * redirect URI) before the code, so only the client can fail here. */
+	struct token_request r = {
+		/* The device flow's client is checked like a console code. */
+		.grant = grant == GRANT_DEVICE ? GRANT_SELF_CLIENT_CODE : grant,
+		.client_id = client_id,
+		.client_secret = client_secret,
+		.code = "1000.zoho-oauth-preflight.0000000000000000",
+		.redirect_uri = redirect_uri,
+	};
+	struct http_answer a;
+	struct token_answer ans;
+	char summary[256];
+
+	log_errors_as_warnings(true);
+	int status = token_request_post(accounts, &r, net, &a, summary, sizeof(summary));
+	log_errors_as_warnings(false);
+	if (status >= ZO_INTERRUPTED)
+		return status;
+	if (status != ZO_OK) {
+		log_warn("could not check the client with Zoho before signing in (%s); going on", summary);
+		return ZO_OK;
+	}
+	tokens_parse_answer(a.body.data, a.body.len, wall_seconds(), &ans);
+	http_answer_finish(&a);
+	if (ans.kind == ANSWER_TOKENS) {
+		/* Never expected; tokens for a code nobody had are not kept. */
+		tokens_finish(&ans.tokens);
+		log_warn("zoho accepted a made-up code in the pre-flight check; going on");
+		return ZO_OK;
+	}
+	if (ans.kind != ANSWER_ERROR) {
+		log_warn("zoho's answer to the pre-flight check is not one this tool understands "
+			"(%s); going on", ans.why);
+		return ZO_OK;
+	}
+	const char *console = console_of(accounts);
+	switch (ans.error) {
+	case ZOHO_ERR_INVALID_CODE:
+		log_debug("pre-flight: zoho knows the client, its secret and redirect URI");
+		return ZO_OK;
+	case ZOHO_ERR_INVALID_CLIENT:
+		log_error("zoho at %s does not know client ID %s: the client was registered in another "
+			"data centre (try --dc), or as another client type (%s); check it at %s, before "
+			"the browser opens (--no-preflight skips this check)", accounts, client_id,
+			grant == GRANT_DEVICE ? "login --device needs a Non-browser Applications client"
+			: grant == GRANT_SELF_CLIENT_CODE ? "exchange needs a Self Client"
+			: "login needs a Server-based Applications client", console);
+		return ZO_REJECTED;
+	case ZOHO_ERR_INVALID_CLIENT_SECRET:
+		log_error("zoho refused the client secret for client ID %s: copy the Client Secret "
+			"again from %s (the client's page) (--no-preflight skips this check)",
+			client_id, console);
+		return ZO_REJECTED;
+	case ZOHO_ERR_INVALID_REDIRECT_URI:
+		log_error("zoho says %s is not a redirect URI registered for client ID %s: it must "
+			"match byte for byte (port, path, trailing slash); add it under Authorized "
+			"Redirect URIs at %s, or give the registered one with --redirect-uri "
+			"(--no-preflight skips this check)", redirect_uri ? redirect_uri : "(none)",
+			client_id, console);
+		return ZO_REJECTED;
+	case ZOHO_ERR_THROTTLED:
+		log_warn("zoho throttled the pre-flight check (too many requests); going on");
+		return ZO_OK;
+	case ZOHO_ERR_OTHER:
+		break;
+	}
+	log_warn("zoho answered the pre-flight check with %s; going on", ans.error_text);
+	return ZO_OK;
+}

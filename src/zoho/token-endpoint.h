@@ -65,6 +65,18 @@ int exchange_tokens(const char *accounts, const struct token_request *r,
 		const struct net_options *net, struct tokens *out, char *summary, size_t summary_len,
 		enum zoho_error *rejected);
 
+/*
+ * The pre-flight check: before the browser opens (or the device code is
+ * asked for), exchange a code that can't exist with the real client ID,
+ * secret and redirect URI. invalid_client, invalid_client_secret and
+ * invalid_redirect_uri are reported (what to fix, the DC's API console)
+ * and give ZO_REJECTED; invalid_code means all is well. Network trouble
+ * and any other answer are a warning and ZO_OK. A signal gives
+ * ZO_INTERRUPTED + signal. redirect_uri is NULL for grants without one.
+ */
+int token_preflight(const char *accounts, enum zoho_grant grant, const char *client_id,
+		const char *client_secret, const char *redirect_uri, const struct net_options *net);
+
 /* What the device flow's first request asks for. */
 struct device_code_request {
 	const char *client_id;

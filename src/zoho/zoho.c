@@ -10,15 +10,15 @@
  * and .jp; those for CA, SA and UK follow the accounts servers' pattern
  * (zohocloud.ca, not zoho.ca) and are assumed, not seen documented. */
 static const struct zoho_dc dcs[] = {
-	{ "us", "https://accounts.zoho.com", "https://www.zohoapis.com", "https://cliq.zoho.com" },
-	{ "eu", "https://accounts.zoho.eu", "https://www.zohoapis.eu", "https://cliq.zoho.eu" },
-	{ "in", "https://accounts.zoho.in", "https://www.zohoapis.in", "https://cliq.zoho.in" },
-	{ "au", "https://accounts.zoho.com.au", "https://www.zohoapis.com.au", "https://cliq.zoho.com.au" },
-	{ "jp", "https://accounts.zoho.jp", "https://www.zohoapis.jp", "https://cliq.zoho.jp" },
-	{ "ca", "https://accounts.zohocloud.ca", "https://www.zohoapis.ca", "https://cliq.zohocloud.ca" },
-	{ "sa", "https://accounts.zoho.sa", "https://www.zohoapis.sa", "https://cliq.zoho.sa" },
-	{ "uk", "https://accounts.zoho.uk", "https://www.zohoapis.uk", "https://cliq.zoho.uk" },
-	{ "cn", "https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn", "https://cliq.zoho.com.cn" },
+	{ "us", "https://accounts.zoho.com", "https://www.zohoapis.com", "https://cliq.zoho.com", "https://api-console.zoho.com" },
+	{ "eu", "https://accounts.zoho.eu", "https://www.zohoapis.eu", "https://cliq.zoho.eu", "https://api-console.zoho.eu" },
+	{ "in", "https://accounts.zoho.in", "https://www.zohoapis.in", "https://cliq.zoho.in", "https://api-console.zoho.in" },
+	{ "au", "https://accounts.zoho.com.au", "https://www.zohoapis.com.au", "https://cliq.zoho.com.au", "https://api-console.zoho.com.au" },
+	{ "jp", "https://accounts.zoho.jp", "https://www.zohoapis.jp", "https://cliq.zoho.jp", "https://api-console.zoho.jp" },
+	{ "ca", "https://accounts.zohocloud.ca", "https://www.zohoapis.ca", "https://cliq.zohocloud.ca", "https://api-console.zohocloud.ca" },
+	{ "sa", "https://accounts.zoho.sa", "https://www.zohoapis.sa", "https://cliq.zoho.sa", "https://api-console.zoho.sa" },
+	{ "uk", "https://accounts.zoho.uk", "https://www.zohoapis.uk", "https://cliq.zoho.uk", "https://api-console.zoho.uk" },
+	{ "cn", "https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn", "https://cliq.zoho.com.cn", "https://api-console.zoho.com.cn" },
 };
 
 #define N_DCS (sizeof(dcs) / sizeof(dcs[0]))

@@ -12,6 +12,7 @@ struct zoho_dc {
 	const char *accounts;  /* accounts server origin, no trailing slash */
 	const char *api;       /* default API domain */
 	const char *cliq;      /* Zoho Cliq's API origin (cliq.zoho.*) */
+	const char *console;   /* the API console, where clients are registered */
 };
 
 const struct zoho_dc *zoho_dc_by_location(const char *location);
