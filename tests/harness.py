@@ -583,6 +583,15 @@ def remote_browser(consent_url):
     return r.getheader("Location")
 
 
+def write_config(home, text):
+    """The config file of home's user, with text in it."""
+    path = os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth", "config")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def login_args(mock, port, *extra, host="localhost"):
     return ["login", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
             "--redirect-uri", "http://%s:%d/callback" % (host, port),

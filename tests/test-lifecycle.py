@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 
 from harness import (BINARY, CLIENT_ID, SECRET, SKIP, Background, check, free_port, main, mode_of,
-                     read_json, run, write_tokens)
+                     read_json, run, write_config, write_tokens)
 
 
 def body_of(req):
@@ -345,14 +345,6 @@ def case_profiles(home):
     check(r.returncode == 2, "a profile name with a slash should be refused", r)
     r = run(home, "token", "--token-file", "-")
     check(r.returncode == 2, "token --token-file - should be refused", r)
-
-
-def write_config(home, text):
-    path = os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth", "config")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 def consent_query(home, *args, env=None):
