@@ -20,6 +20,7 @@ Modes:
   location=LOC        the redirect's location (default us)
   invalid-code        the token endpoint answers {"error":"invalid_code"}
   html-502            the token endpoint answers 502 with an HTML page
+  preflight-502       the same, only to a pre-flight check's made-up code
   empty-200           the token endpoint answers 200 with an empty body
   throttle            the token endpoint answers the "Access Denied" throttle
   throttle-400        the same, with HTTP 400
@@ -162,6 +163,9 @@ class State:
 def zoho_token():
     return "1000." + secrets.token_hex(32) + "." + secrets.token_hex(16)
 
+
+# How the tool's pre-flight check's made-up codes start (for preflight-502).
+PREFLIGHT_CODE = "1000.zoho-oauth-preflight."
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -346,7 +350,8 @@ class Handler(BaseHTTPRequestHandler):
         huge = self.state.mode("huge-answer")
         if huge:
             return self.stream(int(huge))
-        if self.state.mode("html-502"):
+        if self.state.mode("html-502") or (self.state.mode("preflight-502") and
+                                           p.get("code", "").startswith(PREFLIGHT_CODE)):
             return self.send(502, "<html><head><title>502 Bad Gateway</title></head>"
                              "<body>Bad Gateway</body></html>", "text/html")
         if self.state.mode("empty-200"):

@@ -255,8 +255,10 @@ def case_device_other_dc_url(home):
         before = len(mock.requests())
         r = run(home, *device_args(mock, "--force"), env={"BROWSER": None, "DISPLAY": None})
         check(r.returncode == 0, "the device flow failed after other_dc=%s" % given, r)
+        # The pre-flight check of the client first, then the flow.
         paths = [q["path"] for q in mock.requests()[before:]]
-        check(paths == ["/oauth/v3/device/code"] + ["/oauth/v3/device/token"] * 3,
+        check(paths == ["/oauth/v2/token", "/oauth/v3/device/code"] + ["/oauth/v3/device/token"] * 3
+              and mock.is_preflight(mock.requests()[before]),
               "after other_dc=%s the requests went to %s" % (given, paths))
         t = read_json(home.token_file())
         check(t["accounts_server"] == mock.url, "the token file's accounts_server is %r, not %r"

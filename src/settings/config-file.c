@@ -140,7 +140,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (!again && p->n_seen < 16)
 		snprintf(p->seen[p->n_seen++], sizeof(p->seen[0]), "%s", name);
 
-	struct config_profile scratch = { .lock_timeout = -1, .keyring_timeout = -1 };
+	struct config_profile scratch = { .lock_timeout = -1, .keyring_timeout = -1, .preflight = -1 };
 	struct config_profile *c = mine ? p->out : &scratch;
 	bool ok = true;
 
@@ -210,6 +210,12 @@ static int handler(void *user, const char *section, const char *name, const char
 			fail(p, "keyring_timeout is a whole number of seconds from 1 to 600, not '%s'", value);
 			return 0;
 		}
+	} else if (strcmp(name, "preflight") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+			fail(p, "preflight is yes or no, not '%s'", value);
+			return 0;
+		}
+		c->preflight = strcmp(value, "yes") == 0 ? 1 : 0;
 	} else if (strcmp(name, "store") == 0) {
 		if (!store_spec_ok(value, why, sizeof(why))) {
 			fail(p, "store: %s", why);
@@ -223,7 +229,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	} else {
 		fail(p, "unknown setting '%s' (known: client_id, dc, accounts_url, scope, "
 			"redirect_uri, client_secret_file, access_type, lock_timeout, store, "
-			"keyring_timeout)", name);
+			"keyring_timeout, preflight)", name);
 		return 0;
 	}
 	if (!ok) {
@@ -293,6 +299,7 @@ bool config_parse(const char *text, size_t len, const char *name, const char *pr
 {
 	memset(out, 0, sizeof(*out));
 	out->lock_timeout = -1;
+	out->preflight = -1;
 	out->keyring_timeout = -1;
 	struct parse p = {
 		.path = name, .profile = profile, .out = out,
@@ -318,6 +325,7 @@ bool config_load(const char *path, const char *profile, struct config_profile *o
 	struct buf text = { 0 };
 	memset(out, 0, sizeof(*out));
 	out->lock_timeout = -1;
+	out->preflight = -1;
 	out->keyring_timeout = -1;
 
 	switch (secure_read(path, NULL, CONFIG_MAX, true, &text, NULL)) {
@@ -345,5 +353,6 @@ void config_finish(struct config_profile *c)
 	free(c->store);
 	memset(c, 0, sizeof(*c));
 	c->lock_timeout = -1;
+	c->preflight = -1;
 	c->keyring_timeout = -1;
 }

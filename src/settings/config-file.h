@@ -18,6 +18,7 @@
  *   client_secret_file = ~/.config/zoho-oauth/work.secret
  *   access_type = offline
  *   lock_timeout = 60            ; seconds
+ *   preflight = no               ; skip login's check of the client
  *   store = keyring              ; or file, or postgresql://...
  *
  * Every value is checked as it is read; strings are owned (NULL: unset).
@@ -32,6 +33,7 @@ struct config_profile {
 	char *access_type;        /* "offline" or "online" */
 	long lock_timeout;        /* seconds; -1: unset */
 	long keyring_timeout;     /* seconds; -1: unset */
+	int preflight;            /* 1 yes, 0 no, -1 unset */
 	char *store;              /* "file", "keyring", or a database */
 	bool found;               /* the section exists */
 };

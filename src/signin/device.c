@@ -269,6 +269,13 @@ int cmd_login_device(const struct settings *s)
 	if (status != ZO_OK || done)
 		goto out;
 
+	/* The secret is first used after the user approved: check it (and
+	 * the client) now, as a console code is checked, with no redirect. */
+	if (s->preflight) {
+		status = token_preflight(server, GRANT_DEVICE, s->client_id, si.secret, NULL, &s->net);
+		if (status != ZO_OK)
+			goto out;
+	}
 	status = request_codes(s, &d);
 	if (status != ZO_OK)
 		goto out;
