@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -214,6 +215,25 @@ static char *capture_stderr(void (*fn)(void))
 	return text;
 }
 
+static void distance_counts_edits(void **state)
+{
+	(void)state;
+	assert_int_equal(text_distance("token", 5, "token"), 0);
+	assert_int_equal(text_distance("TOKEN", 5, "token"), 0);   /* case is free */
+	assert_int_equal(text_distance("tokn", 4, "token"), 1);    /* a letter left out */
+	assert_int_equal(text_distance("tkoen", 5, "token"), 1);   /* two swapped */
+	assert_int_equal(text_distance("tokens", 6, "token"), 1);
+	assert_int_equal(text_distance("", 0, "curl"), 4);
+	assert_int_equal(text_distance("status", 6, "revoke"), 6);
+	char longer[80];
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_true(text_distance(longer, strlen(longer), "a") == SIZE_MAX);
+	assert_true(text_near("lock-timout", 11, "lock-timeout"));
+	assert_false(text_near("xyzzyq", 6, "token"));
+	assert_false(text_near("a", 1, "b"));   /* every letter changed is no suggestion */
+}
+
 static void log_some(void)
 {
 	log_set_level(LOG_VERBOSE);
@@ -260,6 +280,7 @@ int main(void)
 		cmocka_unit_test(random_bytes_come_out_safe),
 		cmocka_unit_test(printable_copy_escapes),
 		cmocka_unit_test(log_layer_escapes_every_message),
+		cmocka_unit_test(distance_counts_edits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

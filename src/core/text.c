@@ -1,4 +1,6 @@
 #include <stdbool.h>
+#include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/text.h"
@@ -106,4 +108,46 @@ size_t text_escape(char *out, size_t out_len, const char *in, size_t in_len)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+size_t text_distance(const char *a, size_t a_len, const char *b)
+{
+	enum { MAX = 63 };
+	size_t b_len = strlen(b);
+	if (a_len > MAX || b_len > MAX)
+		return SIZE_MAX;
+	/* Three rows of the optimal-string-alignment table. */
+	size_t rows[3][MAX + 2];
+	size_t *two = rows[0], *prev = rows[1], *cur = rows[2];
+	for (size_t j = 0; j <= b_len; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= a_len; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= b_len; j++) {
+			bool same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+			size_t best = prev[j - 1] + !same;
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
+			    two[j - 2] + 1 < best)
+				best = two[j - 2] + 1;
+			cur[j] = best;
+		}
+		size_t *t = two;
+		two = prev;
+		prev = cur;
+		cur = t;
+	}
+	return prev[b_len];
+}
+
+bool text_near(const char *typo, size_t len, const char *name)
+{
+	size_t d = text_distance(typo, len, name);
+	size_t allowed = len < 4 ? 1 : len / 3 + 1;
+	return d <= allowed && d < strlen(name);
 }

@@ -1,6 +1,7 @@
 #ifndef ZOHO_OAUTH_TEXT_H
 #define ZOHO_OAUTH_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -26,6 +27,16 @@
  * Returns the length written, without the NUL.
  */
 size_t text_escape(char *out, size_t out_len, const char *in, size_t in_len);
+
+/*
+ * How many one-letter edits (insert, delete, substitute, swap two
+ * neighbours) turn a[0..a_len) into b, ASCII case ignored; strings longer
+ * than 63 bytes count as far apart (SIZE_MAX). For did-you-mean.
+ */
+size_t text_distance(const char *a, size_t a_len, const char *b);
+
+/* Whether a typo of length len is near enough to a name to suggest it. */
+bool text_near(const char *typo, size_t len, const char *name);
 
 /* The most text_escape() writes for in_len bytes of input, NUL included. */
 #define TEXT_ESCAPE_MAX(in_len) (4 * (in_len) + 1)

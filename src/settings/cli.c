@@ -4,6 +4,7 @@
 #include "config.h"
 #include "core/exit-status.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "settings/cli.h"
 #include "zoho/zoho.h"
@@ -256,6 +257,21 @@ static const struct opt_spec *find_long(const char *name, size_t len)
 	return NULL;
 }
 
+/* The option a mistyped --NAME probably meant, or NULL. */
+static const char *near_option(const char *name, size_t len)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	for (size_t i = 0; i < N_SPECS; i++) {
+		size_t d = text_distance(name, len, specs[i].name);
+		if (d < best_d && text_near(name, len, specs[i].name)) {
+			best = specs[i].name;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
 static const struct opt_spec *find_short(char c)
 {
 	for (size_t i = 0; i < N_SPECS; i++)
@@ -358,6 +374,27 @@ static const char *curl_hint(enum command cmd)
  */
 static int parse(int argc, char **argv, struct cli *out);
 
+/* No such command: say so, with the one it was probably meant to be. */
+static void unknown_command(const char *name)
+{
+	char shown[32];
+	const char *near = NULL;
+	size_t best_d = SIZE_MAX, len = strlen(name);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		size_t d = text_distance(name, len, commands[i].name);
+		if (d < best_d && text_near(name, len, commands[i].name)) {
+			near = commands[i].name;
+			best_d = d;
+		}
+	}
+	printable_copy(shown, sizeof(shown), name);
+	if (near)
+		log_error("unknown command '%s': did you mean '%s'? (run 'zoho-oauth --help' for "
+			"the list)", shown, near);
+	else
+		log_error("unknown command '%s': run 'zoho-oauth --help' for the list", shown);
+}
+
 int cli_parse(int argc, char **argv, struct cli *out, bool quiet)
 {
 	enum log_level level = log_get_level();
@@ -403,6 +440,8 @@ static int parse(int argc, char **argv, struct cli *out)
 					usage(stdout, commands[i].cmd);
 					return ZO_OK;
 				}
+			unknown_command(argv[2]);
+			return ZO_USAGE;
 		}
 		usage(stdout, CMD_NONE);
 		return ZO_OK;
@@ -415,9 +454,7 @@ static int parse(int argc, char **argv, struct cli *out)
 		if (strcmp(name, commands[i].name) == 0)
 			out->cmd = commands[i].cmd;
 	if (out->cmd == CMD_NONE) {
-		char shown[32];
-		printable_copy(shown, sizeof(shown), name);
-		log_error("unknown command '%s': run 'zoho-oauth --help' for the list", shown);
+		unknown_command(name);
 		return ZO_USAGE;
 	}
 
@@ -448,8 +485,13 @@ static int parse(int argc, char **argv, struct cli *out)
 			}
 			spec = find_long(a + 2, len);
 			if (!spec) {
-				log_error("unknown option %s: see 'zoho-oauth %s --help'%s", shown, name,
-					curl_hint(out->cmd));
+				const char *near = near_option(a + 2, len);
+				if (near)
+					log_error("unknown option %s: did you mean --%s? (see 'zoho-oauth %s "
+						"--help')%s", shown, near, name, curl_hint(out->cmd));
+				else
+					log_error("unknown option %s: see 'zoho-oauth %s --help'%s", shown,
+						name, curl_hint(out->cmd));
 				return ZO_USAGE;
 			}
 			if (eq && !spec->arg) {
