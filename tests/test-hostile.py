@@ -683,6 +683,39 @@ def case_not_dumpable(home):
         proc.wait(10)
 
 
+DB_PASSWORD = "pg-argv-secret-Zq81"
+
+
+def case_database_password_refused(home):
+    """A database store whose connection string holds a password is refused
+    (exit 2) wherever it is given, --store, migrate --to or the config file,
+    with a pointer to ~/.pgpass, PGPASSFILE and service files; the password
+    is never echoed back; nothing is written."""
+    mock, port = setup_login(home)
+    specs = ["postgresql://bot:%s@db.example/tokens" % DB_PASSWORD,
+             "postgres://bot:%s@db.example:5432/tokens?sslmode=verify-full" % DB_PASSWORD,
+             "postgresql://bot@db.example/tokens?password=%s" % DB_PASSWORD,
+             "postgresql://bot@db.example/tokens?%%70ASSWORD=%s" % DB_PASSWORD,
+             "service=tokens password=%s" % DB_PASSWORD]
+    for spec in specs:
+        r = run(home, *login_args(mock, port, "--store", spec))
+        check(r.returncode == 2, "login --store with a password not refused", r)
+        check(".pgpass" in r.stderr and "PGPASSFILE" in r.stderr and "service" in r.stderr,
+              "no pointer to pgpass or a service file", r)
+        check(DB_PASSWORD not in r.stderr + r.stdout, "the password was echoed", r)
+        check(not os.path.exists(home.token_file()), "login went ahead")
+        r = run(home, "migrate", "--to", spec)
+        check(r.returncode == 2 and DB_PASSWORD not in r.stderr, "migrate --to not refused", r)
+    cfg = os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth")
+    os.makedirs(cfg)
+    with open(os.path.join(cfg, "config"), "w") as f:
+        f.write("[profile default]\nstore = %s\n" % specs[0])
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 2 and ".pgpass" in r.stderr, "store = with a password not refused", r)
+    check(DB_PASSWORD not in r.stderr, "the password was echoed from the config", r)
+    check(len(mock.token_requests()) == 0, "zoho was asked")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -245,6 +246,14 @@ static int handler(void *user, const char *section, const char *name, const char
 	return ok;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 bool store_spec_ok(const char *spec, char *why, size_t why_len)
 {
 	if (strcmp(spec, "file") == 0 || strcmp(spec, "keyring") == 0)
@@ -255,21 +264,40 @@ bool store_spec_ok(const char *spec, char *why, size_t why_len)
 			"service=NAME", spec);
 		return false;
 	}
+	/* postgresql://user:PASSWORD@host/db, ?password=... or password=... in
+	 * a keyword string; libpq decodes %XX in a URI, so look at it decoded and
+	 * in any case. Checked first: the message to give is where a password
+	 * goes instead, whatever else is wrong. */
+	char plain[1025];
+	size_t n = 0;
+	for (const char *p = spec; *p && n < sizeof(plain) - 1; p++) {
+		int hi, lo;
+		if (p[0] == '%' && (hi = hex_digit(p[1])) >= 0 && (lo = hex_digit(p[2])) >= 0) {
+			plain[n++] = (char)(hi * 16 + lo);
+			p += 2;
+		} else {
+			plain[n++] = *p;
+		}
+	}
+	plain[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		plain[i] = (char)tolower((unsigned char)plain[i]);
+	const char *at = uri ? strchr(spec, '@') : NULL;
+	const char *colon = uri ? strchr(strstr(spec, "://") + 3, ':') : NULL;
+	bool has_password = (at && colon && colon < at) || strstr(plain, "password") != NULL;
+	explicit_bzero(plain, sizeof(plain));
+	if (has_password) {
+		snprintf(why, why_len, "the database connection string holds a password, which would "
+			"show in ps, in shell history or in this file: put it in ~/.pgpass (or the file "
+			"PGPASSFILE names), or use a service file (service=NAME)");
+		return false;
+	}
 	for (const char *p = spec; *p; p++) {
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
 			snprintf(why, why_len, "the database connection string holds a space or a control "
 				"character");
 			return false;
 		}
-	}
-	/* postgresql://user:PASSWORD@host/db, or ?password=... */
-	const char *at = uri ? strchr(spec, '@') : NULL;
-	const char *colon = uri ? strchr(spec + (spec[8] == '/' ? 13 : 11), ':') : NULL;
-	if ((at && colon && colon < at) || strstr(spec, "password=")) {
-		snprintf(why, why_len, "the database connection string holds a password, which would "
-			"show in ps, in shell history or in this file: put it in ~/.pgpass (or the file "
-			"PGPASSFILE names), or use a service file (service=NAME)");
-		return false;
 	}
 	if (strlen(spec) > 1024) {
 		snprintf(why, why_len, "the database connection string is longer than 1024 characters");
