@@ -145,9 +145,22 @@ size_t text_distance(const char *a, size_t a_len, const char *b)
 	return prev[b_len];
 }
 
-bool text_near(const char *typo, size_t len, const char *name)
+static bool near_enough(size_t d, size_t len, const char *name)
 {
-	size_t d = text_distance(typo, len, name);
 	size_t allowed = len < 4 ? 1 : len / 3 + 1;
 	return d <= allowed && d < strlen(name);
+}
+
+bool text_near(const char *typo, size_t len, const char *name)
+{
+	return near_enough(text_distance(typo, len, name), len, name);
+}
+
+void text_nearest_offer(struct text_nearest *n, const char *typo, size_t len, const char *name)
+{
+	size_t d = text_distance(typo, len, name);
+	if (near_enough(d, len, name) && (!n->name || d < n->distance)) {
+		n->name = name;
+		n->distance = d;
+	}
 }

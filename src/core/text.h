@@ -38,6 +38,14 @@ size_t text_distance(const char *a, size_t a_len, const char *b);
 /* Whether a typo of length len is near enough to a name to suggest it. */
 bool text_near(const char *typo, size_t len, const char *name);
 
+/* The nearest of the names offered that is near enough, for did-you-mean:
+ * start with { 0 }, offer each name, then name is the suggestion or NULL. */
+struct text_nearest {
+	const char *name;
+	size_t distance;
+};
+void text_nearest_offer(struct text_nearest *n, const char *typo, size_t len, const char *name);
+
 /* The most text_escape() writes for in_len bytes of input, NUL included. */
 #define TEXT_ESCAPE_MAX(in_len) (4 * (in_len) + 1)
 

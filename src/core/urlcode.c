@@ -35,7 +35,7 @@ bool form_add(struct buf *b, const char *key, const char *value)
 	return url_encode_append(b, key) && buf_append(b, "=", 1) && url_encode_append(b, value);
 }
 
-static int hex_value(char c)
+int url_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -58,7 +58,7 @@ static long decode(const char *in, size_t len, char *out, char *why, size_t why_
 				snprintf(why, why_len, "a '%%' escape is cut short");
 				return -1;
 			}
-			int h = hex_value(in[i + 1]), l = hex_value(in[i + 2]);
+			int h = url_hex_value(in[i + 1]), l = url_hex_value(in[i + 2]);
 			if (h < 0 || l < 0) {
 				snprintf(why, why_len, "a '%%' escape is not followed by two hex digits");
 				return -1;
@@ -192,7 +192,7 @@ bool origin_parse(const char *url, struct origin *o, const char **rest)
 			return false;
 		hlen = (size_t)(close - p) + 1;
 		for (const char *c = p + 1; c < close; c++)
-			if (!(hex_value(*c) >= 0 || *c == ':' || *c == '.'))
+			if (!(url_hex_value(*c) >= 0 || *c == ':' || *c == '.'))
 				return false;
 		if (hlen < 3)
 			return false;

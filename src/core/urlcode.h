@@ -10,6 +10,9 @@
  * characters is escaped, so the result is safe in a query and in a form. */
 bool url_encode_append(struct buf *b, const char *s);
 
+/* The value of one hex digit (either case), or -1. */
+int url_hex_value(char c);
+
 /* Append "key=value" (both encoded) to an application/x-www-form-urlencoded
  * body or a query, with a '&' before it when b is not empty. */
 bool form_add(struct buf *b, const char *key, const char *value);

@@ -260,16 +260,10 @@ static const struct opt_spec *find_long(const char *name, size_t len)
 /* The option a mistyped --NAME probably meant, or NULL. */
 static const char *near_option(const char *name, size_t len)
 {
-	const char *best = NULL;
-	size_t best_d = SIZE_MAX;
-	for (size_t i = 0; i < N_SPECS; i++) {
-		size_t d = text_distance(name, len, specs[i].name);
-		if (d < best_d && text_near(name, len, specs[i].name)) {
-			best = specs[i].name;
-			best_d = d;
-		}
-	}
-	return best;
+	struct text_nearest n = { 0 };
+	for (size_t i = 0; i < N_SPECS; i++)
+		text_nearest_offer(&n, name, len, specs[i].name);
+	return n.name;
 }
 
 static const struct opt_spec *find_short(char c)
@@ -378,19 +372,13 @@ static int parse(int argc, char **argv, struct cli *out);
 static void unknown_command(const char *name)
 {
 	char shown[32];
-	const char *near = NULL;
-	size_t best_d = SIZE_MAX, len = strlen(name);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		size_t d = text_distance(name, len, commands[i].name);
-		if (d < best_d && text_near(name, len, commands[i].name)) {
-			near = commands[i].name;
-			best_d = d;
-		}
-	}
+	struct text_nearest n = { 0 };
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		text_nearest_offer(&n, name, strlen(name), commands[i].name);
 	printable_copy(shown, sizeof(shown), name);
-	if (near)
+	if (n.name)
 		log_error("unknown command '%s': did you mean '%s'? (run 'zoho-oauth --help' for "
-			"the list)", shown, near);
+			"the list)", shown, n.name);
 	else
 		log_error("unknown command '%s': run 'zoho-oauth --help' for the list", shown);
 }

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/secure-file.h"
+#include "core/urlcode.h"
 #include "core/util.h"
 #include "settings/config-file.h"
 #include "zoho/redirect.h"
@@ -141,7 +142,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (!again && p->n_seen < 16)
 		snprintf(p->seen[p->n_seen++], sizeof(p->seen[0]), "%s", name);
 
-	struct config_profile scratch = { .lock_timeout = -1, .keyring_timeout = -1, .preflight = -1 };
+	struct config_profile scratch = { .lock_timeout = -1, .keyring_timeout = -1 };
 	struct config_profile *c = mine ? p->out : &scratch;
 	bool ok = true;
 
@@ -216,7 +217,7 @@ static int handler(void *user, const char *section, const char *name, const char
 			fail(p, "preflight is yes or no, not '%s'", value);
 			return 0;
 		}
-		c->preflight = strcmp(value, "yes") == 0 ? 1 : 0;
+		c->no_preflight = strcmp(value, "no") == 0;
 	} else if (strcmp(name, "store") == 0) {
 		if (!store_spec_ok(value, why, sizeof(why))) {
 			fail(p, "store: %s", why);
@@ -246,14 +247,6 @@ static int handler(void *user, const char *section, const char *name, const char
 	return ok;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 bool store_spec_ok(const char *spec, char *why, size_t why_len)
 {
 	if (strcmp(spec, "file") == 0 || strcmp(spec, "keyring") == 0)
@@ -272,7 +265,7 @@ bool store_spec_ok(const char *spec, char *why, size_t why_len)
 	size_t n = 0;
 	for (const char *p = spec; *p && n < sizeof(plain) - 1; p++) {
 		int hi, lo;
-		if (p[0] == '%' && (hi = hex_digit(p[1])) >= 0 && (lo = hex_digit(p[2])) >= 0) {
+		if (p[0] == '%' && (hi = url_hex_value(p[1])) >= 0 && (lo = url_hex_value(p[2])) >= 0) {
 			plain[n++] = (char)(hi * 16 + lo);
 			p += 2;
 		} else {
@@ -327,7 +320,6 @@ bool config_parse(const char *text, size_t len, const char *name, const char *pr
 {
 	memset(out, 0, sizeof(*out));
 	out->lock_timeout = -1;
-	out->preflight = -1;
 	out->keyring_timeout = -1;
 	struct parse p = {
 		.path = name, .profile = profile, .out = out,
@@ -353,7 +345,6 @@ bool config_load(const char *path, const char *profile, struct config_profile *o
 	struct buf text = { 0 };
 	memset(out, 0, sizeof(*out));
 	out->lock_timeout = -1;
-	out->preflight = -1;
 	out->keyring_timeout = -1;
 
 	switch (secure_read(path, NULL, CONFIG_MAX, true, &text, NULL)) {
@@ -381,6 +372,5 @@ void config_finish(struct config_profile *c)
 	free(c->store);
 	memset(c, 0, sizeof(*c));
 	c->lock_timeout = -1;
-	c->preflight = -1;
 	c->keyring_timeout = -1;
 }

@@ -33,7 +33,7 @@ struct config_profile {
 	char *access_type;        /* "offline" or "online" */
 	long lock_timeout;        /* seconds; -1: unset */
 	long keyring_timeout;     /* seconds; -1: unset */
-	int preflight;            /* 1 yes, 0 no, -1 unset */
+	bool no_preflight;        /* preflight = no */
 	char *store;              /* "file", "keyring", or a database */
 	bool found;               /* the section exists */
 };

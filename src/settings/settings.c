@@ -20,7 +20,7 @@ static const char *first(const char *a, const char *b, const char *c)
 
 int settings_resolve(const struct cli *cli, struct settings *s)
 {
-	struct config_profile cfg = { .lock_timeout = -1, .preflight = -1 };
+	struct config_profile cfg = { .lock_timeout = -1 };
 	char why[512];
 	int status = ZO_USAGE;
 
@@ -130,7 +130,7 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	s->consent_prompt = !cli->no_consent_prompt;
 	s->pkce = !cli->no_pkce;
 	s->open_browser = !cli->no_browser;
-	s->preflight = !cli->no_preflight && cfg.preflight != 0;
+	s->preflight = !cli->no_preflight && !cfg.no_preflight;
 	s->force = cli->force;
 	s->device = cli->device;
 	if (cli->code && !(s->code = xstrdup(cli->code)))

@@ -254,7 +254,6 @@ int token_preflight(const char *accounts, enum zoho_grant grant, const char *cli
 			"data centre (try --dc), or as another client type (%s); check it at %s, before "
 			"the browser opens (--no-preflight skips this check)", accounts, client_id,
 			grant == GRANT_DEVICE ? "login --device needs a Non-browser Applications client"
-			: grant == GRANT_SELF_CLIENT_CODE ? "exchange needs a Self Client"
 			: "login needs a Server-based Applications client", console);
 		return ZO_REJECTED;
 	case ZOHO_ERR_INVALID_CLIENT_SECRET:
