@@ -274,9 +274,12 @@ static enum MHD_Result answer_launch(struct loopback *lb, struct MHD_Connection 
 		return ret;
 	}
 	if (stop) {
+		/* The answer is queued before the main thread is told: told
+		 * first, it could stop the listener before the page was sent. */
 		log_debug("listener: the one-time link was requested a second time");
+		enum MHD_Result ret = send_page(c, MHD_HTTP_GONE, &page_stopped, NULL);
 		notify(lb);
-		return send_page(c, MHD_HTTP_GONE, &page_stopped, NULL);
+		return ret;
 	}
 	return send_page(c, MHD_HTTP_GONE, &page_bad_request,
 		"This sign-in link was already used.");
