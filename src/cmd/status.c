@@ -15,8 +15,26 @@
 #include "store/store.h"
 #include "zoho/zoho.h"
 
+static void add_budget(cJSON *o, const struct store_budget *b, int64_t now)
+{
+	if (!b->known)
+		return;
+	cJSON *j = cJSON_AddObjectToObject(o, "budget");
+	cJSON_AddNumberToObject(j, "window_seconds", b->window);
+	cJSON_AddNumberToObject(j, "in_window", b->in_window);
+	cJSON_AddNumberToObject(j, "window_cap", b->window_cap);
+	cJSON_AddNumberToObject(j, "live", b->live);
+	cJSON_AddNumberToObject(j, "live_cap", b->live_cap);
+	if (b->spent_until > now)
+		cJSON_AddNumberToObject(j, "spent_until", (double)b->spent_until);
+	else
+		cJSON_AddNullToObject(j, "spent_until");
+	cJSON_AddStringToObject(j, "updated_by", b->updated_by);
+	cJSON_AddNumberToObject(j, "updated_at", (double)b->updated_at);
+}
+
 static int print_json(const struct settings *s, const struct tokens *t, const char *store,
-		int64_t now)
+		const struct store_budget *b, int64_t now)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *scopes = cJSON_AddArrayToObject(o, "scopes");
@@ -59,6 +77,7 @@ static int print_json(const struct settings *s, const struct tokens *t, const ch
 	}
 	if (t->throttled_until > now)
 		cJSON_AddNumberToObject(o, "throttled_until", (double)t->throttled_until);
+	add_budget(o, b, now);
 	char *text = cJSON_Print(o);
 	cJSON_Delete(o);
 	if (!text) {
@@ -87,7 +106,16 @@ int cmd_status(const struct settings *s)
 	int status = store_open(s, &st);
 	if (status != ZO_OK)
 		return status;
+	struct store_budget budget = { 0 };
 	status = store_load(st, &t);
+	if (status == ZO_OK) {
+		/* A shared store's count (a round trip to it): status still says
+		 * what this machine knows when the store can't be reached. */
+		log_errors_as_warnings(true);
+		if (store_budget(st, &budget) != ZO_OK)
+			budget.known = false;
+		log_errors_as_warnings(false);
+	}
 	store_describe(st, store, sizeof(store));
 	if (s->json)
 		snprintf(store, sizeof(store), "%s", store_kind(st));
@@ -97,7 +125,7 @@ int cmd_status(const struct settings *s)
 
 	int64_t now = wall_seconds();
 	if (s->json) {
-		status = print_json(s, &t, store, now);
+		status = print_json(s, &t, store, &budget, now);
 		tokens_finish(&t);
 		return status;
 	}
@@ -136,6 +164,19 @@ int cmd_status(const struct settings *s)
 		when_text(t.throttled_until, now, when, sizeof(when));
 		printf("throttled:      zoho refused refreshes as too many; no request until %s\n",
 			when);
+	}
+	if (budget.known) {
+		printf("refresh budget: %d of %d new access tokens in the last %d minutes, %d of %d "
+			"alive (for every machine sharing this profile)\n", budget.in_window,
+			budget.window_cap, budget.window / 60, budget.live, budget.live_cap);
+		if (budget.spent_until > now) {
+			when_text(budget.spent_until, now, when, sizeof(when));
+			printf("                spent: no refresh until %s\n", when);
+		}
+		if (budget.updated_by[0]) {
+			when_text(budget.updated_at, now, when, sizeof(when));
+			printf("last written:   %s, by %s\n", when, budget.updated_by);
+		}
 	}
 	tokens_finish(&t);
 	if (fflush(stdout) != 0) {

@@ -121,6 +121,14 @@ static int refresh_locked(struct store *st, const struct settings *s, struct tok
 		say_throttled(s, t, now);
 		return ZO_REJECTED;
 	}
+	if (t->budget_until > now) {
+		char text[96];
+		time_left_text(t->budget_until - now, t->budget_until, text, sizeof(text));
+		log_error("the machines sharing profile '%s' have used what Zoho allows its refresh "
+			"token (10 new access tokens in 10 minutes, and only so many alive at once): no "
+			"refresh for %s", s->profile, text);
+		return ZO_REJECTED;
+	}
 	/* The keyring or the database hands out the refresh token only now,
 	 * when it is needed. */
 	int status = store_load_secrets(st, t);
