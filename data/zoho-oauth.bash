@@ -72,7 +72,7 @@ _zoho_oauth()
 		COMPREPLY=($(compgen -W "offline online" -- "$cur"))
 		return ;;
 	--store|--to)
-		COMPREPLY=($(compgen -W "file keyring" -- "$cur"))
+		COMPREPLY=($(compgen -W "file keyring postgresql:// service=" -- "$cur"))
 		return ;;
 	--token-file|--client-secret-file|--cacert)
 		compopt -o filenames 2>/dev/null

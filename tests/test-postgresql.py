@@ -282,6 +282,24 @@ def case_database_down(home):
           "refresh once the database is back", r)
 
 
+def case_other_client(home):
+    """A machine whose config names another client than the row's: told
+    so (exit 1), nothing cached, nothing sent to Zoho."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b) = fleet(home, machines=2)
+    configure(b, mock, pg.uri())
+    cfg = os.path.join(b["XDG_CONFIG_HOME"], "zoho-oauth", "config")
+    text = open(cfg).read().replace(CLIENT_ID, "1000.OTHERCLIENT")
+    open(cfg, "w").write(text)
+    before = len(mock.requests())
+    r = run(home, "token", env=b)
+    check(r.returncode == 1 and "1000.OTHERCLIENT" in r.stderr and "client_id" in r.stderr,
+          "another client's tokens were served", r)
+    check(not os.path.exists(token_path(b)) and len(mock.requests()) == before,
+          "something was cached or sent")
+
+
 def case_password_refused(home):
     """A password in the connection string is refused before anything
     else (exit 2), and never echoed."""

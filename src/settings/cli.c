@@ -108,16 +108,19 @@ static const struct opt_spec specs[] = {
 	{ "local", OPT_LOCAL, NULL, ON(CMD_REVOKE),
 		"only forget the tokens here; don't ask Zoho to revoke them" },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECONDS", NET,
-		"limit for connecting to Zoho (default: 10)" },
+		"limit for connecting to Zoho, and to a database store and for each of its "
+		"statements (default: 10)" },
 	{ "max-time", OPT_MAX_TIME, "SECONDS", NET,
 		"limit for a whole request to Zoho (default: 30)" },
 	{ "lock-timeout", OPT_LOCK_TIMEOUT, "SECONDS", NET | ON(CMD_MIGRATE),
 		"wait at most this long for another zoho-oauth holding the lock (default: "
 		"--max-time + 5)" },
 	{ "store", OPT_STORE, "STORE", SIGNIN,
-		"where to keep the tokens: file (the default) or keyring" },
+		"where to keep the tokens: file (the default), keyring, or a PostgreSQL "
+		"database shared by many machines (postgresql://... or service=NAME)" },
 	{ "to", OPT_TO, "STORE", ON(CMD_MIGRATE),
-		"the store to move the tokens to: file, keyring, or a database" },
+		"the store to move the tokens to: file, keyring, postgresql://... or "
+		"service=NAME" },
 	{ "keyring-timeout", OPT_KEYRING_TIMEOUT, "SECONDS", NET | ON(CMD_STATUS) | ON(CMD_MIGRATE),
 		"wait at most this long for each answer from the keyring (default: 5)" },
 	{ "cacert", OPT_CACERT, "FILE", NET,
@@ -236,8 +239,8 @@ static void usage(FILE *f, enum command cmd)
 static void print_version(void)
 {
 	if (!silent)
-		printf("zoho-oauth %s (%sportal, %skeyring)\n", VERSION, HAVE_LIBPORTAL ? "+" : "-",
-			HAVE_KEYRING ? "+" : "-");
+		printf("zoho-oauth %s (%sportal, %skeyring, %spostgresql)\n", VERSION,
+			HAVE_LIBPORTAL ? "+" : "-", HAVE_KEYRING ? "+" : "-", HAVE_POSTGRESQL ? "+" : "-");
 }
 
 static bool parse_seconds(const char *name, const char *arg, long max, long *out)

@@ -343,6 +343,13 @@ static int pg_load(struct store *st, struct tokens *out)
 	int status = fetch_row(k, false);
 	if (status == ZO_OK)
 		status = row_tokens(k, out);
+	if (status == ZO_OK && s->client_id && strcmp(out->client_id, s->client_id) != 0) {
+		log_error("the database %s holds tokens of client %s for profile '%s', not of %s as "
+			"the config says: fix client_id, or use another profile name", k->spec,
+			out->client_id, s->profile, s->client_id);
+		tokens_finish(out);
+		status = ZO_FAILURE;
+	}
 	if (status == ZO_OK && !write_local(k, out, st->where)) {
 		tokens_finish(out);
 		status = ZO_FAILURE;
