@@ -653,7 +653,15 @@ def main(cases):
     print("ok %s" % name)
 
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
+def _pg_bin():
+    """Debian's newest postgresql server binaries (15 on Debian 12)."""
+    import glob
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    return os.path.dirname(found[-1]) if found else "/usr/lib/postgresql/15/bin"
+
+
+PG_BIN = _pg_bin()
 
 
 def pg_available():
