@@ -561,7 +561,7 @@ def case_completion_bash(home):
           complete(home, ["zoho-oauth", "status", "--profile", ""]))
     check(complete(home, ["zoho-oauth", "login", "--dc", "e"]) == {"eu"}, "data centres")
     check(complete(home, ["zoho-oauth", "mi"]) == {"migrate"}, "migrate")
-    check(complete(home, ["zoho-oauth", "migrate", "--to", ""]) == {"file", "keyring"}, "stores")
+    check(complete(home, ["zoho-oauth", "migrate", "--to", ""]) == {"file", "keyring", "postgresql://", "service="}, "stores")
 
 
 def case_completion_zsh(home):
