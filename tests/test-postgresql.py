@@ -204,6 +204,25 @@ def case_killed_refresher(home):
     check(row(pg)["refresh_token"] == refresh_token, "the refresh token changed")
 
 
+def case_row_busy(home):
+    """A machine that can't have the row within --lock-timeout (another
+    machine refreshes against a slow Zoho) gives up with exit 8, naming the
+    row, not a lock file; the other machine's refresh is not disturbed."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    mock.set_mode("token-delay=6")
+    bg = Background(home, "refresh", env=a)
+    check(wait_for(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE "
+                                   "application_name LIKE 'zoho-oauth on %'") == "1", timeout=20),
+          "the refresher never connected", bg.stderr())
+    time.sleep(0.5)
+    r = run(home, "refresh", "--lock-timeout", "2", env=b)
+    check(r.returncode == 8 and "row in " + pg.uri() in r.stderr, "the busy row was not named", r)
+    check(bg.wait(30) == 0, "the refresher failed", bg.stderr())
+    check(len(refreshes(mock)) == 1, "more than one refresh", mock.requests())
+
+
 def api_alive(mock, token):
     req = urllib.request.Request(mock.api_url + "/api/v2/channels",
                                  headers={"Authorization": "Zoho-oauthtoken " + token})

@@ -23,6 +23,7 @@ struct store_ops {
 	int (*forget)(struct store *st);
 	void (*describe)(const struct store *st, char *out, size_t len);  /* NULL: kind */
 	int (*budget)(struct store *st, struct store_budget *out);         /* NULL: none */
+	void (*lock_name)(const struct store *st, char *out, size_t len); /* NULL: PATH.lock */
 	void (*destroy)(struct store *st);
 };
 

@@ -62,6 +62,7 @@ struct pg_store {
 	bool have_row;
 	char *row_refresh;     /* the row's refresh token when locked, to tell a
 	                        * refresh from a new sign-in */
+	bool busy_on_row;      /* the last lock() waited out the row, not the flock */
 };
 
 static struct pg_store *pg_of(struct store *st)
@@ -394,6 +395,7 @@ static int pg_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, ch
 	int64_t start = monotonic_ms();
 	char why[512];
 
+	k->busy_on_row = false;
 	/* A machine's first use may have no directory yet. */
 	if (!secure_dirs_for(st->where))
 		return ZO_FAILURE;
@@ -433,8 +435,8 @@ static int pg_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, ch
 		} else if (r == PG_NOT_FOUND) {
 			status = ZO_OK; /* a first sign-in; a load says there is nothing */
 		} else if (r == PG_BUSY) {
-			snprintf(holder, holder_len, "another machine's zoho-oauth (a row lock in %s)",
-				k->spec);
+			snprintf(holder, holder_len, "another machine's zoho-oauth");
+			k->busy_on_row = true;
 			status = ZO_BUSY;
 		} else {
 			status = failed(k, r, "lock the tokens", why);
@@ -638,6 +640,15 @@ static void pg_describe(const struct store *st, char *out, size_t len)
 	snprintf(out, len, "PostgreSQL (%s)", ((const struct pg_store *)st)->spec);
 }
 
+static void pg_lock_name(const struct store *st, char *out, size_t len)
+{
+	const struct pg_store *k = (const struct pg_store *)st;
+	if (k->busy_on_row)
+		snprintf(out, len, "profile '%s''s row in %s", st->s->profile, k->spec);
+	else
+		snprintf(out, len, "%s", k->lock_path);
+}
+
 static int pg_budget(struct store *st, struct store_budget *out)
 {
 	struct pg_store *k = pg_of(st);
@@ -683,6 +694,7 @@ static const struct store_ops pg_ops = {
 	.forget = pg_forget,
 	.describe = pg_describe,
 	.budget = pg_budget,
+	.lock_name = pg_lock_name,
 	.destroy = pg_destroy,
 };
 

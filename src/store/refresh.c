@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -171,7 +172,7 @@ static int fresh(const struct settings *s, long min_valid, bool force, const cha
 {
 	struct store *st = NULL;
 	struct tokens seen = { 0 };
-	char holder[96];
+	char holder[96], lock_name[PATH_MAX + 64];
 	int status;
 
 	memset(out, 0, sizeof(*out));
@@ -196,13 +197,15 @@ static int fresh(const struct settings *s, long min_valid, bool force, const cha
 	status = store_lock(st, s->lock_timeout * 1000, false, holder, sizeof(holder));
 	if (status == ZO_BUSY) {
 		if (fallback) {
-			log_warn("%s has held the lock %s.lock for %ld seconds", holder, store_where(st),
+			log_warn("%s has held the lock %s for %ld seconds", holder,
+				store_lock_name(st, lock_name, sizeof(lock_name)),
 				s->lock_timeout + s->lock_waited);
 		} else {
 			log_errors_as_warnings(false);
-			log_error("gave up after %ld seconds waiting for %s, which holds the lock %s.lock "
+			log_error("gave up after %ld seconds waiting for %s, which holds the lock %s "
 				"(a zoho-oauth still refreshing, or one that is stuck); --lock-timeout waits "
-				"longer", s->lock_timeout + s->lock_waited, holder, store_where(st));
+				"longer", s->lock_timeout + s->lock_waited, holder,
+				store_lock_name(st, lock_name, sizeof(lock_name)));
 		}
 	} else if (status == ZO_RELOGIN) {
 		/* Removed since we read it: say what is there now. */

@@ -143,3 +143,12 @@ int store_budget(struct store *st, struct store_budget *out)
 	memset(out, 0, sizeof(*out));
 	return ZO_OK;
 }
+
+const char *store_lock_name(const struct store *st, char *buf, size_t len)
+{
+	if (st->ops->lock_name)
+		st->ops->lock_name(st, buf, len);
+	else
+		snprintf(buf, len, "%s.lock", st->where);
+	return buf;
+}

@@ -109,6 +109,10 @@ struct store_budget {
 };
 int store_budget(struct store *st, struct store_budget *out);
 
+/* What store_lock() waited for, for messages: "PATH.lock", or the
+ * database row. */
+const char *store_lock_name(const struct store *st, char *buf, size_t len);
+
 /* "zoho-oauth login" or "zoho-oauth login --profile NAME", for messages. */
 void store_login_hint(const struct settings *s, char *out, size_t len);
 
