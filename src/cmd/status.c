@@ -70,13 +70,20 @@ static int print_json(const struct settings *s, const struct tokens *t, const ch
 	return ok ? ZO_OK : ZO_FAILURE;
 }
 
-/* "in 52 minutes (14:05 CET)" or "3 hours ago (2026-12-02 09:10 CET)". */
+/* "2026-12-02 17:20:05 CET (in 59 minutes)" or "... (3 minutes ago)": the
+ * local time with its zone, then how long until or ago. */
 static void when_text(int64_t when, int64_t now, char *out, size_t len)
 {
-	char span[32], local[48];
+	char span[32], local[64];
+	time_t tt = (time_t)when;
+	struct tm tm;
 	span_text(when > now ? when - now : now - when, span, sizeof(span));
-	local_time_text(when, when < now - 86400 || when > now + 86400, local, sizeof(local));
-	snprintf(out, len, when > now ? "in %s (%s)" : "%s ago (%s)", span, local);
+	if (!localtime_r(&tt, &tm) || !strftime(local, sizeof(local), "%Y-%m-%d %H:%M:%S %Z", &tm))
+		snprintf(local, sizeof(local), "%lld", (long long)when);
+	if (when == now)
+		snprintf(out, len, "%s (now)", local);
+	else
+		snprintf(out, len, when > now ? "%s (in %s)" : "%s (%s ago)", local, span);
 }
 
 int cmd_status(const struct settings *s)
@@ -102,7 +109,7 @@ int cmd_status(const struct settings *s)
 		return status;
 	}
 
-	char when[96];
+	char when[128];
 	const struct zoho_dc *dc = zoho_dc_by_accounts(t.accounts_server);
 	const char *location = t.location ? t.location : dc ? dc->location : NULL;
 
