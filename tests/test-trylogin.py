@@ -51,6 +51,8 @@ def case_headless(home):
     check("profile:        default" in r.stdout and "access token:   valid, expires " in r.stdout
           and "refresh token:  yes" in r.stdout, "no status in the output", r.stdout)
     check(re.search(r"^1000\.[0-9a-f]+\.[0-9a-f]+$", r.stdout, re.M), "no token line", r.stdout)
+    check("Chromium was shown the page that says: Signed in to Zoho." in r.stdout,
+          "it does not say what the browser showed", r.stdout)
     check("stand-in for Zoho" in r.stdout and "Register a client with Zoho" in r.stdout,
           "it does not say it was a stand-in and what to do next", r.stdout)
     check("signed in: tokens written to " + tmp in r.stderr, "the login did not use the "
