@@ -65,7 +65,7 @@ _zoho_oauth()
 		COMPREPLY=($(compgen -W "$(_zoho_oauth_profiles)" -- "$cur"))
 		return ;;
 	--dc)
-		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" login --help 2>/dev/null |
+		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" login --help 2>/dev/null | tr "\n" " " |
 			sed -n 's/.*data centre: \([a-z, ]*\) (.*/\1/p' | tr -d ,)" -- "$cur"))
 		return ;;
 	--access-type)

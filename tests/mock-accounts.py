@@ -51,6 +51,14 @@ Modes:
   any-loopback-redirect  accept any http://localhost:PORT/... redirect URI
                       (the benchmark's peer picks a random port)
 
+GET /oauth/user/info with "Authorization: Zoho-oauthtoken TOKEN" answers, for
+a live access token whose refresh token's scope holds AaaServer.profile.Read,
+{"ZUID", "Email", "First_Name", "Last_Name", "Display_Name"} (as Zoho's
+sign-in libraries read it; Zoho's OAuth pages don't document it), and 401
+{"code":"INVALID_OAUTHTOKEN"} otherwise. Modes for it:
+  user-name=TEXT      the Display_Name sent (default "Pat Example")
+  user-info-html      answer 200 with an HTML page instead
+
 POST /mock/token-answer?status=N&ctype=T sets the token endpoint's answer
 to the request's body, as is, until GET /mock/token-answer?clear=1.
 
@@ -273,6 +281,8 @@ class Handler(BaseHTTPRequestHandler):
                     "lifetime": float(one.get("lifetime", 180)), "used": False,
                 }
             return self.send(200, {"code": code})
+        if route == ("GET", "/oauth/user/info"):
+            return self.user_info()
         if route == ("POST", "/oauth/v2/token/revoke"):
             params = {**query, **form}
             return self.revoke({k: v[0] for k, v in params.items()})
@@ -408,6 +418,23 @@ class Handler(BaseHTTPRequestHandler):
             entry["issued"].append(now)
             scope = entry["scope"]
         return self.issue(scope, True, refresh=token)
+
+    # --- GET /oauth/user/info: whose token it is ---
+    def user_info(self):
+        auth = self.headers.get("Authorization", "")
+        token = auth[len("Zoho-oauthtoken "):] if auth.startswith("Zoho-oauthtoken ") else None
+        with self.state.lock:
+            live = token is not None and self.state.alive(token)
+            refresh = self.state.access_tokens.get(token) if live else None
+            scope = self.state.refresh_tokens.get(refresh, {}).get("scope", "") if refresh else ""
+        scopes = [s.lower() for s in scope.replace(" ", ",").split(",")]
+        if not live or not ({"aaaserver.profile.read", "aaaserver.profile.all"} & set(scopes)):
+            return self.send(401, {"code": "INVALID_OAUTHTOKEN", "message": "invalid oauth token"})
+        if self.state.mode("user-info-html"):
+            return self.send(200, "<html><body>Sign in</body></html>", "text/html")
+        return self.send(200, {"ZUID": 10012345678, "Email": "pat@example.com",
+                               "First_Name": "Pat", "Last_Name": "Example",
+                               "Display_Name": self.state.mode("user-name") or "Pat Example"})
 
     # --- POST /oauth/v2/token/revoke ---
     def revoke(self, p):

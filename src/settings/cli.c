@@ -42,6 +42,8 @@ enum opt_id {
 	OPT_KEYRING_TIMEOUT,
 	OPT_SERVICE,
 	OPT_ALLOW_HOST,
+	OPT_ALL,
+	OPT_ONLINE,
 	OPT_VERSION,
 };
 
@@ -49,7 +51,7 @@ enum opt_id {
 #define ALL (~0u)
 /* Commands that may talk to Zoho. */
 #define NET (ON(CMD_LOGIN) | ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_REFRESH) | ON(CMD_REVOKE) | \
-	ON(CMD_EXCHANGE) | ON(CMD_CURL))
+	ON(CMD_EXCHANGE) | ON(CMD_CURL) | ON(CMD_STATUS))
 /* Commands that sign in and so need a client. */
 #define SIGNIN (ON(CMD_LOGIN) | ON(CMD_EXCHANGE))
 
@@ -105,6 +107,10 @@ static const struct opt_spec specs[] = {
 	{ "allow-host", OPT_ALLOW_HOST, "HOST", ON(CMD_CURL),
 		"also send the token to HOST (https; repeatable)" },
 	{ "json", OPT_JSON, NULL, ON(CMD_STATUS), "print the status as JSON" },
+	{ "all", OPT_ALL, NULL, ON(CMD_STATUS),
+		"every profile: the config's sections and the token files" },
+	{ "online", OPT_ONLINE, NULL, ON(CMD_STATUS),
+		"ask Zoho whether the refresh token works (costs one refresh) and whose it is" },
 	{ "local", OPT_LOCAL, NULL, ON(CMD_REVOKE),
 		"only forget the tokens here; don't ask Zoho to revoke them" },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECONDS", NET,
@@ -179,6 +185,29 @@ const char *command_name(enum command cmd)
 /* Set by cli_parse(..., quiet): nothing is printed. */
 static bool silent;
 
+/* An option's help after its 34 columns of name, wrapped to end by
+ * column 80; a continued line never starts with '-', so that the shell
+ * completions, which take "  --NAME" at the start of a line for an
+ * option, see only the options. */
+#define HELP_INDENT 34
+#define HELP_WIDTH 80
+
+static void print_wrapped(FILE *f, const char *text)
+{
+	const size_t room = HELP_WIDTH - HELP_INDENT;
+	while (strlen(text) > room) {
+		size_t cut = 0;
+		for (size_t i = 1; i <= room; i++)
+			if (text[i] == ' ' && text[i + 1] != '-')
+				cut = i;
+		if (cut == 0)
+			break; /* one long word: let it run over */
+		fprintf(f, "%.*s\n%*s", (int)cut, text, HELP_INDENT, "");
+		text += cut + 1;
+	}
+	fprintf(f, "%s\n", text);
+}
+
 static void usage(FILE *f, enum command cmd)
 {
 	if (silent)
@@ -215,9 +244,10 @@ static void usage(FILE *f, enum command cmd)
 		else
 			snprintf(help, sizeof(help), "%s", specs[i].help);
 		if (short_of(&specs[i]))
-			fprintf(f, "  -%c, %-27s %s\n", short_of(&specs[i]), opt, help);
+			fprintf(f, "  -%c, %-27s ", short_of(&specs[i]), opt);
 		else
-			fprintf(f, "      %-27s %s\n", opt, help);
+			fprintf(f, "      %-27s ", opt);
+		print_wrapped(f, help);
 	}
 	if (cmd == CMD_CURL)
 		fprintf(f, "\nzoho-oauth's options come before the URL or path; from there on, everything\n"
@@ -304,6 +334,8 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 	case OPT_NO_PREFLIGHT: out->no_preflight = true; break;
 	case OPT_FORCE: out->force = true; break;
 	case OPT_JSON: out->json = true; break;
+	case OPT_ALL: out->all = true; break;
+	case OPT_ONLINE: out->online = true; break;
 	case OPT_LOCAL: out->local = true; break;
 	case OPT_DEVICE: out->device = true; break;
 	case OPT_CODE: out->code = arg; break;
