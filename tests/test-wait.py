@@ -22,8 +22,8 @@ import threading
 import time
 import urllib.parse
 
-from harness import (BINARY, Background, Failure, check, login_args, main, port_open, read_json,
-                     remote_browser, run, setup_login, wait_for)
+from harness import (BINARY, Background, Failure, check, login_args, main, no_audit, port_open,
+                     read_json, remote_browser, run, setup_login, wait_for)
 
 COUNTDOWN = re.compile(r"waiting for the sign-in in the browser\.\.\. (\d+:\d\d) left "
                        r"\(Ctrl-C to stop\)")
@@ -48,7 +48,10 @@ class Terminal:
             # A session of its own (start_new_session), with the slave as
             # its terminal: Ctrl-C on the master is SIGINT to the tool.
             fcntl.ioctl(2, termios.TIOCSCTTY, 0)
-        self.proc = subprocess.Popen([BINARY, *args], env=e,
+        # Under the secrets audit (meson test --setup audit), traced too.
+        self.home, self.args = home, args
+        self.tracing = home.audit.prefix() if home.audit else []
+        self.proc = subprocess.Popen([*self.tracing, BINARY, *args], env=e,
                                      stdin=slave if stdin_tty else subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=slave,
                                      start_new_session=True, preexec_fn=controlling)
@@ -101,6 +104,8 @@ class Terminal:
         self._t.join(5)
         self._o.join(5)
         os.close(self.master)
+        if self.tracing:
+            self.home.audit.check(self.tracing, self.args)
         return self.proc.returncode
 
 
@@ -155,6 +160,7 @@ def check_clean_end(t, said):
 
 # --- the countdown ---
 
+@no_audit  # the terminal's SIGINT would reach strace too
 def case_countdown_ctrl_c(home):
     """On a terminal: one line, rewritten in place (\\r + clear) about once a
     second and counting down; Ctrl-C clears it, says the sign-in stopped on
@@ -282,6 +288,7 @@ def check_hint(text, mock, port):
             check(len(line) <= 80, "a line longer than 80 columns", line)
 
 
+@no_audit  # the terminal's SIGINT would reach strace too
 def case_hint_terminal(home):
     """After the (shortened) delay, once: what Zoho's error pages mean, on
     lines of its own, the countdown going on below."""
