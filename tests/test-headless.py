@@ -126,24 +126,21 @@ def case_paste_stdin_closed(home):
 
 
 def case_no_browser_found(home):
-    """No $BROWSER and no display: the paste instructions, without asking."""
+    """No $BROWSER and no display, and nobody at a terminal (stdin and
+    stderr are pipes here): nobody could paste, so the login ends at once,
+    status 2. On a terminal it pastes (test-wait.py, no_browser_terminal_pastes)."""
     mock, port = setup_login(home)
-    bg = Background(home, *login_args(mock, port),
-                    env={"BROWSER": None, "DISPLAY": None, "WAYLAND_DISPLAY": None})
-    url = bg.consent_url()
-    bg.wait_for_stderr("No browser here")
-    bg.type(remote_browser(url) + "\n")
-    check(bg.wait(30) == 0, "login failed", bg.stderr())
+    r = run(home, *login_args(mock, port),
+            env={"BROWSER": None, "DISPLAY": None, "WAYLAND_DISPLAY": None})
+    check(r.returncode == 2 and "--no-browser" in r.stderr, "expected the quick end", r)
 
 
 def case_browser_fails(home):
-    """A browser command that exits with an error: paste mode."""
+    """A browser command that exits with an error, nobody at a terminal:
+    the same quick end (on a terminal: paste mode, test-wait.py)."""
     mock, port = setup_login(home)
-    bg = Background(home, *login_args(mock, port), env={"BROWSER": shutil.which("false")})
-    url = bg.consent_url()
-    bg.wait_for_stderr("The browser could not be started")
-    bg.type(remote_browser(url) + "\n")
-    check(bg.wait(30) == 0, "login failed", bg.stderr())
+    r = run(home, *login_args(mock, port), env={"BROWSER": shutil.which("false")})
+    check(r.returncode == 2 and "exited with an error" in r.stderr, "expected the quick end", r)
 
 
 # --- the device flow ---
@@ -354,10 +351,9 @@ def case_portal(home):
             check(len(calls) == 1 and "/oauth/v2/auth?" in calls[0]["uri"], "portal calls", calls)
             check(len(mock.token_requests()) == 1, "expected one exchange")
         else:
-            # Built without libportal: no browser, so the paste instructions.
-            bg.wait_for_stderr("No browser here")
-            bg.signal(signal.SIGINT)
-            check(bg.wait(10) == 130, "SIGINT")
+            # Built without libportal: no browser, and nobody at a
+            # terminal (pipes): the quick end.
+            check(bg.wait(10) == 2, "no browser, no terminal: expected status 2", bg.stderr())
             check(not os.path.exists(portal_log) or not open(portal_log).read(), "portal used")
     finally:
         portal.terminate()

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,10 @@
 /* How long the browser gets to fetch the outcome page before we exit. */
 #define LINGER_MS 2000
 
+/* After this long without an answer, what Zoho's error pages mean. Tests
+ * shorten it with $ZOHO_OAUTH_HINT_AFTER (seconds; undocumented). */
+#define HINT_AFTER_S 20
+
 /*
  * Everything one login holds. Secrets in it are wiped by login_finish().
  */
@@ -37,6 +42,8 @@ struct login {
 	struct browser browser;
 	const char *url;          /* the consent URL */
 	bool link_reused;         /* the browser's one-time link was opened twice */
+	int64_t hint_at;          /* when to explain Zoho's error pages */
+	bool hinted;
 	/* Pasting the address from another machine's browser. */
 	bool pasting;             /* stdin is read for a pasted address */
 	bool stdin_closed;
@@ -80,17 +87,79 @@ static int check_settings(struct login *l)
 
 #define PASTE_MAX 8192
 
-/* Printed even with --quiet: without it nobody can sign in. */
+/* Printed even with --quiet: without it nobody can sign in. When the
+ * browser failed after it was started, the URL is on the screen already,
+ * above: it is not printed again. */
 static void paste_instructions(const struct login *l, bool browser_failed)
 {
-	fprintf(stderr, "%s Open this URL in a browser on any machine and sign in to Zoho:\n\n"
-		"    %s\n\n"
-		"After \"Accept\" that browser goes to %s?... and, unless it runs on this machine, "
-		"fails to load it. That is expected: copy the whole address from its address bar, "
-		"paste it here and press Enter. (Or forward the port first: "
+	log_status_end();
+	if (browser_failed)
+		fprintf(stderr, "The browser could not be started. Open the URL above in a browser on "
+			"any machine and sign in to Zoho.\n");
+	else
+		fprintf(stderr, "No browser here. Open this URL in a browser on any machine and sign in "
+			"to Zoho:\n\n    %s\n\n", l->url);
+	fprintf(stderr, "After \"Accept\" that browser goes to %s?... and, unless it runs on this "
+		"machine, fails to load it. That is expected: copy the whole address from its address "
+		"bar, paste it here and press Enter. (Or forward the port first: "
 		"ssh -L %ld:localhost:%ld ...)\n",
-		browser_failed ? "The browser could not be started." : "No browser here.",
-		l->url, l->s->redirect_uri, l->redirect.port, l->redirect.port);
+		l->s->redirect_uri, l->redirect.port, l->redirect.port);
+}
+
+/* No browser, and neither stdin nor stderr a terminal: nobody can open
+ * the URL or paste the address, and waiting for --timeout helps nobody. */
+static bool nobody_to_sign_in(const struct login *l)
+{
+	return l->s->open_browser && !isatty(STDIN_FILENO) && !isatty(STDERR_FILENO);
+}
+
+static int stop_nobody_to_sign_in(void)
+{
+	log_error("no browser could be started, and neither stdin nor stderr is a terminal: nobody "
+		"can open the sign-in URL or paste the address back. Sign in with --device (a "
+		"Non-browser client), store a Self Client code with 'zoho-oauth exchange', or pass "
+		"--no-browser to print the URL and wait for the pasted address");
+	return ZO_USAGE;
+}
+
+/* What Zoho's error pages mean, once, when no answer came for a while:
+ * on a pipe too, where it helps whoever reads the log later. */
+static void show_hint(const struct login *l)
+{
+	const char *accounts = l->s->accounts_url;
+	const char *host = strstr(accounts, "://");
+	host = host ? host + 3 : accounts;
+	if (log_get_level() < LOG_NORMAL)
+		return;
+	if (l->pasting)
+		fputc('\n', stderr); /* the prompt's line */
+	log_info("no answer yet. If Zoho shows an error page in the browser:");
+	log_info("\"Invalid Redirect Uri\": the API console's redirect URI for this");
+	log_info("  client must be exactly (or pass that one with --redirect-uri):");
+	log_info("  %s", l->s->redirect_uri);
+	log_info("\"Invalid Client\": the client is in another data centre (--dc) or");
+	log_info("  is not a Server-based client; this login signs in at:");
+	if (l->s->dc)
+		log_info("  %s (--dc %s)", host, l->s->dc->location);
+	else
+		log_info("  %s", host);
+	log_info("Ctrl-C is safe: nothing is written until the token arrives.");
+	if (l->pasting)
+		fputs("Paste the address here: ", stderr);
+}
+
+/* The countdown line, on a terminal only (log_status_possible). */
+static void show_countdown(int64_t left_ms)
+{
+	long s = (long)((left_ms + 999) / 1000);
+	char line[128], left[32];
+	if (s >= 3600)
+		snprintf(left, sizeof(left), "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(left, sizeof(left), "%ld:%02ld", s / 60, s % 60);
+	snprintf(line, sizeof(line), "waiting for the sign-in in the browser... %s left "
+		"(Ctrl-C to stop)", left);
+	log_status(line);
 }
 
 /* One pasted line: the same checks as a callback on the listener. true
@@ -157,10 +226,13 @@ static bool read_paste(struct login *l)
 }
 
 /* Wait for the claimed callback, a pasted address, a signal or the
- * deadline; also notice a browser command that fails. */
-static int wait_for_callback(struct login *l)
+ * deadline; also notice a browser command that fails. On a terminal, a
+ * countdown line while nobody is asked to paste (its prompt is the line
+ * then); the hint after a while. */
+static int wait_loop(struct login *l)
 {
 	int64_t deadline = l->si.deadline_ms;
+	bool countdown = log_status_possible();
 	for (;;) {
 		if (signals_caught())
 			return ZO_INTERRUPTED + signals_caught();
@@ -172,11 +244,29 @@ static int wait_for_callback(struct login *l)
 		}
 		if (loopback_take(l->lb, &l->cb))
 			return ZO_OK;
-		int64_t left = deadline - monotonic_ms();
+		int64_t now = monotonic_ms();
+		int64_t left = deadline - now;
 		if (left <= 0) {
+			log_status_end();
 			log_error("no answer from the browser within %ld seconds: run login again, "
 				"or raise --timeout", l->s->timeout);
 			return ZO_TIMEOUT;
+		}
+		int64_t wake = left > 60000 ? 60000 : left;
+		if (!l->hinted) {
+			if (now >= l->hint_at) {
+				show_hint(l);
+				l->hinted = true;
+			} else if (l->hint_at - now < wake) {
+				wake = l->hint_at - now;
+			}
+		}
+		if (countdown && !l->pasting) {
+			show_countdown(left);
+			/* Until the seconds shown change. */
+			int64_t tick = (left - 1) % 1000 + 1;
+			if (tick < wake)
+				wake = tick;
 		}
 		struct pollfd p[4] = {
 			{ .fd = loopback_fd(l->lb), .events = POLLIN },
@@ -184,7 +274,7 @@ static int wait_for_callback(struct login *l)
 			{ .fd = l->pasting && !l->stdin_closed ? STDIN_FILENO : -1, .events = POLLIN },
 			{ .fd = l->browser.pidfd, .events = POLLIN },
 		};
-		if (poll(p, 4, left > 60000 ? 60000 : (int)left) < 0 && errno != EINTR) {
+		if (poll(p, 4, (int)wake) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return ZO_FAILURE;
 		}
@@ -197,11 +287,28 @@ static int wait_for_callback(struct login *l)
 			memcpy(name, l->browser.name, sizeof(name));
 			if (browser_failed(&l->browser) && !l->pasting) {
 				log_warn("%s exited with an error", name);
+				if (nobody_to_sign_in(l))
+					return stop_nobody_to_sign_in();
 				paste_instructions(l, true);
 				l->pasting = true;
+				fputs("Paste the address here: ", stderr);
 			}
 		}
 	}
+}
+
+static int wait_for_callback(struct login *l)
+{
+	int status = wait_loop(l);
+	log_status_end();
+	if (status > ZO_INTERRUPTED) {
+		int sig = status - ZO_INTERRUPTED;
+		if (sig == SIGINT)
+			log_info("stopped (Ctrl-C): nothing was saved");
+		else
+			log_info("stopped (signal %d): nothing was saved", sig);
+	}
+	return status;
 }
 
 /* Where to exchange the code: the redirect's accounts-server when we may
@@ -357,6 +464,9 @@ static int login_browser(const struct settings *s)
 			"this URL:", l.browser.name);
 		/* The URL goes out even with --quiet: without it nobody can sign in. */
 		fprintf(stderr, "\n    %s\n\n", url.data);
+	} else if (nobody_to_sign_in(&l)) {
+		status = stop_nobody_to_sign_in();
+		goto out;
 	} else {
 		/* No browser (or --no-browser): the address may come back pasted,
 		 * while the listener still waits for ssh -L users and this
@@ -369,6 +479,11 @@ static int login_browser(const struct settings *s)
 	if (l.pasting)
 		fputs("Paste the address here: ", stderr);
 
+	long hint_after = HINT_AFTER_S;
+	const char *hint_env = getenv("ZOHO_OAUTH_HINT_AFTER");
+	if (hint_env && !parse_long(hint_env, 0, 86400, &hint_after))
+		hint_after = HINT_AFTER_S;
+	l.hint_at = monotonic_ms() + hint_after * 1000;
 	status = wait_for_callback(&l);
 	if (l.link_reused) {
 		status = stop_link_reused(&l);

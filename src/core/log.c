@@ -1,8 +1,11 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/text.h"
@@ -43,6 +46,61 @@ enum log_level log_get_level(void)
 bool log_verbose(void)
 {
 	return current >= LOG_VERBOSE;
+}
+
+/*
+ * The status line: one line at the bottom of a terminal, drawn again in
+ * place (\r, then ESC [ K clears to the end of the line). Any message
+ * clears it first, under the same lock as its own write, so that no
+ * message is ever glued to it, from whichever thread; its owner draws it
+ * again on its next update.
+ */
+#define CLEAR_LINE "\r\033[K"
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool status_shown;
+
+bool log_status_possible(void)
+{
+	const char *term = getenv("TERM");
+	return current >= LOG_NORMAL && isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+void log_status(const char *text)
+{
+	char line[256];
+	struct winsize ws;
+	size_t len = strlen(text);
+	/* Longer than the terminal is wide, it would wrap, and \r would go
+	 * back to its last row only. */
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && len >= ws.ws_col)
+		len = (size_t)ws.ws_col - 1;
+	if (len >= sizeof(line) - sizeof(CLEAR_LINE))
+		len = sizeof(line) - sizeof(CLEAR_LINE);
+	memcpy(line, CLEAR_LINE, sizeof(CLEAR_LINE) - 1);
+	memcpy(line + sizeof(CLEAR_LINE) - 1, text, len);
+	len += sizeof(CLEAR_LINE) - 1;
+	pthread_mutex_lock(&out_lock);
+	ssize_t n = write(STDERR_FILENO, line, len);
+	(void)n;
+	status_shown = true;
+	pthread_mutex_unlock(&out_lock);
+}
+
+/* Under out_lock. */
+static void status_clear(void)
+{
+	if (!status_shown)
+		return;
+	ssize_t n = write(STDERR_FILENO, CLEAR_LINE, sizeof(CLEAR_LINE) - 1);
+	(void)n;
+	status_shown = false;
+}
+
+void log_status_end(void)
+{
+	pthread_mutex_lock(&out_lock);
+	status_clear();
+	pthread_mutex_unlock(&out_lock);
 }
 
 static void emit(char *into, const char *prefix, const char *fmt, va_list ap)
@@ -97,7 +155,10 @@ static void emit(char *into, const char *prefix, const char *fmt, va_list ap)
 		/* stderr is unbuffered: build the line first so that it leaves in
 		 * one write and stays whole when several processes share a
 		 * terminal. */
+		pthread_mutex_lock(&out_lock);
+		status_clear();
 		fprintf(stderr, "%s%s\n", prefix, shown);
+		pthread_mutex_unlock(&out_lock);
 	}
 	if (shown != shown_small)
 		free(shown);
@@ -134,6 +195,16 @@ void log_info(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	emit(NULL, "zoho-oauth: ", fmt, ap);
+	va_end(ap);
+}
+
+void log_trace(const char *fmt, ...)
+{
+	if (current < LOG_TRACE)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	emit(NULL, "zoho-oauth: debug: ", fmt, ap);
 	va_end(ap);
 }
 

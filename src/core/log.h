@@ -13,7 +13,8 @@ enum log_level {
 	LOG_SILENT = -1, /* nothing at all (fuzz targets) */
 	LOG_QUIET = 0, /* errors and warnings only */
 	LOG_NORMAL = 1,
-	LOG_VERBOSE = 2,
+	LOG_VERBOSE = 2, /* -v: our own debug messages */
+	LOG_TRACE = 3,   /* -vv: the libraries' own messages too (libmicrohttpd) */
 };
 
 void log_set_level(enum log_level level);
@@ -39,5 +40,20 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Shown with -vv only: what a library says (libmicrohttpd's messages). */
+void log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A status line (login's countdown): one line on a terminal, redrawn in
+ * place. Only where log_status_possible(): stderr is a terminal (TERM is
+ * not dumb) and not --quiet; never on a pipe. text is our own, one line,
+ * no control characters; it is cut to the terminal's width. Every message
+ * clears the line before it is written (from any thread), and the owner
+ * draws it again on its next update; log_status_end() clears it for good,
+ * leaving the cursor at the start of an empty line.
+ */
+bool log_status_possible(void);
+void log_status(const char *text);
+void log_status_end(void);
 
 #endif

@@ -132,7 +132,8 @@ static const struct opt_spec specs[] = {
 	{ "cacert", OPT_CACERT, "FILE", NET,
 		"trust the CA certificates in FILE for Zoho's server (proxies, tests)" },
 	{ "quiet", OPT_QUIET, NULL, ALL, "print errors and warnings only" },
-	{ "verbose", OPT_VERBOSE, NULL, ALL, "say more about what happens (never secrets)" },
+	{ "verbose", OPT_VERBOSE, NULL, ALL,
+		"say more (no secrets); -vv: libmicrohttpd's too" },
 	{ "help", OPT_HELP, NULL, ALL, "show this help" },
 	{ "version", OPT_VERSION, NULL, ALL, "show the version" },
 };
@@ -318,7 +319,7 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 		print_version();
 		return ZO_OK;
 	case OPT_QUIET: out->verbosity = -1; break;
-	case OPT_VERBOSE: out->verbosity = 1; break;
+	case OPT_VERBOSE: out->verbosity = out->verbosity < 1 ? 1 : 2; break;
 	case OPT_PROFILE: out->profile = arg; break;
 	case OPT_TOKEN_FILE: out->token_file = arg; break;
 	case OPT_CLIENT_ID: out->client_id = arg; break;
@@ -530,6 +531,13 @@ static int parse(int argc, char **argv, struct cli *out)
 					curl_hint(out->cmd));
 				return ZO_USAGE;
 			}
+		} else if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
+			/* -vv: -v twice. */
+			for (const char *c = a + 1; *c; c++) {
+				out->given |= (uint64_t)1 << (find_short('v') - specs);
+				apply(out, find_short('v'), NULL);
+			}
+			continue;
 		} else {
 			char arg[24];
 			printable_copy(arg, sizeof(arg), a);

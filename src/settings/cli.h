@@ -59,7 +59,7 @@ struct cli {
 	bool all;
 	bool online;
 	bool local;
-	int verbosity;         /* -1 quiet, 0 normal, 1 verbose */
+	int verbosity;         /* -1 quiet, 0 normal, 1 verbose (-v), 2 -vv */
 	uint64_t given;        /* bit i: the i-th option (see cli_given) was given */
 };
 

@@ -26,7 +26,8 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 
 	memset(s, 0, sizeof(*s));
 	s->cmd = cli->cmd;
-	log_set_level(cli->verbosity < 0 ? LOG_QUIET : cli->verbosity > 0 ? LOG_VERBOSE : LOG_NORMAL);
+	log_set_level(cli->verbosity < 0 ? LOG_QUIET : cli->verbosity > 1 ? LOG_TRACE :
+		cli->verbosity > 0 ? LOG_VERBOSE : LOG_NORMAL);
 
 	const char *profile = profile_wanted(cli->profile);
 	if (!profile_name_ok(profile)) {

@@ -587,19 +587,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
-/* libmicrohttpd's own messages: format strings of its making, which may
- * quote what a client sent (the log layer escapes that). They end in a
- * newline of their own, which is dropped; any other is shown escaped. */
+/* libmicrohttpd's own messages, shown with -vv only (-v is for ours) and
+ * marked as its: format strings of its making, which may quote what a
+ * client sent (the log layer escapes that). They end in a newline of
+ * their own, which is dropped; any other is shown escaped. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	if (!log_verbose())
+	if (log_get_level() < LOG_TRACE)
 		return;
 	char line[256];
 	vsnprintf(line, sizeof(line), fmt, ap);
 	size_t len = strlen(line);
 	while (len > 0 && line[len - 1] == '\n')
 		line[--len] = '\0';
-	log_debug("listener: %s", line);
+	log_trace("listener: libmicrohttpd: %s", line);
 }
 
 /* Bind ourselves, for a precise error when the port is taken. */
