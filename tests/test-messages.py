@@ -362,7 +362,8 @@ def install_deps(home, *args, installed=()):
     r = subprocess.run([os.path.join(SOURCE, "tools", "install-deps"), *args], env=env,
                        capture_output=True, text=True, timeout=30)
     apt = open(log).read() if os.path.exists(log) else ""
-    installs = [line.split()[3:] for line in apt.splitlines() if line.startswith("install")]
+    installs = [[w for w in line.split()[1:] if not w.startswith("-")]
+                for line in apt.splitlines() if line.startswith("install")]
     return r, apt, installs
 
 
