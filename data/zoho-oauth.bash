@@ -1,6 +1,7 @@
 # bash completion for zoho-oauth                          -*- shell-script -*-
 #
-# Options and data centres come from 'zoho-oauth COMMAND --help', so they
+# Options and data centres come from 'zoho-oauth COMMAND --help' (its
+# wrapped lines joined for the data centres), so they
 # never drift from the program; profile names from the config file and the
 # stored tokens.
 
@@ -65,7 +66,7 @@ _zoho_oauth()
 		COMPREPLY=($(compgen -W "$(_zoho_oauth_profiles)" -- "$cur"))
 		return ;;
 	--dc)
-		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" login --help 2>/dev/null |
+		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" login --help 2>/dev/null | tr '\n' ' ' |
 			sed -n 's/.*data centre: \([a-z, ]*\) (.*/\1/p' | tr -d ,)" -- "$cur"))
 		return ;;
 	--access-type)
@@ -87,7 +88,7 @@ _zoho_oauth()
 	fi
 	local opts
 	opts=$("${COMP_WORDS[0]}" "${COMP_WORDS[1]}" --help 2>/dev/null |
-		sed -n 's/^  \(-[a-z], \)\{0,1\} *\(--[a-z-]*\).*/\2/p')
+		sed -n 's/^  \(-[a-z], \|    \)\(--[a-z-]*\).*/\2/p')
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 

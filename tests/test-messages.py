@@ -236,16 +236,15 @@ def case_help_options(home):
 
 
 def case_help_texts(home):
-    """What a help line says fits the command: no stdout for token-file
-    outside login and exchange, no exchange remark in login's --scope."""
+    """What a help line says fits the command: --token-file - (stdout) only
+    for login and exchange, exchange's remark on --scope only for it."""
     for cmd in commands(home):
-        text = command_help(home, cmd)
-        if cmd not in ("login", "exchange"):
-            check("- is stdout" not in text and "login and exchange" not in text,
-                  "%s --help talks about login's token file" % cmd, text)
-        if cmd != "exchange":
-            check("for exchange" not in text, "%s --help talks about exchange" % cmd, text)
-    check("- is stdout" in command_help(home, "login"), "login --help lost '-'")
+        text = " ".join(command_help(home, cmd).split())
+        signin = cmd in ("login", "exchange")
+        check(("to stdout" in text) == signin and "login and exchange" not in text,
+              "%s --help: what --token-file - does" % cmd, text)
+        check(("recorded only when" in text) == (cmd == "exchange") and "for exchange"
+              not in text, "%s --help: what --scope does for exchange" % cmd, text)
 
 
 def case_help_exit_statuses(home):
