@@ -66,14 +66,14 @@ _zoho_oauth()
 		COMPREPLY=($(compgen -W "$(_zoho_oauth_profiles)" -- "$cur"))
 		return ;;
 	--dc)
-		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" login --help 2>/dev/null | tr '\n' ' ' |
+		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" login --help 2>/dev/null | tr "\n" " " |
 			sed -n 's/.*data centre: \([a-z, ]*\) (.*/\1/p' | tr -d ,)" -- "$cur"))
 		return ;;
 	--access-type)
 		COMPREPLY=($(compgen -W "offline online" -- "$cur"))
 		return ;;
 	--store|--to)
-		COMPREPLY=($(compgen -W "file keyring" -- "$cur"))
+		COMPREPLY=($(compgen -W "file keyring postgresql:// service=" -- "$cur"))
 		return ;;
 	--token-file|--client-secret-file|--cacert)
 		compopt -o filenames 2>/dev/null

@@ -51,11 +51,23 @@ Modes:
   any-loopback-redirect  accept any http://localhost:PORT/... redirect URI
                       (the benchmark's peer picks a random port)
 
+GET /oauth/user/info with "Authorization: Zoho-oauthtoken TOKEN" answers, for
+a live access token whose refresh token's scope holds AaaServer.profile.Read,
+{"ZUID", "Email", "First_Name", "Last_Name", "Display_Name"} (as Zoho's
+sign-in libraries read it; Zoho's OAuth pages don't document it), and 401
+{"code":"INVALID_OAUTHTOKEN"} otherwise. Modes for it:
+  user-name=TEXT      the Display_Name sent (default "Pat Example")
+  user-info-html      answer 200 with an HTML page instead
+
 POST /mock/token-answer?status=N&ctype=T sets the token endpoint's answer
 to the request's body, as is, until GET /mock/token-answer?clear=1.
 
 Every answer of the token endpoints also goes to LOG.answers (the tokens
 issued), so a test can look for them where they must not be.
+
+POST /mock/advance?seconds=N moves the mock's clock N seconds ahead: the
+refresh window, access-token lifetimes and code lifetimes all see it (the
+tool's own clock does not: give it faketime for that).
 
 GET /mock/selfclient-code?scope=S makes a code like the API console's
 "Generate Code" (no redirect URI, lives 3 minutes, works once).
@@ -95,6 +107,15 @@ THROTTLE = {
 }
 
 
+CLOCK = {"offset": 0.0}  # seconds added by POST /mock/advance
+
+
+def mock_now():
+    """The mock's clock: monotonic, plus what the tests advanced it by, so a
+    test can live through Zoho's 10-minute window in a moment."""
+    return time.monotonic() + CLOCK["offset"]
+
+
 class State:
     def __init__(self, args):
         self.lock = threading.RLock()  # send() logs under it, sometimes inside it
@@ -106,7 +127,7 @@ class State:
         self.refresh_tokens = {} # refresh token -> dict
         self.device_codes = {}   # device code -> dict
         self.access_tokens = {}  # access token -> refresh token or None
-        self.access_expiry = {}  # access token -> time.monotonic() when it dies
+        self.access_expiry = {}  # access token -> mock_now() when it dies
         self.live = {}           # refresh token -> its access tokens, oldest first
         self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
         self.answer_file = open(args.log + ".answers", "a", encoding="utf-8") if args.log else None
@@ -116,7 +137,7 @@ class State:
         """A new access token of refresh; Zoho keeps about 30 live per
         refresh token and silently invalidates the oldest. Under the lock."""
         self.access_tokens[access] = refresh
-        self.access_expiry[access] = time.monotonic() + float(lifetime)
+        self.access_expiry[access] = mock_now() + float(lifetime)
         if refresh is None:
             return
         live = self.live.setdefault(refresh, [])
@@ -133,7 +154,7 @@ class State:
                 live.remove(access)
 
     def alive(self, access):
-        return access in self.access_tokens and self.access_expiry.get(access, 0) > time.monotonic()
+        return access in self.access_tokens and self.access_expiry.get(access, 0) > mock_now()
 
     def set_mode(self, spec):
         for item in filter(None, spec.split(",")):
@@ -256,10 +277,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.state.codes[code] = {
                     "client_id": self.state.args.client_id, "redirect_uri": None,
                     "scope": one.get("scope", "ZohoCliq.Channels.READ"), "offline": True,
-                    "challenge": None, "method": None, "issued": time.monotonic(),
+                    "challenge": None, "method": None, "issued": mock_now(),
                     "lifetime": float(one.get("lifetime", 180)), "used": False,
                 }
             return self.send(200, {"code": code})
+        if route == ("GET", "/oauth/user/info"):
+            return self.user_info()
         if route == ("POST", "/oauth/v2/token/revoke"):
             params = {**query, **form}
             return self.revoke({k: v[0] for k, v in params.items()})
@@ -272,6 +295,13 @@ class Handler(BaseHTTPRequestHandler):
             self.state.raw_answer = (int(one.get("status", 200)),
                                      one.get("ctype", "application/json"), body)
             return self.send(200, {"set": len(body)})
+        if route == ("POST", "/mock/advance"):
+            seconds = float(query.get("seconds", ["0"])[0])
+            if not 0 <= seconds <= 86400:
+                return self.send(400, {"error": "seconds out of range"})
+            with self.state.lock:
+                CLOCK["offset"] += seconds
+            return self.send(200, {"offset": CLOCK["offset"]})
         if route == ("GET", "/mock/token-answer"):
             self.state.raw_answer = None
             return self.send(200, {"cleared": True})
@@ -329,7 +359,7 @@ class Handler(BaseHTTPRequestHandler):
                     "offline": one.get("access_type") == "offline",
                     "challenge": one.get("code_challenge"),
                     "method": one.get("code_challenge_method", "plain"),
-                    "issued": time.monotonic(),
+                    "issued": mock_now(),
                     "used": False,
                 }
             params["code"] = code
@@ -376,7 +406,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def refresh_grant(self, p):
         token = p.get("refresh_token", "")
-        now = time.monotonic()
+        now = mock_now()
         with self.state.lock:
             entry = self.state.refresh_tokens.get(token)
             if entry is None:
@@ -388,6 +418,23 @@ class Handler(BaseHTTPRequestHandler):
             entry["issued"].append(now)
             scope = entry["scope"]
         return self.issue(scope, True, refresh=token)
+
+    # --- GET /oauth/user/info: whose token it is ---
+    def user_info(self):
+        auth = self.headers.get("Authorization", "")
+        token = auth[len("Zoho-oauthtoken "):] if auth.startswith("Zoho-oauthtoken ") else None
+        with self.state.lock:
+            live = token is not None and self.state.alive(token)
+            refresh = self.state.access_tokens.get(token) if live else None
+            scope = self.state.refresh_tokens.get(refresh, {}).get("scope", "") if refresh else ""
+        scopes = [s.lower() for s in scope.replace(" ", ",").split(",")]
+        if not live or not ({"aaaserver.profile.read", "aaaserver.profile.all"} & set(scopes)):
+            return self.send(401, {"code": "INVALID_OAUTHTOKEN", "message": "invalid oauth token"})
+        if self.state.mode("user-info-html"):
+            return self.send(200, "<html><body>Sign in</body></html>", "text/html")
+        return self.send(200, {"ZUID": 10012345678, "Email": "pat@example.com",
+                               "First_Name": "Pat", "Last_Name": "Example",
+                               "Display_Name": self.state.mode("user-name") or "Pat Example"})
 
     # --- POST /oauth/v2/token/revoke ---
     def revoke(self, p):
@@ -410,7 +457,7 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             entry = self.state.codes.get(p.get("code", ""))
             fresh = entry and not entry["used"] and \
-                time.monotonic() - entry["issued"] < entry.get("lifetime", CODE_LIFETIME)
+                mock_now() - entry["issued"] < entry.get("lifetime", CODE_LIFETIME)
             if entry:
                 entry["used"] = True  # a code works once, right or wrong
         redirect = p.get("redirect_uri")
@@ -452,7 +499,7 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.device_codes[device] = {
                 "scope": p["scope"], "offline": p.get("access_type") == "offline",
-                "user_code": user, "issued": time.monotonic(), "expires_ms": expires_ms,
+                "user_code": user, "issued": mock_now(), "expires_ms": expires_ms,
                 "polls": 0, "done": False,
             }
         answer = {
@@ -476,7 +523,7 @@ class Handler(BaseHTTPRequestHandler):
             entry = self.state.device_codes.get(p.get("code", ""))
             if not entry or entry["done"]:
                 return self.send(200, {"error": "invalid_code"})
-            if (time.monotonic() - entry["issued"]) * 1000 > entry["expires_ms"]:
+            if (mock_now() - entry["issued"]) * 1000 > entry["expires_ms"]:
                 return self.send(200, {"error": "expired"})
             entry["polls"] += 1
             n = entry["polls"]

@@ -33,7 +33,7 @@ int cmd_migrate(const struct settings *s)
 {
 	struct store *src = NULL, *dst = NULL;
 	struct tokens t = { 0 };
-	char holder[96], from[1100], to[128];
+	char holder[96], from[1100], to[128], lock_name[4200];
 
 	if (!s->store) {
 		log_error("where to? pass --to keyring, --to file, or --to postgresql://...");
@@ -53,8 +53,9 @@ int cmd_migrate(const struct settings *s)
 	/* One lock for both: they are the same profile at the same path. */
 	status = store_lock(src, s->lock_timeout * 1000, false, holder, sizeof(holder));
 	if (status == ZO_BUSY)
-		log_error("gave up after %ld seconds waiting for %s, which holds the lock %s.lock; "
-			"nothing was moved", s->lock_timeout, holder, store_where(src));
+		log_error("gave up after %ld seconds waiting for %s, which holds the lock %s; "
+			"nothing was moved", s->lock_timeout, holder,
+			store_lock_name(src, lock_name, sizeof(lock_name)));
 	if (status == ZO_RELOGIN)
 		status = store_load(src, &t); /* says there is nothing */
 	if (status != ZO_OK)

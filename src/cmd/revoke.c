@@ -60,7 +60,7 @@ int cmd_revoke(const struct settings *s)
 {
 	struct store *st;
 	struct tokens t;
-	char holder[96];
+	char holder[96], lock_name[4200];
 	int status = store_open(s, &st);
 	if (status != ZO_OK)
 		return status;
@@ -71,9 +71,9 @@ int cmd_revoke(const struct settings *s)
 		goto close;
 	}
 	if (status == ZO_BUSY)
-		log_error("gave up after %ld seconds waiting for %s, which holds the lock %s.lock; "
+		log_error("gave up after %ld seconds waiting for %s, which holds the lock %s; "
 			"nothing was revoked (--lock-timeout waits longer)", s->lock_timeout, holder,
-			store_where(st));
+			store_lock_name(st, lock_name, sizeof(lock_name)));
 	if (status != ZO_OK)
 		goto close;
 

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -10,15 +11,51 @@
 #include "cmd/status.h"
 #include "core/exit-status.h"
 #include "core/log.h"
+#include "core/paths.h"
 #include "core/secure-file.h"
 #include "core/util.h"
+#include "settings/config-file.h"
+#include "store/refresh.h"
 #include "store/store.h"
+#include "zoho/token-endpoint.h"
 #include "zoho/zoho.h"
 
-static int print_json(const struct settings *s, const struct tokens *t, const char *store,
-		int64_t now)
+/* What --online found: whether Zoho still honours the refresh token, and
+ * whose account it is. */
+struct online {
+	bool asked;
+	int status;        /* of the refresh: ZO_OK, ZO_RELOGIN... */
+	int64_t checked_at;
+	bool user_asked;   /* the scope allows it */
+	struct zoho_user user;
+};
+
+static void add_budget(cJSON *o, const struct store_budget *b, int64_t now)
+{
+	if (!b || !b->known)
+		return;
+	cJSON *j = cJSON_AddObjectToObject(o, "budget");
+	if (!j)
+		return;
+	cJSON_AddNumberToObject(j, "window_seconds", b->window);
+	cJSON_AddNumberToObject(j, "in_window", b->in_window);
+	cJSON_AddNumberToObject(j, "window_cap", b->window_cap);
+	cJSON_AddNumberToObject(j, "live", b->live);
+	cJSON_AddNumberToObject(j, "live_cap", b->live_cap);
+	if (b->spent_until > now)
+		cJSON_AddNumberToObject(j, "spent_until", (double)b->spent_until);
+	else
+		cJSON_AddNullToObject(j, "spent_until");
+	cJSON_AddStringToObject(j, "updated_by", b->updated_by);
+	cJSON_AddNumberToObject(j, "updated_at", (double)b->updated_at);
+}
+
+static cJSON *json_of(const char *profile, const char *token_file, const struct tokens *t,
+		const char *store, int64_t now, const struct online *on, const struct store_budget *b)
 {
 	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
 	cJSON *scopes = cJSON_AddArrayToObject(o, "scopes");
 	const char *p = t->scope ? t->scope : "";
 	while (*p) {
@@ -32,8 +69,8 @@ static int print_json(const struct settings *s, const struct tokens *t, const ch
 		}
 		p += n + (p[n] != '\0');
 	}
-	cJSON_AddStringToObject(o, "profile", s->profile);
-	cJSON_AddStringToObject(o, "token_file", s->token_file);
+	cJSON_AddStringToObject(o, "profile", profile);
+	cJSON_AddStringToObject(o, "token_file", token_file);
 	cJSON_AddStringToObject(o, "client_id", t->client_id);
 	cJSON_AddStringToObject(o, "accounts_server", t->accounts_server);
 	if (t->location)
@@ -59,7 +96,31 @@ static int print_json(const struct settings *s, const struct tokens *t, const ch
 	}
 	if (t->throttled_until > now)
 		cJSON_AddNumberToObject(o, "throttled_until", (double)t->throttled_until);
-	char *text = cJSON_Print(o);
+	add_budget(o, b, now);
+	if (on && on->asked) {
+		cJSON *j = cJSON_AddObjectToObject(o, "online");
+		if (j) {
+			cJSON_AddBoolToObject(j, "refresh_token_works", on->status == ZO_OK);
+			cJSON_AddNumberToObject(j, "status", on->status);
+			cJSON_AddNumberToObject(j, "checked_at", (double)on->checked_at);
+			if (on->user.known) {
+				cJSON *u = cJSON_AddObjectToObject(j, "account");
+				if (u && on->user.display_name[0])
+					cJSON_AddStringToObject(u, "display_name", on->user.display_name);
+				if (u && on->user.email[0])
+					cJSON_AddStringToObject(u, "email", on->user.email);
+			} else {
+				cJSON_AddNullToObject(j, "account");
+			}
+		}
+	}
+	return o;
+}
+
+/* Print a JSON value and a newline; o is deleted. */
+static int print_json(cJSON *o)
+{
+	char *text = o ? cJSON_Print(o) : NULL;
 	cJSON_Delete(o);
 	if (!text) {
 		log_error("out of memory");
@@ -70,77 +131,374 @@ static int print_json(const struct settings *s, const struct tokens *t, const ch
 	return ok ? ZO_OK : ZO_FAILURE;
 }
 
-/* "in 52 minutes (14:05 CET)" or "3 hours ago (2026-12-02 09:10 CET)". */
+/* "2026-12-02 17:20:05 CET (in 59 minutes)" or "... (3 minutes ago)": the
+ * local time with its zone, then how long until or ago. */
 static void when_text(int64_t when, int64_t now, char *out, size_t len)
 {
-	char span[32], local[48];
+	char span[32], local[64];
+	time_t tt = (time_t)when;
+	struct tm tm;
 	span_text(when > now ? when - now : now - when, span, sizeof(span));
-	local_time_text(when, when < now - 86400 || when > now + 86400, local, sizeof(local));
-	snprintf(out, len, when > now ? "in %s (%s)" : "%s ago (%s)", span, local);
+	if (!localtime_r(&tt, &tm) || !strftime(local, sizeof(local), "%Y-%m-%d %H:%M:%S %Z", &tm))
+		snprintf(local, sizeof(local), "%lld", (long long)when);
+	if (when == now)
+		snprintf(out, len, "%s (now)", local);
+	else
+		snprintf(out, len, when > now ? "%s (in %s)" : "%s (%s ago)", local, span);
 }
 
-int cmd_status(const struct settings *s)
+/* The text status of one profile's tokens. */
+static void print_text(const char *profile, const char *token_file, const struct tokens *t,
+		const char *store, int64_t now, const struct store_budget *b)
 {
-	struct store *st;
-	struct tokens t;
-	char store[128];
-	int status = store_open(s, &st);
-	if (status != ZO_OK)
-		return status;
-	status = store_load(st, &t);
-	store_describe(st, store, sizeof(store));
-	if (s->json)
-		snprintf(store, sizeof(store), "%s", store_kind(st));
-	store_close(st);
-	if (status != ZO_OK)
-		return status;
+	char when[128];
+	const struct zoho_dc *dc = zoho_dc_by_accounts(t->accounts_server);
+	const char *location = t->location ? t->location : dc ? dc->location : NULL;
 
-	int64_t now = wall_seconds();
-	if (s->json) {
-		status = print_json(s, &t, store, now);
-		tokens_finish(&t);
-		return status;
-	}
-
-	char when[96];
-	const struct zoho_dc *dc = zoho_dc_by_accounts(t.accounts_server);
-	const char *location = t.location ? t.location : dc ? dc->location : NULL;
-
-	printf("profile:        %s\n", s->profile);
+	printf("profile:        %s\n", profile);
 	printf("store:          %s\n", store);
-	printf("token file:     %s\n", s->token_file);
-	printf("client id:      %s\n", t.client_id);
-	printf("accounts:       %s%s%s%s\n", t.accounts_server, location ? " (" : "",
+	printf("token file:     %s\n", token_file);
+	printf("client id:      %s\n", t->client_id);
+	printf("accounts:       %s%s%s%s\n", t->accounts_server, location ? " (" : "",
 		location ? location : "", location ? ")" : "");
-	printf("api domain:     %s\n", t.api_domain ? t.api_domain : "(unknown)");
-	printf("scopes:         %s\n", t.scope ? t.scope : "(unknown)");
-	printf("refresh token:  %s\n", tokens_offline(&t) ? "yes (offline access)" :
+	printf("api domain:     %s\n", t->api_domain ? t->api_domain : "(unknown)");
+	printf("scopes:         %s\n", t->scope ? t->scope : "(unknown)");
+	printf("refresh token:  %s\n", tokens_offline(t) ? "yes (offline access)" :
 		"no (online access: sign in again when the access token expires)");
-	if (!t.access_token) {
+	if (!t->access_token) {
 		printf("access token:   none cached on this machine%s\n",
-			tokens_offline(&t) ? "; 'zoho-oauth token' gets one" : "");
-	} else if (tokens_time_left(&t, now) > 0) {
-		when_text(t.expires_at, now, when, sizeof(when));
+			tokens_offline(t) ? "; 'zoho-oauth token' gets one" : "");
+	} else if (tokens_time_left(t, now) > 0) {
+		when_text(t->expires_at, now, when, sizeof(when));
 		printf("access token:   valid, expires %s\n", when);
 	} else {
-		when_text(t.expires_at, now, when, sizeof(when));
-		printf("access token:   expired%s %s%s\n", t.expires_at > now ? " (its times are "
+		when_text(t->expires_at, now, when, sizeof(when));
+		printf("access token:   expired%s %s%s\n", t->expires_at > now ? " (its times are "
 			"in the future: not trusted)," : "", when,
-			tokens_offline(&t) ? "; 'zoho-oauth token' refreshes it" : "");
+			tokens_offline(t) ? "; 'zoho-oauth token' refreshes it" : "");
 	}
-	if (t.access_token) {
-		when_text(t.obtained_at, now, when, sizeof(when));
+	if (t->access_token) {
+		when_text(t->obtained_at, now, when, sizeof(when));
 		printf("obtained:       %s\n", when);
 	}
-	if (t.throttled_until > now) {
-		when_text(t.throttled_until, now, when, sizeof(when));
+	if (t->throttled_until > now) {
+		when_text(t->throttled_until, now, when, sizeof(when));
 		printf("throttled:      zoho refused refreshes as too many; no request until %s\n",
 			when);
 	}
-	tokens_finish(&t);
+	if (b && b->known) {
+		printf("refresh budget: %d of %d new access tokens in the last %d minutes, %d of %d\n"
+			"                alive (for every machine sharing this profile)\n", b->in_window,
+			b->window_cap, b->window / 60, b->live, b->live_cap);
+		if (b->spent_until > now) {
+			when_text(b->spent_until, now, when, sizeof(when));
+			printf("                spent: no refresh until %s\n", when);
+		}
+		if (b->updated_by[0]) {
+			when_text(b->updated_at, now, when, sizeof(when));
+			printf("last written:   %s,\n                by %s\n", when, b->updated_by);
+		}
+	}
+}
+
+static int flush_stdout(void)
+{
 	if (fflush(stdout) != 0) {
 		log_error("cannot write to standard output: %s", strerror(errno));
 		return ZO_FAILURE;
 	}
 	return ZO_OK;
+}
+
+/* --online: one refresh through the locked path (so the new access token
+ * is kept), then, where the scope allows, whose account it is. */
+static void ask_zoho(const struct settings *s, struct online *on)
+{
+	struct tokens fresh;
+	memset(on, 0, sizeof(*on));
+	on->asked = true;
+	on->status = fresh_tokens(s, 0, true, &fresh);
+	on->checked_at = wall_seconds();
+	if (on->status != ZO_OK)
+		return;
+	if (zoho_scope_has_user_info(fresh.scope)) {
+		on->user_asked = true;
+		int status = zoho_user_info(fresh.accounts_server, fresh.access_token, &s->net,
+			&on->user);
+		if (status >= ZO_INTERRUPTED)
+			on->status = status;
+		else if (status != ZO_OK)
+			log_warn("could not ask zoho whose account this is: the account is unknown");
+	}
+	tokens_finish(&fresh);
+}
+
+static void print_online(const struct settings *s, const struct online *on)
+{
+	char hint[128];
+	store_login_hint(s, hint, sizeof(hint));
+	if (on->status == ZO_OK)
+		printf("zoho:           the refresh token works (asked just now, which cost one "
+			"refresh; the new access token is kept)\n");
+	else if (on->status == ZO_RELOGIN)
+		printf("zoho:           the refresh token no longer works (revoked, or the oldest "
+			"of 20): run '%s'\n", hint);
+	else
+		printf("zoho:           could not tell whether the refresh token works (see the "
+			"message above; exit status %d)\n", on->status);
+	if (on->status != ZO_OK)
+		return;
+	if (!on->user_asked)
+		printf("account:        not asked (the scopes lack AaaServer.profile.Read)\n");
+	else if (!on->user.known)
+		printf("account:        unknown (zoho's user info did not say)\n");
+	else if (on->user.display_name[0] && on->user.email[0])
+		printf("account:        %s <%s>\n", on->user.display_name, on->user.email);
+	else
+		printf("account:        %s\n", on->user.display_name[0] ? on->user.display_name :
+			on->user.email);
+}
+
+/* One profile's tokens, from its store: ZO_OK with *t, or the status;
+ * and with budget, a shared store's count of Zoho's limits (a round trip
+ * to it: when it can't be had, a warning, and status still says what this
+ * machine knows). */
+static int load(const struct settings *s, struct tokens *t, char *store, size_t store_len,
+		struct store_budget *budget)
+{
+	struct store *st;
+	int status = store_open(s, &st);
+	if (status != ZO_OK)
+		return status;
+	status = store_load(st, t);
+	if (status == ZO_OK && budget) {
+		log_errors_as_warnings(true);
+		if (store_budget(st, budget) != ZO_OK)
+			budget->known = false;
+		log_errors_as_warnings(false);
+	}
+	store_describe(st, store, store_len);
+	if (s->json)
+		snprintf(store, store_len, "%s", store_kind(st));
+	store_close(st);
+	return status;
+}
+
+/* The profiles --all lists: the config's sections and the token files
+ * (PROFILE.json) in the tokens directory, sorted, each once. */
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool add_name(char ***names, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*names)[i], name) == 0)
+			return true;
+	char **more = realloc(*names, (*n + 1) * sizeof(*more));
+	char *copy = xstrdup(name);
+	if (!more || !copy) {
+		free(copy);
+		if (more)
+			*names = more;
+		log_error("out of memory");
+		return false;
+	}
+	*names = more;
+	(*names)[(*n)++] = copy;
+	return true;
+}
+
+static bool all_profiles(const struct settings *s, char ***names, size_t *n, char **dir_out)
+{
+	*names = NULL;
+	*n = 0;
+	*dir_out = NULL;
+	if (s->config_path && !config_profile_names(s->config_path, names, n))
+		return false;
+	char *any = default_token_file("default", false);
+	if (!any)
+		return false;
+	char *slash = strrchr(any, '/');
+	*slash = '\0';
+	*dir_out = any;
+	DIR *d = opendir(any);
+	if (!d) {
+		if (errno != ENOENT)
+			log_warn("cannot list %s: %s (only the config's profiles are shown)", any,
+				strerror(errno));
+	} else {
+		struct dirent *e;
+		bool ok = true;
+		while (ok && (e = readdir(d))) {
+			size_t len = strlen(e->d_name);
+			if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+				continue;
+			char name[80];
+			if (len - 5 >= sizeof(name))
+				continue;
+			memcpy(name, e->d_name, len - 5);
+			name[len - 5] = '\0';
+			if (profile_name_ok(name))
+				ok = add_name(names, n, name);
+		}
+		closedir(d);
+		if (!ok)
+			return false;
+	}
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), cmp_names);
+	return true;
+}
+
+/* What --all says of a profile with no tokens: where a sign-in would put
+ * them, from its config section. */
+static void no_tokens(const struct settings *s, const char *profile, const char *token_file,
+		cJSON *array)
+{
+	struct config_profile cfg = { .lock_timeout = -1 };
+	char hint[160], accounts[300] = "";
+	store_login_hint(s, hint, sizeof(hint));
+	if (s->config_path)
+		config_load(s->config_path, profile, &cfg);
+	const char *store = cfg.store ? cfg.store : "file";
+	if (cfg.accounts_url)
+		snprintf(accounts, sizeof(accounts), "%s", cfg.accounts_url);
+	else if (cfg.dc && zoho_dc_by_location(cfg.dc))
+		snprintf(accounts, sizeof(accounts), "%s (%s)", zoho_dc_by_location(cfg.dc)->accounts,
+			cfg.dc);
+	if (array) {
+		cJSON *o = cJSON_CreateObject();
+		if (o) {
+			cJSON_AddStringToObject(o, "profile", profile);
+			cJSON_AddStringToObject(o, "token_file", token_file);
+			cJSON_AddStringToObject(o, "state", "no_tokens");
+			cJSON_AddStringToObject(o, "store", strncmp(store, "postgres", 8) == 0 ||
+				strncmp(store, "service=", 8) == 0 ? "database" : store);
+			cJSON_AddStringToObject(o, "login", hint);
+			cJSON_AddItemToArray(array, o);
+		}
+	} else {
+		printf("profile:        %s\n", profile);
+		printf("store:          %s\n", strncmp(store, "postgres", 8) == 0 ||
+			strncmp(store, "service=", 8) == 0 ? "database" : store);
+		printf("token file:     %s\n", token_file);
+		if (accounts[0])
+			printf("accounts:       %s\n", accounts);
+		if (cfg.scope)
+			printf("scopes:         %s\n", cfg.scope);
+		printf("tokens:         none: log in with '%s'\n", hint);
+	}
+	config_finish(&cfg);
+}
+
+/* status --all. */
+static int status_all(const struct settings *s)
+{
+	char **names;
+	size_t n;
+	char *dir;
+	if (!all_profiles(s, &names, &n, &dir)) {
+		free(dir);
+		return ZO_FAILURE;
+	}
+	int worst = ZO_OK;
+	if (n == 0) {
+		log_error("no profiles: the config file (%s) has no [profile NAME] section and %s "
+			"holds no tokens; sign in with 'zoho-oauth login'",
+			s->config_path ? s->config_path : "none", dir);
+		free(dir);
+		return ZO_RELOGIN;
+	}
+	cJSON *array = s->json ? cJSON_CreateArray() : NULL;
+	int64_t now = wall_seconds();
+	for (size_t i = 0; i < n; i++) {
+		struct settings one = *s;
+		struct tokens t;
+		char store[128], error[1024];
+		one.profile = names[i];
+		one.token_file = default_token_file(names[i], false);
+		if (!one.token_file) {
+			worst = ZO_FAILURE;
+			continue;
+		}
+		/* A profile's error is its entry's, not the command's end. */
+		log_capture_errors(error, sizeof(error));
+		int status = load(&one, &t, store, sizeof(store), NULL);
+		log_capture_errors(NULL, 0);
+		if (!array && i > 0)
+			printf("\n");
+		if (status == ZO_OK) {
+			if (array)
+				cJSON_AddItemToArray(array, json_of(one.profile, one.token_file, &t,
+					store, now, NULL, NULL));
+			else
+				print_text(one.profile, one.token_file, &t, store, now, NULL);
+			tokens_finish(&t);
+		} else if (status == ZO_RELOGIN) {
+			no_tokens(&one, one.profile, one.token_file, array);
+			if (worst == ZO_OK)
+				worst = ZO_RELOGIN;
+		} else {
+			if (!error[0])
+				snprintf(error, sizeof(error), "cannot be read (exit status %d)", status);
+			if (array) {
+				cJSON *o = cJSON_CreateObject();
+				if (o) {
+					cJSON_AddStringToObject(o, "profile", one.profile);
+					cJSON_AddStringToObject(o, "token_file", one.token_file);
+					cJSON_AddStringToObject(o, "state", "error");
+					cJSON_AddStringToObject(o, "error", error);
+					cJSON_AddNumberToObject(o, "status", status);
+					cJSON_AddItemToArray(array, o);
+				}
+			} else {
+				printf("profile:        %s\n", one.profile);
+				printf("token file:     %s\n", one.token_file);
+				printf("error:          %s\n", error);
+			}
+			worst = ZO_FAILURE;
+		}
+		free(one.token_file);
+	}
+	config_names_free(names, n);
+	free(dir);
+	int status = array ? print_json(array) : flush_stdout();
+	return status != ZO_OK ? status : worst;
+}
+
+int cmd_status(const struct settings *s)
+{
+	struct tokens t;
+	struct online on = { 0 };
+	char store[128];
+
+	if (s->all)
+		return status_all(s);
+	if (s->online)
+		ask_zoho(s, &on);
+	if (on.status >= ZO_INTERRUPTED)
+		return on.status;
+	/* When --online failed, its message said why: not again. */
+	char said[256];
+	if (on.asked && on.status != ZO_OK)
+		log_capture_errors(said, sizeof(said));
+	struct store_budget budget = { 0 };
+	int status = load(s, &t, store, sizeof(store), &budget);
+	log_capture_errors(NULL, 0);
+	if (status != ZO_OK)
+		return on.asked && on.status != ZO_OK ? on.status : status;
+
+	int64_t now = wall_seconds();
+	if (s->json) {
+		status = print_json(json_of(s->profile, s->token_file, &t, store, now, &on, &budget));
+	} else {
+		print_text(s->profile, s->token_file, &t, store, now, &budget);
+		if (on.asked)
+			print_online(s, &on);
+		status = flush_stdout();
+	}
+	tokens_finish(&t);
+	return status != ZO_OK ? status : on.status;
 }

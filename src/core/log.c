@@ -9,6 +9,16 @@
 
 static enum log_level current = LOG_NORMAL;
 static bool demoted;
+static char *captured;
+static size_t captured_len;
+
+void log_capture_errors(char *buf, size_t len)
+{
+	captured = len ? buf : NULL;
+	captured_len = len;
+	if (captured)
+		captured[0] = '\0';
+}
 
 void log_errors_as_warnings(bool on)
 {
@@ -35,7 +45,8 @@ bool log_verbose(void)
 	return current >= LOG_VERBOSE;
 }
 
-static void emit(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void emit(char *into, const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /*
  * Messages carry text from outside (a Host header, a query key, Zoho's
@@ -49,7 +60,7 @@ static void emit(const char *prefix, const char *fmt, va_list ap) __attribute__(
  */
 #define LOG_LINE_MAX 8192
 
-static void emit(const char *prefix, const char *fmt, va_list ap)
+static void emit(char *into, const char *prefix, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	char small[512], shown_small[1024];
@@ -78,9 +89,16 @@ static void emit(const char *prefix, const char *fmt, va_list ap)
 		}
 	}
 	text_escape(shown, shown_len, line, len);
-	/* stderr is unbuffered: build the line first so that it leaves in one
-	 * write and stays whole when several processes share a terminal. */
-	fprintf(stderr, "%s%s\n", prefix, shown);
+	if (into) {
+		/* The first error is the one to fix. */
+		if (!into[0])
+			text_escape(into, captured_len, line, len);
+	} else {
+		/* stderr is unbuffered: build the line first so that it leaves in
+		 * one write and stays whole when several processes share a
+		 * terminal. */
+		fprintf(stderr, "%s%s\n", prefix, shown);
+	}
 	if (shown != shown_small)
 		free(shown);
 	if (line != small)
@@ -94,7 +112,8 @@ void log_error(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit(demoted ? "zoho-oauth: warning: " : "zoho-oauth: error: ", fmt, ap);
+	emit(demoted ? NULL : captured, demoted ? "zoho-oauth: warning: " : "zoho-oauth: error: ",
+		fmt, ap);
 	va_end(ap);
 }
 
@@ -104,7 +123,7 @@ void log_warn(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit("zoho-oauth: warning: ", fmt, ap);
+	emit(NULL, "zoho-oauth: warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -114,7 +133,7 @@ void log_info(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit("zoho-oauth: ", fmt, ap);
+	emit(NULL, "zoho-oauth: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -124,6 +143,6 @@ void log_debug(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit("zoho-oauth: debug: ", fmt, ap);
+	emit(NULL, "zoho-oauth: debug: ", fmt, ap);
 	va_end(ap);
 }

@@ -2,6 +2,7 @@
 #define ZOHO_OAUTH_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * Every message goes to stderr, prefixed with the program name; stdout
@@ -26,6 +27,13 @@ void log_errors_as_warnings(bool on);
 bool log_errors_are_warnings(void);
 enum log_level log_get_level(void);
 bool log_verbose(void);
+
+/*
+ * While buf is set, log_error() (not as a warning) does not print: the
+ * first error is kept in buf, escaped as it would have been shown, for a
+ * command that lists it itself (status --all). NULL ends that.
+ */
+void log_capture_errors(char *buf, size_t len);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

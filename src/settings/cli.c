@@ -42,6 +42,8 @@ enum opt_id {
 	OPT_KEYRING_TIMEOUT,
 	OPT_SERVICE,
 	OPT_ALLOW_HOST,
+	OPT_ALL,
+	OPT_ONLINE,
 	OPT_VERSION,
 };
 
@@ -49,7 +51,7 @@ enum opt_id {
 #define ALL (~0u)
 /* Commands that may talk to Zoho. */
 #define NET (ON(CMD_LOGIN) | ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_REFRESH) | ON(CMD_REVOKE) | \
-	ON(CMD_EXCHANGE) | ON(CMD_CURL))
+	ON(CMD_EXCHANGE) | ON(CMD_CURL) | ON(CMD_STATUS))
 /* Commands that sign in and so need a client. */
 #define SIGNIN (ON(CMD_LOGIN) | ON(CMD_EXCHANGE))
 
@@ -104,19 +106,26 @@ static const struct opt_spec specs[] = {
 	{ "allow-host", OPT_ALLOW_HOST, "HOST", ON(CMD_CURL),
 		"also send the token to HOST (https; repeatable)" },
 	{ "json", OPT_JSON, NULL, ON(CMD_STATUS), "print the status as JSON" },
+	{ "all", OPT_ALL, NULL, ON(CMD_STATUS),
+		"every profile: the config's sections and the token files" },
+	{ "online", OPT_ONLINE, NULL, ON(CMD_STATUS),
+		"ask Zoho whether the refresh token works (costs one refresh) and whose it is" },
 	{ "local", OPT_LOCAL, NULL, ON(CMD_REVOKE),
 		"only forget the tokens here; don't ask Zoho to revoke them" },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECONDS", NET,
-		"limit for connecting to Zoho (default: 10)" },
+		"limit for connecting to Zoho, and to a database store and for each of its "
+		"statements (default: 10)" },
 	{ "max-time", OPT_MAX_TIME, "SECONDS", NET,
 		"limit for a whole request to Zoho (default: 30)" },
 	{ "lock-timeout", OPT_LOCK_TIMEOUT, "SECONDS", NET | ON(CMD_MIGRATE),
 		"wait at most this long for another zoho-oauth holding the lock (default: "
 		"--max-time + 5)" },
 	{ "store", OPT_STORE, "STORE", SIGNIN,
-		"where to keep the tokens: file (the default) or keyring" },
+		"where to keep the tokens: file (the default), keyring, or a PostgreSQL "
+		"database shared by many machines (postgresql://... or service=NAME)" },
 	{ "to", OPT_TO, "STORE", ON(CMD_MIGRATE),
-		"the store to move the tokens to: file, keyring, or a database" },
+		"the store to move the tokens to: file, keyring, postgresql://... or "
+		"service=NAME" },
 	{ "keyring-timeout", OPT_KEYRING_TIMEOUT, "SECONDS", NET | ON(CMD_STATUS) | ON(CMD_MIGRATE),
 		"wait at most this long for each answer from the keyring (default: 5)" },
 	{ "cacert", OPT_CACERT, "FILE", NET,
@@ -128,6 +137,7 @@ static const struct opt_spec specs[] = {
 };
 
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
+_Static_assert(N_SPECS <= 64, "struct cli's given has a bit per option");
 
 /* What an option's help adds for some of its commands only. */
 static const struct {
@@ -146,7 +156,6 @@ static const char *more_help(const struct opt_spec *spec, enum command cmd)
 			return help_more[i].text;
 	return "";
 }
-_Static_assert(N_SPECS <= 64, "struct cli's given has a bit per option");
 
 static const struct {
 	enum command cmd;
@@ -193,31 +202,27 @@ const char *command_name(enum command cmd)
 /* Set by cli_parse(..., quiet): nothing is printed. */
 static bool silent;
 
-#define HELP_WIDTH 80
-/* Where an option's text starts: "  -p, " and the option's 27 columns. */
+/* An option's help after its 34 columns of name, wrapped to end by
+ * column 80; a continued line never starts with '-', so that the shell
+ * completions, which take "  --NAME" at the start of a line for an
+ * option, see only the options. */
 #define HELP_INDENT 34
+#define HELP_WIDTH 80
 
-/* text from column HELP_INDENT on, wrapped within HELP_WIDTH columns. */
 static void print_wrapped(FILE *f, const char *text)
 {
 	const size_t room = HELP_WIDTH - HELP_INDENT;
-	const char *p = text;
-	do {
-		size_t cut = strlen(p);
-		if (cut > room) {
-			cut = room;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = strcspn(p, " "); /* a word longer than the room */
-		}
-		fprintf(f, "%.*s\n", (int)cut, p);
-		p += cut;
-		while (*p == ' ')
-			p++;
-		if (*p)
-			fprintf(f, "%*s", HELP_INDENT, "");
-	} while (*p);
+	while (strlen(text) > room) {
+		size_t cut = 0;
+		for (size_t i = 1; i <= room; i++)
+			if (text[i] == ' ' && text[i + 1] != '-')
+				cut = i;
+		if (cut == 0)
+			break; /* one long word: let it run over */
+		fprintf(f, "%.*s\n%*s", (int)cut, text, HELP_INDENT, "");
+		text += cut + 1;
+	}
+	fprintf(f, "%s\n", text);
 }
 
 static void exit_statuses(FILE *f);
@@ -260,13 +265,9 @@ static void usage(FILE *f, enum command cmd)
 		else
 			snprintf(help, sizeof(help), "%s%s", specs[i].help, more);
 		if (short_of(&specs[i]))
-			fprintf(f, "  -%c, ", short_of(&specs[i]));
+			fprintf(f, "  -%c, %-27s ", short_of(&specs[i]), opt);
 		else
-			fputs("      ", f);
-		if (strlen(opt) >= HELP_INDENT - 7)
-			fprintf(f, "%s\n%*s", opt, HELP_INDENT, "");
-		else
-			fprintf(f, "%-*s ", HELP_INDENT - 7, opt);
+			fprintf(f, "      %-27s ", opt);
 		print_wrapped(f, help);
 	}
 	if (cmd == CMD_CURL)
@@ -296,8 +297,8 @@ static void exit_statuses(FILE *f)
 static void print_version(void)
 {
 	if (!silent)
-		printf("zoho-oauth %s (%sportal, %skeyring)\n", VERSION, HAVE_LIBPORTAL ? "+" : "-",
-			HAVE_KEYRING ? "+" : "-");
+		printf("zoho-oauth %s (%sportal, %skeyring, %spostgresql)\n", VERSION,
+			HAVE_LIBPORTAL ? "+" : "-", HAVE_KEYRING ? "+" : "-", HAVE_POSTGRESQL ? "+" : "-");
 }
 
 static bool parse_seconds(const char *name, const char *arg, long max, long *out)
@@ -361,6 +362,8 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 	case OPT_NO_PREFLIGHT: out->no_preflight = true; break;
 	case OPT_FORCE: out->force = true; break;
 	case OPT_JSON: out->json = true; break;
+	case OPT_ALL: out->all = true; break;
+	case OPT_ONLINE: out->online = true; break;
 	case OPT_LOCAL: out->local = true; break;
 	case OPT_DEVICE: out->device = true; break;
 	case OPT_CODE: out->code = arg; break;

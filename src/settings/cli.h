@@ -56,6 +56,8 @@ struct cli {
 	bool force;
 	bool device;
 	bool json;
+	bool all;
+	bool online;
 	bool local;
 	int verbosity;         /* -1 quiet, 0 normal, 1 verbose */
 	uint64_t given;        /* bit i: the i-th option (see cli_given) was given */

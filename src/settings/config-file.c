@@ -34,6 +34,10 @@ struct parse {
 	char seen[16][24];
 	int n_seen;
 	bool error;
+	/* config_profile_names(): every section's profile, in order. */
+	char **names;
+	size_t n_names;
+	bool collect;
 };
 
 static void fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -120,6 +124,24 @@ static int handler(void *user, const char *section, const char *name, const char
 			fail(p, "[%s] is not a section this file has: use [profile NAME] (letters, "
 				"digits, '.', '_', '-')", section);
 		return 0;
+	}
+	if (p->collect && (p->n_names == 0 || strcmp(p->names[p->n_names - 1], section + 8) != 0)) {
+		bool known = false;
+		for (size_t i = 0; i < p->n_names && !known; i++)
+			known = strcmp(p->names[i], section + 8) == 0;
+		char **more = known ? p->names : realloc(p->names, (p->n_names + 1) * sizeof(*more));
+		char *copy = known ? NULL : xstrdup(section + 8);
+		if (!known && (!more || !copy)) {
+			free(copy);
+			if (more)
+				p->names = more;
+			fail(p, "out of memory");
+			return 0;
+		}
+		if (!known) {
+			p->names = more;
+			p->names[p->n_names++] = copy;
+		}
 	}
 	bool mine = strcmp(section + 8, p->profile) == 0;
 	if (mine)
@@ -315,8 +337,46 @@ char *config_default_path(void)
 	return n > 0 && (size_t)n < sizeof(path) ? xstrdup(path) : NULL;
 }
 
+static bool parse_text(const char *text, size_t len, const char *name, const char *profile,
+		struct config_profile *out, char ***names, size_t *n_names);
+
 bool config_parse(const char *text, size_t len, const char *name, const char *profile,
 		struct config_profile *out)
+{
+	return parse_text(text, len, name, profile, out, NULL, NULL);
+}
+
+void config_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+bool config_profile_names(const char *path, char ***names, size_t *n)
+{
+	struct buf text = { 0 };
+	struct config_profile none;
+	*names = NULL;
+	*n = 0;
+	switch (secure_read(path, NULL, CONFIG_MAX, true, &text, NULL)) {
+	case READ_MISSING:
+		return true;
+	case READ_FAILED:
+		return false;
+	case READ_OK:
+		break;
+	}
+	/* No profile is named "": only the names are kept. */
+	bool ok = parse_text(text.data, text.len, path, "", &none, names, n);
+	buf_finish(&text);
+	if (ok)
+		config_finish(&none);
+	return ok;
+}
+
+static bool parse_text(const char *text, size_t len, const char *name, const char *profile,
+		struct config_profile *out, char ***names, size_t *n_names)
 {
 	memset(out, 0, sizeof(*out));
 	out->lock_timeout = -1;
@@ -325,6 +385,7 @@ bool config_parse(const char *text, size_t len, const char *name, const char *pr
 		.path = name, .profile = profile, .out = out,
 		.text = text, .len = len,
 		.section = "\x01",
+		.collect = names != NULL,
 	};
 	int rc = ini_parse_stream(reader, &p, handler, &p);
 	if (rc != 0 && !p.error) {
@@ -335,7 +396,12 @@ bool config_parse(const char *text, size_t len, const char *name, const char *pr
 	}
 	if (p.error) {
 		config_finish(out);
+		config_names_free(p.names, p.n_names);
 		return false;
+	}
+	if (names) {
+		*names = p.names;
+		*n_names = p.n_names;
 	}
 	return true;
 }

@@ -60,4 +60,11 @@ bool config_parse(const char *text, size_t len, const char *name, const char *pr
 		struct config_profile *out);
 void config_finish(struct config_profile *c);
 
+/* The profiles the config file at path has sections for, in the order of
+ * the file, each once (none when there is no file): *names is an array of
+ * *n owned strings, freed with config_names_free(). An error in the file
+ * is reported as config_load() does and gives false. */
+bool config_profile_names(const char *path, char ***names, size_t *n);
+void config_names_free(char **names, size_t n);
+
 #endif

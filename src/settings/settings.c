@@ -136,6 +136,18 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	if (cli->code && !(s->code = xstrdup(cli->code)))
 		goto oom;
 	s->json = cli->json;
+	s->all = cli->all;
+	s->online = cli->online;
+	if (s->all && (cli->profile || cli->token_file)) {
+		log_error("status --all lists every profile: drop --%s, or drop --all to see one",
+			cli->profile ? "profile" : "token-file");
+		goto out;
+	}
+	if (s->all && s->online) {
+		log_error("status --online asks zoho about one profile (it costs a refresh): drop "
+			"--all, and name the profile with --profile");
+		goto out;
+	}
 	s->local = cli->local;
 	s->timeout = cli->timeout > 0 ? cli->timeout : DEFAULT_TIMEOUT;
 	s->min_valid = cli->min_valid >= 0 ? cli->min_valid : DEFAULT_MIN_VALID;

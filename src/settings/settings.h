@@ -39,6 +39,8 @@ struct settings {
 	bool device;                 /* login: the device flow */
 	char *code;                  /* exchange: the code, or "-" */
 	bool json;                   /* status: as JSON */
+	bool all;                    /* status: every profile */
+	bool online;                 /* status: ask Zoho (one refresh) */
 	bool local;                  /* revoke: without asking Zoho */
 	const char *service;         /* curl: the API a path is joined to; NULL: api_domain */
 	const char *allow_hosts[CLI_MAX_HOSTS]; /* curl: more hosts the token may go to */

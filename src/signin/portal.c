@@ -98,10 +98,10 @@ bool zoho_oauth_portal_open(const char *url, int (*stop)(void), char *why, size_
 
 #else /* the loader, in the program */
 
-#include <dlfcn.h>
 #include <limits.h>
 
 #include "core/log.h"
+#include "core/module.h"
 #include "core/signals.h"
 #include "core/util.h"
 #include "signin/portal.h"
@@ -149,33 +149,19 @@ static int stop_waiting(void)
 	return signals_caught();
 }
 
-/* The module beside the program (the build tree, a relocated install),
- * else where meson installed it. */
-static void *load_module(void)
-{
-	char path[PATH_MAX + 32];
-	void *h = NULL;
-	if (path_beside_self("zoho-oauth-portal.so", path, sizeof(path)) && access(path, R_OK) == 0)
-		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (h)
-		return h;
-	snprintf(path, sizeof(path), "%s/zoho-oauth-portal.so", PKGLIBDIR);
-	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		log_debug("cannot load the portal module: %s", dlerror());
-	return h;
-}
-
 bool portal_open_uri(const char *url)
 {
 	char why[256] = "";
-	void *module = load_module();
-	if (!module)
+	char path[PATH_MAX + 32];
+	void *symbol = module_symbol("zoho-oauth-portal.so", PORTAL_SYMBOL, path, sizeof(path), why,
+		sizeof(why));
+	if (!symbol) {
+		log_debug("cannot load the portal module: %s", why);
 		return false;
+	}
 	/* ISO C has no object-to-function pointer cast; POSIX guarantees this
 	 * copy works for what dlsym() returns. */
 	portal_open_fn *open_fn = NULL;
-	void *symbol = dlsym(module, PORTAL_SYMBOL);
 	memcpy(&open_fn, &symbol, sizeof(open_fn));
 	bool ok = open_fn && open_fn(url, stop_waiting, why, sizeof(why));
 	if (!ok)

@@ -135,7 +135,7 @@ static int write_stdout(const struct tokens *t)
 static int write_store(struct signin *si, const struct tokens *t)
 {
 	const struct settings *s = si->s;
-	char holder[96];
+	char holder[96], lock_name[4200];
 	int64_t wait_ms = s->lock_timeout * 1000;
 	if (si->deadline_ms) {
 		int64_t left = si->deadline_ms - monotonic_ms();
@@ -155,9 +155,10 @@ static int write_store(struct signin *si, const struct tokens *t)
 		return status;
 	status = store_save_aside(si->store, t, si->saved_to, sizeof(si->saved_to));
 	if (status == ZO_OK)
-		log_warn("%s holds the lock %s.lock, so the new tokens were written to %s instead "
+		log_warn("%s holds the lock %s, so the new tokens were written to %s instead "
 			"(mode 0600): they hold a new refresh token, so keep them; once that process is "
-			"done, run 'mv %s %s'", holder, store_where(si->store), si->saved_to,
+			"done, run 'mv %s %s'", holder,
+			store_lock_name(si->store, lock_name, sizeof(lock_name)), si->saved_to,
 			si->saved_to, store_where(si->store));
 	return status;
 }

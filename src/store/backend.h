@@ -22,6 +22,8 @@ struct store_ops {
 	int (*save_aside)(struct store *st, const struct tokens *t, char *where, size_t where_len);
 	int (*forget)(struct store *st);
 	void (*describe)(const struct store *st, char *out, size_t len);  /* NULL: kind */
+	int (*budget)(struct store *st, struct store_budget *out);         /* NULL: none */
+	void (*lock_name)(const struct store *st, char *out, size_t len); /* NULL: PATH.lock */
 	void (*destroy)(struct store *st);
 };
 
@@ -36,5 +38,8 @@ struct store {
 int store_file_open(const struct settings *s, const char *path, struct store **out);
 /* The keyring (store/keyring.c). */
 int store_keyring_open(const struct settings *s, const char *path, struct store **out);
+/* A PostgreSQL database (store/postgresql.c); spec is its connection string. */
+int store_postgresql_open(const struct settings *s, const char *path, const char *spec,
+		struct store **out);
 
 #endif

@@ -10,7 +10,6 @@
  * error with its reason (exit status 9), and nothing is written
  * elsewhere instead.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "config.h"
 #include "core/exit-status.h"
 #include "core/lock.h"
+#include "core/module.h"
 #include "core/log.h"
 #include "core/secure-file.h"
 #include "core/signals.h"
@@ -53,33 +53,25 @@ static int stop_waiting(void)
 }
 
 #if HAVE_KEYRING
-/* The module beside the program (the build tree, a relocated install),
- * else where meson installed it. Never unloaded: GLib registers types for
- * the life of the process. */
+/* The module, once: never unloaded (core/module.h). */
 static const struct kr_api *load_module(void)
 {
 	static const struct kr_api *api;
-	char path[PATH_MAX + 32];
-	void *h = NULL;
+	char path[PATH_MAX + 32], why[256];
 	if (api)
 		return api;
-	if (path_beside_self("zoho-oauth-keyring.so", path, sizeof(path)) && access(path, R_OK) == 0)
-		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(path, sizeof(path), "%s/zoho-oauth-keyring.so", PKGLIBDIR);
-		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	}
-	if (!h) {
+	void *symbol = module_symbol("zoho-oauth-keyring.so", KR_SYMBOL, path, sizeof(path), why,
+		sizeof(why));
+	if (!symbol) {
 		log_error("cannot load the keyring module: %s (is zoho-oauth installed completely?)",
-			dlerror());
+			why);
 		return NULL;
 	}
 	kr_entry_fn *entry = NULL;
-	void *symbol = dlsym(h, KR_SYMBOL);
 	/* ISO C has no object-to-function pointer cast; POSIX guarantees this
 	 * copy works for what dlsym() returns. */
 	memcpy(&entry, &symbol, sizeof(entry));
-	const struct kr_api *a = entry ? entry() : NULL;
+	const struct kr_api *a = entry();
 	if (!a || a->version != KR_API_VERSION) {
 		log_error("%s is not the keyring module of this zoho-oauth", path);
 		return NULL;

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,6 +129,14 @@ static int refresh_locked(struct store *st, const struct settings *s, struct tok
 		say_throttled(s, t, now);
 		return ZO_REJECTED;
 	}
+	if (t->budget_until > now) {
+		char text[96];
+		time_left_text(t->budget_until - now, t->budget_until, text, sizeof(text));
+		log_error("the machines sharing profile '%s' have used what Zoho allows its refresh "
+			"token (10 new access tokens in 10 minutes, and only so many alive at once): no "
+			"refresh for %s", s->profile, text);
+		return ZO_REJECTED;
+	}
 	/* The keyring or the database hands out the refresh token only now,
 	 * when it is needed. */
 	int status = store_load_secrets(st, t);
@@ -170,7 +179,7 @@ static int fresh(const struct settings *s, long min_valid, bool force, const cha
 {
 	struct store *st = NULL;
 	struct tokens seen = { 0 };
-	char holder[96];
+	char holder[96], lock_name[PATH_MAX + 64];
 	int status;
 
 	memset(out, 0, sizeof(*out));
@@ -195,13 +204,15 @@ static int fresh(const struct settings *s, long min_valid, bool force, const cha
 	status = store_lock(st, s->lock_timeout * 1000, false, holder, sizeof(holder));
 	if (status == ZO_BUSY) {
 		if (fallback) {
-			log_warn("%s has held the lock %s.lock for %ld seconds", holder, store_where(st),
+			log_warn("%s has held the lock %s for %ld seconds", holder,
+				store_lock_name(st, lock_name, sizeof(lock_name)),
 				s->lock_timeout + s->lock_waited);
 		} else {
 			log_errors_as_warnings(false);
-			log_error("gave up after %ld seconds waiting for %s, which holds the lock %s.lock "
+			log_error("gave up after %ld seconds waiting for %s, which holds the lock %s "
 				"(a zoho-oauth still refreshing, or one that is stuck); --lock-timeout waits "
-				"longer", s->lock_timeout + s->lock_waited, holder, store_where(st));
+				"longer", s->lock_timeout + s->lock_waited, holder,
+				store_lock_name(st, lock_name, sizeof(lock_name)));
 		}
 	} else if (status == ZO_RELOGIN) {
 		/* Removed since we read it: say what is there now. */

@@ -26,10 +26,8 @@ int store_open_named(const struct settings *s, const char *name, struct store **
 		return store_file_open(s, s->token_file, out);
 	if (strcmp(name, "keyring") == 0)
 		return store_keyring_open(s, s->token_file, out);
-	if (is_database(name)) {
-		log_error("a database store is not built yet");
-		return ZO_STORE;
-	}
+	if (is_database(name))
+		return store_postgresql_open(s, s->token_file, name, out);
 	log_error("unknown store '%.40s': file, keyring, postgresql://... or service=NAME", name);
 	return ZO_USAGE;
 }
@@ -136,4 +134,21 @@ int store_save_aside(struct store *st, const struct tokens *t, char *where, size
 int store_forget(struct store *st)
 {
 	return st->ops->forget(st);
+}
+
+int store_budget(struct store *st, struct store_budget *out)
+{
+	if (st->ops->budget)
+		return st->ops->budget(st, out);
+	memset(out, 0, sizeof(*out));
+	return ZO_OK;
+}
+
+const char *store_lock_name(const struct store *st, char *buf, size_t len)
+{
+	if (st->ops->lock_name)
+		st->ops->lock_name(st, buf, len);
+	else
+		snprintf(buf, len, "%s.lock", st->where);
+	return buf;
 }

@@ -92,6 +92,27 @@ int store_save_aside(struct store *st, const struct tokens *t, char *where, size
 /* Remove what is stored; the caller holds the lock. */
 int store_forget(struct store *st);
 
+/*
+ * A shared store's count of Zoho's limits for the profile's refresh
+ * token: access tokens issued in the last window (Zoho allows window_cap
+ * per window) and in the last hour (live: Zoho keeps only so many alive),
+ * and until when no refresh may happen (0: one may now).
+ */
+struct store_budget {
+	bool known;          /* false: this store keeps no count (file, keyring) */
+	int window;          /* seconds */
+	int in_window, window_cap;
+	int live, live_cap;
+	int64_t spent_until;
+	char updated_by[128];
+	int64_t updated_at;
+};
+int store_budget(struct store *st, struct store_budget *out);
+
+/* What store_lock() waited for, for messages: "PATH.lock", or the
+ * database row. */
+const char *store_lock_name(const struct store *st, char *buf, size_t len);
+
 /* "zoho-oauth login" or "zoho-oauth login --profile NAME", for messages. */
 void store_login_hint(const struct settings *s, char *out, size_t len);
 

@@ -37,8 +37,24 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 	return signals_caught() ? 1 : 0;
 }
 
+/* One request: a POST of form, or a GET (form NULL) with one more header. */
+static int perform(const char *url, const struct buf *form, const char *header,
+		const struct net_options *net, struct http_answer *out);
+
 int http_post_form(const char *url, const struct buf *form, const struct net_options *net,
 		struct http_answer *out)
+{
+	return perform(url, form, NULL, net, out);
+}
+
+int http_get(const char *url, const char *header, const struct net_options *net,
+		struct http_answer *out)
+{
+	return perform(url, NULL, header, net, out);
+}
+
+static int perform(const char *url, const struct buf *form, const char *header,
+		const struct net_options *net, struct http_answer *out)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct sink sink = { &out->body, false };
@@ -51,17 +67,25 @@ int http_post_form(const char *url, const struct buf *form, const struct net_opt
 	struct curl_slist *headers = NULL;
 	curl_easy_reset(h);
 	headers = curl_slist_append(headers, "Accept: application/json");
-	headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
-	/* Don't wait a second for "100 Continue" before sending the body. */
-	headers = curl_slist_append(headers, "Expect:");
+	if (form) {
+		headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
+		/* Don't wait a second for "100 Continue" before sending the body. */
+		headers = curl_slist_append(headers, "Expect:");
+	}
+	if (header)
+		headers = curl_slist_append(headers, header);
 
 	const char *scheme = strncmp(url, "https:", 6) == 0 ? "https" : "http";
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, scheme);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form->data ? form->data : "");
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)form->len);
+	if (form) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, form->data ? form->data : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)form->len);
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "zoho-oauth/" VERSION);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -79,7 +103,7 @@ int http_post_form(const char *url, const struct buf *form, const struct net_opt
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 
-	log_debug("POST %s", url);
+	log_debug("%s %s", form ? "POST" : "GET", url);
 	CURLcode rc = curl_easy_perform(h);
 	if (rc == CURLE_OK) {
 		char *ct = NULL;
@@ -94,7 +118,7 @@ int http_post_form(const char *url, const struct buf *form, const struct net_opt
 	} else if (rc == CURLE_ABORTED_BY_CALLBACK && signals_caught()) {
 		status = ZO_INTERRUPTED + signals_caught();
 	} else if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-		log_error("%s answered with more than %d KiB: not a Zoho token answer; is the "
+		log_error("%s answered with more than %d KiB: not an answer of Zoho's; is the "
 			"accounts server right?", url, HTTP_MAX_ANSWER / 1024);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		log_error("no answer from %s within the time limit (%s): check the network, "

@@ -29,6 +29,11 @@ struct http_answer {
 int http_post_form(const char *url, const struct buf *form, const struct net_options *net,
 		struct http_answer *out);
 
+/* GET url with one more header line (may be NULL), as http_post_form()
+ * otherwise: the same limits, no redirects, the same returns. */
+int http_get(const char *url, const char *header, const struct net_options *net,
+		struct http_answer *out);
+
 void http_answer_finish(struct http_answer *a);
 
 /* Set libcurl up now rather than on the first request (a login does it

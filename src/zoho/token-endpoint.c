@@ -1,8 +1,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/exit-status.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/urlcode.h"
 #include "zoho/token-endpoint.h"
 
@@ -275,5 +278,68 @@ int token_preflight(const char *accounts, enum zoho_grant grant, const char *cli
 		break;
 	}
 	log_warn("zoho answered the pre-flight check with %s; going on", ans.error_text);
+	return ZO_OK;
+}
+
+bool zoho_scope_has_user_info(const char *scope)
+{
+	static const char *const wanted[] = { "AaaServer.profile.Read", "AaaServer.profile.ALL" };
+	const char *p = scope ? scope : "";
+	while (*p) {
+		/* Zoho may answer with spaces or commas between scopes. */
+		size_t n = strcspn(p, ", ");
+		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+			if (n == strlen(wanted[i]) && ascii_ncasecmp_eq(p, wanted[i], n))
+				return true;
+		p += n + (p[n] != '\0');
+	}
+	return false;
+}
+
+/* A string member of the user info, made printable; false when it is not
+ * a non-empty string of reasonable length. */
+static bool user_field(const cJSON *o, const char *name, char *out, size_t out_len)
+{
+	const char *v = json_string(o, name);
+	size_t len = v ? strlen(v) : 0;
+	out[0] = '\0';
+	if (len == 0 || len > 256)
+		return false;
+	text_escape(out, out_len, v, len);
+	return true;
+}
+
+int zoho_user_info(const char *accounts, const char *access_token, const struct net_options *net,
+		struct zoho_user *out)
+{
+	char url[600];
+	struct buf header = { 0 };
+	struct http_answer a;
+	memset(out, 0, sizeof(*out));
+	if ((size_t)snprintf(url, sizeof(url), "%s/oauth/user/info", accounts) >= sizeof(url)) {
+		log_error("accounts server URL too long");
+		return ZO_FAILURE;
+	}
+	if (!buf_append_str(&header, "Authorization: Zoho-oauthtoken ") ||
+			!buf_append_str(&header, access_token)) {
+		buf_finish(&header);
+		return ZO_FAILURE;
+	}
+	int status = http_get(url, header.data, net, &a);
+	buf_finish(&header);
+	if (status != ZO_OK)
+		return status;
+	char why[128];
+	cJSON *o = a.status == 200 && looks_like_json(&a.body) ?
+		json_object_parse(a.body.data, a.body.len, why, sizeof(why)) : NULL;
+	if (o) {
+		bool name = user_field(o, "Display_Name", out->display_name, sizeof(out->display_name));
+		bool email = user_field(o, "Email", out->email, sizeof(out->email));
+		out->known = name || email;
+		cJSON_Delete(o);
+	}
+	if (!out->known)
+		log_debug("the user info answer (HTTP %ld, %zu bytes) names nobody", a.status, a.body.len);
+	http_answer_finish(&a);
 	return ZO_OK;
 }

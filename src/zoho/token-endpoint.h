@@ -95,4 +95,27 @@ int device_code_post(const char *accounts, const struct device_code_request *r,
 int revoke_post(const char *accounts, const char *refresh_token, const struct net_options *net,
 		struct http_answer *a);
 
+/* Whether scope (comma- or space-separated) lets the access token ask
+ * whose account it is: AaaServer.profile.Read (or .ALL), any case. */
+bool zoho_scope_has_user_info(const char *scope);
+
+/* Whose account a token is, as GET {accounts}/oauth/user/info tells. */
+struct zoho_user {
+	bool known;              /* the answer named someone */
+	char display_name[1040]; /* Display_Name, made printable; "" if none */
+	char email[1040];        /* Email, the same */
+};
+
+/*
+ * GET {accounts}/oauth/user/info with "Authorization: Zoho-oauthtoken
+ * access_token" (Zoho's OAuth pages don't document it; its sign-in
+ * libraries use it). Any answer but HTTP 200 with a JSON object holding a
+ * string Display_Name or Email (each at most 256 bytes) leaves out
+ * unknown and gives ZO_OK; ZO_NETWORK (reported) or ZO_INTERRUPTED +
+ * signal when there was no answer. Bounded as every request (64 KiB,
+ * --max-time).
+ */
+int zoho_user_info(const char *accounts, const char *access_token, const struct net_options *net,
+		struct zoho_user *out);
+
 #endif

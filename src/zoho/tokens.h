@@ -39,6 +39,8 @@ struct tokens {
 	int64_t obtained_at;    /* Unix seconds, by the clock of whoever got it */
 	int64_t throttled_until; /* Unix seconds; 0: not throttled. Zoho refused a
 	                          * refresh as too many: no request before then */
+	int64_t budget_until;   /* Unix seconds; 0: none. A shared store counted
+	                         * Zoho's limits spent: no refresh before then */
 	/* Another store's record (RECORD_META): */
 	char *store;            /* "keyring", or a database's connection string */
 	char *access_cache;     /* where the access token is cached, absolute */

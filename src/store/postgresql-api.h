@@ -1,0 +1,96 @@
+#ifndef ZOHO_OAUTH_POSTGRESQL_API_H
+#define ZOHO_OAUTH_POSTGRESQL_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * What the PostgreSQL module (store/postgresql-pq.c,
+ * zoho-oauth-postgresql.so, the one file that links libpq) offers the
+ * database store (store/postgresql.c, which loads it only when a
+ * profile's tokens are in a database, and only when the local cache
+ * can't answer). Plain C across the boundary: no libpq type leaks out.
+ *
+ * The table is zoho_oauth_tokens, found through the role's search_path;
+ * its SQL is in the README and in PG_TABLE_SQL below. One row per
+ * profile: the token record (JSON, refresh token and client secret
+ * included), and the Unix times of the access tokens issued for its
+ * current refresh token in the last hour, by the clock of the machine
+ * that got each (Zoho's limits are counted from them).
+ *
+ * Every call is bounded: the connection by timeout_ms (libpq's
+ * connect_timeout too, unless the connection string sets its own), each
+ * statement by timeout_ms on our side and statement_timeout on the
+ * server's; stop() is polled while waiting and ends the wait early (a
+ * signal). Errors come back as a result and one line in why (the
+ * server's message, made safe to print by the caller); the module prints
+ * nothing.
+ */
+enum pgs_result {
+	PG_OK,
+	PG_NOT_FOUND,   /* no row for the profile, or no table yet */
+	PG_BUSY,        /* the row lock wasn't had within the lock timeout */
+	PG_TIMEOUT,     /* no answer in time */
+	PG_STOPPED,     /* stop() said so */
+	PG_DENIED,      /* the role may not do this (permissions) */
+	PG_FAILED,      /* anything else, the connection included: why says */
+};
+
+struct pg_call {
+	int timeout_ms;     /* connecting, and each statement */
+	int (*stop)(void);
+	char *why;
+	size_t why_len;
+};
+
+#define PG_MAX_ISSUED 64
+
+/* What the row holds. */
+struct pg_row {
+	char *record;              /* JSON; secret: free with free_row() */
+	int64_t issued[PG_MAX_ISSUED];
+	int n_issued;
+	char updated_by[128];      /* who wrote it last (host, pid), for status */
+	int64_t updated_at;        /* Unix seconds, by the database's clock */
+};
+
+/* How a write changes the row's count of issued access tokens. */
+enum pg_change {
+	PG_SAME,        /* no new access token (a throttle remembered) */
+	PG_ONE_MORE,    /* a refresh: now is added, times older than an hour go */
+	PG_NEW_REFRESH, /* a new refresh token (a sign-in): the count starts over */
+};
+
+struct pgs_conn;
+
+struct pg_api {
+	unsigned version;           /* PG_API_VERSION */
+	/* Connect; name is our application_name, for pg_stat_activity. */
+	enum pgs_result (*connect)(const struct pg_call *c, const char *conninfo, const char *name,
+		struct pgs_conn **out);
+	/* The table exists, or is created now (PG_DENIED when the role may
+	 * not create it). */
+	enum pgs_result (*setup)(const struct pg_call *c, struct pgs_conn *conn);
+	/* The profile's row. With lock: in a transaction, FOR UPDATE, waiting
+	 * at most lock_ms for another holder (PG_BUSY after); the lock lasts
+	 * until finish(). */
+	enum pgs_result (*fetch)(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
+		bool lock, int lock_ms, struct pg_row *out);
+	/* Insert or update the profile's row (in the transaction if one is
+	 * open: finish() commits it). */
+	enum pgs_result (*put)(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
+		const char *client_id, const char *accounts_server, const char *record,
+		enum pg_change change, int64_t now, const char *by);
+	enum pgs_result (*remove)(const struct pg_call *c, struct pgs_conn *conn, const char *profile);
+	/* End the transaction, if one is open: commit or roll back. */
+	enum pgs_result (*finish)(const struct pg_call *c, struct pgs_conn *conn, bool commit);
+	void (*disconnect)(struct pgs_conn *conn);
+	void (*free_row)(struct pg_row *row);
+};
+
+#define PG_API_VERSION 1
+#define PG_SYMBOL "zoho_oauth_postgresql"
+typedef const struct pg_api *pg_entry_fn(void);
+
+#endif

@@ -1,0 +1,430 @@
+/*
+ * The PostgreSQL module, zoho-oauth-postgresql.so: the one file that
+ * knows libpq. Loaded by store/postgresql.c only when a profile's tokens
+ * are in a database and the local cache can't answer, so the cached-token
+ * path never maps libpq.
+ *
+ * libpq's blocking calls wait as long as the server or the network
+ * makes them, so everything here is asynchronous (PQconnectStartParams,
+ * PQsendQueryParams) and polled against a deadline and stop(); a statement
+ * still running at its deadline is cancelled and the connection dropped.
+ * The server bounds each statement too (statement_timeout), and the row
+ * lock's wait (lock_timeout).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "store/postgresql-api.h"
+
+const struct pg_api *zoho_oauth_postgresql(void);
+
+#define RECORD_MAX (64 * 1024) /* a token record is under 2 KiB */
+#define SLICE_MS 100           /* how often stop() is asked while waiting */
+
+struct pgs_conn {
+	PGconn *pq;
+	bool broken;  /* cancelled or lost: only disconnect() is left */
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void say(const struct pg_call *c, const char *text)
+{
+	if (!c->why || !c->why_len)
+		return;
+	snprintf(c->why, c->why_len, "%s", text);
+	/* libpq's messages end in a newline, some run over several lines. */
+	for (char *p = c->why; *p; p++)
+		if (*p == '\n')
+			*p = (p[1] ? ' ' : '\0');
+}
+
+/* Wait until fd is ready for events, the deadline or stop(). */
+static enum pgs_result wait_for(const struct pg_call *c, int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		if (c->stop && c->stop())
+			return PG_STOPPED;
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			return PG_TIMEOUT;
+		struct pollfd p = { .fd = fd, .events = events };
+		int n = poll(&p, 1, (int)(left < SLICE_MS ? left : SLICE_MS));
+		if (n > 0)
+			return PG_OK;
+		if (n < 0 && errno != EINTR) {
+			say(c, strerror(errno));
+			return PG_FAILED;
+		}
+	}
+}
+
+static enum pgs_result pq_connect(const struct pg_call *c, const char *conninfo, const char *name,
+		struct pgs_conn **out)
+{
+	char timeout[16];
+	/* Ours first: what the connection string says overrides them (libpq
+	 * expands dbname in place, later keywords winning). */
+	snprintf(timeout, sizeof(timeout), "%d", (c->timeout_ms + 999) / 1000);
+	const char *keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
+	const char *values[] = { timeout, name, conninfo, NULL };
+	int64_t deadline = now_ms() + c->timeout_ms;
+
+	*out = NULL;
+	PGconn *pq = PQconnectStartParams(keys, values, 1);
+	if (!pq) {
+		say(c, "out of memory");
+		return PG_FAILED;
+	}
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	while (PQstatus(pq) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		enum pgs_result r = wait_for(c, PQsocket(pq), st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+			deadline);
+		if (r != PG_OK) {
+			if (r == PG_TIMEOUT)
+				say(c, "no connection within the time allowed");
+			PQfinish(pq);
+			return r;
+		}
+		st = PQconnectPoll(pq);
+	}
+	if (PQstatus(pq) != CONNECTION_OK) {
+		say(c, PQerrorMessage(pq));
+		PQfinish(pq);
+		return PG_FAILED;
+	}
+	struct pgs_conn *conn = calloc(1, sizeof(*conn));
+	if (!conn) {
+		PQfinish(pq);
+		say(c, "out of memory");
+		return PG_FAILED;
+	}
+	conn->pq = pq;
+	*out = conn;
+	return PG_OK;
+}
+
+/* What an error result means for us. */
+static enum pgs_result classify(const struct pg_call *c, PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	say(c, primary ? primary : PQresultErrorMessage(res));
+	if (!state)
+		return PG_FAILED;
+	if (strcmp(state, "55P03") == 0)  /* lock_not_available */
+		return PG_BUSY;
+	if (strcmp(state, "42P01") == 0)  /* undefined_table */
+		return PG_NOT_FOUND;
+	if (strcmp(state, "42501") == 0)  /* insufficient_privilege */
+		return PG_DENIED;
+	if (strcmp(state, "57014") == 0)  /* query_canceled: statement_timeout */
+		return PG_TIMEOUT;
+	return PG_FAILED;
+}
+
+/*
+ * One statement, with text parameters, within timeout_ms. *res (when not
+ * NULL) is its result on PG_OK, for PQclear().
+ */
+static enum pgs_result run(const struct pg_call *c, struct pgs_conn *conn, int timeout_ms,
+		const char *sql, int n, const char *const *params, PGresult **res)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	enum pgs_result r = PG_OK;
+	PGresult *last = NULL;
+
+	if (res)
+		*res = NULL;
+	if (conn->broken) {
+		say(c, "the connection was lost");
+		return PG_FAILED;
+	}
+	if (!PQsendQueryParams(conn->pq, sql, n, NULL, params, NULL, NULL, 0)) {
+		say(c, PQerrorMessage(conn->pq));
+		conn->broken = true;
+		return PG_FAILED;
+	}
+	while (PQflush(conn->pq) > 0) {
+		if ((r = wait_for(c, PQsocket(conn->pq), POLLOUT, deadline)) != PG_OK)
+			goto cancel;
+	}
+	for (;;) {
+		while (PQisBusy(conn->pq)) {
+			if ((r = wait_for(c, PQsocket(conn->pq), POLLIN, deadline)) != PG_OK)
+				goto cancel;
+			if (!PQconsumeInput(conn->pq)) {
+				say(c, PQerrorMessage(conn->pq));
+				conn->broken = true;
+				PQclear(last);
+				return PG_FAILED;
+			}
+		}
+		PGresult *one = PQgetResult(conn->pq);
+		if (!one)
+			break;
+		PQclear(last);
+		last = one;
+	}
+	if (!last) {
+		say(c, PQerrorMessage(conn->pq));
+		conn->broken = PQstatus(conn->pq) != CONNECTION_OK;
+		return PG_FAILED;
+	}
+	ExecStatusType st = PQresultStatus(last);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		r = classify(c, last);
+		conn->broken = PQstatus(conn->pq) != CONNECTION_OK;
+		PQclear(last);
+		return r;
+	}
+	if (res)
+		*res = last;
+	else
+		PQclear(last);
+	return PG_OK;
+
+cancel:
+	/* The server may still be at it: ask it to stop, and give up on this
+	 * connection (a crashed or cancelled transaction's locks die with it). */
+	if (r == PG_TIMEOUT)
+		say(c, "no answer within the time allowed");
+	PGcancel *cancel = PQgetCancel(conn->pq);
+	if (cancel) {
+		char buf[256];
+		PQcancel(cancel, buf, sizeof(buf));
+		PQfreeCancel(cancel);
+	}
+	conn->broken = true;
+	return r;
+}
+
+static enum pgs_result set_timeout(const struct pg_call *c, struct pgs_conn *conn, const char *what,
+		bool local, long ms)
+{
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SET %s%s = %ld", local ? "LOCAL " : "", what, ms > 0 ? ms : 1);
+	return run(c, conn, c->timeout_ms, sql, 0, NULL, NULL);
+}
+
+#define TABLE_SQL \
+	"CREATE TABLE IF NOT EXISTS zoho_oauth_tokens (" \
+	" profile text PRIMARY KEY," \
+	" client_id text NOT NULL," \
+	" accounts_server text NOT NULL," \
+	" record text NOT NULL," \
+	" issued bigint[] NOT NULL DEFAULT '{}'," \
+	" updated_at timestamptz NOT NULL DEFAULT now()," \
+	" updated_by text NOT NULL DEFAULT '')"
+
+static enum pgs_result pq_setup(const struct pg_call *c, struct pgs_conn *conn)
+{
+	PGresult *res;
+	enum pgs_result r = set_timeout(c, conn, "statement_timeout", false, c->timeout_ms);
+	if (r == PG_OK)
+		r = run(c, conn, c->timeout_ms, "SELECT to_regclass('zoho_oauth_tokens') IS NOT NULL", 0,
+			NULL, &res);
+	if (r != PG_OK)
+		return r;
+	bool there = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (there)
+		return PG_OK;
+	r = run(c, conn, c->timeout_ms, TABLE_SQL, 0, NULL, NULL);
+	if (r == PG_FAILED) {
+		/* Two first uses at once: the other one's table is as good. */
+		if (run(c, conn, c->timeout_ms, "SELECT to_regclass('zoho_oauth_tokens') IS NOT NULL", 0,
+				NULL, &res) == PG_OK) {
+			there = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+			PQclear(res);
+			if (there)
+				return PG_OK;
+		}
+	}
+	return r;
+}
+
+/* "1,2,3" (array_to_string of a bigint[]): strictly, the newest
+ * PG_MAX_ISSUED kept. */
+static bool parse_issued(const char *text, struct pg_row *out)
+{
+	out->n_issued = 0;
+	if (!*text)
+		return true;
+	for (const char *p = text;;) {
+		int64_t v = 0;
+		int digits = 0;
+		while (*p >= '0' && *p <= '9' && digits < 18) {
+			v = v * 10 + (*p++ - '0');
+			digits++;
+		}
+		if (!digits || (*p != ',' && *p != '\0'))
+			return false;
+		if (out->n_issued == PG_MAX_ISSUED) {
+			memmove(out->issued, out->issued + 1, sizeof(out->issued[0]) * (PG_MAX_ISSUED - 1));
+			out->n_issued--;
+		}
+		out->issued[out->n_issued++] = v;
+		if (!*p)
+			return true;
+		p++;
+	}
+}
+
+static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
+		bool lock, int lock_ms, struct pg_row *out)
+{
+	PGresult *res = NULL;
+	enum pgs_result r;
+	const char *params[] = { profile };
+
+	memset(out, 0, sizeof(*out));
+	if (lock) {
+		r = run(c, conn, c->timeout_ms, "BEGIN", 0, NULL, NULL);
+		if (r == PG_OK)
+			r = set_timeout(c, conn, "lock_timeout", true, lock_ms);
+		if (r == PG_OK)
+			r = set_timeout(c, conn, "statement_timeout", true, (long)lock_ms + c->timeout_ms);
+	} else {
+		r = set_timeout(c, conn, "statement_timeout", false, c->timeout_ms);
+	}
+	if (r == PG_OK)
+		r = run(c, conn, c->timeout_ms + (lock ? lock_ms : 0),
+			lock ? "SELECT record, array_to_string(issued, ','), updated_by, "
+				"extract(epoch from updated_at)::bigint FROM zoho_oauth_tokens "
+				"WHERE profile = $1 FOR UPDATE" :
+			"SELECT record, array_to_string(issued, ','), updated_by, "
+				"extract(epoch from updated_at)::bigint FROM zoho_oauth_tokens "
+				"WHERE profile = $1", 1, params, &res);
+	if (r != PG_OK)
+		return r;
+	if (PQntuples(res) != 1 || PQnfields(res) != 4) {
+		PQclear(res);
+		return PG_NOT_FOUND;
+	}
+	int len = PQgetlength(res, 0, 0);
+	const char *issued = PQgetvalue(res, 0, 1);
+	const char *by = PQgetvalue(res, 0, 2);
+	char *end;
+	long long at = strtoll(PQgetvalue(res, 0, 3), &end, 10);
+	if (len <= 0 || len > RECORD_MAX || memchr(PQgetvalue(res, 0, 0), '\0', (size_t)len) ||
+			PQgetlength(res, 0, 1) > PG_MAX_ISSUED * 24 * 4 || !parse_issued(issued, out) ||
+			*end) {
+		say(c, "the row does not hold a token record this tool wrote");
+		PQclear(res);
+		return PG_FAILED;
+	}
+	snprintf(out->updated_by, sizeof(out->updated_by), "%s", by);
+	out->updated_at = at;
+	out->record = malloc((size_t)len + 1);
+	if (!out->record) {
+		say(c, "out of memory");
+		PQclear(res);
+		return PG_FAILED;
+	}
+	memcpy(out->record, PQgetvalue(res, 0, 0), (size_t)len);
+	out->record[len] = '\0';
+	PQclear(res);
+	return PG_OK;
+}
+
+static enum pgs_result pq_put(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
+		const char *client_id, const char *accounts_server, const char *record,
+		enum pg_change change, int64_t now, const char *by)
+{
+	char when[24];
+	snprintf(when, sizeof(when), "%lld", (long long)now);
+	const char *how = change == PG_SAME ? "same" : change == PG_ONE_MORE ? "more" : "new";
+	const char *params[] = { profile, client_id, accounts_server, record, how, when, by };
+	/* issued: the Unix times of the access tokens issued for the current
+	 * refresh token in the last hour (Zoho's limits count them). */
+	static const char sql[] =
+		"INSERT INTO zoho_oauth_tokens AS t "
+		"(profile, client_id, accounts_server, record, issued, updated_at, updated_by) "
+		"VALUES ($1, $2, $3, $4, CASE WHEN $5::text = 'same' THEN '{}'::bigint[] "
+		"ELSE ARRAY[$6::bigint] END, now(), $7) "
+		"ON CONFLICT (profile) DO UPDATE SET client_id = EXCLUDED.client_id, "
+		"accounts_server = EXCLUDED.accounts_server, record = EXCLUDED.record, "
+		"issued = CASE $5::text WHEN 'new' THEN ARRAY[$6::bigint] "
+		"WHEN 'more' THEN ARRAY(SELECT x FROM unnest(t.issued) AS x "
+		"WHERE x > $6::bigint - 3600 AND x <= $6::bigint ORDER BY x) || $6::bigint "
+		"ELSE t.issued END, updated_at = now(), updated_by = EXCLUDED.updated_by";
+	return run(c, conn, c->timeout_ms, sql, 7, params, NULL);
+}
+
+static enum pgs_result pq_remove(const struct pg_call *c, struct pgs_conn *conn, const char *profile)
+{
+	const char *params[] = { profile };
+	enum pgs_result r = run(c, conn, c->timeout_ms, "DELETE FROM zoho_oauth_tokens WHERE profile = $1",
+		1, params, NULL);
+	return r == PG_NOT_FOUND ? PG_OK : r;  /* no table: nothing to remove */
+}
+
+static enum pgs_result pq_finish(const struct pg_call *c, struct pgs_conn *conn, bool commit)
+{
+	if (conn->broken)
+		return commit ? PG_FAILED : PG_OK;
+	PGTransactionStatusType ts = PQtransactionStatus(conn->pq);
+	if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
+		return PG_OK;
+	PGresult *res;
+	enum pgs_result r = run(c, conn, c->timeout_ms, commit ? "COMMIT" : "ROLLBACK", 0, NULL, &res);
+	if (r != PG_OK)
+		return r;
+	/* COMMIT of a transaction that failed says ROLLBACK. */
+	if (commit && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		say(c, "the database rolled the transaction back");
+		r = PG_FAILED;
+	}
+	PQclear(res);
+	return r;
+}
+
+static void pq_disconnect(struct pgs_conn *conn)
+{
+	if (!conn)
+		return;
+	PQfinish(conn->pq);
+	free(conn);
+}
+
+static void pq_free_row(struct pg_row *row)
+{
+	if (row->record) {
+		size_t n = strlen(row->record);
+		volatile char *p = row->record;
+		while (n--)
+			*p++ = 0;
+		free(row->record);
+	}
+	row->record = NULL;
+}
+
+static const struct pg_api api = {
+	.version = PG_API_VERSION,
+	.connect = pq_connect,
+	.setup = pq_setup,
+	.fetch = pq_fetch,
+	.put = pq_put,
+	.remove = pq_remove,
+	.finish = pq_finish,
+	.disconnect = pq_disconnect,
+	.free_row = pq_free_row,
+};
+
+const struct pg_api *zoho_oauth_postgresql(void)
+{
+	return &api;
+}

@@ -1,0 +1,724 @@
+/*
+ * The PostgreSQL store: a profile's tokens in a row of the table
+ * zoho_oauth_tokens, shared by every machine whose profile names the same
+ * database, so that one sign-in serves a fleet and the fleet refreshes
+ * once per window.
+ *
+ * On each machine the token path holds the non-secret metadata and the
+ * access token is cached in $XDG_RUNTIME_DIR (store/local.c), as for the
+ * keyring: a cached token is one small read, and the front never loads
+ * libpq. The database is asked only when the cache can't answer.
+ *
+ * The lock is two locks, taken in order: the flock beside the token path
+ * (so that the callers of one machine wait on it, and in the front, and
+ * one of them talks to the database), then the row, in a transaction
+ * (SELECT ... FOR UPDATE with a lock_timeout), so that one machine
+ * refreshes and the others read what it stored. A refresher that dies
+ * loses its connection, and its row lock with it.
+ *
+ * Zoho's limits are counted in the row: the times of the access tokens
+ * issued for the current refresh token in the last hour. While ten were
+ * issued in the last ten minutes (Zoho allows ten), or LIVE_CAP in the
+ * last hour (Zoho keeps 10, 15 or 30 alive, by which page you read, and
+ * silently ends the oldest), nobody refreshes: the current token is
+ * served while it is valid, and what is held back says until when.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "core/exit-status.h"
+#include "core/lock.h"
+#include "core/log.h"
+#include "core/module.h"
+#include "core/secure-file.h"
+#include "core/signals.h"
+#include "core/text.h"
+#include "core/util.h"
+#include "store/backend.h"
+#include "store/local.h"
+#include "store/postgresql-api.h"
+
+#define WINDOW 600          /* Zoho: 10 new access tokens per refresh token per 10 minutes */
+#define WINDOW_CAP 10
+#define LIVE_WINDOW 3600    /* an access token lives an hour */
+#define LIVE_CAP 10         /* the lowest of the figures Zoho gives */
+
+struct pg_store {
+	struct store base;     /* where: the token path (the metadata) */
+	char *spec;            /* the connection string; never holds a password */
+	char lock_path[PATH_MAX];
+	char cache_path[PATH_MAX];
+	int lock_fd;
+	const struct pg_api *api;
+	struct pgs_conn *conn;
+	bool in_transaction;   /* the row is locked (or there was none to lock) */
+	struct pg_row row;     /* what the row held when last read */
+	bool have_row;
+	char *row_refresh;     /* the row's refresh token when locked, to tell a
+	                        * refresh from a new sign-in */
+	bool busy_on_row;      /* the last lock() waited out the row, not the flock */
+};
+
+static struct pg_store *pg_of(struct store *st)
+{
+	return (struct pg_store *)st;
+}
+
+static int stop_waiting(void)
+{
+	return signals_caught();
+}
+
+#if HAVE_POSTGRESQL
+static const struct pg_api *load_module(void)
+{
+	static const struct pg_api *api;
+	char path[PATH_MAX + 32], why[256];
+	if (api)
+		return api;
+	void *symbol = module_symbol("zoho-oauth-postgresql.so", PG_SYMBOL, path, sizeof(path), why,
+		sizeof(why));
+	if (!symbol) {
+		log_error("cannot load the PostgreSQL module: %s (is zoho-oauth installed completely?)",
+			why);
+		return NULL;
+	}
+	pg_entry_fn *entry = NULL;
+	/* ISO C has no object-to-function pointer cast; POSIX guarantees this
+	 * copy works for what dlsym() returns. */
+	memcpy(&entry, &symbol, sizeof(entry));
+	const struct pg_api *a = entry();
+	if (!a || a->version != PG_API_VERSION) {
+		log_error("%s is not the PostgreSQL module of this zoho-oauth", path);
+		return NULL;
+	}
+	api = a;
+	return api;
+}
+#endif
+
+static int need_api(struct pg_store *k)
+{
+#if HAVE_POSTGRESQL
+	if (!k->api && !(k->api = load_module()))
+		return ZO_STORE;
+	return ZO_OK;
+#else
+	(void)k;
+	log_error("this zoho-oauth was built without PostgreSQL support (meson setup "
+		"-Dpostgresql=enabled, with libpq-dev)");
+	return ZO_STORE;
+#endif
+}
+
+static struct pg_call call_for(const struct settings *s, char *why, size_t why_len)
+{
+	struct pg_call c = {
+		.timeout_ms = (int)s->net.connect_timeout * 1000,
+		.stop = stop_waiting,
+		.why = why,
+		.why_len = why_len,
+	};
+	why[0] = '\0';
+	return c;
+}
+
+/* Say why the database can't be used; the exit status for it. */
+static int failed(struct pg_store *k, enum pgs_result r, const char *doing, const char *why)
+{
+	const struct settings *s = k->base.s;
+	switch (r) {
+	case PG_OK:
+		return ZO_OK;
+	case PG_STOPPED:
+		return ZO_INTERRUPTED + signals_caught();
+	case PG_TIMEOUT:
+		log_error("cannot %s: the database %s did not answer within %ld seconds (%s); "
+			"--connect-timeout waits longer", doing, k->spec, s->net.connect_timeout,
+			why[0] ? why : "no answer");
+		return ZO_STORE;
+	case PG_DENIED:
+		log_error("cannot %s: the database %s refused: %s (the README's \"Sharing a token "
+			"across machines\" lists what the role needs)", doing, k->spec, why);
+		return ZO_STORE;
+	case PG_NOT_FOUND:
+	case PG_BUSY:
+	case PG_FAILED:
+		break;
+	}
+	log_error("cannot %s: the database %s: %s", doing, k->spec, why[0] ? why : "failed");
+	return ZO_STORE;
+}
+
+static int connect_db(struct pg_store *k, const char *doing)
+{
+	if (k->conn)
+		return ZO_OK;
+	int status = need_api(k);
+	if (status != ZO_OK)
+		return status;
+	char why[512], name[96], host[64] = "";
+	gethostname(host, sizeof(host) - 1);
+	snprintf(name, sizeof(name), "zoho-oauth on %.40s (pid %ld)", host, (long)getpid());
+	struct pg_call c = call_for(k->base.s, why, sizeof(why));
+	return failed(k, k->api->connect(&c, k->spec, name, &k->conn), doing, why);
+}
+
+static void disconnect(struct pg_store *k)
+{
+	if (k->conn) {
+		char why[256];
+		struct pg_call c = call_for(k->base.s, why, sizeof(why));
+		if (k->in_transaction)
+			k->api->finish(&c, k->conn, false);
+		k->api->disconnect(k->conn);
+	}
+	k->conn = NULL;
+	k->in_transaction = false;
+}
+
+static void drop_row(struct pg_store *k)
+{
+	if (k->have_row)
+		k->api->free_row(&k->row);
+	k->have_row = false;
+	secret_free(k->row_refresh);
+	k->row_refresh = NULL;
+}
+
+/* The budget of the row's refresh token at now: how many access tokens
+ * were issued in the window and in the last hour, and until when no more
+ * may be (0: a refresh may happen now). */
+static int64_t spent_until(const struct pg_row *row, int64_t now, int *in_window, int *live)
+{
+	int64_t until = 0;
+	int w = 0, l = 0;
+	/* Oldest first, as the database keeps them. */
+	for (int i = 0; i < row->n_issued; i++) {
+		int64_t at = row->issued[i];
+		if (at > now - LIVE_WINDOW && at <= now + 60)
+			l++;
+		if (at > now - WINDOW && at <= now + 60)
+			w++;
+	}
+	for (int i = 0, seen_w = 0, seen_l = 0; i < row->n_issued; i++) {
+		int64_t at = row->issued[i];
+		if (at > now - LIVE_WINDOW && at <= now + 60) {
+			/* The one whose ageing out frees a place. */
+			if (l >= LIVE_CAP && seen_l++ == l - LIVE_CAP && at + LIVE_WINDOW > until)
+				until = at + LIVE_WINDOW;
+		}
+		if (at > now - WINDOW && at <= now + 60) {
+			if (w >= WINDOW_CAP && seen_w++ == w - WINDOW_CAP && at + WINDOW > until)
+				until = at + WINDOW;
+		}
+	}
+	if (in_window)
+		*in_window = w;
+	if (live)
+		*live = l;
+	return until;
+}
+
+/* The row's record as tokens, with the budget applied. */
+static int row_tokens(struct pg_store *k, struct tokens *out)
+{
+	char why[160];
+	bool ok = tokens_from_json_as(RECORD_FILE, k->row.record, strlen(k->row.record), out, why,
+		sizeof(why));
+	if (ok && out->record != RECORD_FILE) {
+		tokens_finish(out);
+		snprintf(why, sizeof(why), "it names another store");
+		ok = false;
+	}
+	if (!ok) {
+		log_error("the database %s holds no valid token record for profile '%s' (%s); it was "
+			"left as it is", k->spec, k->base.s->profile, why);
+		return ZO_FAILURE;
+	}
+	out->budget_until = spent_until(&k->row, wall_seconds(), NULL, NULL);
+	return ZO_OK;
+}
+
+/* What this machine keeps of t: the cache and the metadata that points
+ * the profile at the database. */
+static bool write_local(struct pg_store *k, const struct tokens *t, const char *meta_path)
+{
+	struct tokens meta = *t; /* shallow: only the store's fields differ */
+	meta.store = k->spec;
+	meta.access_cache = k->cache_path;
+	meta.refresh_elsewhere = tokens_offline(t);
+	return secure_dirs_for(meta_path) && secure_dirs_for(k->cache_path) &&
+		local_write_cache(k->base.where, &meta) && local_write_meta(meta_path, &meta);
+}
+
+/* Read the row (no lock), into k->row. */
+static int fetch_row(struct pg_store *k, bool quiet)
+{
+	char why[512];
+	int status = connect_db(k, "read the tokens");
+	if (status != ZO_OK)
+		return status;
+	struct pg_call c = call_for(k->base.s, why, sizeof(why));
+	drop_row(k);
+	enum pgs_result r = k->api->fetch(&c, k->conn, k->base.s->profile, false, 0, &k->row);
+	if (r == PG_OK) {
+		k->have_row = true;
+		return ZO_OK;
+	}
+	if (r == PG_NOT_FOUND) {
+		if (!quiet) {
+			char hint[128];
+			store_login_hint(k->base.s, hint, sizeof(hint));
+			log_error("no tokens for profile '%s' in the database %s: sign in first with "
+				"'%s' (on any machine that shares it)", k->base.s->profile, k->spec, hint);
+		}
+		return ZO_RELOGIN;
+	}
+	return quiet ? ZO_STORE : failed(k, r, "read the tokens", why);
+}
+
+static bool pg_exists(struct store *st)
+{
+	struct pg_store *k = pg_of(st);
+	if (access(st->where, F_OK) == 0)
+		return true;
+	/* No login on this machine: one elsewhere counts. */
+	enum log_level level = log_get_level();
+	log_set_level(LOG_SILENT);
+	bool there = fetch_row(k, true) == ZO_OK;
+	log_set_level(level);
+	return there;
+}
+
+static int pg_load(struct store *st, struct tokens *out)
+{
+	struct pg_store *k = pg_of(st);
+	const struct settings *s = st->s;
+	char why[160];
+	unsigned mode = 0, owner = 0;
+
+	memset(out, 0, sizeof(*out));
+	/* Under the lock the row is the truth, read with the lock. */
+	if (k->in_transaction) {
+		if (!k->have_row) {
+			char hint[128];
+			store_login_hint(s, hint, sizeof(hint));
+			log_error("the database %s holds no tokens for profile '%s' (revoked or moved from "
+				"another machine?): sign in again with '%s'", k->spec, s->profile, hint);
+			return ZO_RELOGIN;
+		}
+		return row_tokens(k, out);
+	}
+	switch (local_read(st->where, false, out, &mode, &owner, why, sizeof(why))) {
+	case TOKEN_FILE_OK:
+		if (out->record == RECORD_META && strcmp(out->store, k->spec) == 0)
+			return ZO_OK;
+		log_error("%s does not describe tokens in the database %s", st->where, k->spec);
+		tokens_finish(out);
+		return ZO_FAILURE;
+	case TOKEN_FILE_MISSING:
+		break;
+	case TOKEN_FILE_UNREADABLE:
+		return ZO_FAILURE;
+	case TOKEN_FILE_EXPOSED:
+		log_error("%s can be read or changed by other users (mode %04o): refusing to use it; "
+			"run 'chmod 600 %s'", st->where, mode, st->where);
+		return ZO_FAILURE;
+	case TOKEN_FILE_FOREIGN:
+		log_error("%s belongs to another user (uid %u): refusing to use it", st->where, owner);
+		return ZO_FAILURE;
+	case TOKEN_FILE_CORRUPT:
+		log_error("%s is not a valid metadata file (%s); it was left as it is", st->where, why);
+		return ZO_FAILURE;
+	}
+
+	/* This machine has never used the profile: the row has it, and from
+	 * now on this machine keeps the metadata and the cache. */
+	int status = fetch_row(k, false);
+	if (status == ZO_OK)
+		status = row_tokens(k, out);
+	if (status == ZO_OK && s->client_id && strcmp(out->client_id, s->client_id) != 0) {
+		log_error("the database %s holds tokens of client %s for profile '%s', not of %s as "
+			"the config says: fix client_id, or use another profile name", k->spec,
+			out->client_id, s->profile, s->client_id);
+		tokens_finish(out);
+		status = ZO_FAILURE;
+	}
+	if (status == ZO_OK && !write_local(k, out, st->where)) {
+		tokens_finish(out);
+		status = ZO_FAILURE;
+	}
+	return status;
+}
+
+/* The refresh token and the client secret: the row holds them. */
+static int pg_load_secrets(struct store *st, struct tokens *t)
+{
+	struct pg_store *k = pg_of(st);
+	if ((t->refresh_token || !t->refresh_elsewhere) && t->client_secret)
+		return ZO_OK;
+	int status = k->in_transaction ? (k->have_row ? ZO_OK : ZO_RELOGIN) : fetch_row(k, false);
+	struct tokens row;
+	if (status == ZO_OK)
+		status = row_tokens(k, &row);
+	if (status != ZO_OK)
+		return status;
+	if (strcmp(row.client_id, t->client_id) != 0) {
+		log_error("the database %s holds tokens of another client for profile '%s' (%s): "
+			"sign in again", k->spec, st->s->profile, row.client_id);
+		tokens_finish(&row);
+		return ZO_RELOGIN;
+	}
+	if (!t->refresh_token && row.refresh_token) {
+		t->refresh_token = row.refresh_token;
+		row.refresh_token = NULL;
+	}
+	if (!t->client_secret && row.client_secret) {
+		t->client_secret = row.client_secret;
+		row.client_secret = NULL;
+	}
+	tokens_finish(&row);
+	return ZO_OK;
+}
+
+static int pg_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, char *holder,
+		size_t holder_len)
+{
+	struct pg_store *k = pg_of(st);
+	int64_t start = monotonic_ms();
+	char why[512];
+
+	k->busy_on_row = false;
+	/* A machine's first use may have no directory yet. */
+	if (!secure_dirs_for(st->where))
+		return ZO_FAILURE;
+	switch (lock_take(k->lock_path, LOCK_EXCLUSIVE, timeout_ms,
+			ignore_signals ? LOCK_IGNORE_SIGNALS : 0, holder, holder_len, &k->lock_fd)) {
+	case LOCK_TAKEN:
+		break;
+	case LOCK_BUSY:
+		return ZO_BUSY;
+	case LOCK_NO_DIRECTORY:
+		return ZO_RELOGIN;
+	case LOCK_INTERRUPTED:
+		return ZO_INTERRUPTED + signals_caught();
+	case LOCK_FAILED:
+		return ZO_FAILURE;
+	}
+
+	int status = connect_db(k, "lock the tokens");
+	if (status == ZO_OK) {
+		struct pg_call c = call_for(st->s, why, sizeof(why));
+		int64_t left = timeout_ms - (monotonic_ms() - start);
+		drop_row(k);
+		enum pgs_result r = k->api->fetch(&c, k->conn, st->s->profile, true,
+			left > 1000 ? (int)left : 1000, &k->row);
+		k->in_transaction = r == PG_OK || r == PG_NOT_FOUND;
+		if (r == PG_OK) {
+			struct tokens t;
+			k->have_row = true;
+			status = row_tokens(k, &t);
+			if (status == ZO_OK) {
+				k->row_refresh = t.refresh_token ? xstrdup(t.refresh_token) : NULL;
+				/* What the row holds now, for the front too. */
+				if (access(st->where, F_OK) == 0 && !write_local(k, &t, st->where))
+					status = ZO_FAILURE;
+				tokens_finish(&t);
+			}
+		} else if (r == PG_NOT_FOUND) {
+			status = ZO_OK; /* a first sign-in; a load says there is nothing */
+		} else if (r == PG_BUSY) {
+			snprintf(holder, holder_len, "another machine's zoho-oauth");
+			k->busy_on_row = true;
+			status = ZO_BUSY;
+		} else {
+			status = failed(k, r, "lock the tokens", why);
+		}
+	}
+	if (status != ZO_OK) {
+		disconnect(k);
+		drop_row(k);
+		lock_release(k->lock_fd);
+		k->lock_fd = -1;
+	}
+	return status;
+}
+
+static void pg_unlock(struct store *st)
+{
+	struct pg_store *k = pg_of(st);
+	disconnect(k); /* rolls back what nobody committed: the row lock goes */
+	lock_release(k->lock_fd);
+	k->lock_fd = -1;
+}
+
+/*
+ * Before a sign-in or a migration into the database (current NULL): it
+ * answers, and the table is there (made now where the role may), so that
+ * nobody consents only for the tokens to have nowhere to go.
+ */
+static int pg_prepare(struct store *st, const struct tokens *current)
+{
+	struct pg_store *k = pg_of(st);
+	if (!secure_dirs_for(st->where) || !secure_dirs_for(k->cache_path))
+		return ZO_FAILURE;
+	if (current)
+		return ZO_OK;
+	int status = connect_db(k, "use the database");
+	if (status != ZO_OK)
+		return status;
+	char why[512];
+	struct pg_call c = call_for(st->s, why, sizeof(why));
+	enum pgs_result r = k->api->setup(&c, k->conn);
+	if (r == PG_DENIED) {
+		log_error("the database %s has no table zoho_oauth_tokens and this role may not create "
+			"it (%s): ask its administrator to create it (the README's \"Sharing a token "
+			"across machines\" has the SQL)", k->spec, why);
+		return ZO_STORE;
+	}
+	return failed(k, r, "use the database", why);
+}
+
+static void pg_abandon(struct store *st)
+{
+	(void)st;
+}
+
+static void host_and_pid(char *out, size_t len)
+{
+	char host[64] = "";
+	gethostname(host, sizeof(host) - 1);
+	snprintf(out, len, "%.60s (pid %ld)", host[0] ? host : "?", (long)getpid());
+}
+
+/* Into the row (committed when the row was locked), then this machine's
+ * cache and metadata at meta_path. */
+static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_path)
+{
+	const struct settings *s = k->base.s;
+	char why[512], by[96];
+	struct tokens full = *t; /* shallow: the secrets may come from the row */
+	char *refresh = NULL, *secret = NULL;
+
+	if ((!t->refresh_token && t->refresh_elsewhere) || !t->client_secret) {
+		struct tokens row;
+		if (k->have_row && row_tokens(k, &row) == ZO_OK) {
+			if (!t->refresh_token && t->refresh_elsewhere) {
+				full.refresh_token = refresh = row.refresh_token;
+				row.refresh_token = NULL;
+			}
+			if (!t->client_secret) {
+				full.client_secret = secret = row.client_secret;
+				row.client_secret = NULL;
+			}
+			tokens_finish(&row);
+		}
+	}
+	full.record = RECORD_FILE;
+	full.store = NULL;
+	full.access_cache = NULL;
+	full.refresh_elsewhere = false;
+	full.budget_until = 0; /* counted from the row each time, not kept */
+
+	enum pg_change change = PG_NEW_REFRESH;
+	if (k->row_refresh && full.refresh_token && strcmp(k->row_refresh, full.refresh_token) == 0) {
+		struct tokens was;
+		change = PG_ONE_MORE;
+		if (row_tokens(k, &was) == ZO_OK) {
+			if (was.access_token && full.access_token &&
+					strcmp(was.access_token, full.access_token) == 0)
+				change = PG_SAME;
+			tokens_finish(&was);
+		}
+	}
+
+	int status = ZO_FAILURE;
+	char *record = tokens_to_json(&full);
+	if (record)
+		status = connect_db(k, "store the tokens");
+	if (status == ZO_OK) {
+		struct pg_call c = call_for(s, why, sizeof(why));
+		host_and_pid(by, sizeof(by));
+		enum pgs_result r = k->api->put(&c, k->conn, s->profile, full.client_id,
+			full.accounts_server, record, change, wall_seconds(), by);
+		if (r == PG_NOT_FOUND) {
+			/* The table went (or never was): make it, where allowed. */
+			r = k->api->setup(&c, k->conn);
+			if (r == PG_OK)
+				r = k->api->put(&c, k->conn, s->profile, full.client_id, full.accounts_server,
+					record, change, wall_seconds(), by);
+		}
+		if (r == PG_OK && k->in_transaction) {
+			r = k->api->finish(&c, k->conn, true);
+			k->in_transaction = false;
+		}
+		status = failed(k, r, "store the tokens", why);
+	}
+	secret_free(record);
+	if (status == ZO_OK && !write_local(k, &full, meta_path))
+		status = ZO_FAILURE;
+	secret_free(refresh);
+	secret_free(secret);
+	if (status == ZO_OK) {
+		secret_free(k->row_refresh);
+		k->row_refresh = full.refresh_token ? xstrdup(full.refresh_token) : NULL;
+	}
+	return status;
+}
+
+/* Where new tokens go when they can't go where they belong: a token file
+ * beside the metadata (0600), never over it. */
+static int keep_aside(struct pg_store *k, const struct tokens *t, char *where, size_t where_len)
+{
+	struct store *file = NULL;
+	struct tokens full = *t;
+	full.record = RECORD_FILE;
+	full.store = NULL;
+	full.access_cache = NULL;
+	full.refresh_elsewhere = false;
+	int status = store_file_open(k->base.s, k->base.where, &file);
+	if (status == ZO_OK)
+		status = store_save_aside(file, &full, where, where_len);
+	store_close(file);
+	return status;
+}
+
+static int pg_save(struct store *st, const struct tokens *t)
+{
+	struct pg_store *k = pg_of(st);
+	bool new_refresh = t->refresh_token &&
+		(!k->row_refresh || strcmp(k->row_refresh, t->refresh_token) != 0);
+	int status = save_to(k, t, st->where);
+	if (status == ZO_OK || !new_refresh || status >= ZO_INTERRUPTED)
+		return status;
+	/* A new refresh token the database wouldn't take: it must not be
+	 * lost (Zoho keeps 20 per user and the code is spent). */
+	char where[PATH_MAX + 64];
+	if (keep_aside(k, t, where, sizeof(where)) == ZO_OK)
+		log_warn("the new tokens were written to %s instead (mode 0600): they hold a new "
+			"refresh token, so keep them; once the database works, run 'zoho-oauth migrate "
+			"--token-file %s --to %s'", where, where, k->spec);
+	return status;
+}
+
+static int pg_save_aside(struct store *st, const struct tokens *t, char *where, size_t where_len)
+{
+	return keep_aside(pg_of(st), t, where, where_len);
+}
+
+static int pg_forget(struct store *st)
+{
+	struct pg_store *k = pg_of(st);
+	char why[512];
+	int status = connect_db(k, "remove the tokens");
+	if (status == ZO_OK) {
+		struct pg_call c = call_for(st->s, why, sizeof(why));
+		enum pgs_result r = k->api->remove(&c, k->conn, st->s->profile);
+		if (r == PG_OK && k->in_transaction) {
+			r = k->api->finish(&c, k->conn, true);
+			k->in_transaction = false;
+		}
+		status = failed(k, r, "remove the tokens from the database", why);
+	}
+	if (status != ZO_OK)
+		return status;
+	drop_row(k);
+	local_forget(st->where, k->cache_path, k->spec);
+	unlink(k->lock_path);
+	return ZO_OK;
+}
+
+static void pg_describe(const struct store *st, char *out, size_t len)
+{
+	snprintf(out, len, "PostgreSQL (%s)", ((const struct pg_store *)st)->spec);
+}
+
+static void pg_lock_name(const struct store *st, char *out, size_t len)
+{
+	const struct pg_store *k = (const struct pg_store *)st;
+	if (k->busy_on_row)
+		snprintf(out, len, "profile '%s''s row in %s", st->s->profile, k->spec);
+	else
+		snprintf(out, len, "%s", k->lock_path);
+}
+
+static int pg_budget(struct store *st, struct store_budget *out)
+{
+	struct pg_store *k = pg_of(st);
+	memset(out, 0, sizeof(*out));
+	int status = k->have_row ? ZO_OK : fetch_row(k, false);
+	if (status != ZO_OK)
+		return status;
+	int64_t now = wall_seconds();
+	out->known = true;
+	out->window = WINDOW;
+	out->window_cap = WINDOW_CAP;
+	out->live_cap = LIVE_CAP;
+	out->spent_until = spent_until(&k->row, now, &out->in_window, &out->live);
+	/* Written by whoever may write the table: made safe to print. */
+	text_escape(out->updated_by, sizeof(out->updated_by), k->row.updated_by,
+		strlen(k->row.updated_by));
+	out->updated_at = k->row.updated_at;
+	return ZO_OK;
+}
+
+static void pg_destroy(struct store *st)
+{
+	struct pg_store *k = pg_of(st);
+	disconnect(k);
+	drop_row(k);
+	lock_release(k->lock_fd);
+	free(k->spec);
+	free(st->where);
+	free(k);
+}
+
+static const struct store_ops pg_ops = {
+	.kind = "postgresql",
+	.exists = pg_exists,
+	.load = pg_load,
+	.load_secrets = pg_load_secrets,
+	.lock = pg_lock,
+	.unlock = pg_unlock,
+	.prepare = pg_prepare,
+	.abandon = pg_abandon,
+	.save = pg_save,
+	.save_aside = pg_save_aside,
+	.forget = pg_forget,
+	.describe = pg_describe,
+	.budget = pg_budget,
+	.lock_name = pg_lock_name,
+	.destroy = pg_destroy,
+};
+
+int store_postgresql_open(const struct settings *s, const char *path, const char *spec,
+		struct store **out)
+{
+	struct pg_store *k = calloc(1, sizeof(*k));
+	*out = NULL;
+	if (!k || !(k->base.where = xstrdup(path)) || !(k->spec = xstrdup(spec))) {
+		if (k)
+			free(k->base.where);
+		free(k);
+		log_error("out of memory");
+		return ZO_FAILURE;
+	}
+	k->base.ops = &pg_ops;
+	k->base.s = s;
+	k->lock_fd = -1;
+	if (!lock_path_for(path, k->lock_path, sizeof(k->lock_path)) ||
+			!local_cache_path(path, k->cache_path, sizeof(k->cache_path))) {
+		log_error("%s: path too long", path);
+		pg_destroy(&k->base);
+		return ZO_FAILURE;
+	}
+	*out = &k->base;
+	return ZO_OK;
+}

@@ -1,0 +1,417 @@
+#!/usr/bin/env python3
+"""The PostgreSQL store, against a real PostgreSQL: a throwaway cluster of
+the test's own (initdb and pg_ctl from Debian's postgresql, the socket in
+the test's directory, no TCP; as nobody when the tests run as root).
+
+A "machine" is a HOME with its own XDG directories and runtime directory:
+one login on one of them, and the others have only a config profile that
+names the same database. The mock Zoho enforces Zoho's limits (10 new
+access tokens per refresh token per 10 minutes, a cap on live access
+tokens) and answers 401 for a token it no longer honours."""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+
+from harness import (CLIENT_ID, SECRET, SKIP, Background, PgCluster, check, login_args, main,
+                     mode_of, pg_available, read_json, run, setup_login, wait_for)
+
+SCOPE = "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"
+
+
+def available():
+    if not pg_available():
+        print("SKIP: needs Debian's postgresql (tools/install-deps installs it)")
+        return False
+    return True
+
+
+FAKETIME = "/usr/bin/faketime"
+
+
+def later(seconds):
+    """Run zoho-oauth with its clock seconds ahead (faketime; the mock's
+    clock is separate)."""
+    check(os.path.exists(FAKETIME), "faketime is not installed (tools/install-deps installs it)")
+    env = {"FAKETIME_DONT_FAKE_MONOTONIC": "1",
+           # libfaketime is preloaded ahead of ASan's runtime.
+           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+    return {"prefix": (FAKETIME, "-f", "+%d" % seconds), "env": env}
+
+
+def at(seconds, env):
+    """run()'s keywords for a machine's env, its clock seconds ahead."""
+    k = later(seconds)
+    k["env"] = dict(env, **k["env"])
+    return k
+
+
+def machine(home, name):
+    """The environment of one more machine: its own HOME, XDG directories
+    and runtime directory."""
+    root = os.path.join(home.root, name)
+    env = {
+        "HOME": root,
+        "XDG_DATA_HOME": os.path.join(root, ".local", "share"),
+        "XDG_CONFIG_HOME": os.path.join(root, ".config"),
+        "XDG_RUNTIME_DIR": os.path.join(root, "run"),
+    }
+    os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
+    os.chmod(env["XDG_RUNTIME_DIR"], 0o700)
+    return env
+
+
+def token_path(env, profile="default"):
+    return os.path.join(env["XDG_DATA_HOME"], "zoho-oauth", profile + ".json")
+
+
+def configure(env, mock, uri, extra=""):
+    """A config profile that names the database: all a machine needs."""
+    d = os.path.join(env["XDG_CONFIG_HOME"], "zoho-oauth")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "config"), "w") as f:
+        f.write("[profile default]\nclient_id = %s\naccounts_url = %s\nscope = %s\nstore = %s\n%s"
+                % (CLIENT_ID, mock.url, SCOPE, uri, extra))
+
+
+def row(pg, column="record"):
+    out = pg.psql("SELECT %s FROM zoho_oauth_tokens WHERE profile = 'default'" % column)
+    return json.loads(out) if column == "record" and out else out
+
+
+def refreshes(mock):
+    return [e for e in mock.token_requests()
+            if "grant_type=refresh_token" in e.get("body", "")]
+
+
+def fleet(home, *modes, machines=3):
+    """A cluster, a mock, and machines: the first signs in with --store;
+    the others only have a config profile."""
+    pg = PgCluster(home)
+    mock, port = setup_login(home, *modes)
+    envs = [machine(home, "m%d" % i) for i in range(machines)]
+    for env in envs:
+        configure(env, mock, pg.uri())
+    r = run(home, *login_args(mock, port, "--store", pg.uri()), env=envs[0])
+    check(r.returncode == 0, "login --store postgresql://... failed", r)
+    return pg, mock, envs
+
+
+def case_login_shares(home):
+    """One login: the row holds the tokens (refresh token and client secret
+    included), the machine that signed in keeps metadata without secrets,
+    and a machine with only a config profile gets the same access token
+    without any request to Zoho, and keeps its own metadata from then on."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    record = row(pg)
+    check(record.get("refresh_token", "").startswith("1000.") and record.get("client_secret") ==
+          SECRET, "the row lacks the refresh token or the client secret", record)
+    check(row(pg, "array_length(issued, 1)") == "1", "the login's access token is not counted")
+    meta = read_json(token_path(a))
+    check(meta["store"] == pg.uri() and meta.get("refresh_token") is True and
+          "client_secret" not in meta and mode_of(token_path(a)) == 0o600,
+          "the local metadata is wrong", meta)
+    before = len(mock.token_requests())
+    r = run(home, "token", env=b)
+    check(r.returncode == 0 and r.stdout.strip() == record["access_token"],
+          "machine b did not get the shared token", r)
+    check(len(mock.token_requests()) == before, "machine b asked zoho", mock.requests())
+    check(os.path.exists(token_path(b)) and read_json(token_path(b)).get("refresh_token") is True,
+          "machine b keeps no metadata, or secrets in it")
+    # From the cache now: the database may even be gone.
+    pg.stop()
+    r = run(home, "token", env=b)
+    check(r.returncode == 0 and r.stdout.strip() == record["access_token"],
+          "machine b's cached token needed the database", r)
+    pg.start()
+    r = run(home, "status", env=c)
+    check(r.returncode == 0 and "PostgreSQL" in r.stdout and
+          "1 of 10 new access tokens" in r.stdout, "status shows no budget", r)
+    r = run(home, "status", "--json", env=c)
+    j = json.loads(r.stdout)
+    check(j["store"] == "postgresql" and j["budget"]["in_window"] == 1 and
+          j["budget"]["window_cap"] == 10 and j["budget"]["spent_until"] is None,
+          "status --json has no budget", r)
+    # A second login on another machine finds the working token: no new
+    # refresh token (Zoho keeps 20 per user).
+    r = run(home, "login", "--timeout", "20", env=c)
+    check(r.returncode == 0 and "nothing to do" in r.stderr, "login on machine c signed in again", r)
+
+
+def case_fleet_burst(home):
+    """Three machines, 20 `token` callers each, all at once, on an access
+    token about to expire: Zoho sees exactly one refresh and all 60 print
+    the same new token."""
+    if not available():
+        return SKIP
+    pg, mock, envs = fleet(home)
+    for env in envs[1:]:
+        r = run(home, "status", env=env)  # each machine's metadata and cache
+        check(r.returncode == 0, "status", r)
+    before = len(refreshes(mock))
+    results = []
+    lock = threading.Lock()
+    go = threading.Event()
+
+    def caller(env):
+        go.wait()
+        # 58 minutes on: 2 left, less than the 5-minute margin.
+        r = run(home, "token", timeout=90, **at(3480, env))
+        with lock:
+            results.append(r)
+    threads = [threading.Thread(target=caller, args=(env,)) for env in envs for _ in range(20)]
+    for t in threads:
+        t.start()
+    go.set()
+    for t in threads:
+        t.join(120)
+    check(len(results) == 60 and all(r.returncode == 0 for r in results),
+          "callers failed", [str(r) for r in results if r.returncode][:3])
+    tokens = {r.stdout.strip() for r in results}
+    check(len(refreshes(mock)) - before == 1, "zoho saw %d refreshes" % (len(refreshes(mock)) - before))
+    check(len(tokens) == 1 and tokens == {row(pg)["access_token"]},
+          "the callers printed different tokens", tokens)
+
+
+def case_killed_refresher(home):
+    """A refresher killed (SIGKILL) while Zoho is answering: its row lock
+    dies with its connection, the next caller on another machine refreshes
+    within the lock timeout, and the refresh token is intact."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home, "expires-in=200")
+    refresh_token = row(pg)["refresh_token"]
+    mock.set_mode("token-delay=30")
+    bg = Background(home, "refresh", env=a)
+    check(wait_for(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE "
+                                   "application_name LIKE 'zoho-oauth on %'") == "1", timeout=20),
+          "the refresher never connected", bg.stderr())
+    time.sleep(0.5)  # it holds the row now, and waits for Zoho
+    os.kill(bg.pid(), signal.SIGKILL)
+    bg.wait(10)
+    mock.set_mode("token-delay=0,expires-in=3600")
+    start = time.monotonic()
+    r = run(home, "token", "--lock-timeout", "20", env=b)
+    took = time.monotonic() - start
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"],
+          "the next caller got no token", r)
+    check(took < 20, "the next caller waited out the lock timeout (%.1fs)" % took)
+    check(row(pg)["refresh_token"] == refresh_token, "the refresh token changed")
+
+
+def case_row_busy(home):
+    """A machine that can't have the row within --lock-timeout (another
+    machine refreshes against a slow Zoho) gives up with exit 8, naming the
+    row, not a lock file; the other machine's refresh is not disturbed."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    mock.set_mode("token-delay=6")
+    bg = Background(home, "refresh", env=a)
+    check(wait_for(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE "
+                                   "application_name LIKE 'zoho-oauth on %'") == "1", timeout=20),
+          "the refresher never connected", bg.stderr())
+    time.sleep(0.5)
+    r = run(home, "refresh", "--lock-timeout", "2", env=b)
+    check(r.returncode == 8 and "row in " + pg.uri() in r.stderr, "the busy row was not named", r)
+    check(bg.wait(30) == 0, "the refresher failed", bg.stderr())
+    check(len(refreshes(mock)) == 1, "more than one refresh", mock.requests())
+
+
+def api_alive(mock, token):
+    req = urllib.request.Request(mock.api_url + "/api/v2/channels",
+                                 headers={"Authorization": "Zoho-oauthtoken " + token})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status == 200
+    except urllib.error.HTTPError:
+        return False
+
+
+def case_window_limits(home):
+    """An hour of a fleet that refreshes far too often (every machine runs
+    `refresh` every simulated two minutes, and `token` callers too), with
+    the mock enforcing Zoho's ten per ten minutes and keeping only ten live
+    access tokens: Zoho never throttles, nobody is ever handed a token Zoho
+    has ended, and the refreshes that are held back say so and serve the
+    current token."""
+    if not available():
+        return SKIP
+    pg, mock, envs = fleet(home, "access-cap=10")
+    held_back = 0
+    for step in range(30):  # 30 x 2 minutes
+        offset = step * 120
+        if step:
+            mock.advance(120)
+        for env in envs:
+            r = run(home, "refresh", **at(offset, env))
+            check(r.returncode in (0, 5), "refresh failed", r)
+            if r.returncode == 5:
+                check("have used what Zoho allows" in r.stderr, "held back without saying why", r)
+                held_back += 1
+            r = run(home, "token", **at(offset, env))
+            check(r.returncode == 0, "token failed", r)
+            check(api_alive(mock, r.stdout.strip()),
+                  "step %d: machine was handed a token zoho has ended" % step, r)
+    throttled = [a for a in open(mock.log_path + ".answers") if "Access Denied" in a]
+    check(not throttled, "zoho throttled the fleet", throttled[:2])
+    # 90 forced refreshes asked for in an hour; at most ten per hour may be
+    # made without ending a live token.
+    made = len(refreshes(mock))
+    check(held_back > 0 and made <= 10 + 1, "the budget held nothing back: %d refreshes" % made)
+
+
+def case_database_down(home):
+    """The database stopped: a machine whose cached token still has time
+    keeps serving it (the front needs no database; when a refresh is due,
+    with a warning); a refresh that needs the database gives exit 9 within
+    the connect timeout, saying which database; a machine that never
+    cached the token gets exit 9 too; nothing is lost once it is back."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    r = run(home, "token", env=b)
+    check(r.returncode == 0, "token", r)
+    shared = r.stdout.strip()
+    refresh_token = row(pg)["refresh_token"]
+    pg.stop()
+    r = run(home, "token", env=b)
+    check(r.returncode == 0 and r.stdout.strip() == shared and not r.stderr,
+          "the cached token needed the database", r)
+    start = time.monotonic()
+    # 56 minutes on, 4 left: less than the 5-minute margin, so a refresh
+    # is due, and can't happen; the token still works: served.
+    r = run(home, "token", "--connect-timeout", "3", **at(3360, b))
+    check(r.returncode == 0 and r.stdout.strip() == shared and "warning" in r.stderr and
+          pg.uri() in r.stderr, "the still-valid token was not served", r)
+    r = run(home, "refresh", "--connect-timeout", "3", env=b)
+    check(r.returncode == 9 and pg.uri() in r.stderr, "refresh with the database down", r)
+    r = run(home, "token", "--connect-timeout", "3", env=c)
+    check(r.returncode == 9 and pg.uri() in r.stderr, "a new machine with the database down", r)
+    took = time.monotonic() - start
+    check(took < 20, "three calls with the database down took %.1fs" % took)
+    pg.start()
+    r = run(home, "refresh", env=c)
+    check(r.returncode == 0 and row(pg)["refresh_token"] == refresh_token,
+          "refresh once the database is back", r)
+
+
+def case_other_client(home):
+    """A machine whose config names another client than the row's: told
+    so (exit 1), nothing cached, nothing sent to Zoho."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b) = fleet(home, machines=2)
+    configure(b, mock, pg.uri())
+    cfg = os.path.join(b["XDG_CONFIG_HOME"], "zoho-oauth", "config")
+    text = open(cfg).read().replace(CLIENT_ID, "1000.OTHERCLIENT")
+    open(cfg, "w").write(text)
+    before = len(mock.requests())
+    r = run(home, "token", env=b)
+    check(r.returncode == 1 and "1000.OTHERCLIENT" in r.stderr and "client_id" in r.stderr,
+          "another client's tokens were served", r)
+    check(not os.path.exists(token_path(b)) and len(mock.requests()) == before,
+          "something was cached or sent")
+
+
+def case_password_refused(home):
+    """A password in the connection string is refused before anything
+    else (exit 2), and never echoed."""
+    if not available():
+        return SKIP
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port, "--store", "postgresql://me:hunter2@db.example/zoho"))
+    check(r.returncode == 2 and "hunter2" not in r.stderr and ".pgpass" in r.stderr,
+          "a password in the URI was not refused", r)
+    check(not mock.requests(), "something was sent", mock.requests())
+
+
+def case_no_table_no_right(home):
+    """A role that may not create the table: login says so before the
+    browser opens (exit 9), naming the table, and nothing is written."""
+    if not available():
+        return SKIP
+    pg = PgCluster(home)
+    pg.psql("CREATE ROLE fleet LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port, "--store", pg.uri(user="fleet")))
+    check(r.returncode == 9 and "zoho_oauth_tokens" in r.stderr and "may not create" in r.stderr,
+          "no right to create the table", r)
+    check(not home.browser_records(wait=False), "the browser opened")
+    check(not os.path.exists(home.token_file()), "a file was written")
+    # Made by the DBA as the README says, the role needs only the rights on it.
+    pg.psql(open(os.path.join(os.path.dirname(__file__), "..", "data",
+                              "postgresql-table.sql")).read())
+    pg.psql("GRANT SELECT, INSERT, UPDATE, DELETE ON zoho_oauth_tokens TO fleet")
+    r = run(home, *login_args(mock, port, "--store", pg.uri(user="fleet")))
+    check(r.returncode == 0, "login into a table the DBA made", r)
+
+
+def case_migrate(home):
+    """migrate --to postgresql://... moves a file profile into the
+    database (read back first), and --to file moves it back: the row goes,
+    the token file holds everything again."""
+    if not available():
+        return SKIP
+    pg = PgCluster(home)
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 0, "login", r)
+    before = read_json(home.token_file())
+    r = run(home, "migrate", "--to", pg.uri())
+    check(r.returncode == 0, "migrate --to postgresql", r)
+    check(row(pg)["refresh_token"] == before["refresh_token"], "the row lacks the refresh token")
+    meta = read_json(home.token_file())
+    check(meta["store"] == pg.uri() and meta.get("refresh_token") is True, "the metadata", meta)
+    r = run(home, "token")
+    check(r.returncode == 0 and r.stdout.strip() == before["access_token"], "token after", r)
+    r = run(home, "migrate", "--to", "file")
+    check(r.returncode == 0, "migrate --to file", r)
+    check(read_json(home.token_file())["refresh_token"] == before["refresh_token"],
+          "the file lacks the refresh token")
+    check(pg.psql("SELECT count(*) FROM zoho_oauth_tokens") == "0", "the row stayed")
+
+
+def case_revoke(home):
+    """revoke on one machine revokes at Zoho and removes the row; the next
+    machine is told to sign in again (exit 7)."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    r = run(home, "token", env=b)
+    check(r.returncode == 0, "token", r)
+    r = run(home, "revoke", env=a)
+    check(r.returncode == 0 and pg.psql("SELECT count(*) FROM zoho_oauth_tokens") == "0",
+          "revoke left the row", r)
+    r = run(home, "refresh", env=b)
+    check(r.returncode == 7 and "sign in again" in r.stderr, "refresh after revoke elsewhere", r)
+
+
+def case_front_loads_no_libpq(home):
+    """The cached-token path of a database profile maps no libpq."""
+    if not available():
+        return SKIP
+    pg, mock, (a,) = fleet(home, machines=1)
+    r = run(home, "token", env=dict(a, LD_DEBUG="libs"))
+    check(r.returncode == 0, "token", r)
+    check("libpq" not in r.stderr and "zoho-oauth-postgresql" not in r.stderr,
+          "the cached token loaded libpq", r.stderr[-2000:])
+
+
+def case_not_built(home):
+    """Built without libpq: a database store says so (exit 9) before the
+    browser opens, and writes nothing."""
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port, "--store", "postgresql://db.example/zoho"))
+    check(r.returncode == 9 and "without PostgreSQL support" in r.stderr, "not built", r)
+    check(not home.browser_records(wait=False) and not os.path.exists(home.token_file()),
+          "the browser opened or a file was written")
+
+
+if __name__ == "__main__":
+    main({n[5:]: f for n, f in globals().items() if n.startswith("case_")})

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""End-to-end tests of tools/try-login, the first run without a Zoho
+client: the stand-in for Zoho, a throwaway home, login in headless
+Chromium, status and token; nothing of the user's touched, everything
+cleaned up, on success and on Ctrl-C."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from harness import BINARY, HERE, check, main, port_open, wait_for
+
+TRY = os.path.join(os.path.dirname(HERE), "tools", "try-login")
+BUILD = os.path.dirname(os.path.dirname(BINARY)) if BINARY else None
+
+
+def tree(path):
+    """Every path under path, directories included."""
+    found = []
+    for root, dirs, files in os.walk(path):
+        found += [os.path.join(root, n) for n in dirs + files]
+    return sorted(found)
+
+
+def env_of(home, **more):
+    e = dict(home.env)
+    tmp = os.path.join(home.root, "tmp")
+    os.makedirs(tmp, exist_ok=True)
+    for k in ("BROWSER", "ZOHO_CLIENT_SECRET", "DISPLAY", "WAYLAND_DISPLAY"):
+        e.pop(k, None)
+    e.update(TMPDIR=tmp, **more)
+    return {k: v for k, v in e.items() if v is not None}, tmp
+
+
+def try_login(home, *args, env=None, timeout=120):
+    return subprocess.run([sys.executable, TRY, "--build", BUILD, *args], env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def case_headless(home):
+    """The whole first run in headless Chromium: exit 0, the status and a
+    token printed, the user's home and XDG directories untouched, the
+    temporary directory removed and the stand-in stopped."""
+    env, tmp = env_of(home)
+    before = tree(home.home)
+    r = try_login(home, "--headless", env=env)
+    check(r.returncode == 0, "try-login failed", r.stdout, r.stderr)
+    check("profile:        default" in r.stdout and "access token:   valid, expires " in r.stdout
+          and "refresh token:  yes" in r.stdout, "no status in the output", r.stdout)
+    check(re.search(r"^1000\.[0-9a-f]+\.[0-9a-f]+$", r.stdout, re.M), "no token line", r.stdout)
+    check("Chromium was shown the page that says: Signed in to Zoho." in r.stdout,
+          "it does not say what the browser showed", r.stdout)
+    check("stand-in for Zoho" in r.stdout and "Register a client with Zoho" in r.stdout,
+          "it does not say it was a stand-in and what to do next", r.stdout)
+    check("signed in: tokens written to " + tmp in r.stderr, "the login did not use the "
+          "temporary home", r.stderr)
+    check(tree(home.home) == before, "try-login wrote to the user's home",
+          set(tree(home.home)) - set(before))
+    check(tree(tmp) == [], "the temporary directory was left behind", tree(tmp))
+    port = int(re.search(r"runs at http://127\.0\.0\.1:(\d+)", r.stdout).group(1))
+    check(not port_open(port), "the stand-in still runs")
+
+
+def case_interrupted(home):
+    """Ctrl-C while login waits for the browser (a 'browser' that never
+    comes back): status 130, the stand-in stopped, the temporary directory
+    removed."""
+    env, tmp = env_of(home, DISPLAY=":0", BROWSER="true")
+    p = subprocess.Popen([sys.executable, TRY, "--build", BUILD], env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    out = []
+    import threading
+    t = threading.Thread(target=lambda: out.append(p.stdout.read()), daemon=True)
+    t.start()
+    err = []
+    e = threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True)
+    e.start()
+    found = wait_for(lambda: any("zoho-oauth.json" in n or n.endswith("/config")
+                                 for n in tree(tmp)), 20)
+    check(found, "try-login did not set up its home", tree(tmp))
+    time.sleep(1.5)  # login is waiting for the browser now
+    # What a terminal does on Ctrl-C: SIGINT to the whole foreground group.
+    os.killpg(p.pid, signal.SIGINT)
+    try:
+        rc = p.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        raise
+    t.join(5)
+    e.join(5)
+    check(rc == 130, "Ctrl-C: expected status 130, got %s" % rc, "".join(out), "".join(err))
+    check(tree(tmp) == [], "the temporary directory was left behind", tree(tmp))
+    m = re.search(r"runs at http://127\.0\.0\.1:(\d+)", "".join(out))
+    check(m and not port_open(int(m.group(1))), "the stand-in still runs", "".join(out))
+    check(tree(home.home) == [], "try-login wrote to the user's home", tree(home.home))
+
+
+def case_no_build(home):
+    env, tmp = env_of(home)
+    r = subprocess.run([sys.executable, TRY, "--build", os.path.join(home.root, "nothing")],
+                       env=env, capture_output=True, text=True, timeout=30)
+    check(r.returncode == 1 and "no zoho-oauth built in" in r.stderr and "meson setup" in
+          r.stderr, "a missing build is not said plainly", r.stderr)
+    check(tree(tmp) == [], "a temporary directory was made", tree(tmp))
+
+
+def case_no_chromium(home):
+    """--headless (or no display) without Chromium: a clear message."""
+    env, tmp = env_of(home)
+    empty = os.path.join(home.root, "empty-bin")
+    os.makedirs(empty)
+    env["PATH"] = empty
+    r = try_login(home, "--headless", env=env, timeout=30)
+    check(r.returncode == 1 and "Chromium is not installed" in r.stderr and
+          "install-deps" in r.stderr, "a missing Chromium is not said plainly", r.stderr)
+    check(tree(tmp) == [], "a temporary directory was made", tree(tmp))
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    main(CASES)
