@@ -1,6 +1,7 @@
 # bash completion for zoho-oauth                          -*- shell-script -*-
 #
-# Options and data centres come from 'zoho-oauth COMMAND --help', so they
+# Options and data centres come from 'zoho-oauth COMMAND --help' (its
+# wrapped lines joined for the data centres), so they
 # never drift from the program; profile names from the config file and the
 # stored tokens.
 
@@ -87,7 +88,7 @@ _zoho_oauth()
 	fi
 	local opts
 	opts=$("${COMP_WORDS[0]}" "${COMP_WORDS[1]}" --help 2>/dev/null |
-		sed -n 's/^  \(-[a-z], \)\{0,1\} *\(--[a-z-]*\).*/\2/p')
+		sed -n 's/^  \(-[a-z], \|    \)\(--[a-z-]*\).*/\2/p')
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 

@@ -14,7 +14,8 @@
  * the full program's own parser and defaults (settings/cli.c,
  * settings/defaults.h). For anything else the front replaces itself
  * (execv, same argv and environment) with the full
- * program, zoho-oauth-full, which does everything, including every
+ * program, zoho-oauth-full ($ZOHO_OAUTH_FULL, else beside it, else in
+ * libexecdir), which does everything, including every
  * message and exit status. So there is one implementation of each
  * behaviour; this file only knows when it may answer alone.
  */
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "core/exit-status.h"
 #include "core/lock.h"
 #include "core/log.h"
 #include "core/paths.h"
@@ -200,16 +202,28 @@ static bool serve_cached(int argc, char **argv)
 	return served;
 }
 
-/* zoho-oauth-full beside this binary (the build tree, a relocated
- * install), else in LIBEXECDIR. */
+/* zoho-oauth-full from $ZOHO_OAUTH_FULL when set, else beside this binary
+ * (the build tree, a relocated install), else in LIBEXECDIR. Returns only
+ * when none can be run, having said where it looked. */
 static void run_full(char **argv)
 {
-	char path[PATH_MAX + 32];
-	if (path_beside_self("zoho-oauth-full", path, sizeof(path)) && access(path, X_OK) == 0)
-		execv(path, argv);
-	snprintf(path, sizeof(path), "%s/zoho-oauth-full", LIBEXECDIR);
-	execv(path, argv);
-	log_error("cannot run %s: %s (is zoho-oauth installed completely?)", path, strerror(errno));
+	char beside[PATH_MAX + 32], installed[PATH_MAX + 32];
+	const char *env = getenv("ZOHO_OAUTH_FULL");
+	if (env && *env) {
+		execv(env, argv);
+		log_error("cannot run ZOHO_OAUTH_FULL=%s: %s (set it to the path of "
+			"zoho-oauth-full, or unset it)", env, strerror(errno));
+		return;
+	}
+	bool near = path_beside_self("zoho-oauth-full", beside, sizeof(beside));
+	if (near && access(beside, X_OK) == 0)
+		execv(beside, argv);
+	snprintf(installed, sizeof(installed), "%s/zoho-oauth-full", LIBEXECDIR);
+	execv(installed, argv);
+	log_error("cannot run zoho-oauth-full, which does all but serve a cached token (%s): "
+		"looked for %s%s%s; copy it beside this program, install zoho-oauth completely, or "
+		"set ZOHO_OAUTH_FULL=/path/to/zoho-oauth-full", strerror(errno), near ? beside : "",
+		near ? " and " : "", installed);
 }
 
 int main(int argc, char **argv)
@@ -220,5 +234,5 @@ int main(int argc, char **argv)
 	if (serve_cached(argc, argv))
 		return 0;
 	run_full(argv);
-	return 1;
+	return ZO_NO_PROGRAM;
 }

@@ -560,6 +560,9 @@ def case_completion_bash(home):
     check(complete(home, ["zoho-oauth", "status", "--profile", ""]) == {"work", "ci"}, "profiles",
           complete(home, ["zoho-oauth", "status", "--profile", ""]))
     check(complete(home, ["zoho-oauth", "login", "--dc", "e"]) == {"eu"}, "data centres")
+    # The list of data centres runs over a wrapped help line.
+    check(complete(home, ["zoho-oauth", "login", "--dc", "c"]) == {"ca", "cn"}, "data centres",
+          complete(home, ["zoho-oauth", "login", "--dc", "c"]))
     check(complete(home, ["zoho-oauth", "mi"]) == {"migrate"}, "migrate")
     check(complete(home, ["zoho-oauth", "migrate", "--to", ""]) == {"file", "keyring", "postgresql://", "service="}, "stores")
 

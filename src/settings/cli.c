@@ -67,14 +67,13 @@ static const struct opt_spec specs[] = {
 	{ "profile", OPT_PROFILE, "NAME", ALL,
 		"profile to use (default: $ZOHO_OAUTH_PROFILE, else default)" },
 	{ "token-file", OPT_TOKEN_FILE, "PATH", ALL,
-		"token file (default: $XDG_DATA_HOME/zoho-oauth/PROFILE.json); login and exchange: - is stdout" },
+		"token file (default: $XDG_DATA_HOME/zoho-oauth/PROFILE.json)" },
 	{ "client-id", OPT_CLIENT_ID, "ID", SIGNIN,
 		"client ID from Zoho's API console (or ZOHO_CLIENT_ID)" },
 	{ "client-secret-file", OPT_CLIENT_SECRET_FILE, "FILE", SIGNIN,
 		"read the client secret from FILE (else ZOHO_CLIENT_SECRET, else a prompt)" },
 	{ "scope", OPT_SCOPE, "LIST", SIGNIN,
-		"scopes, comma-separated, e.g. ZohoCliq.Channels.READ (repeatable; for exchange, "
-		"only recorded when Zoho's answer lacks them)" },
+		"scopes, comma-separated, e.g. ZohoCliq.Channels.READ (repeatable)" },
 	{ "code", OPT_CODE, "CODE", ON(CMD_EXCHANGE),
 		"the code from the API console; - reads it from stdin" },
 	{ "device", OPT_DEVICE, NULL, ON(CMD_LOGIN),
@@ -140,6 +139,24 @@ static const struct opt_spec specs[] = {
 
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 _Static_assert(N_SPECS <= 64, "struct cli's given has a bit per option");
+
+/* What an option's help adds for some of its commands only. */
+static const struct {
+	int id;
+	unsigned commands;
+	const char *text;
+} help_more[] = {
+	{ OPT_TOKEN_FILE, SIGNIN, "; '-' writes the tokens to stdout" },
+	{ OPT_SCOPE, ON(CMD_EXCHANGE), "; recorded only when Zoho's answer lacks them" },
+};
+
+static const char *more_help(const struct opt_spec *spec, enum command cmd)
+{
+	for (size_t i = 0; i < sizeof(help_more) / sizeof(help_more[0]); i++)
+		if (help_more[i].id == spec->id && (help_more[i].commands & ON(cmd)))
+			return help_more[i].text;
+	return "";
+}
 
 static const struct {
 	enum command cmd;
@@ -209,6 +226,8 @@ static void print_wrapped(FILE *f, const char *text)
 	fprintf(f, "%s\n", text);
 }
 
+static void exit_statuses(FILE *f);
+
 static void usage(FILE *f, enum command cmd)
 {
 	if (silent)
@@ -221,6 +240,7 @@ static void usage(FILE *f, enum command cmd)
 			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 		fprintf(f, "\nRun 'zoho-oauth COMMAND --help' for a command's options, "
 			"or see zoho-oauth(1).\n");
+		exit_statuses(f);
 		return;
 	}
 	if (cmd == CMD_CURL)
@@ -234,16 +254,17 @@ static void usage(FILE *f, enum command cmd)
 	for (size_t i = 0; i < N_SPECS; i++) {
 		if (!(specs[i].commands & ON(cmd)))
 			continue;
-		char opt[48], help[256];
+		char opt[48], help[512];
 		snprintf(opt, sizeof(opt), "--%s%s%s", specs[i].name, specs[i].arg ? " " : "",
 			specs[i].arg ? specs[i].arg : "");
 		/* The data centres come from their one table. */
 		const char *dcs = strstr(specs[i].help, "{dcs}");
+		const char *more = more_help(&specs[i], cmd);
 		if (dcs)
-			snprintf(help, sizeof(help), "%.*s%s%s", (int)(dcs - specs[i].help), specs[i].help,
-				zoho_dc_list(), dcs + 5);
+			snprintf(help, sizeof(help), "%.*s%s%s%s", (int)(dcs - specs[i].help),
+				specs[i].help, zoho_dc_list(), dcs + 5, more);
 		else
-			snprintf(help, sizeof(help), "%s", specs[i].help);
+			snprintf(help, sizeof(help), "%s%s", specs[i].help, more);
 		if (short_of(&specs[i]))
 			fprintf(f, "  -%c, %-27s ", short_of(&specs[i]), opt);
 		else
@@ -261,9 +282,16 @@ static void usage(FILE *f, enum command cmd)
 			"The exit status is curl's once curl ran (but a failed refresh after a 401\n"
 			"gives its own); zoho-oauth's are below, each with a message starting\n"
 			"'zoho-oauth:', and 127 means curl is not installed.\n");
+	exit_statuses(f);
+}
+
+/* Every status of core/exit-status.h (tests/test-messages.py checks). */
+static void exit_statuses(FILE *f)
+{
 	fprintf(f, "\nExit status: 0 ok, 1 failure, 2 usage, 3 refused, 4 timed out, 5 rejected by\n"
 		"Zoho, 6 network or server, 7 login needed, 8 busy (another process holds the\n"
-		"lock), 9 the keyring or database can't be used, 128 + N a signal (130 Ctrl-C).\n"
+		"lock), 9 the keyring or database can't be used, 127 a program is missing\n"
+		"(curl, zoho-oauth-full), 128 + N a signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).\n"
 		"See zoho-oauth(1).\n");
 }
 

@@ -40,12 +40,17 @@ void secret_forget_environment(void)
 	from_env = NULL;
 }
 
-/* A secret is printable ASCII without spaces; strip the line endings and
- * blank lines after it (editors add them). */
+static bool is_blank(char c)
+{
+	return c == '\n' || c == '\r' || c == ' ' || c == '\t';
+}
+
+/* A secret is printable ASCII without spaces, on one line; the blank lines
+ * and white space after it (editors add them) are stripped. */
 static bool clean(char *s, const char *where)
 {
 	size_t len = strlen(s);
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+	while (len > 0 && is_blank(s[len - 1]))
 		s[--len] = '\0';
 	if (len == 0) {
 		log_error("the client secret in %s is empty", where);
@@ -53,6 +58,11 @@ static bool clean(char *s, const char *where)
 	}
 	if (len > SECRET_MAX) {
 		log_error("the client secret in %s is longer than %d characters", where, SECRET_MAX);
+		return false;
+	}
+	if (strpbrk(s, "\r\n")) {
+		log_error("the client secret in %s is on more than one line (write only the secret, "
+			"on one line)", where);
 		return false;
 	}
 	for (const char *p = s; *p; p++) {

@@ -192,10 +192,17 @@ int signin_save(struct signin *si, struct tokens *t, const char *server, const c
 	if (s->cmd == CMD_EXCHANGE && !t->refresh_token)
 		log_warn("zoho sent no refresh token for this code: the access token works for an "
 			"hour, then you need a new code");
-	if (s->cmd == CMD_LOGIN && !s->device && s->offline && !t->refresh_token)
-		log_warn("zoho sent no refresh token although offline access was asked for: "
-			"without prompt=consent Zoho only sends one at the first consent; sign in "
-			"again without --no-consent-prompt if you need one");
+	if (s->cmd == CMD_LOGIN && !s->device && s->offline && !t->refresh_token) {
+		if (!s->consent_prompt)
+			log_warn("zoho sent no refresh token although offline access was asked for: "
+				"without prompt=consent Zoho only sends one at the first consent; sign "
+				"in again without --no-consent-prompt if you need one");
+		else
+			log_warn("zoho sent no refresh token although offline access and "
+				"prompt=consent were asked for: the access token works for an hour; "
+				"run login again for a refresh token, and if Zoho still sends none, "
+				"check the client's type in the API console (Server-based)");
+	}
 	return si->store ? write_store(si, t) : write_stdout(t);
 }
 

@@ -113,9 +113,16 @@ static int refresh_locked(struct store *st, const struct settings *s, struct tok
 	if (!tokens_offline(t)) {
 		char hint[128];
 		store_login_hint(s, hint, sizeof(hint));
-		log_error("the access token for profile '%s' %s and there is no refresh token "
-			"(online access): run '%s' again", s->profile,
-			tokens_time_left(t, now) > 0 ? "is about to expire" : "has expired", hint);
+		/* (login with online access, or a token file written without one) */
+		if (s->cmd == CMD_REFRESH)
+			log_error("profile '%s' has no refresh token (online access), so there is "
+				"nothing to refresh: run '%s --access-type offline' to get one",
+				s->profile, hint);
+		else
+			log_error("the access token for profile '%s' %s and there is no refresh token "
+				"(online access): run '%s --access-type offline' to get one",
+				s->profile, tokens_time_left(t, now) > 0 ? "is about to expire" :
+				"has expired", hint);
 		return ZO_RELOGIN;
 	}
 	if (t->throttled_until > now) {
