@@ -3,19 +3,91 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/ask.h"
 #include "core/exit-status.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/signals.h"
 #include "core/util.h"
 #include "settings/config-file.h"
 #include "settings/defaults.h"
 #include "settings/secret.h"
 #include "settings/settings.h"
+#include "zoho/scopes.h"
 
 
 static const char *first(const char *a, const char *b, const char *c)
 {
 	return a && *a ? a : b && *b ? b : c && *c ? c : NULL;
+}
+
+/*
+ * Hold the scopes asked for against those Zoho documents: a near miss of
+ * a documented one (ZohoCliq.channels.read) gets a did-you-mean. Zoho
+ * does not say whether case matters, so on a pipe that is a warning and
+ * the scope goes as given; on a terminal the user chooses.
+ */
+static int check_scopes(struct settings *s)
+{
+	char *items[CLI_MAX_SCOPES * 4];
+	size_t n = 0;
+	bool changed = false;
+	int status = ZO_OK;
+
+	if (!s->scope)
+		return ZO_OK;
+	for (const char *p = s->scope; *p && n < sizeof(items) / sizeof(items[0]);) {
+		size_t len = strcspn(p, ",");
+		char near[96], shown[96];
+		items[n] = xstrndup(p, len);
+		if (!items[n]) {
+			status = ZO_FAILURE;
+			break;
+		}
+		if (zoho_scope_suggest(p, len, near, sizeof(near))) {
+			printable_copy(shown, sizeof(shown), items[n]);
+			if (!ask_possible()) {
+				log_warn("scope %s is not one Zoho documents: did you mean %s? (asking for "
+					"%s as given, since Zoho does not document whether case matters)",
+					shown, near, shown);
+			} else {
+				char question[256];
+				log_warn("scope %s is not one Zoho documents: did you mean %s?", shown,
+					near);
+				snprintf(question, sizeof(question), "use %s instead?", near);
+				int yes = ask_yes_no(question);
+				if (yes < 0) {
+					status = ZO_INTERRUPTED + signals_caught();
+					n++;
+					break;
+				}
+				if (yes) {
+					free(items[n]);
+					items[n] = xstrdup(near);
+					changed = true;
+					if (!items[n]) {
+						status = ZO_FAILURE;
+						break;
+					}
+				}
+			}
+		}
+		n++;
+		p += len + (p[len] == ',');
+	}
+	if (status == ZO_OK && changed) {
+		char why[256], *joined = NULL;
+		if (!zoho_scope_join((const char *const *)items, n, &joined, why, sizeof(why))) {
+			log_error("--scope: %s", why);
+			status = ZO_USAGE;
+		} else {
+			free(s->scope);
+			s->scope = joined;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	return status;
 }
 
 int settings_resolve(const struct cli *cli, struct settings *s)
@@ -118,6 +190,13 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 		}
 	} else if (cfg.scope && !(s->scope = xstrdup(cfg.scope))) {
 		goto oom;
+	}
+	if (s->cmd == CMD_LOGIN || s->cmd == CMD_EXCHANGE) {
+		int checked = check_scopes(s);
+		if (checked != ZO_OK) {
+			status = checked;
+			goto out;
+		}
 	}
 
 	const char *access_type = first(cli->access_type, cfg.access_type, "offline");

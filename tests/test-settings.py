@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Settings that can't go wrong: scopes held against the ones Zoho
+documents (a warning on a pipe, a question on a terminal), data centres in
+any case, did-you-mean for profile names, a second login that reuses what
+the first one used, and --save-profile."""
+import os
+import pty
+import select
+import stat
+import subprocess
+import time
+import urllib.parse
+
+from harness import (BINARY, CLIENT_ID, SECRET, check, login_args, main, mode_of, read_json,
+                     run, setup_login, write_config, write_tokens)
+
+
+def auth_scopes(mock):
+    """The scopes of each consent request the mock saw."""
+    return [urllib.parse.parse_qs(e["query"])["scope"][0] for e in mock.requests("/oauth/v2/auth")]
+
+
+def with_scope(args, scope):
+    args = list(args)
+    args[args.index("--scope") + 1] = scope
+    return args
+
+
+class Pty:
+    """zoho-oauth with stdin and stderr on a pseudo-terminal (stdout a pipe),
+    as a user at a terminal runs it."""
+
+    def __init__(self, home, *args, env=None):
+        e = dict(home.env)
+        e.update(env or {})
+        for k, v in list(e.items()):
+            if v is None:
+                del e[k]
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen([BINARY, *args], env=e, stdin=slave, stderr=slave,
+                                     stdout=subprocess.PIPE)
+        os.close(slave)
+        self.seen = b""
+
+    def _read(self, timeout):
+        r, _, _ = select.select([self.master], [], [], timeout)
+        if not r:
+            return False
+        try:
+            chunk = os.read(self.master, 4096)
+        except OSError:
+            return None  # the other side is closed
+        self.seen += chunk
+        return chunk != b""
+
+    def expect(self, needle, timeout=20):
+        end = time.monotonic() + timeout
+        while needle.encode() not in self.seen:
+            left = end - time.monotonic()
+            check(left > 0 and self._read(left) is not False and self.proc.poll() is None
+                  or needle.encode() in self.seen,
+                  "the terminal never showed %r" % needle, self.text())
+            if self.proc.poll() is not None and needle.encode() not in self.seen:
+                while self._read(0.2):
+                    pass
+                check(needle.encode() in self.seen, "the terminal never showed %r" % needle,
+                      self.text())
+
+    def answer(self, text):
+        os.write(self.master, text.encode() + b"\n")
+
+    def wait(self, timeout=60):
+        end = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < end:
+            self._read(0.2)
+        if self.proc.poll() is None:
+            self.proc.kill()
+            raise AssertionError("zoho-oauth did not finish\n" + self.text())
+        while self._read(0.2):
+            pass
+        self.stdout = self.proc.stdout.read().decode()
+        os.close(self.master)
+        return self.proc.returncode
+
+    def text(self):
+        return self.seen.decode("utf-8", "replace")
+
+
+# --- scopes -------------------------------------------------------------
+
+def case_scope_warning_on_pipe(home):
+    """On a pipe, a near miss of a documented scope is a warning before the
+    browser opens, and the login goes on with the scope as given."""
+    mock, port = setup_login(home)
+    for typo in ("ZohoCliq.channels.read", "ZohoCliq.Channel.READ"):
+        r = run(home, *with_scope(login_args(mock, port, "--force"), typo))
+        check(r.returncode == 0, "login failed", r)
+        check("did you mean ZohoCliq.Channels.READ?" in r.stderr, "no did-you-mean", r)
+        check(r.stderr.index("did you mean") < r.stderr.index("/oauth/v2/auth?"),
+              "the warning came after the browser was opened", r)
+        check(auth_scopes(mock)[-1] == typo, "the scope was changed on a pipe", auth_scopes(mock))
+        check(read_json(home.token_file())["scope"], "no tokens")
+
+
+def case_scope_question_yes(home):
+    """On a terminal it is a question: yes asks Zoho for the documented scope."""
+    mock, port = setup_login(home)
+    t = Pty(home, *with_scope(login_args(mock, port), "ZohoCliq.channels.read,ZohoCliq.Messages.CREATE"))
+    t.expect("use ZohoCliq.Channels.READ instead? [Y/n]")
+    check(not mock.requests("/oauth/v2/auth"), "the consent page was asked for before the answer")
+    t.answer("y")
+    rc = t.wait()
+    check(rc == 0, "login failed", t.text())
+    check(auth_scopes(mock) == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"],
+          "the corrected scope was not asked for", auth_scopes(mock), t.text())
+
+
+def case_scope_question_no(home):
+    """... and no keeps the scope as typed."""
+    mock, port = setup_login(home)
+    t = Pty(home, *with_scope(login_args(mock, port), "ZohoCliq.Channel.READ"))
+    t.expect("use ZohoCliq.Channels.READ instead? [Y/n]")
+    t.answer("n")
+    rc = t.wait()
+    check(rc == 0, "login failed", t.text())
+    check(auth_scopes(mock) == ["ZohoCliq.Channel.READ"], "the scope was changed",
+          auth_scopes(mock), t.text())
+
+
+def case_scope_other_services_silent(home):
+    """Documented scopes, and scopes of services not listed, pass silently."""
+    mock, port = setup_login(home)
+    scope = "ZohoCliq.Channels.READ,ZohoCRM.modules.all,ZohoCliq.Userfields.UPDATE"
+    r = run(home, *with_scope(login_args(mock, port), scope))
+    check(r.returncode == 0, "login failed", r)
+    check("did you mean" not in r.stderr and "warning" not in r.stderr, "a warning", r)
+    check(auth_scopes(mock) == [scope], "the scopes changed", auth_scopes(mock))
+
+
+def case_scope_device(home):
+    """The device flow warns the same way."""
+    mock, port = setup_login(home)
+    r = run(home, "login", "--device", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
+            "--scope", "ZohoCliq.channels.read", "--timeout", "20")
+    check("did you mean ZohoCliq.Channels.READ?" in r.stderr, "no did-you-mean", r)
+    asked = mock.requests("/oauth/v3/device/code")
+    check(asked and urllib.parse.parse_qs(asked[0]["body"])["scope"] == ["ZohoCliq.channels.read"],
+          "the device code was not asked for with the scope as given", mock.requests(), r)
+
+
+def case_dc_any_case(home):
+    """--dc EU and dc = Eu name the EU data centre."""
+    mock, port = setup_login(home)
+    redirect = "http://localhost:%d/callback" % port
+    for dc in ("EU", "Eu", "eu"):
+        r = run(home, "login", "--dc", dc, "--client-id", CLIENT_ID, "--scope",
+                "ZohoCliq.Channels.READ", "--no-browser", "--no-preflight", "--timeout", "1",
+                "--redirect-uri", redirect)
+        check("unknown data centre" not in r.stderr and "accounts.zoho.eu/oauth/v2/auth" in r.stderr,
+              "--dc %s was not the EU data centre" % dc, r)
+    write_config(home, "[profile default]\nclient_id = %s\ndc = Eu\nscope = ZohoCliq.Channels.READ\n"
+                 "redirect_uri = %s\n" % (CLIENT_ID, redirect))
+    r = run(home, "login", "--no-browser", "--no-preflight", "--timeout", "1")
+    check("accounts.zoho.eu/oauth/v2/auth" in r.stderr, "dc = Eu was not the EU data centre", r)
+    r = run(home, "login", "--dc", "Mars", "--client-id", CLIENT_ID, "--scope",
+            "ZohoCliq.Channels.READ", "--timeout", "1")
+    check(r.returncode == 2 and "unknown data centre 'Mars'" in r.stderr, "--dc Mars", r)
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    main(CASES)
