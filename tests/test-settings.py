@@ -167,6 +167,104 @@ def case_dc_any_case(home):
     check(r.returncode == 2 and "unknown data centre 'Mars'" in r.stderr, "--dc Mars", r)
 
 
+# --- profile names --------------------------------------------------------
+
+def case_profile_typo_login_warns(home):
+    """login -p wrok when "work" exists: a warning, and (on a pipe) the login
+    goes on and makes "wrok", as a first login does."""
+    mock, port = setup_login(home)
+    write_config(home, "[profile work]\nclient_id = %s\nscope = ZohoCliq.Channels.READ\n" % CLIENT_ID)
+    r = run(home, *login_args(mock, port, "-p", "wrok"))
+    check(r.returncode == 0, "login failed", r)
+    check('no profile "wrok"; did you mean "work"?' in r.stderr, "no did-you-mean", r)
+    check(os.path.exists(home.token_file("wrok")), "the new profile was not made", r)
+    # Now it exists: no more warnings.
+    r = run(home, *login_args(mock, port, "-p", "wrok", "--force"))
+    check(r.returncode == 0 and "did you mean" not in r.stderr, "warned about an existing profile", r)
+
+
+def case_profile_typo_token_errors(home):
+    """Commands that need tokens name the near profile in their error; a
+    far-off name gets the plain error."""
+    mock, port = setup_login(home)
+    write_tokens(home, mock, profile="work")
+    for args in (["token"], ["header"], ["refresh"], ["status"], ["revoke"], ["curl", "/api"]):
+        r = run(home, args[0], "-p", "wrok", *args[1:])
+        check(r.returncode == 7, "%s -p wrok: expected status 7" % args[0], r)
+        check('no profile "wrok"; did you mean "work"?' in r.stderr
+              and "zoho-oauth login --profile wrok" in r.stderr, "%s: no suggestion" % args[0], r)
+    r = run(home, "token", "--profile", "Work")
+    check(r.returncode == 7 and 'did you mean "work"?' in r.stderr, "a case difference", r)
+    r = run(home, "token", "-p", "zzzzzzzz")
+    check(r.returncode == 7 and "did you mean" not in r.stderr and "no tokens for profile" in r.stderr,
+          "a far-off name", r)
+    r = run(home, "token", "-p", "work")
+    check(r.returncode == 0 and r.stdout.strip(), "the right name", r)
+
+
+def case_profile_typo_question(home):
+    """On a terminal login asks; yes uses the existing profile."""
+    mock, port = setup_login(home)
+    before = write_tokens(home, mock, profile="work")["access_token"]
+    t = Pty(home, *login_args(mock, port, "-p", "wrok", "--force"))
+    t.expect('use profile "work" instead? [Y/n]')
+    t.answer("y")
+    rc = t.wait()
+    check(rc == 0, "login failed", t.text())
+    check(not os.path.exists(home.token_file("wrok")), "the mistyped profile was made", t.text())
+    check(read_json(home.token_file("work"))["access_token"] != before, "work got no new tokens")
+    check(len(mock.token_requests()) == 1, "no sign-in", mock.requests())
+
+
+# --- logging in again -----------------------------------------------------
+
+def case_reuse_on_second_login(home):
+    """A second login on a profile uses the client, data centre, scope and
+    redirect URI (and, for the file store, the secret) its tokens were made
+    with, and says so in one line; what is given anew wins."""
+    mock, port = setup_login(home)
+    redirect = "http://localhost:%d/callback" % port
+    r = run(home, *login_args(mock, port, "-p", "work"))
+    check(r.returncode == 0, "first login failed", r)
+    check("using the" not in r.stderr, "the first login claimed to reuse something", r)
+    check(read_json(home.token_file("work")).get("redirect_uri") == redirect,
+          "the token file does not record the redirect URI", read_json(home.token_file("work")))
+    # No flags, no secret in the environment: all from the token file.
+    r = run(home, "login", "-p", "work", "--force", "--timeout", "20",
+            env={"ZOHO_CLIENT_SECRET": None})
+    check(r.returncode == 0, "second login failed", r)
+    check('using the client, data centre, scope and redirect URI of the existing profile "work" '
+          '(give --client-id, --dc, --scope or --redirect-uri to change them)' in r.stderr,
+          "the reuse was not said", r)
+    check(SECRET not in r.stderr + r.stdout, "the secret was printed", r)
+    auth = [urllib.parse.parse_qs(e["query"]) for e in mock.requests("/oauth/v2/auth")]
+    check(len(auth) == 2 and auth[0] == {**auth[1], "state": auth[0]["state"],
+                                          "code_challenge": auth[0]["code_challenge"]},
+          "the second consent request differs", auth)
+    check(auth[1]["client_id"] == [CLIENT_ID] and auth[1]["redirect_uri"] == [redirect]
+          and auth[1]["scope"] == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"],
+          "not the first login's client, redirect and scope", auth[1])
+    form = urllib.parse.parse_qs(mock.token_requests()[-1]["body"])
+    check(form["client_secret"] == [SECRET] and form["client_id"] == [CLIENT_ID],
+          "the token file's secret was not used", form)
+    # A scope given anew wins; the rest is still reused.
+    r = run(home, "login", "-p", "work", "--force", "--timeout", "20", "--scope",
+            "ZohoCliq.Chats.READ")
+    check(r.returncode == 0, "third login failed", r)
+    check('using the client, data centre and redirect URI of the existing profile "work"'
+          in r.stderr, "the reuse line does not leave the scope out", r)
+    check(auth_scopes(mock)[-1] == "ZohoCliq.Chats.READ", "the new scope was not used",
+          auth_scopes(mock))
+
+
+def case_no_reuse_without_tokens(home):
+    """Without tokens there is nothing to reuse: no client is an error, as
+    before."""
+    r = run(home, "login", "-p", "fresh", "--timeout", "5")
+    check(r.returncode == 2 and "no client id" in r.stderr and "using the" not in r.stderr,
+          "expected the no-client error", r)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -60,4 +60,15 @@ bool config_parse(const char *text, size_t len, const char *name, const char *pr
 		struct config_profile *out);
 void config_finish(struct config_profile *c);
 
+/*
+ * Offer the name of each [profile NAME] section of the config file at
+ * path to near (core/text.h), for did-you-mean of profile names; names
+ * are copied into names (n slots of 65 bytes), so that near's pointers
+ * stay good. Returns how many were copied; a missing or unreadable file
+ * offers nothing.
+ */
+struct text_nearest;
+size_t config_offer_profiles(const char *path, const char *typo, struct text_nearest *near,
+		char (*names)[65], size_t n);
+
 #endif

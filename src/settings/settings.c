@@ -1,3 +1,5 @@
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,12 +10,14 @@
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/signals.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "settings/config-file.h"
 #include "settings/defaults.h"
 #include "settings/secret.h"
 #include "settings/settings.h"
 #include "zoho/scopes.h"
+#include "zoho/tokens.h"
 
 
 static const char *first(const char *a, const char *b, const char *c)
@@ -90,9 +94,94 @@ static int check_scopes(struct settings *s)
 	return status;
 }
 
+/* "a", "a and b", "a, b and c". */
+static void join_words(char *out, size_t len, const char *const *words, size_t n)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ",
+			words[i]);
+}
+
+/* "or" instead of "and" for the options. */
+static void join_options(char *out, size_t len, const char *const *words, size_t n)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+			words[i]);
+}
+
+/* Zoho may list a token's scopes with spaces: as a comma-joined list. */
+static char *scope_list_of(const char *scope)
+{
+	char *copy = xstrdup(scope), *joined = NULL;
+	char why[256];
+	if (!copy)
+		return NULL;
+	for (char *p = copy; *p; p++)
+		if (*p == ' ')
+			*p = ',';
+	const char *items[1] = { copy };
+	/* Drop the empty items of ", " between scopes. */
+	char *w = copy;
+	for (char *r = copy; *r; r++)
+		if (!(*r == ',' && (w == copy || w[-1] == ',')))
+			*w++ = *r;
+	if (w > copy && w[-1] == ',')
+		w--;
+	*w = '\0';
+	if (!zoho_scope_join(items, 1, &joined, why, sizeof(why)))
+		joined = NULL;
+	free(copy);
+	return joined;
+}
+
+/*
+ * A profile asked for by name that is neither a config section nor a
+ * token file: the existing profile nearest to it, for did-you-mean
+ * (s->near_profile). The profiles are the config's sections and the
+ * token files beside the one this profile would have.
+ */
+static void find_near_profile(struct settings *s)
+{
+	static char names[128][65];
+	struct text_nearest near = { 0 };
+	size_t used = 0;
+
+	used = config_offer_profiles(s->config_path, s->profile, &near, names, 64);
+	char *mine = default_token_file(s->profile, true);
+	char *slash = mine ? strrchr(mine, '/') : NULL;
+	DIR *d = NULL;
+	if (slash) {
+		*slash = '\0';
+		d = opendir(mine);
+	}
+	for (struct dirent *e; d && used < 128 && (e = readdir(d));) {
+		size_t len = strlen(e->d_name);
+		if (len <= 5 || len - 5 >= 65 || strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		memcpy(names[used], e->d_name, len - 5);
+		names[used][len - 5] = '\0';
+		if (profile_name_ok(names[used]))
+			text_nearest_offer(&near, s->profile, strlen(s->profile), names[used++]);
+	}
+	if (d)
+		closedir(d);
+	free(mine);
+	if (near.name && strcmp(near.name, s->profile) != 0)
+		snprintf(s->near_profile, sizeof(s->near_profile), "%s", near.name);
+}
+
 int settings_resolve(const struct cli *cli, struct settings *s)
 {
 	struct config_profile cfg = { .lock_timeout = -1 };
+	struct tokens old = { 0 };
+	bool have_old = false;
+	const char *reused[4], *reused_opts[4];
+	size_t n_reused = 0;
 	char why[512];
 	int status = ZO_USAGE;
 
@@ -131,7 +220,53 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	if (s->config_path && !config_load(s->config_path, s->profile, &cfg))
 		goto out;
 
+	/* A profile named that does not exist: a first login makes it, but a
+	 * typo of one that does is more likely. */
+	const char *env_profile = getenv("ZOHO_OAUTH_PROFILE");
+	if ((cli->profile || (env_profile && *env_profile)) && !token_file && !cfg.found &&
+			access(s->token_file, F_OK) != 0 && errno == ENOENT)
+		find_near_profile(s);
+	if (s->near_profile[0] && s->cmd == CMD_LOGIN) {
+		if (!ask_possible()) {
+			log_warn("no profile \"%s\"; did you mean \"%s\"? (going on: this login makes "
+				"a new profile \"%s\")", s->profile, s->near_profile, s->profile);
+		} else {
+			char question[160];
+			log_warn("no profile \"%s\"; did you mean \"%s\"?", s->profile, s->near_profile);
+			snprintf(question, sizeof(question), "use profile \"%s\" instead?", s->near_profile);
+			int yes = ask_yes_no(question);
+			if (yes < 0) {
+				status = ZO_INTERRUPTED + signals_caught();
+				goto out;
+			}
+			if (yes) {
+				static char chosen[72];
+				struct cli again = *cli;
+				snprintf(chosen, sizeof(chosen), "%s", s->near_profile);
+				again.profile = chosen;
+				config_finish(&cfg);
+				settings_finish(s);
+				return settings_resolve(&again, s);
+			}
+		}
+	}
+
+	/* Logging in again: what the profile's tokens were made with is used
+	 * for what is not given anew (the command line, the environment, the
+	 * config file), and said so. */
+	if (s->cmd == CMD_LOGIN && strcmp(s->token_file, "-") != 0) {
+		unsigned mode = 0, owner = 0;
+		char scratch[160];
+		have_old = tokens_read_file(s->token_file, true, &old, &mode, &owner, scratch,
+			sizeof(scratch)) == TOKEN_FILE_OK;
+	}
+
 	const char *client_id = first(cli->client_id, getenv("ZOHO_CLIENT_ID"), cfg.client_id);
+	if (!client_id && have_old) {
+		client_id = old.client_id;
+		reused[n_reused] = "client";
+		reused_opts[n_reused++] = "--client-id";
+	}
 	if (client_id) {
 		if (!zoho_client_id_ok(client_id)) {
 			log_error("client id '%.64s' does not look like one from Zoho's API console "
@@ -148,6 +283,12 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 		secret_file = cfg.client_secret_file;
 	if (secret_file && !(s->client_secret_file = xstrdup(secret_file)))
 		goto oom;
+	/* The file store keeps the secret with the tokens: a client taken from
+	 * them comes with its secret. A client given anew is given whole. */
+	if (!secret_file && !secret_in_environment() && have_old && old.client_secret &&
+			n_reused > 0 && strcmp(reused[0], "client") == 0 &&
+			!(s->client_secret = xstrdup(old.client_secret)))
+		goto oom;
 	if (secret_file == cli->client_secret_file)
 		snprintf(s->client_secret_label, sizeof(s->client_secret_label),
 			"the file given with --client-secret-file");
@@ -160,6 +301,11 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	if (!url && !dc) {
 		url = cfg.accounts_url;
 		dc = cfg.dc;
+	}
+	if (!url && !dc && have_old) {
+		url = old.accounts_server;
+		reused[n_reused] = "data centre";
+		reused_opts[n_reused++] = "--dc";
 	}
 	if (url) {
 		if (!zoho_accounts_url_check(url, &s->accounts_url, why, sizeof(why))) {
@@ -179,7 +325,13 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 			goto oom;
 	}
 
-	s->redirect_uri = xstrdup(first(cli->redirect_uri, cfg.redirect_uri, DEFAULT_REDIRECT_URI));
+	const char *redirect_uri = first(cli->redirect_uri, cfg.redirect_uri, NULL);
+	if (!redirect_uri && have_old && old.redirect_uri && !cli->device) {
+		redirect_uri = old.redirect_uri;
+		reused[n_reused] = "redirect URI";
+		reused_opts[n_reused++] = "--redirect-uri";
+	}
+	s->redirect_uri = xstrdup(redirect_uri ? redirect_uri : DEFAULT_REDIRECT_URI);
 	if (!s->redirect_uri)
 		goto oom;
 
@@ -197,6 +349,31 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 			status = checked;
 			goto out;
 		}
+	}
+	/* The tokens' scopes were asked for (and checked) before. */
+	if (!s->scope && have_old && old.scope && (s->scope = scope_list_of(old.scope))) {
+		/* "client, data centre, scope and redirect URI": in that order. */
+		size_t at = n_reused;
+		if (at > 0 && strcmp(reused[at - 1], "redirect URI") == 0)
+			at--;
+		for (size_t i = n_reused; i > at; i--) {
+			reused[i] = reused[i - 1];
+			reused_opts[i] = reused_opts[i - 1];
+		}
+		reused[at] = "scope";
+		reused_opts[at] = "--scope";
+		n_reused++;
+	}
+	if (n_reused > 0) {
+		char what[96], opts[96];
+		join_words(what, sizeof(what), reused, n_reused);
+		join_options(opts, sizeof(opts), reused_opts, n_reused);
+		if (token_file)
+			log_info("using the %s of the tokens in %s (give %s to change %s)", what,
+				s->token_file, opts, n_reused > 1 ? "them" : "it");
+		else
+			log_info("using the %s of the existing profile \"%s\" (give %s to change %s)",
+				what, s->profile, opts, n_reused > 1 ? "them" : "it");
 	}
 
 	const char *access_type = first(cli->access_type, cfg.access_type, "offline");
@@ -278,6 +455,8 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 oom:
 	status = ZO_FAILURE;
 out:
+	if (have_old)
+		tokens_finish(&old);
 	config_finish(&cfg);
 	return status;
 }
@@ -288,6 +467,7 @@ void settings_finish(struct settings *s)
 	free(s->token_file);
 	free(s->client_id);
 	free(s->client_secret_file);
+	secret_free(s->client_secret);
 	free(s->accounts_url);
 	free(s->redirect_uri);
 	free(s->scope);

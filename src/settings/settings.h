@@ -18,6 +18,8 @@ struct settings {
 	char *token_file;            /* a path, or "-" for stdout */
 	char *client_id;             /* NULL: not configured */
 	char *client_secret_file;    /* NULL: environment or prompt */
+	char *client_secret;         /* login: the token file's, reused for its own
+	                              * client when no other source is given; else NULL */
 	char client_secret_label[96]; /* where that name came from, for messages */
 	char *accounts_url;          /* origin, no trailing slash */
 	const struct zoho_dc *dc;    /* the data centre of accounts_url, or NULL */
@@ -48,6 +50,8 @@ struct settings {
 	struct net_options net;
 	char *cacert;
 	char *config_path;           /* login: where the config was looked for */
+	char near_profile[72];       /* a profile that exists and is near the one asked
+	                              * for, which does not: for did-you-mean; "" */
 };
 
 /* Returns ZO_OK, or ZO_USAGE after saying what is wrong. */
