@@ -109,6 +109,8 @@ def case_scope_question_yes(home):
     t.expect("use ZohoCliq.Channels.READ instead? [Y/n]")
     check(not mock.requests("/oauth/v2/auth"), "the consent page was asked for before the answer")
     t.answer("y")
+    t.expect("save these settings as a profile?")
+    t.answer("")
     rc = t.wait()
     check(rc == 0, "login failed", t.text())
     check(auth_scopes(mock) == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"],
@@ -121,6 +123,8 @@ def case_scope_question_no(home):
     t = Pty(home, *with_scope(login_args(mock, port), "ZohoCliq.Channel.READ"))
     t.expect("use ZohoCliq.Channels.READ instead? [Y/n]")
     t.answer("n")
+    t.expect("save these settings as a profile?")
+    t.answer("")
     rc = t.wait()
     check(rc == 0, "login failed", t.text())
     check(auth_scopes(mock) == ["ZohoCliq.Channel.READ"], "the scope was changed",
@@ -263,6 +267,93 @@ def case_no_reuse_without_tokens(home):
     r = run(home, "login", "-p", "fresh", "--timeout", "5")
     check(r.returncode == 2 and "no client id" in r.stderr and "using the" not in r.stderr,
           "expected the no-client error", r)
+
+
+# --- --save-profile -------------------------------------------------------
+
+CONFIG_BEFORE = ("; my settings, by hand\n[profile other]\nclient_id = 1000.OTHER  ; keep me\n"
+                 "scope = ZohoCRM.modules.READ\n")
+
+
+def config_path(home):
+    return os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth", "config")
+
+
+def case_save_profile(home):
+    """--save-profile NAME writes the settings as [profile NAME] (0600, no
+    secret, the rest of the file as it was), and login -p NAME then works
+    with no flags; the same settings again are fine, other ones refused
+    before any sign-in."""
+    mock, port = setup_login(home)
+    path = write_config(home, CONFIG_BEFORE)
+    secret_file = os.path.join(home.root, "client.secret")
+    with open(secret_file, "w") as f:
+        f.write(SECRET + "\n")
+    os.chmod(secret_file, 0o600)
+    r = run(home, *login_args(mock, port, "--save-profile", "team",
+                              "--client-secret-file", secret_file),
+            env={"ZOHO_CLIENT_SECRET": None})
+    check(r.returncode == 0, "login --save-profile failed", r)
+    check("next time: zoho-oauth login -p team" in r.stderr, "no next-time line", r)
+    check(mode_of(path) == 0o600, "the config file is mode %o" % mode_of(path))
+    text = open(path).read()
+    check(text.startswith(CONFIG_BEFORE), "the config's other content changed", text)
+    check(SECRET not in text, "the secret is in the config", text)
+    redirect = "http://localhost:%d/callback" % port
+    section = text[len(CONFIG_BEFORE):]
+    for line in ("[profile team]", "client_id = " + CLIENT_ID, "accounts_url = " + mock.url,
+                 "scope = ZohoCliq.Channels.READ,\n        ZohoCliq.Messages.CREATE",
+                 "redirect_uri = " + redirect,
+                 "client_secret_file = " + os.path.realpath(secret_file)):
+        check(line in section, "the section lacks %r" % line, section)
+    check(os.path.exists(home.token_file("team")), "the tokens are not in profile team")
+    # Next time: the profile alone (the secret from its file).
+    os.unlink(home.token_file("team"))
+    r = run(home, "login", "-p", "team", "--timeout", "20", env={"ZOHO_CLIENT_SECRET": None})
+    check(r.returncode == 0, "login -p team failed", r)
+    auth = urllib.parse.parse_qs(mock.requests("/oauth/v2/auth")[-1]["query"])
+    check(auth["client_id"] == [CLIENT_ID] and auth["redirect_uri"] == [redirect],
+          "login -p team did not use the saved settings", auth)
+    # The same settings again: fine, the file unchanged.
+    r = run(home, *login_args(mock, port, "--save-profile", "team", "--force",
+                              "--client-secret-file", secret_file))
+    check(r.returncode == 0 and "with these settings already" in r.stderr, "same settings", r)
+    check(open(path).read() == text, "the config changed")
+    # Other settings under that name: refused before anything is sent.
+    before = len(mock.requests())
+    r = run(home, *with_scope(login_args(mock, port, "--save-profile", "team", "--force"),
+                              "ZohoCliq.Chats.READ"))
+    check(r.returncode == 2 and "already has a [profile team] section" in r.stderr,
+          "other settings under the same name", r)
+    check(len(mock.requests()) == before, "something was sent", mock.requests()[before:])
+    check(open(path).read() == text, "the config changed")
+    # And a name that clashes with --profile.
+    r = run(home, *login_args(mock, port, "--save-profile", "a", "-p", "b"))
+    check(r.returncode == 2 and "--save-profile" in r.stderr, "-p b --save-profile a", r)
+
+
+def case_save_profile_question(home):
+    """At a terminal, a login with --client-id and no profile asks for a
+    name afterwards; on a pipe it never asks."""
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 0 and "save these settings" not in r.stderr, "asked on a pipe", r)
+    check(not os.path.exists(config_path(home)), "a config was written")
+    t = Pty(home, *login_args(mock, port, "--force"))
+    t.expect("save these settings as a profile? name (empty for no):")
+    t.answer("mine")
+    rc = t.wait()
+    check(rc == 0, "login failed", t.text())
+    check("next time: zoho-oauth login -p mine" in t.text(), "no next-time line", t.text())
+    text = open(config_path(home)).read()
+    check(text.startswith("[profile mine]\nclient_id = %s\n" % CLIENT_ID) and SECRET not in text,
+          "the section", text)
+    check(mode_of(config_path(home)) == 0o600, "mode")
+    # Empty: nothing saved.
+    t = Pty(home, *login_args(mock, port, "--force"))
+    t.expect("save these settings as a profile? name (empty for no):")
+    t.answer("")
+    check(t.wait() == 0 and open(config_path(home)).read() == text, "an empty answer saved", t.text())
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -43,6 +43,7 @@ enum opt_id {
 	OPT_SERVICE,
 	OPT_ALLOW_HOST,
 	OPT_VERSION,
+	OPT_SAVE_PROFILE,
 };
 
 #define ON(c) (1u << (c))
@@ -75,6 +76,9 @@ static const struct opt_spec specs[] = {
 		"only recorded when Zoho's answer lacks them)" },
 	{ "code", OPT_CODE, "CODE", ON(CMD_EXCHANGE),
 		"the code from the API console; - reads it from stdin" },
+	{ "save-profile", OPT_SAVE_PROFILE, "NAME", ON(CMD_LOGIN),
+		"once signed in, keep these settings as [profile NAME] in the config file "
+		"(never the secret itself) and use NAME as this login's profile" },
 	{ "device", OPT_DEVICE, NULL, ON(CMD_LOGIN),
 		"sign in with a code on another device (a Non-browser client)" },
 	{ "dc", OPT_DC, "DC", SIGNIN,
@@ -176,6 +180,26 @@ const char *command_name(enum command cmd)
 /* Set by cli_parse(..., quiet): nothing is printed. */
 static bool silent;
 
+/* An option's help after its 33 columns and a space, in lines of at most
+ * 80 columns. */
+static void print_wrapped(FILE *f, const char *help)
+{
+	enum { INDENT = 33, WIDTH = 80 };
+	size_t col = INDENT;
+	for (const char *p = help; *p;) {
+		size_t word = strcspn(p, " ");
+		if (col > INDENT && col + 1 + word > WIDTH) {
+			fprintf(f, "\n%*s", INDENT, "");
+			col = INDENT;
+		}
+		fprintf(f, " %.*s", (int)word, p);
+		col += 1 + word;
+		p += word;
+		p += strspn(p, " ");
+	}
+	fputc('\n', f);
+}
+
 static void usage(FILE *f, enum command cmd)
 {
 	if (silent)
@@ -212,9 +236,10 @@ static void usage(FILE *f, enum command cmd)
 		else
 			snprintf(help, sizeof(help), "%s", specs[i].help);
 		if (short_of(&specs[i]))
-			fprintf(f, "  -%c, %-27s %s\n", short_of(&specs[i]), opt, help);
+			fprintf(f, "  -%c, %-27s", short_of(&specs[i]), opt);
 		else
-			fprintf(f, "      %-27s %s\n", opt, help);
+			fprintf(f, "      %-27s", opt);
+		print_wrapped(f, help);
 	}
 	if (cmd == CMD_CURL)
 		fprintf(f, "\nzoho-oauth's options come before the URL or path; from there on, everything\n"
@@ -287,6 +312,7 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 	case OPT_QUIET: out->verbosity = -1; break;
 	case OPT_VERBOSE: out->verbosity = 1; break;
 	case OPT_PROFILE: out->profile = arg; break;
+	case OPT_SAVE_PROFILE: out->save_profile = arg; break;
 	case OPT_TOKEN_FILE: out->token_file = arg; break;
 	case OPT_CLIENT_ID: out->client_id = arg; break;
 	case OPT_CLIENT_SECRET_FILE: out->client_secret_file = arg; break;

@@ -189,7 +189,24 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 	s->cmd = cli->cmd;
 	log_set_level(cli->verbosity < 0 ? LOG_QUIET : cli->verbosity > 0 ? LOG_VERBOSE : LOG_NORMAL);
 
-	const char *profile = profile_wanted(cli->profile);
+	/* --save-profile NAME: this login's profile is NAME too, so that its
+	 * tokens are where "login -p NAME" (and "token -p NAME") look. */
+	if (cli->save_profile && (!profile_name_ok(cli->save_profile) ||
+			(cli->profile && strcmp(cli->profile, cli->save_profile) != 0))) {
+		if (!profile_name_ok(cli->save_profile))
+			log_error("--save-profile: profile name '%.64s' is not allowed: use letters, "
+				"digits, '.', '_' and '-'", cli->save_profile);
+		else
+			log_error("--save-profile NAME is this login's profile too: leave out --profile, "
+				"or give it the same name");
+		goto out;
+	}
+	if (cli->save_profile && !(s->save_profile = xstrdup(cli->save_profile)))
+		goto oom;
+	const char *env_profile = getenv("ZOHO_OAUTH_PROFILE");
+	s->profile_given = cli->profile || cli->save_profile || (env_profile && *env_profile);
+	s->client_id_given = cli->client_id != NULL;
+	const char *profile = profile_wanted(cli->profile ? cli->profile : cli->save_profile);
 	if (!profile_name_ok(profile)) {
 		log_error("profile name '%.64s' is not allowed: use letters, digits, '.', '_' and '-'",
 			profile);
@@ -222,7 +239,6 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 
 	/* A profile named that does not exist: a first login makes it, but a
 	 * typo of one that does is more likely. */
-	const char *env_profile = getenv("ZOHO_OAUTH_PROFILE");
 	if ((cli->profile || (env_profile && *env_profile)) && !token_file && !cfg.found &&
 			access(s->token_file, F_OK) != 0 && errno == ENOENT)
 		find_near_profile(s);
@@ -283,10 +299,12 @@ int settings_resolve(const struct cli *cli, struct settings *s)
 		secret_file = cfg.client_secret_file;
 	if (secret_file && !(s->client_secret_file = xstrdup(secret_file)))
 		goto oom;
-	/* The file store keeps the secret with the tokens: a client taken from
-	 * them comes with its secret. A client given anew is given whole. */
+	/* The file store keeps the secret with the tokens: their client, taken
+	 * from them or named by the config file, comes with its secret. A client
+	 * given anew (command line, environment) is given whole. */
 	if (!secret_file && !secret_in_environment() && have_old && old.client_secret &&
-			n_reused > 0 && strcmp(reused[0], "client") == 0 &&
+			s->client_id && !cli->client_id && !getenv("ZOHO_CLIENT_ID") &&
+			strcmp(s->client_id, old.client_id) == 0 &&
 			!(s->client_secret = xstrdup(old.client_secret)))
 		goto oom;
 	if (secret_file == cli->client_secret_file)
@@ -474,6 +492,51 @@ void settings_finish(struct settings *s)
 	free(s->cacert);
 	free(s->config_path);
 	free(s->store);
+	free(s->save_profile);
 	secret_free(s->code);
 	memset(s, 0, sizeof(*s));
+}
+
+char *settings_profile_text(const struct settings *s)
+{
+	struct buf b = { 0 };
+	bool ok = buf_append_str(&b, "client_id = ") && buf_append_str(&b, s->client_id) &&
+		buf_append_str(&b, "\n");
+	if (s->dc && strcmp(s->accounts_url, s->dc->accounts) == 0)
+		ok = ok && buf_append_str(&b, "dc = ") && buf_append_str(&b, s->dc->location);
+	else
+		ok = ok && buf_append_str(&b, "accounts_url = ") && buf_append_str(&b, s->accounts_url);
+	ok = ok && buf_append_str(&b, "\n");
+	/* One scope a line, the continued ones indented: a long list stays
+	 * within the reader's line length. */
+	for (const char *p = s->scope; ok && p && *p;) {
+		size_t len = strcspn(p, ",");
+		ok = buf_append_str(&b, p == s->scope ? "scope = " : "        ") &&
+			buf_append(&b, p, len) && buf_append_str(&b, p[len] ? ",\n" : "\n");
+		p += len + (p[len] == ',');
+	}
+	if (!s->device)
+		ok = ok && buf_append_str(&b, "redirect_uri = ") &&
+			buf_append_str(&b, s->redirect_uri) && buf_append_str(&b, "\n");
+	if (s->client_secret_file) {
+		/* The reader wants it absolute. */
+		char *abs = realpath(s->client_secret_file, NULL);
+		ok = ok && abs && buf_append_str(&b, "client_secret_file = ") &&
+			buf_append_str(&b, abs) && buf_append_str(&b, "\n");
+		free(abs);
+	}
+	if (!s->offline)
+		ok = ok && buf_append_str(&b, "access_type = online\n");
+	if (!s->preflight)
+		ok = ok && buf_append_str(&b, "preflight = no\n");
+	if (s->store)
+		ok = ok && buf_append_str(&b, "store = ") && buf_append_str(&b, s->store) &&
+			buf_append_str(&b, "\n");
+	if (!ok) {
+		log_error("cannot put this login's settings into words (out of memory, or the "
+			"client secret file is gone)");
+		buf_finish(&b);
+		return NULL;
+	}
+	return b.data;
 }

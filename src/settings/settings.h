@@ -50,6 +50,9 @@ struct settings {
 	struct net_options net;
 	char *cacert;
 	char *config_path;           /* login: where the config was looked for */
+	char *save_profile;          /* login: [profile NAME] to write; NULL: none */
+	bool client_id_given;        /* on the command line */
+	bool profile_given;          /* --profile, ZOHO_OAUTH_PROFILE or --save-profile */
 	char near_profile[72];       /* a profile that exists and is near the one asked
 	                              * for, which does not: for did-you-mean; "" */
 };
@@ -57,6 +60,15 @@ struct settings {
 /* Returns ZO_OK, or ZO_USAGE after saying what is wrong. */
 int settings_resolve(const struct cli *cli, struct settings *out);
 void settings_finish(struct settings *s);
+
+/*
+ * The settings of this login as the body of a config section ("key =
+ * value" lines): client_id, dc or accounts_url, scope, redirect_uri (not
+ * for the device flow), where the secret is read from (client_secret_file,
+ * never the secret), access_type, preflight and store when not the
+ * defaults. The caller frees it.
+ */
+char *settings_profile_text(const struct settings *s);
 
 
 #endif
