@@ -40,7 +40,8 @@ static int check_scopes(struct settings *s)
 
 	if (!s->scope)
 		return ZO_OK;
-	for (const char *p = s->scope; *p && n < sizeof(items) / sizeof(items[0]);) {
+	const char *p = s->scope;
+	while (*p && n < sizeof(items) / sizeof(items[0])) {
 		size_t len = strcspn(p, ",");
 		char near[96], shown[96];
 		items[n] = xstrndup(p, len);
@@ -79,7 +80,8 @@ static int check_scopes(struct settings *s)
 		n++;
 		p += len + (p[len] == ',');
 	}
-	if (status == ZO_OK && changed) {
+	/* More scopes than items: checked as far as they go, and sent as given. */
+	if (status == ZO_OK && changed && !*p) {
 		char why[256], *joined = NULL;
 		if (!zoho_scope_join((const char *const *)items, n, &joined, why, sizeof(why))) {
 			log_error("--scope: %s", why);
