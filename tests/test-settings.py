@@ -152,6 +152,20 @@ def case_scope_device(home):
           "the device code was not asked for with the scope as given", mock.requests(), r)
 
 
+def case_scope_exchange(home):
+    """exchange takes --scope (recorded when Zoho's answer has none): a near
+    miss gets the same warning on a pipe, and goes on."""
+    import json
+    import urllib.request
+    mock = home.mock()
+    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as f:
+        code = json.load(f)["code"]
+    r = run(home, "exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url, "--code", code,
+            "--scope", "ZohoCliq.users.read")
+    check(r.returncode == 0, "exchange failed", r)
+    check("did you mean ZohoCliq.Users.READ?" in r.stderr, "no did-you-mean", r)
+
+
 def case_dc_any_case(home):
     """--dc EU and dc = Eu name the EU data centre."""
     mock, port = setup_login(home)
