@@ -66,7 +66,7 @@ _zoho_oauth()
 		COMPREPLY=($(compgen -W "$(_zoho_oauth_profiles)" -- "$cur"))
 		return ;;
 	--dc)
-		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" login --help 2>/dev/null | tr "\n" " " |
+		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" login --help 2>/dev/null | tr -s '\n ' '  ' |
 			sed -n 's/.*data centre: \([a-z, ]*\) (.*/\1/p' | tr -d ,)" -- "$cur"))
 		return ;;
 	--access-type)
@@ -79,7 +79,7 @@ _zoho_oauth()
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
-	--client-id|--scope|--accounts-url|--redirect-uri|--timeout|--connect-timeout|--max-time|--min-valid|--lock-timeout|--keyring-timeout|--code)
+	--client-id|--scope|--accounts-url|--redirect-uri|--timeout|--connect-timeout|--max-time|--min-valid|--lock-timeout|--keyring-timeout|--code|--save-profile)
 		return ;;
 	esac
 	if [ "${COMP_WORDS[1]}" = help ]; then

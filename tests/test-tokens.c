@@ -206,6 +206,38 @@ static void serializes_all_fields(void **state)
 	secret_free(json);
 }
 
+/* The redirect URI a browser login used is kept for the next one: written
+ * when known, read back, absent from older files, and checked. */
+static void redirect_uri_round_trip(void **state)
+{
+	struct tokens t = {
+		.access_token = "1000.a", .token_type = "Bearer", .client_id = "1000.C",
+		.client_secret = "s", .accounts_server = "https://accounts.zoho.com",
+		.expires_at = NOW + 3600, .obtained_at = NOW,
+	};
+	struct tokens back;
+	char why[160];
+	char *json = tokens_to_json(&t);
+	assert_non_null(json);
+	assert_null(strstr(json, "redirect_uri"));
+	assert_true(tokens_from_json(json, strlen(json), &back, why, sizeof(why)));
+	assert_null(back.redirect_uri);
+	tokens_finish(&back);
+	secret_free(json);
+
+	t.redirect_uri = "http://localhost:8976/callback";
+	json = tokens_to_json(&t);
+	assert_non_null(json);
+	assert_true(tokens_from_json(json, strlen(json), &back, why, sizeof(why)));
+	assert_string_equal(back.redirect_uri, "http://localhost:8976/callback");
+	tokens_finish(&back);
+	secret_free(json);
+
+	/* Not a loopback redirect URI: refused, so never written. */
+	t.redirect_uri = "https://example.com/cb";
+	assert_null(tokens_to_json(&t));
+}
+
 int main(void)
 {
 	tokens_init_json();
@@ -220,6 +252,7 @@ int main(void)
 		cmocka_unit_test(times_not_believed),
 		cmocka_unit_test(old_clock_round_trip),
 		cmocka_unit_test(serializes_all_fields),
+		cmocka_unit_test(redirect_uri_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

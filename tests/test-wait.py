@@ -222,6 +222,13 @@ def open_link_and_return(home, port):
     return r.status
 
 
+def decline_save(t):
+    """After a login with flags at a terminal, login offers to save them as
+    a profile: say no (an empty name)."""
+    t.wait_for_text("save these settings as a profile?", timeout=20)
+    t.type("\n")
+
+
 def case_countdown_redirect(home):
     """The redirect ends the line: the next message on a clean line."""
     mock, port = setup_login(home)
@@ -229,6 +236,7 @@ def case_countdown_redirect(home):
     check(wait_for(lambda: countdowns(t.text()), 10), "no countdown", repr(t.text()))
     # The browser's record is written when it exits: it recorded the link.
     check(open_link_and_return(home, port) == 303, "the callback was not taken")
+    decline_save(t)
     rc = t.wait(20)
     check(rc == 0, "login failed", repr(t.text()))
     check_clean_end(t, "exchanging the code")
@@ -371,6 +379,7 @@ def case_no_browser_terminal_pastes(home):
     t.wait_for_text("Paste the address here")
     url = [l.strip() for l in t.text().split("\n") if "/oauth/v2/auth?" in l][0]
     t.type(remote_browser(url) + "\n")
+    decline_save(t)
     rc = t.wait(20)
     check(rc == 0, "the paste did not sign in", repr(t.text()))
     check(t.text().count("/oauth/v2/auth?") == 1, "the URL is not printed once", repr(t.text()))
@@ -391,6 +400,7 @@ def case_url_once_browser_fails(home):
           "the failure is not said", repr(text))
     url = [l.strip() for l in text.split("\n") if "/oauth/v2/auth?" in l][0]
     t.type(remote_browser(url) + "\n")
+    decline_save(t)
     rc = t.wait(20)
     check(rc == 0, "the paste did not sign in", repr(t.text()))
 

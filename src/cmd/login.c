@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include "cmd/login.h"
+#include "core/ask.h"
 #include "core/exit-status.h"
+#include "core/paths.h"
 #include "core/log.h"
 #include "core/signals.h"
 #include "core/util.h"
+#include "settings/config-file.h"
 #include "signin/browser.h"
 #include "signin/callback.h"
 #include "signin/device.h"
@@ -530,7 +533,83 @@ out:
 	return status;
 }
 
+/* Write body as [profile name] into the config file, after a sign-in. */
+static int save_profile(const struct settings *s, const char *name, const char *body)
+{
+	int r = config_save_section(s->config_path, name, body, false);
+	if (r < 0) {
+		log_error("the tokens were saved, but not the profile: run login with "
+			"--save-profile again once that is fixed");
+		return ZO_FAILURE;
+	}
+	if (r == 1)
+		log_info("%s has [profile %s] with these settings already", s->config_path, name);
+	else
+		log_info("saved these settings as [profile %s] in %s", name, s->config_path);
+	if (!s->client_secret_file && strcmp(s->profile, name) == 0 &&
+			(!s->store || strcmp(s->store, "file") == 0))
+		log_info("(the client secret is not in the config file: the token file keeps it)");
+	else if (!s->client_secret_file)
+		log_info("(the client secret is not saved: next time it comes from ZOHO_CLIENT_SECRET "
+			"or the prompt, or add client_secret_file = PATH to the section)");
+	if (strcmp(s->profile, name) != 0)
+		log_info("(the tokens of this login are in profile \"%s\")", s->profile);
+	/* The line to use next time goes out even with --quiet. */
+	fprintf(stderr, "next time: zoho-oauth login -p %s\n", name);
+	return ZO_OK;
+}
+
+/* At a terminal, after a sign-in with a client given on the command line
+ * and no profile: offer to keep the settings. */
+static int offer_profile(const struct settings *s)
+{
+	char name[80];
+	for (int tries = 0; tries < 3; tries++) {
+		int r = ask_line("save these settings as a profile? name (empty for no):", name,
+			sizeof(name));
+		if (r < 0)
+			return ZO_INTERRUPTED + signals_caught();
+		if (r == 0 || !name[0])
+			return ZO_OK;
+		if (!profile_name_ok(name)) {
+			fputs("a profile name is letters, digits, '.', '_' and '-' (at most 64)\n", stderr);
+			continue;
+		}
+		char *body = settings_profile_text(s);
+		if (!body)
+			return ZO_FAILURE;
+		int status = config_save_section(s->config_path, name, body, true) < 0 ? ZO_USAGE :
+			save_profile(s, name, body);
+		free(body);
+		if (status != ZO_USAGE)
+			return status;
+	}
+	return ZO_OK;
+}
+
 int cmd_login(const struct settings *s)
 {
-	return s->device ? cmd_login_device(s) : login_browser(s);
+	char *body = NULL;
+	/* --save-profile: what would stop the save is found before the sign-in,
+	 * which makes a refresh token that should not be made for nothing. */
+	if (s->save_profile && s->client_id && s->scope) {
+		if (!s->config_path) {
+			log_error("--save-profile: cannot find your home directory for the config file");
+			return ZO_USAGE;
+		}
+		if (!(body = settings_profile_text(s)))
+			return ZO_FAILURE;
+		if (config_save_section(s->config_path, s->save_profile, body, true) < 0) {
+			free(body);
+			return ZO_USAGE;
+		}
+	}
+	int status = s->device ? cmd_login_device(s) : login_browser(s);
+	if (status == ZO_OK && body)
+		status = save_profile(s, s->save_profile, body);
+	else if (status == ZO_OK && !s->save_profile && s->client_id_given && !s->profile_given &&
+			s->config_path && strcmp(s->token_file, "-") != 0 && ask_possible())
+		status = offer_profile(s);
+	free(body);
+	return status;
 }

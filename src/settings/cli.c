@@ -45,6 +45,7 @@ enum opt_id {
 	OPT_ALL,
 	OPT_ONLINE,
 	OPT_VERSION,
+	OPT_SAVE_PROFILE,
 };
 
 #define ON(c) (1u << (c))
@@ -76,6 +77,9 @@ static const struct opt_spec specs[] = {
 		"scopes, comma-separated, e.g. ZohoCliq.Channels.READ (repeatable)" },
 	{ "code", OPT_CODE, "CODE", ON(CMD_EXCHANGE),
 		"the code from the API console; - reads it from stdin" },
+	{ "save-profile", OPT_SAVE_PROFILE, "NAME", ON(CMD_LOGIN),
+		"once signed in, keep these settings as [profile NAME] in the config file "
+		"(never the secret itself) and use NAME as this login's profile" },
 	{ "device", OPT_DEVICE, NULL, ON(CMD_LOGIN),
 		"sign in with a code on another device (a Non-browser client)" },
 	{ "dc", OPT_DC, "DC", SIGNIN,
@@ -349,6 +353,7 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 	case OPT_QUIET: out->verbosity = -1; break;
 	case OPT_VERBOSE: out->verbosity = out->verbosity < 1 ? 1 : 2; break;
 	case OPT_PROFILE: out->profile = arg; break;
+	case OPT_SAVE_PROFILE: out->save_profile = arg; break;
 	case OPT_TOKEN_FILE: out->token_file = arg; break;
 	case OPT_CLIENT_ID: out->client_id = arg; break;
 	case OPT_CLIENT_SECRET_FILE: out->client_secret_file = arg; break;

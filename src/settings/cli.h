@@ -26,6 +26,7 @@ enum command {
 struct cli {
 	enum command cmd;
 	const char *profile;
+	const char *save_profile; /* login: the [profile NAME] to write once signed in */
 	const char *token_file;
 	const char *client_id;
 	const char *client_secret_file;

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/secure-file.h"
+#include "core/text.h"
 #include "core/urlcode.h"
 #include "core/util.h"
 #include "settings/config-file.h"
@@ -439,4 +440,106 @@ void config_finish(struct config_profile *c)
 	memset(c, 0, sizeof(*c));
 	c->lock_timeout = -1;
 	c->keyring_timeout = -1;
+}
+
+size_t config_offer_profiles(const char *path, const char *typo, struct text_nearest *near,
+		char (*names)[65], size_t n)
+{
+	struct buf text = { 0 };
+	size_t used = 0;
+	if (!path || secure_read(path, NULL, CONFIG_MAX, true, &text, NULL) != READ_OK)
+		return 0;
+	for (const char *p = text.data, *end = text.data + text.len; p < end && used < n;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		size_t len = (size_t)(eol - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+			len--;
+		if (len > 10 && memcmp(p, "[profile ", 9) == 0 && p[len - 1] == ']' && len - 10 < 65) {
+			memcpy(names[used], p + 9, len - 10);
+			names[used][len - 10] = '\0';
+			if (profile_name_ok(names[used]))
+				text_nearest_offer(near, typo, strlen(typo), names[used++]);
+		}
+		p = eol + 1;
+	}
+	buf_finish(&text);
+	return used;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_profile(const struct config_profile *a, const struct config_profile *b)
+{
+	return same_text(a->client_id, b->client_id) && same_text(a->dc, b->dc) &&
+		same_text(a->accounts_url, b->accounts_url) && same_text(a->scope, b->scope) &&
+		same_text(a->redirect_uri, b->redirect_uri) &&
+		same_text(a->client_secret_file, b->client_secret_file) &&
+		same_text(a->access_type, b->access_type) && a->lock_timeout == b->lock_timeout &&
+		a->keyring_timeout == b->keyring_timeout && a->no_preflight == b->no_preflight &&
+		same_text(a->store, b->store);
+}
+
+int config_save_section(const char *path, const char *name, const char *body, bool dry_run)
+{
+	struct buf old = { 0 }, text = { 0 };
+	struct config_profile had, want;
+	int result = -1;
+
+	switch (secure_read(path, NULL, CONFIG_MAX, true, &old, NULL)) {
+	case READ_FAILED:
+		return -1;
+	case READ_MISSING:
+	case READ_OK:
+		break;
+	}
+	/* The new section as the reader will see it: first on its own, so
+	 * that a mistake is ours to report, not a line of the user's file. */
+	bool ok = buf_append_str(&text, "[profile ") && buf_append_str(&text, name) &&
+		buf_append_str(&text, "]\n") && buf_append_str(&text, body);
+	if (!ok) {
+		log_error("out of memory");
+		goto out;
+	}
+	if (!config_parse(text.data, text.len, "the new profile", name, &want)) {
+		log_error("the settings of this login cannot be written as [profile %s]", name);
+		goto out;
+	}
+	if (!config_parse(old.data ? old.data : "", old.len, path, name, &had)) {
+		config_finish(&want);
+		goto out;
+	}
+	if (had.found) {
+		result = same_profile(&had, &want) ? 1 : -1;
+		if (result < 0)
+			log_error("%s already has a [profile %s] section with other settings: pick "
+				"another name for --save-profile, or change that section yourself", path, name);
+	} else if (dry_run) {
+		result = secure_write_possible(path) ? 0 : -1;
+	} else {
+		struct buf all = { 0 };
+		ok = true;
+		if (old.len > 0) {
+			ok = buf_append(&all, old.data, old.len) &&
+				(old.data[old.len - 1] == '\n' || buf_append_str(&all, "\n")) &&
+				buf_append_str(&all, "\n");
+		}
+		ok = ok && buf_append(&all, text.data, text.len);
+		if (!ok)
+			log_error("out of memory");
+		else if (secure_write(path, all.data, all.len))
+			result = 0;
+		buf_finish(&all);
+	}
+	config_finish(&had);
+	config_finish(&want);
+out:
+	buf_finish(&old);
+	buf_finish(&text);
+	return result;
 }

@@ -67,4 +67,27 @@ void config_finish(struct config_profile *c);
 bool config_profile_names(const char *path, char ***names, size_t *n);
 void config_names_free(char **names, size_t n);
 
+/*
+ * Add a [profile NAME] section with body ("key = value" lines, checked
+ * here as the reader would) to the config file at path: atomically, mode
+ * 0600, the file's text kept byte for byte before it. A section of that
+ * name that exists already is refused (reported) unless its settings are
+ * the same. With dry_run nothing is written: the checks only, made before
+ * a sign-in so that its result can be kept. Returns 0 when written (or
+ * writable), 1 when the section is there already with these settings, -1
+ * after an error (reported).
+ */
+int config_save_section(const char *path, const char *name, const char *body, bool dry_run);
+
+/*
+ * Offer the name of each [profile NAME] section of the config file at
+ * path to near (core/text.h), for did-you-mean of profile names; names
+ * are copied into names (n slots of 65 bytes), so that near's pointers
+ * stay good. Returns how many were copied; a missing or unreadable file
+ * offers nothing.
+ */
+struct text_nearest;
+size_t config_offer_profiles(const char *path, const char *typo, struct text_nearest *near,
+		char (*names)[65], size_t n);
+
 #endif

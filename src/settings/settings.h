@@ -18,6 +18,8 @@ struct settings {
 	char *token_file;            /* a path, or "-" for stdout */
 	char *client_id;             /* NULL: not configured */
 	char *client_secret_file;    /* NULL: environment or prompt */
+	char *client_secret;         /* login: the token file's, reused for its own
+	                              * client when no other source is given; else NULL */
 	char client_secret_label[96]; /* where that name came from, for messages */
 	char *accounts_url;          /* origin, no trailing slash */
 	const struct zoho_dc *dc;    /* the data centre of accounts_url, or NULL */
@@ -50,11 +52,25 @@ struct settings {
 	struct net_options net;
 	char *cacert;
 	char *config_path;           /* login: where the config was looked for */
+	char *save_profile;          /* login: [profile NAME] to write; NULL: none */
+	bool client_id_given;        /* on the command line */
+	bool profile_given;          /* --profile, ZOHO_OAUTH_PROFILE or --save-profile */
+	char near_profile[72];       /* a profile that exists and is near the one asked
+	                              * for, which does not: for did-you-mean; "" */
 };
 
 /* Returns ZO_OK, or ZO_USAGE after saying what is wrong. */
 int settings_resolve(const struct cli *cli, struct settings *out);
 void settings_finish(struct settings *s);
+
+/*
+ * The settings of this login as the body of a config section ("key =
+ * value" lines): client_id, dc or accounts_url, scope, redirect_uri (not
+ * for the device flow), where the secret is read from (client_secret_file,
+ * never the secret), access_type, preflight and store when not the
+ * defaults. The caller frees it.
+ */
+char *settings_profile_text(const struct settings *s);
 
 
 #endif

@@ -116,6 +116,11 @@ int signin_begin(struct signin *si, const struct settings *s, bool *done)
 		if (status != ZO_OK)
 			return status;
 	}
+	if (s->client_secret) {
+		/* The token file's, for its own client (settings_resolve). */
+		si->secret = xstrdup(s->client_secret);
+		return si->secret ? ZO_OK : ZO_FAILURE;
+	}
 	return secret_obtain(s->client_secret_file, s->client_secret_label, &si->secret);
 }
 
@@ -189,6 +194,9 @@ int signin_save(struct signin *si, struct tokens *t, const char *server, const c
 		t->api_domain = xstrdup(dc->api);
 	if (!t->scope && s->scope)
 		t->scope = xstrdup(s->scope);
+	/* So that the next login needs no --redirect-uri either. */
+	secret_free(t->redirect_uri);
+	t->redirect_uri = s->cmd == CMD_LOGIN && !s->device ? xstrdup(s->redirect_uri) : NULL;
 	if (s->cmd == CMD_EXCHANGE && !t->refresh_token)
 		log_warn("zoho sent no refresh token for this code: the access token works for an "
 			"hour, then you need a new code");

@@ -171,8 +171,13 @@ static int keyring_load(struct store *st, struct tokens *out)
 		return ZO_FAILURE;
 	case TOKEN_FILE_MISSING:
 		store_login_hint(s, hint, sizeof(hint));
-		log_error("no tokens for profile '%s' (%s does not exist): sign in first with '%s'",
-			s->profile, st->where, hint);
+		if (s->near_profile[0])
+			log_error("no profile \"%s\"; did you mean \"%s\"? (no tokens for profile '%s': "
+				"%s does not exist; to make it, sign in with '%s')", s->profile,
+				s->near_profile, s->profile, st->where, hint);
+		else
+			log_error("no tokens for profile '%s' (%s does not exist): sign in first with '%s'",
+				s->profile, st->where, hint);
 		return ZO_RELOGIN;
 	case TOKEN_FILE_UNREADABLE:
 		return ZO_FAILURE;

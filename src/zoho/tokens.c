@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/secure-file.h"
 #include "core/util.h"
+#include "zoho/redirect.h"
 #include "zoho/tokens.h"
 
 #define TOKEN_MAX 4096        /* longest token we accept */
@@ -41,6 +42,7 @@ void tokens_finish(struct tokens *t)
 	secret_free(t->client_secret);
 	secret_free(t->accounts_server);
 	secret_free(t->location);
+	secret_free(t->redirect_uri);
 	free(t->store);
 	free(t->access_cache);
 	free(t->cache_for);
@@ -253,8 +255,14 @@ static bool client_fields(const cJSON *root, struct tokens *out, char *why, size
 	if (!get_string(root, "client_id", true, 256, false, &out->client_id, why, why_len) ||
 			!get_string(root, "accounts_server", true, FIELD_MAX, false, &out->accounts_server, why,
 				why_len) ||
-			!get_string(root, "location", false, 16, false, &out->location, why, why_len))
+			!get_string(root, "location", false, 16, false, &out->location, why, why_len) ||
+			!get_string(root, "redirect_uri", false, FIELD_MAX, false, &out->redirect_uri, why,
+				why_len))
 		return false;
+	struct redirect r;
+	char scratch_why[256];
+	if (out->redirect_uri && !redirect_parse(out->redirect_uri, &r, scratch_why, sizeof(scratch_why)))
+		return bad(why, why_len, "redirect_uri is not a loopback http URI");
 	if (!zoho_client_id_ok(out->client_id))
 		return bad(why, why_len, "client_id is malformed");
 	char *origin = NULL;
@@ -463,6 +471,7 @@ static bool fill(cJSON *root, enum token_record kind, const struct tokens *t, co
 		(kind != RECORD_FILE || add_string(root, "client_secret", t->client_secret)) &&
 		add_string(root, "accounts_server", t->accounts_server) &&
 		add_string(root, "location", t->location) &&
+		(!t->redirect_uri || add_string(root, "redirect_uri", t->redirect_uri)) &&
 		(kind != RECORD_FILE || add_time(root, "obtained_at", t->obtained_at)) &&
 		(kind != RECORD_FILE || !t->throttled_until ||
 			add_time(root, "throttled_until", t->throttled_until));

@@ -35,6 +35,8 @@ struct tokens {
 	char *client_secret;    /* kept so that a refresh needs nothing else */
 	char *accounts_server;
 	char *location;         /* NULL when unknown */
+	char *redirect_uri;     /* the browser login's, for the next login; NULL:
+	                         * not recorded (device flow, exchange, older files) */
 	int64_t expires_at;     /* Unix seconds */
 	int64_t obtained_at;    /* Unix seconds, by the clock of whoever got it */
 	int64_t throttled_until; /* Unix seconds; 0: not throttled. Zoho refused a

@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""Settings that can't go wrong: scopes held against the ones Zoho
+documents (a warning on a pipe, a question on a terminal), data centres in
+any case, did-you-mean for profile names, a second login that reuses what
+the first one used, and --save-profile."""
+import os
+import pty
+import select
+import stat
+import subprocess
+import time
+import urllib.parse
+
+from harness import (BINARY, CLIENT_ID, SECRET, check, login_args, main, mode_of, read_json,
+                     run, setup_login, write_config, write_tokens)
+
+
+def auth_scopes(mock):
+    """The scopes of each consent request the mock saw."""
+    return [urllib.parse.parse_qs(e["query"])["scope"][0] for e in mock.requests("/oauth/v2/auth")]
+
+
+def with_scope(args, scope):
+    args = list(args)
+    args[args.index("--scope") + 1] = scope
+    return args
+
+
+class Pty:
+    """zoho-oauth with stdin and stderr on a pseudo-terminal (stdout a pipe),
+    as a user at a terminal runs it."""
+
+    def __init__(self, home, *args, env=None):
+        e = dict(home.env)
+        e.update(env or {})
+        for k, v in list(e.items()):
+            if v is None:
+                del e[k]
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen([BINARY, *args], env=e, stdin=slave, stderr=slave,
+                                     stdout=subprocess.PIPE)
+        os.close(slave)
+        self.seen = b""
+
+    def _read(self, timeout):
+        r, _, _ = select.select([self.master], [], [], timeout)
+        if not r:
+            return False
+        try:
+            chunk = os.read(self.master, 4096)
+        except OSError:
+            return None  # the other side is closed
+        self.seen += chunk
+        return chunk != b""
+
+    def expect(self, needle, timeout=20):
+        end = time.monotonic() + timeout
+        while needle.encode() not in self.seen:
+            left = end - time.monotonic()
+            check(left > 0 and self._read(left) is not False and self.proc.poll() is None
+                  or needle.encode() in self.seen,
+                  "the terminal never showed %r" % needle, self.text())
+            if self.proc.poll() is not None and needle.encode() not in self.seen:
+                while self._read(0.2):
+                    pass
+                check(needle.encode() in self.seen, "the terminal never showed %r" % needle,
+                      self.text())
+
+    def answer(self, text):
+        os.write(self.master, text.encode() + b"\n")
+
+    def wait(self, timeout=60):
+        end = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < end:
+            self._read(0.2)
+        if self.proc.poll() is None:
+            self.proc.kill()
+            raise AssertionError("zoho-oauth did not finish\n" + self.text())
+        while self._read(0.2):
+            pass
+        self.stdout = self.proc.stdout.read().decode()
+        os.close(self.master)
+        return self.proc.returncode
+
+    def text(self):
+        return self.seen.decode("utf-8", "replace")
+
+
+# --- scopes -------------------------------------------------------------
+
+def case_scope_warning_on_pipe(home):
+    """On a pipe, a near miss of a documented scope is a warning before the
+    browser opens, and the login goes on with the scope as given."""
+    mock, port = setup_login(home)
+    for typo in ("ZohoCliq.channels.read", "ZohoCliq.Channel.READ"):
+        r = run(home, *with_scope(login_args(mock, port, "--force"), typo))
+        check(r.returncode == 0, "login failed", r)
+        check("did you mean ZohoCliq.Channels.READ?" in r.stderr, "no did-you-mean", r)
+        check(r.stderr.index("did you mean") < r.stderr.index("/oauth/v2/auth?"),
+              "the warning came after the browser was opened", r)
+        check(auth_scopes(mock)[-1] == typo, "the scope was changed on a pipe", auth_scopes(mock))
+        check(read_json(home.token_file())["scope"], "no tokens")
+
+
+def case_scope_question_yes(home):
+    """On a terminal it is a question: yes asks Zoho for the documented scope."""
+    mock, port = setup_login(home)
+    t = Pty(home, *with_scope(login_args(mock, port), "ZohoCliq.channels.read,ZohoCliq.Messages.CREATE"))
+    t.expect("use ZohoCliq.Channels.READ instead? [Y/n]")
+    check(not mock.requests("/oauth/v2/auth"), "the consent page was asked for before the answer")
+    t.answer("y")
+    t.expect("save these settings as a profile?")
+    t.answer("")
+    rc = t.wait()
+    check(rc == 0, "login failed", t.text())
+    check(auth_scopes(mock) == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"],
+          "the corrected scope was not asked for", auth_scopes(mock), t.text())
+
+
+def case_scope_question_no(home):
+    """... and no keeps the scope as typed."""
+    mock, port = setup_login(home)
+    t = Pty(home, *with_scope(login_args(mock, port), "ZohoCliq.Channel.READ"))
+    t.expect("use ZohoCliq.Channels.READ instead? [Y/n]")
+    t.answer("n")
+    t.expect("save these settings as a profile?")
+    t.answer("")
+    rc = t.wait()
+    check(rc == 0, "login failed", t.text())
+    check(auth_scopes(mock) == ["ZohoCliq.Channel.READ"], "the scope was changed",
+          auth_scopes(mock), t.text())
+
+
+def case_scope_other_services_silent(home):
+    """Documented scopes, and scopes of services not listed, pass silently."""
+    mock, port = setup_login(home)
+    scope = "ZohoCliq.Channels.READ,ZohoCRM.modules.all,ZohoCliq.Userfields.UPDATE"
+    r = run(home, *with_scope(login_args(mock, port), scope))
+    check(r.returncode == 0, "login failed", r)
+    check("did you mean" not in r.stderr and "warning" not in r.stderr, "a warning", r)
+    check(auth_scopes(mock) == [scope], "the scopes changed", auth_scopes(mock))
+
+
+def case_scope_device(home):
+    """The device flow warns the same way."""
+    mock, port = setup_login(home)
+    r = run(home, "login", "--device", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
+            "--scope", "ZohoCliq.channels.read", "--timeout", "20")
+    check("did you mean ZohoCliq.Channels.READ?" in r.stderr, "no did-you-mean", r)
+    asked = mock.requests("/oauth/v3/device/code")
+    check(asked and urllib.parse.parse_qs(asked[0]["body"])["scope"] == ["ZohoCliq.channels.read"],
+          "the device code was not asked for with the scope as given", mock.requests(), r)
+
+
+def case_scope_exchange(home):
+    """exchange takes --scope (recorded when Zoho's answer has none): a near
+    miss gets the same warning on a pipe, and goes on."""
+    import json
+    import urllib.request
+    mock = home.mock()
+    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as f:
+        code = json.load(f)["code"]
+    r = run(home, "exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url, "--code", code,
+            "--scope", "ZohoCliq.users.read")
+    check(r.returncode == 0, "exchange failed", r)
+    check("did you mean ZohoCliq.Users.READ?" in r.stderr, "no did-you-mean", r)
+
+
+def case_dc_any_case(home):
+    """--dc EU and dc = Eu name the EU data centre."""
+    mock, port = setup_login(home)
+    redirect = "http://localhost:%d/callback" % port
+    for dc in ("EU", "Eu", "eu"):
+        r = run(home, "login", "--dc", dc, "--client-id", CLIENT_ID, "--scope",
+                "ZohoCliq.Channels.READ", "--no-browser", "--no-preflight", "--timeout", "1",
+                "--redirect-uri", redirect)
+        check("unknown data centre" not in r.stderr and "accounts.zoho.eu/oauth/v2/auth" in r.stderr,
+              "--dc %s was not the EU data centre" % dc, r)
+    write_config(home, "[profile default]\nclient_id = %s\ndc = Eu\nscope = ZohoCliq.Channels.READ\n"
+                 "redirect_uri = %s\n" % (CLIENT_ID, redirect))
+    r = run(home, "login", "--no-browser", "--no-preflight", "--timeout", "1")
+    check("accounts.zoho.eu/oauth/v2/auth" in r.stderr, "dc = Eu was not the EU data centre", r)
+    r = run(home, "login", "--dc", "Mars", "--client-id", CLIENT_ID, "--scope",
+            "ZohoCliq.Channels.READ", "--timeout", "1")
+    check(r.returncode == 2 and "unknown data centre 'Mars'" in r.stderr, "--dc Mars", r)
+
+
+# --- profile names --------------------------------------------------------
+
+def case_profile_typo_login_warns(home):
+    """login -p wrok when "work" exists: a warning, and (on a pipe) the login
+    goes on and makes "wrok", as a first login does."""
+    mock, port = setup_login(home)
+    write_config(home, "[profile work]\nclient_id = %s\nscope = ZohoCliq.Channels.READ\n" % CLIENT_ID)
+    r = run(home, *login_args(mock, port, "-p", "wrok"))
+    check(r.returncode == 0, "login failed", r)
+    check('no profile "wrok"; did you mean "work"?' in r.stderr, "no did-you-mean", r)
+    check(os.path.exists(home.token_file("wrok")), "the new profile was not made", r)
+    # Now it exists: no more warnings.
+    r = run(home, *login_args(mock, port, "-p", "wrok", "--force"))
+    check(r.returncode == 0 and "did you mean" not in r.stderr, "warned about an existing profile", r)
+
+
+def case_profile_typo_token_errors(home):
+    """Commands that need tokens name the near profile in their error; a
+    far-off name gets the plain error."""
+    mock, port = setup_login(home)
+    write_tokens(home, mock, profile="work")
+    for args in (["token"], ["header"], ["refresh"], ["status"], ["revoke"], ["curl", "/api"]):
+        r = run(home, args[0], "-p", "wrok", *args[1:])
+        check(r.returncode == 7, "%s -p wrok: expected status 7" % args[0], r)
+        check('no profile "wrok"; did you mean "work"?' in r.stderr
+              and "zoho-oauth login --profile wrok" in r.stderr, "%s: no suggestion" % args[0], r)
+    r = run(home, "token", "--profile", "Work")
+    check(r.returncode == 7 and 'did you mean "work"?' in r.stderr, "a case difference", r)
+    r = run(home, "token", "-p", "zzzzzzzz")
+    check(r.returncode == 7 and "did you mean" not in r.stderr and "no tokens for profile" in r.stderr,
+          "a far-off name", r)
+    r = run(home, "token", "-p", "work")
+    check(r.returncode == 0 and r.stdout.strip(), "the right name", r)
+
+
+def case_profile_typo_question(home):
+    """On a terminal login asks; yes uses the existing profile."""
+    mock, port = setup_login(home)
+    before = write_tokens(home, mock, profile="work")["access_token"]
+    t = Pty(home, *login_args(mock, port, "-p", "wrok", "--force"))
+    t.expect('use profile "work" instead? [Y/n]')
+    t.answer("y")
+    rc = t.wait()
+    check(rc == 0, "login failed", t.text())
+    check(not os.path.exists(home.token_file("wrok")), "the mistyped profile was made", t.text())
+    check(read_json(home.token_file("work"))["access_token"] != before, "work got no new tokens")
+    check(len(mock.token_requests()) == 1, "no sign-in", mock.requests())
+
+
+# --- logging in again -----------------------------------------------------
+
+def case_reuse_on_second_login(home):
+    """A second login on a profile uses the client, data centre, scope and
+    redirect URI (and, for the file store, the secret) its tokens were made
+    with, and says so in one line; what is given anew wins."""
+    mock, port = setup_login(home)
+    redirect = "http://localhost:%d/callback" % port
+    r = run(home, *login_args(mock, port, "-p", "work"))
+    check(r.returncode == 0, "first login failed", r)
+    check("using the" not in r.stderr, "the first login claimed to reuse something", r)
+    check(read_json(home.token_file("work")).get("redirect_uri") == redirect,
+          "the token file does not record the redirect URI", read_json(home.token_file("work")))
+    # No flags, no secret in the environment: all from the token file.
+    r = run(home, "login", "-p", "work", "--force", "--timeout", "20",
+            env={"ZOHO_CLIENT_SECRET": None})
+    check(r.returncode == 0, "second login failed", r)
+    check('using the client, data centre, scope and redirect URI of the existing profile "work" '
+          '(give --client-id, --dc, --scope or --redirect-uri to change them)' in r.stderr,
+          "the reuse was not said", r)
+    check(SECRET not in r.stderr + r.stdout, "the secret was printed", r)
+    auth = [urllib.parse.parse_qs(e["query"]) for e in mock.requests("/oauth/v2/auth")]
+    check(len(auth) == 2 and auth[0] == {**auth[1], "state": auth[0]["state"],
+                                          "code_challenge": auth[0]["code_challenge"]},
+          "the second consent request differs", auth)
+    check(auth[1]["client_id"] == [CLIENT_ID] and auth[1]["redirect_uri"] == [redirect]
+          and auth[1]["scope"] == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"],
+          "not the first login's client, redirect and scope", auth[1])
+    form = urllib.parse.parse_qs(mock.token_requests()[-1]["body"])
+    check(form["client_secret"] == [SECRET] and form["client_id"] == [CLIENT_ID],
+          "the token file's secret was not used", form)
+    # A scope given anew wins; the rest is still reused.
+    r = run(home, "login", "-p", "work", "--force", "--timeout", "20", "--scope",
+            "ZohoCliq.Chats.READ")
+    check(r.returncode == 0, "third login failed", r)
+    check('using the client, data centre and redirect URI of the existing profile "work"'
+          in r.stderr, "the reuse line does not leave the scope out", r)
+    check(auth_scopes(mock)[-1] == "ZohoCliq.Chats.READ", "the new scope was not used",
+          auth_scopes(mock))
+
+
+def case_no_reuse_without_tokens(home):
+    """Without tokens there is nothing to reuse: no client is an error, as
+    before."""
+    r = run(home, "login", "-p", "fresh", "--timeout", "5")
+    check(r.returncode == 2 and "no client id" in r.stderr and "using the" not in r.stderr,
+          "expected the no-client error", r)
+
+
+# --- --save-profile -------------------------------------------------------
+
+CONFIG_BEFORE = ("; my settings, by hand\n[profile other]\nclient_id = 1000.OTHER  ; keep me\n"
+                 "scope = ZohoCRM.modules.READ\n")
+
+
+def config_path(home):
+    return os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth", "config")
+
+
+def case_save_profile(home):
+    """--save-profile NAME writes the settings as [profile NAME] (0600, no
+    secret, the rest of the file as it was), and login -p NAME then works
+    with no flags; the same settings again are fine, other ones refused
+    before any sign-in."""
+    mock, port = setup_login(home)
+    path = write_config(home, CONFIG_BEFORE)
+    secret_file = os.path.join(home.root, "client.secret")
+    with open(secret_file, "w") as f:
+        f.write(SECRET + "\n")
+    os.chmod(secret_file, 0o600)
+    r = run(home, *login_args(mock, port, "--save-profile", "team",
+                              "--client-secret-file", secret_file),
+            env={"ZOHO_CLIENT_SECRET": None})
+    check(r.returncode == 0, "login --save-profile failed", r)
+    check("next time: zoho-oauth login -p team" in r.stderr, "no next-time line", r)
+    check(mode_of(path) == 0o600, "the config file is mode %o" % mode_of(path))
+    text = open(path).read()
+    check(text.startswith(CONFIG_BEFORE), "the config's other content changed", text)
+    check(SECRET not in text, "the secret is in the config", text)
+    redirect = "http://localhost:%d/callback" % port
+    section = text[len(CONFIG_BEFORE):]
+    for line in ("[profile team]", "client_id = " + CLIENT_ID, "accounts_url = " + mock.url,
+                 "scope = ZohoCliq.Channels.READ,\n        ZohoCliq.Messages.CREATE",
+                 "redirect_uri = " + redirect,
+                 "client_secret_file = " + os.path.realpath(secret_file)):
+        check(line in section, "the section lacks %r" % line, section)
+    check(os.path.exists(home.token_file("team")), "the tokens are not in profile team")
+    # Next time: the profile alone (the secret from its file).
+    os.unlink(home.token_file("team"))
+    r = run(home, "login", "-p", "team", "--timeout", "20", env={"ZOHO_CLIENT_SECRET": None})
+    check(r.returncode == 0, "login -p team failed", r)
+    auth = urllib.parse.parse_qs(mock.requests("/oauth/v2/auth")[-1]["query"])
+    check(auth["client_id"] == [CLIENT_ID] and auth["redirect_uri"] == [redirect],
+          "login -p team did not use the saved settings", auth)
+    # The same settings again: fine, the file unchanged.
+    r = run(home, *login_args(mock, port, "--save-profile", "team", "--force",
+                              "--client-secret-file", secret_file))
+    check(r.returncode == 0 and "with these settings already" in r.stderr, "same settings", r)
+    check(open(path).read() == text, "the config changed")
+    # Other settings under that name: refused before anything is sent.
+    before = len(mock.requests())
+    r = run(home, *with_scope(login_args(mock, port, "--save-profile", "team", "--force"),
+                              "ZohoCliq.Chats.READ"))
+    check(r.returncode == 2 and "already has a [profile team] section" in r.stderr,
+          "other settings under the same name", r)
+    check(len(mock.requests()) == before, "something was sent", mock.requests()[before:])
+    check(open(path).read() == text, "the config changed")
+    # And a name that clashes with --profile.
+    r = run(home, *login_args(mock, port, "--save-profile", "a", "-p", "b"))
+    check(r.returncode == 2 and "--save-profile" in r.stderr, "-p b --save-profile a", r)
+
+
+def case_save_profile_question(home):
+    """At a terminal, a login with --client-id and no profile asks for a
+    name afterwards; on a pipe it never asks."""
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 0 and "save these settings" not in r.stderr, "asked on a pipe", r)
+    check(not os.path.exists(config_path(home)), "a config was written")
+    t = Pty(home, *login_args(mock, port, "--force"))
+    t.expect("save these settings as a profile? name (empty for no):")
+    t.answer("mine")
+    rc = t.wait()
+    check(rc == 0, "login failed", t.text())
+    check("next time: zoho-oauth login -p mine" in t.text(), "no next-time line", t.text())
+    text = open(config_path(home)).read()
+    check(text.startswith("[profile mine]\nclient_id = %s\n" % CLIENT_ID) and SECRET not in text,
+          "the section", text)
+    check(mode_of(config_path(home)) == 0o600, "mode")
+    # Empty: nothing saved.
+    t = Pty(home, *login_args(mock, port, "--force"))
+    t.expect("save these settings as a profile? name (empty for no):")
+    t.answer("")
+    check(t.wait() == 0 and open(config_path(home)).read() == text, "an empty answer saved", t.text())
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    main(CASES)
