@@ -694,6 +694,7 @@ class PgCluster:
                            env=env, capture_output=True, text=True, timeout=60)
         check(r.returncode == 0, "initdb failed", r)
         self.started = False
+        self.home_cleanups = home.cleanups
         home.cleanups.append(self.stop)
         self.start()
 
@@ -723,6 +724,26 @@ class PgCluster:
                            capture_output=True, text=True, timeout=30)
         check(r.returncode == 0, "psql failed: " + sql, r)
         return r.stdout.strip()
+
+    def psql_background(self, sql, db="postgres", user="postgres"):
+        """psql running sql (one transaction) while the test goes on."""
+        p = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", self.socket_dir,
+                              "-U", user, "-d", db, "-c", sql],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.home_cleanups.append(lambda: p.poll() is None and p.kill())
+        return p
+
+    def set(self, setting, value):
+        """A server setting, in effect for new sessions at once."""
+        self.psql("ALTER SYSTEM SET %s = '%s'" % (setting, value))
+        self.psql("SELECT pg_reload_conf()")
+
+    def processes(self):
+        """The postmaster's pid and its children's."""
+        pm = int(open(os.path.join(self.data, "postmaster.pid")).readline())
+        kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pm)], capture_output=True,
+                              text=True).stdout.split()
+        return [pm] + [int(k) for k in kids]
 
 
 class PrivateBus:

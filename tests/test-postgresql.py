@@ -223,6 +223,194 @@ def case_row_busy(home):
     check(len(refreshes(mock)) == 1, "more than one refresh", mock.requests())
 
 
+
+HOLD_ROW = "BEGIN; SELECT 1 FROM zoho_oauth_tokens WHERE profile = 'default' FOR UPDATE; " \
+           "SELECT pg_sleep(%d); COMMIT"
+
+
+def row_held(pg):
+    """Whether psql holds the row (its session waits in pg_sleep)."""
+    return pg.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep%%' "
+                   "AND pid <> pg_backend_pid()") == "1"
+
+
+def case_database_frozen(home):
+    """The database host freezes (every server process stopped) while a
+    refresh waits for the row: the refresh gives up within its limits
+    (exit 9) instead of hanging, even on a signal-free path."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    holder = pg.psql_background(HOLD_ROW % 60)
+    check(wait_for(lambda: row_held(pg), timeout=20), "psql never held the row")
+    bg = Background(home, "refresh", "--lock-timeout", "3", "--connect-timeout", "2", env=b)
+    time.sleep(1)
+    procs = pg.processes()
+    for p in procs:
+        os.kill(p, signal.SIGSTOP)
+    try:
+        start = time.monotonic()
+        try:
+            rc = bg.wait(25)
+        except Exception:
+            rc = None
+        took = time.monotonic() - start
+    finally:
+        for p in procs:
+            os.kill(p, signal.SIGCONT)
+    check(rc == 9 and took < 20, "the refresh hung on a frozen database (%s, %.1fs)" % (rc, took),
+          bg.stderr())
+    holder.kill()
+
+
+def case_login_idle_session(home):
+    """A server (or a pooler) that ends idle sessions: the connection made
+    to check the database before the browser is not the one the save uses,
+    so a slow sign-in still lands in the row."""
+    if not available():
+        return SKIP
+    pg = PgCluster(home)
+    pg.set("idle_session_timeout", "1s")
+    mock, port = setup_login(home, "token-delay=2")
+    r = run(home, *login_args(mock, port, "--store", pg.uri()))
+    check(r.returncode == 0, "login with idle sessions ended", r)
+    issued = [json.loads(json.loads(l)["body"]) for l in open(mock.log_path + ".answers")]
+    check(row(pg)["refresh_token"] == [i for i in issued if "refresh_token" in i][-1]["refresh_token"],
+          "the row lacks the new refresh token")
+
+
+def case_login_signal_while_saving(home):
+    """A sign-in whose save waits for the row (another machine holds it)
+    is not stopped by SIGTERM: the refresh token Zoho just issued is saved
+    once the row is free."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    old = row(pg)["refresh_token"]
+    holder = pg.psql_background(HOLD_ROW % 4)
+    check(wait_for(lambda: row_held(pg), timeout=20), "psql never held the row")
+    # b signs in anew (a fresh port registered at the mock), while the row is held.
+    mock_b, port_b = setup_login(home)
+    configure(b, mock_b, pg.uri())
+    bg = Background(home, *login_args(mock_b, port_b, "--store", pg.uri(), "--force",
+                                      "--lock-timeout", "20"), env=b)
+    check(wait_for(lambda: len(mock_b.token_requests()) == 1, timeout=20), "no exchange",
+          bg.stderr())
+    time.sleep(0.5)
+    bg.signal(signal.SIGTERM)
+    rc = bg.wait(30)
+    holder.wait(30)
+    new = row(pg)["refresh_token"]
+    check(new != old and rc in (0, 143), "the new refresh token was lost (%s)" % rc, bg.stderr())
+
+
+def case_idle_in_transaction(home):
+    """A server that ends idle transactions early
+    (idle_in_transaction_session_timeout) can't free the row while its
+    holder waits for a slow Zoho: one refresh for two machines."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    pg.set("idle_in_transaction_session_timeout", "1s")
+    mock.set_mode("token-delay=3")
+    before = len(refreshes(mock))
+    bg = Background(home, "refresh", env=a)
+    check(wait_for(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE "
+                                   "application_name LIKE 'zoho-oauth on %'") == "1", timeout=20),
+          "the refresher never connected", bg.stderr())
+    r = run(home, "token", **at(3480, b))
+    check(bg.wait(30) == 0 and r.returncode == 0, "a caller failed", r, bg.stderr())
+    check(len(refreshes(mock)) - before == 1, "%d refreshes" % (len(refreshes(mock)) - before))
+    check(r.stdout.strip() == row(pg)["access_token"], "b did not get the stored token", r)
+
+
+def case_clock_ahead(home):
+    """A machine whose clock runs two minutes ahead spends the budget: a
+    machine with the right clock still counts those refreshes (times still
+    to come count), and holds back."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    for _ in range(9):
+        r = run(home, "refresh", **at(120, a))
+        check(r.returncode == 0, "refresh on a", r)
+    r = run(home, "refresh", env=b)
+    check(r.returncode == 5 and "have used what Zoho allows" in r.stderr,
+          "b refreshed past the budget", r)
+    check(len(refreshes(mock)) == 9, "%d refreshes" % len(refreshes(mock)))
+
+
+def case_row_not_writable(home):
+    """A role that may lock the row but not write it (no INSERT, which the
+    upsert needs): a refresh still
+    serves the access token Zoho issued (this machine keeps it), with a
+    warning that the database didn't take it; the row is unchanged."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    pg.psql("CREATE ROLE reader LOGIN; GRANT SELECT, UPDATE ON zoho_oauth_tokens TO reader")
+    configure(b, mock, pg.uri(user="reader"))
+    was = row(pg)
+    r = run(home, "token", **at(3480, b))
+    fresh = json.loads(json.loads(open(mock.log_path + ".answers").readlines()[-1])["body"])
+    check(r.returncode == 0 and r.stdout.strip() == fresh["access_token"] and
+          "could not be stored in the database" in r.stderr, "the new token was not served", r)
+    check(row(pg) == was, "the row changed")
+    r = run(home, "token", **at(3480, b))
+    check(r.returncode == 0 and r.stdout.strip() == fresh["access_token"] and
+          len(refreshes(mock)) == 1, "the machine did not keep the token", r)
+
+
+def case_migrate_into_fleet(home):
+    """migrate --to the database of a profile the fleet already has there
+    is refused (exit 2), saying whose it is; --force replaces it."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    fleet_refresh = row(pg)["refresh_token"]
+    from harness import write_tokens
+    mine = write_tokens(home, mock, path=token_path(c), refresh="1000.refresh.c-own")
+    r = run(home, "migrate", "--to", pg.uri(), env=c)
+    check(r.returncode == 2 and "already holds tokens" in r.stderr and "--force" in r.stderr,
+          "migrate replaced the fleet's row", r)
+    check(row(pg)["refresh_token"] == fleet_refresh and
+          read_json(token_path(c))["refresh_token"] == mine["refresh_token"], "something moved")
+    r = run(home, "migrate", "--to", pg.uri(), "--force", env=c)
+    check(r.returncode == 0 and row(pg)["refresh_token"] == mine["refresh_token"],
+          "migrate --force", r)
+
+
+def case_revoke_local(home):
+    """revoke --local on one machine forgets the profile there only: the
+    row stays, and the other machines go on."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    r = run(home, "token", env=b)
+    check(r.returncode == 0, "token", r)
+    r = run(home, "revoke", "--local", env=b)
+    check(r.returncode == 0 and not os.path.exists(token_path(b)), "revoke --local", r)
+    check(pg.psql("SELECT count(*) FROM zoho_oauth_tokens") == "1", "the row went")
+    r = run(home, "token", env=a)
+    check(r.returncode == 0, "machine a lost the profile", r)
+    check(not mock.requests("/oauth/v2/token/revoke"), "zoho was asked to revoke")
+
+
+def case_server_notices_escaped(home):
+    """A server notice (a trigger's RAISE WARNING with terminal escapes)
+    never reaches the terminal as it is."""
+    if not available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    pg.psql("CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE WARNING E'\\033[2J\\033]0;owned\\007'; RETURN NEW; END $$; "
+            "CREATE TRIGGER shout BEFORE UPDATE ON zoho_oauth_tokens FOR EACH ROW "
+            "EXECUTE FUNCTION shout()")
+    r = run(home, "refresh", env=b)
+    check(r.returncode == 0 and "\x1b" not in r.stderr and "\x07" not in r.stderr,
+          "a raw escape reached stderr", repr(r.stderr))
+
+
 def api_alive(mock, token):
     req = urllib.request.Request(mock.api_url + "/api/v2/channels",
                                  headers={"Authorization": "Zoho-oauthtoken " + token})

@@ -100,7 +100,7 @@ static const struct opt_spec specs[] = {
 		"don't open a browser: print the URL and take the pasted address" },
 	{ "no-preflight", OPT_NO_PREFLIGHT, NULL, SIGNIN,
 		"don't ask Zoho to check the client before signing in" },
-	{ "force", OPT_FORCE, NULL, SIGNIN,
+	{ "force", OPT_FORCE, NULL, SIGNIN | ON(CMD_MIGRATE),
 		"sign in even if the profile already holds a working refresh token" },
 	{ "min-valid", OPT_MIN_VALID, "SECONDS", ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_CURL),
 		"refresh first when fewer seconds remain (default: 300)" },
@@ -152,6 +152,8 @@ static const struct {
 } help_more[] = {
 	{ OPT_TOKEN_FILE, SIGNIN, "; '-' writes the tokens to stdout" },
 	{ OPT_SCOPE, ON(CMD_EXCHANGE), "; recorded only when Zoho's answer lacks them" },
+	{ OPT_FORCE, ON(CMD_MIGRATE), " (migrate: replace what a shared database already holds "
+		"for the profile)" },
 };
 
 static const char *more_help(const struct opt_spec *spec, enum command cmd)

@@ -156,16 +156,26 @@ static int write_store(struct signin *si, const struct tokens *t)
 			snprintf(si->saved_to, sizeof(si->saved_to), "%s", store_where(si->store));
 		return status;
 	}
-	if (status != ZO_BUSY)
-		return status;
+	if (status >= ZO_INTERRUPTED)
+		return status; /* not while signals are ignored: a lock that can't be had */
+	int failed = status;
+	char hint[8400];
 	status = store_save_aside(si->store, t, si->saved_to, sizeof(si->saved_to));
-	if (status == ZO_OK)
+	if (status != ZO_OK)
+		return status;
+	store_restore_hint(si->store, si->saved_to, hint, sizeof(hint));
+	if (failed == ZO_BUSY) {
 		log_warn("%s holds the lock %s, so the new tokens were written to %s instead "
 			"(mode 0600): they hold a new refresh token, so keep them; once that process is "
-			"done, run 'mv %s %s'", holder,
-			store_lock_name(si->store, lock_name, sizeof(lock_name)), si->saved_to,
-			si->saved_to, store_where(si->store));
-	return status;
+			"done, run '%s'", holder,
+			store_lock_name(si->store, lock_name, sizeof(lock_name)), si->saved_to, hint);
+		return ZO_OK;
+	}
+	/* The store can't be locked (said above): the tokens must not be
+	 * lost all the same. */
+	log_warn("the new tokens were written to %s instead (mode 0600): they hold a new refresh "
+		"token, so keep them; once the store works again, run '%s'", si->saved_to, hint);
+	return failed;
 }
 
 int signin_save(struct signin *si, struct tokens *t, const char *server, const char *location)

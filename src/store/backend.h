@@ -24,6 +24,8 @@ struct store_ops {
 	void (*describe)(const struct store *st, char *out, size_t len);  /* NULL: kind */
 	int (*budget)(struct store *st, struct store_budget *out);         /* NULL: none */
 	void (*lock_name)(const struct store *st, char *out, size_t len); /* NULL: PATH.lock */
+	void (*restore_hint)(const struct store *st, const char *aside, char *out,
+		size_t len);                                                  /* NULL: mv */
 	void (*destroy)(struct store *st);
 };
 

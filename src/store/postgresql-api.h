@@ -13,7 +13,7 @@
  * can't answer). Plain C across the boundary: no libpq type leaks out.
  *
  * The table is zoho_oauth_tokens, found through the role's search_path;
- * its SQL is in the README and in PG_TABLE_SQL below. One row per
+ * its SQL is in the README and in data/postgresql-table.sql. One row per
  * profile: the token record (JSON, refresh token and client secret
  * included), and the Unix times of the access tokens issued for its
  * current refresh token in the last hour, by the clock of the machine
@@ -39,6 +39,7 @@ enum pgs_result {
 
 struct pg_call {
 	int timeout_ms;     /* connecting, and each statement */
+	int hold_ms;        /* the most a locked row may wait for us (a request to Zoho) */
 	int (*stop)(void);
 	char *why;
 	size_t why_len;

@@ -7,9 +7,11 @@
  * libpq's blocking calls wait as long as the server or the network
  * makes them, so everything here is asynchronous (PQconnectStartParams,
  * PQsendQueryParams) and polled against a deadline and stop(); a statement
- * still running at its deadline is cancelled and the connection dropped.
- * The server bounds each statement too (statement_timeout), and the row
- * lock's wait (lock_timeout).
+ * still running at its deadline is given up with its connection (never
+ * PQcancel(), which waits on the server without a bound). The server
+ * bounds each statement too (statement_timeout), the row lock's wait
+ * (lock_timeout), and how long a transaction that holds the row may sit
+ * idle (idle_in_transaction_session_timeout, while we ask Zoho).
  */
 #include <errno.h>
 #include <poll.h>
@@ -71,15 +73,25 @@ static enum pgs_result wait_for(const struct pg_call *c, int fd, short events, i
 	}
 }
 
+static void drop_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static enum pgs_result pq_connect(const struct pg_call *c, const char *conninfo, const char *name,
 		struct pgs_conn **out)
 {
-	char timeout[16];
+	char timeout[16], user_timeout[16];
 	/* Ours first: what the connection string says overrides them (libpq
-	 * expands dbname in place, later keywords winning). */
+	 * expands dbname in place, later keywords winning). Over TCP the
+	 * keepalives notice a peer that went away within half a minute, not
+	 * the kernel's two hours. */
 	snprintf(timeout, sizeof(timeout), "%d", (c->timeout_ms + 999) / 1000);
-	const char *keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
-	const char *values[] = { timeout, name, conninfo, NULL };
+	snprintf(user_timeout, sizeof(user_timeout), "%d", c->timeout_ms);
+	const char *keys[] = { "connect_timeout", "fallback_application_name", "keepalives_idle",
+		"keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname", NULL };
+	const char *values[] = { timeout, name, "10", "5", "3", user_timeout, conninfo, NULL };
 	int64_t deadline = now_ms() + c->timeout_ms;
 
 	*out = NULL;
@@ -112,6 +124,9 @@ static enum pgs_result pq_connect(const struct pg_call *c, const char *conninfo,
 		return PG_FAILED;
 	}
 	conn->pq = pq;
+	/* The server's notices would go to stderr as they are, unescaped:
+	 * nothing of ours needs them. */
+	PQsetNoticeProcessor(pq, drop_notice, NULL);
 	*out = conn;
 	return PG_OK;
 }
@@ -159,12 +174,12 @@ static enum pgs_result run(const struct pg_call *c, struct pgs_conn *conn, int t
 	}
 	while (PQflush(conn->pq) > 0) {
 		if ((r = wait_for(c, PQsocket(conn->pq), POLLOUT, deadline)) != PG_OK)
-			goto cancel;
+			goto give_up;
 	}
 	for (;;) {
 		while (PQisBusy(conn->pq)) {
 			if ((r = wait_for(c, PQsocket(conn->pq), POLLIN, deadline)) != PG_OK)
-				goto cancel;
+				goto give_up;
 			if (!PQconsumeInput(conn->pq)) {
 				say(c, PQerrorMessage(conn->pq));
 				conn->broken = true;
@@ -196,17 +211,14 @@ static enum pgs_result run(const struct pg_call *c, struct pgs_conn *conn, int t
 		PQclear(last);
 	return PG_OK;
 
-cancel:
-	/* The server may still be at it: ask it to stop, and give up on this
-	 * connection (a crashed or cancelled transaction's locks die with it). */
+give_up:
+	/* The server may still be at it: its statement_timeout ends it, and
+	 * the transaction's locks go with the connection, which is dropped
+	 * here (disconnect() closes it). No PQcancel(): it opens a connection
+	 * of its own and waits for the server without a bound. */
 	if (r == PG_TIMEOUT)
 		say(c, "no answer within the time allowed");
-	PGcancel *cancel = PQgetCancel(conn->pq);
-	if (cancel) {
-		char buf[256];
-		PQcancel(cancel, buf, sizeof(buf));
-		PQfreeCancel(cancel);
-	}
+	PQclear(last);
 	conn->broken = true;
 	return r;
 }
@@ -256,6 +268,8 @@ static enum pgs_result pq_setup(const struct pg_call *c, struct pgs_conn *conn)
 	return r;
 }
 
+static enum pgs_result pq_finish(const struct pg_call *c, struct pgs_conn *conn, bool commit);
+
 /* "1,2,3" (array_to_string of a bigint[]): strictly, the newest
  * PG_MAX_ISSUED kept. */
 static bool parse_issued(const char *text, struct pg_row *out)
@@ -297,6 +311,18 @@ static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, 
 			r = set_timeout(c, conn, "lock_timeout", true, lock_ms);
 		if (r == PG_OK)
 			r = set_timeout(c, conn, "statement_timeout", true, (long)lock_ms + c->timeout_ms);
+		/* While we hold the row and ask Zoho, the transaction is idle:
+		 * a server that ends idle transactions early would free the row
+		 * for a second refresh. Not past what our request may take. */
+		if (r == PG_OK)
+			r = set_timeout(c, conn, "idle_in_transaction_session_timeout", true,
+				(long)c->hold_ms + c->timeout_ms);
+		/* A row that isn't there yet can't be locked: the profile's name
+		 * is, so that two first sign-ins don't overwrite each other. */
+		if (r == PG_OK)
+			r = run(c, conn, c->timeout_ms + lock_ms,
+				"SELECT pg_advisory_xact_lock(hashtext('zoho_oauth_tokens:' || $1))", 1,
+				params, NULL);
 	} else {
 		r = set_timeout(c, conn, "statement_timeout", false, c->timeout_ms);
 	}
@@ -308,6 +334,13 @@ static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, 
 			"SELECT record, array_to_string(issued, ','), updated_by, "
 				"extract(epoch from updated_at)::bigint FROM zoho_oauth_tokens "
 				"WHERE profile = $1", 1, params, &res);
+	if (r == PG_NOT_FOUND && lock && !conn->broken) {
+		/* No table: the transaction failed; end it, so that a write can
+		 * make the table and go on. */
+		enum pgs_result end = pq_finish(c, conn, false);
+		if (end != PG_OK)
+			return end;
+	}
 	if (r != PG_OK)
 		return r;
 	if (PQntuples(res) != 1 || PQnfields(res) != 4) {
@@ -359,7 +392,7 @@ static enum pgs_result pq_put(const struct pg_call *c, struct pgs_conn *conn, co
 		"accounts_server = EXCLUDED.accounts_server, record = EXCLUDED.record, "
 		"issued = CASE $5::text WHEN 'new' THEN ARRAY[$6::bigint] "
 		"WHEN 'more' THEN ARRAY(SELECT x FROM unnest(t.issued) AS x "
-		"WHERE x > $6::bigint - 3600 AND x <= $6::bigint ORDER BY x) || $6::bigint "
+		"WHERE x >= $6::bigint - 3600 AND x <= $6::bigint + 3600 ORDER BY x) || $6::bigint "
 		"ELSE t.issued END, updated_at = now(), updated_by = EXCLUDED.updated_by";
 	return run(c, conn, c->timeout_ms, sql, 7, params, NULL);
 }

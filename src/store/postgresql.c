@@ -63,6 +63,7 @@ struct pg_store {
 	char *row_refresh;     /* the row's refresh token when locked, to tell a
 	                        * refresh from a new sign-in */
 	bool busy_on_row;      /* the last lock() waited out the row, not the flock */
+	bool ignore_signals;   /* a sign-in's save: waits go on through signals */
 };
 
 static struct pg_store *pg_of(struct store *st)
@@ -117,11 +118,14 @@ static int need_api(struct pg_store *k)
 #endif
 }
 
-static struct pg_call call_for(const struct settings *s, char *why, size_t why_len)
+static struct pg_call call_for(const struct pg_store *k, char *why, size_t why_len)
 {
+	const struct settings *s = k->base.s;
 	struct pg_call c = {
 		.timeout_ms = (int)s->net.connect_timeout * 1000,
-		.stop = stop_waiting,
+		.hold_ms = (int)(s->net.max_time + 5) * 1000,
+		/* Tokens Zoho issued are being saved: a signal waits. */
+		.stop = k->ignore_signals ? NULL : stop_waiting,
 		.why = why,
 		.why_len = why_len,
 	};
@@ -166,7 +170,7 @@ static int connect_db(struct pg_store *k, const char *doing)
 	char why[512], name[96], host[64] = "";
 	gethostname(host, sizeof(host) - 1);
 	snprintf(name, sizeof(name), "zoho-oauth on %.40s (pid %ld)", host, (long)getpid());
-	struct pg_call c = call_for(k->base.s, why, sizeof(why));
+	struct pg_call c = call_for(k, why, sizeof(why));
 	return failed(k, k->api->connect(&c, k->spec, name, &k->conn), doing, why);
 }
 
@@ -174,7 +178,7 @@ static void disconnect(struct pg_store *k)
 {
 	if (k->conn) {
 		char why[256];
-		struct pg_call c = call_for(k->base.s, why, sizeof(why));
+		struct pg_call c = call_for(k, why, sizeof(why));
 		if (k->in_transaction)
 			k->api->finish(&c, k->conn, false);
 		k->api->disconnect(k->conn);
@@ -192,33 +196,41 @@ static void drop_row(struct pg_store *k)
 	k->row_refresh = NULL;
 }
 
-/* The budget of the row's refresh token at now: how many access tokens
+static int by_time(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The budget of the row's refresh token at now: how many access tokens
  * were issued in the window and in the last hour, and until when no more
- * may be (0: a refresh may happen now). */
+ * may be (0: a refresh may happen now). The times are by the clocks of
+ * the machines that wrote them: one that runs ahead writes times still to
+ * come, and they count (they age out late: safe). Times more than an hour
+ * ahead are a clock gone wrong, and ignored. A second's rounding is taken
+ * against us.
+ */
 static int64_t spent_until(const struct pg_row *row, int64_t now, int *in_window, int *live)
 {
-	int64_t until = 0;
-	int w = 0, l = 0;
-	/* Oldest first, as the database keeps them. */
-	for (int i = 0; i < row->n_issued; i++) {
-		int64_t at = row->issued[i];
-		if (at > now - LIVE_WINDOW && at <= now + 60)
-			l++;
-		if (at > now - WINDOW && at <= now + 60)
+	int64_t at[PG_MAX_ISSUED];
+	int n = 0, w = 0, l = 0;
+	for (int i = 0; i < row->n_issued; i++)
+		if (row->issued[i] >= now - LIVE_WINDOW && row->issued[i] <= now + LIVE_WINDOW)
+			at[n++] = row->issued[i];
+	qsort(at, (size_t)n, sizeof(at[0]), by_time);
+	for (int i = 0; i < n; i++) {
+		l++;
+		if (at[i] >= now - WINDOW)
 			w++;
 	}
-	for (int i = 0, seen_w = 0, seen_l = 0; i < row->n_issued; i++) {
-		int64_t at = row->issued[i];
-		if (at > now - LIVE_WINDOW && at <= now + 60) {
-			/* The one whose ageing out frees a place. */
-			if (l >= LIVE_CAP && seen_l++ == l - LIVE_CAP && at + LIVE_WINDOW > until)
-				until = at + LIVE_WINDOW;
-		}
-		if (at > now - WINDOW && at <= now + 60) {
-			if (w >= WINDOW_CAP && seen_w++ == w - WINDOW_CAP && at + WINDOW > until)
-				until = at + WINDOW;
-		}
-	}
+	int64_t until = 0;
+	/* Newest last: the one whose ageing out frees a place is the cap-th
+	 * newest. */
+	if (l >= LIVE_CAP && at[n - LIVE_CAP] + LIVE_WINDOW + 1 > until)
+		until = at[n - LIVE_CAP] + LIVE_WINDOW + 1;
+	if (w >= WINDOW_CAP && at[n - WINDOW_CAP] + WINDOW + 1 > until)
+		until = at[n - WINDOW_CAP] + WINDOW + 1;
 	if (in_window)
 		*in_window = w;
 	if (live)
@@ -265,7 +277,7 @@ static int fetch_row(struct pg_store *k, bool quiet)
 	int status = connect_db(k, "read the tokens");
 	if (status != ZO_OK)
 		return status;
-	struct pg_call c = call_for(k->base.s, why, sizeof(why));
+	struct pg_call c = call_for(k, why, sizeof(why));
 	drop_row(k);
 	enum pgs_result r = k->api->fetch(&c, k->conn, k->base.s->profile, false, 0, &k->row);
 	if (r == PG_OK) {
@@ -287,8 +299,16 @@ static int fetch_row(struct pg_store *k, bool quiet)
 static bool pg_exists(struct store *st)
 {
 	struct pg_store *k = pg_of(st);
-	if (access(st->where, F_OK) == 0)
-		return true;
+	struct tokens meta;
+	unsigned mode, owner;
+	char why[160];
+	if (tokens_read_file(st->where, true, &meta, &mode, &owner, why, sizeof(why)) ==
+			TOKEN_FILE_OK) {
+		bool ours = meta.record == RECORD_META && strcmp(meta.store, k->spec) == 0;
+		tokens_finish(&meta);
+		if (ours)
+			return true;
+	}
 	/* No login on this machine: one elsewhere counts. */
 	enum log_level level = log_get_level();
 	log_set_level(LOG_SILENT);
@@ -396,6 +416,7 @@ static int pg_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, ch
 	char why[512];
 
 	k->busy_on_row = false;
+	k->ignore_signals = ignore_signals;
 	/* A machine's first use may have no directory yet. */
 	if (!secure_dirs_for(st->where))
 		return ZO_FAILURE;
@@ -415,7 +436,7 @@ static int pg_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, ch
 
 	int status = connect_db(k, "lock the tokens");
 	if (status == ZO_OK) {
-		struct pg_call c = call_for(st->s, why, sizeof(why));
+		struct pg_call c = call_for(k, why, sizeof(why));
 		int64_t left = timeout_ms - (monotonic_ms() - start);
 		drop_row(k);
 		enum pgs_result r = k->api->fetch(&c, k->conn, st->s->profile, true,
@@ -457,6 +478,7 @@ static void pg_unlock(struct store *st)
 	disconnect(k); /* rolls back what nobody committed: the row lock goes */
 	lock_release(k->lock_fd);
 	k->lock_fd = -1;
+	k->ignore_signals = false;
 }
 
 /*
@@ -475,15 +497,38 @@ static int pg_prepare(struct store *st, const struct tokens *current)
 	if (status != ZO_OK)
 		return status;
 	char why[512];
-	struct pg_call c = call_for(st->s, why, sizeof(why));
+	struct pg_call c = call_for(k, why, sizeof(why));
 	enum pgs_result r = k->api->setup(&c, k->conn);
 	if (r == PG_DENIED) {
 		log_error("the database %s has no table zoho_oauth_tokens and this role may not create "
 			"it (%s): ask its administrator to create it (the README's \"Sharing a token "
 			"across machines\" has the SQL)", k->spec, why);
+		disconnect(k);
 		return ZO_STORE;
 	}
-	return failed(k, r, "use the database", why);
+	status = failed(k, r, "use the database", why);
+	/* A migration in must not replace the fleet's tokens unasked (they
+	 * serve this machine as they are). */
+	if (status == ZO_OK && st->s->cmd == CMD_MIGRATE && !st->s->force) {
+		drop_row(k);
+		r = k->api->fetch(&c, k->conn, st->s->profile, false, 0, &k->row);
+		if (r == PG_OK) {
+			k->have_row = true;
+			log_error("the database %s already holds tokens for profile '%s' (last written by "
+				"%s): this machine can use them as they are (remove %s, then run 'zoho-oauth "
+				"token'), or pass --force to replace them with these", k->spec,
+				st->s->profile, k->row.updated_by[0] ? k->row.updated_by : "?", st->where);
+			status = ZO_USAGE;
+		} else if (r != PG_NOT_FOUND) {
+			status = failed(k, r, "use the database", why);
+		}
+		drop_row(k);
+	}
+	/* The sign-in (a browser, minutes) comes next: a connection left idle
+	 * that long may be ended by the server or a proxy. The save connects
+	 * again. */
+	disconnect(k);
+	return status;
 }
 
 static void pg_abandon(struct store *st)
@@ -544,7 +589,7 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 	if (record)
 		status = connect_db(k, "store the tokens");
 	if (status == ZO_OK) {
-		struct pg_call c = call_for(s, why, sizeof(why));
+		struct pg_call c = call_for(k, why, sizeof(why));
 		host_and_pid(by, sizeof(by));
 		enum pgs_result r = k->api->put(&c, k->conn, s->profile, full.client_id,
 			full.accounts_server, record, change, wall_seconds(), by);
@@ -559,17 +604,25 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 			r = k->api->finish(&c, k->conn, true);
 			k->in_transaction = false;
 		}
+		if (r != PG_OK && change == PG_ONE_MORE && r != PG_STOPPED) {
+			/* Zoho issued this access token: the database wouldn't keep
+			 * it, but this machine can use it for its hour. */
+			log_warn("the new access token could not be stored in the database %s (%s): this "
+				"machine uses it, the others don't see it, and it is not counted against "
+				"Zoho's limits", k->spec, why[0] ? why : "it failed");
+			r = PG_OK;
+		}
 		status = failed(k, r, "store the tokens", why);
 	}
 	secret_free(record);
 	if (status == ZO_OK && !write_local(k, &full, meta_path))
 		status = ZO_FAILURE;
-	secret_free(refresh);
-	secret_free(secret);
 	if (status == ZO_OK) {
 		secret_free(k->row_refresh);
 		k->row_refresh = full.refresh_token ? xstrdup(full.refresh_token) : NULL;
 	}
+	secret_free(refresh);
+	secret_free(secret);
 	return status;
 }
 
@@ -596,15 +649,16 @@ static int pg_save(struct store *st, const struct tokens *t)
 	bool new_refresh = t->refresh_token &&
 		(!k->row_refresh || strcmp(k->row_refresh, t->refresh_token) != 0);
 	int status = save_to(k, t, st->where);
-	if (status == ZO_OK || !new_refresh || status >= ZO_INTERRUPTED)
+	if (status == ZO_OK || !new_refresh)
 		return status;
 	/* A new refresh token the database wouldn't take: it must not be
 	 * lost (Zoho keeps 20 per user and the code is spent). */
-	char where[PATH_MAX + 64];
-	if (keep_aside(k, t, where, sizeof(where)) == ZO_OK)
+	char where[PATH_MAX + 64], hint[2 * PATH_MAX];
+	if (keep_aside(k, t, where, sizeof(where)) == ZO_OK) {
+		store_restore_hint(st, where, hint, sizeof(hint));
 		log_warn("the new tokens were written to %s instead (mode 0600): they hold a new "
-			"refresh token, so keep them; once the database works, run 'zoho-oauth migrate "
-			"--token-file %s --to %s'", where, where, k->spec);
+			"refresh token, so keep them; once the database works, run '%s'", where, hint);
+	}
 	return status;
 }
 
@@ -617,9 +671,15 @@ static int pg_forget(struct store *st)
 {
 	struct pg_store *k = pg_of(st);
 	char why[512];
+	if (st->s->cmd == CMD_REVOKE && st->s->local) {
+		/* This machine forgets; the fleet's row stays. */
+		local_forget(st->where, k->cache_path, k->spec);
+		unlink(k->lock_path);
+		return ZO_OK;
+	}
 	int status = connect_db(k, "remove the tokens");
 	if (status == ZO_OK) {
-		struct pg_call c = call_for(st->s, why, sizeof(why));
+		struct pg_call c = call_for(k, why, sizeof(why));
 		enum pgs_result r = k->api->remove(&c, k->conn, st->s->profile);
 		if (r == PG_OK && k->in_transaction) {
 			r = k->api->finish(&c, k->conn, true);
@@ -638,6 +698,14 @@ static int pg_forget(struct store *st)
 static void pg_describe(const struct store *st, char *out, size_t len)
 {
 	snprintf(out, len, "PostgreSQL (%s)", ((const struct pg_store *)st)->spec);
+}
+
+static void pg_restore_hint(const struct store *st, const char *aside, char *out, size_t len)
+{
+	const struct pg_store *k = (const struct pg_store *)st;
+	bool named = strcmp(st->s->profile, "default") != 0;
+	snprintf(out, len, "zoho-oauth migrate%s%s --token-file %s --to %s --force",
+		named ? " --profile " : "", named ? st->s->profile : "", aside, k->spec);
 }
 
 static void pg_lock_name(const struct store *st, char *out, size_t len)
@@ -695,6 +763,7 @@ static const struct store_ops pg_ops = {
 	.describe = pg_describe,
 	.budget = pg_budget,
 	.lock_name = pg_lock_name,
+	.restore_hint = pg_restore_hint,
 	.destroy = pg_destroy,
 };
 

@@ -152,3 +152,11 @@ const char *store_lock_name(const struct store *st, char *buf, size_t len)
 		snprintf(buf, len, "%s.lock", st->where);
 	return buf;
 }
+
+void store_restore_hint(const struct store *st, const char *aside, char *out, size_t len)
+{
+	if (st->ops->restore_hint)
+		st->ops->restore_hint(st, aside, out, len);
+	else
+		snprintf(out, len, "mv %s %s", aside, st->where);
+}

@@ -113,6 +113,11 @@ int store_budget(struct store *st, struct store_budget *out);
  * database row. */
 const char *store_lock_name(const struct store *st, char *buf, size_t len);
 
+/* The command that puts tokens saved aside (store_save_aside) where they
+ * belong, once whatever stopped them is over: "mv ASIDE PATH", or a
+ * migration into the database. */
+void store_restore_hint(const struct store *st, const char *aside, char *out, size_t len);
+
 /* "zoho-oauth login" or "zoho-oauth login --profile NAME", for messages. */
 void store_login_hint(const struct settings *s, char *out, size_t len);
 
