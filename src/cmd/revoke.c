@@ -23,7 +23,7 @@ static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 	int status = revoke_post(t->accounts_server, t->refresh_token, &s->net, &a);
 	if (status != ZO_OK) {
 		if (status == ZO_NETWORK)
-			log_info("the token file was kept so you can try again; 'zoho-oauth revoke "
+			log_info("the tokens were kept so you can try again; 'zoho-oauth revoke "
 				"--local' forgets it without revoking");
 		return status;
 	}
@@ -39,7 +39,7 @@ static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 		char line[256];
 		zoho_error_explain(ZOHO_ERR_THROTTLED, GRANT_REFRESH, NULL, t->accounts_server, line,
 			sizeof(line));
-		log_error("%s; the token file was kept", line);
+		log_error("%s; the tokens were kept", line);
 		status = ZO_REJECTED;
 	} else if (a.status == 400 && root) {
 		/* Zoho's answer to a token it does not know: it is dead already. */
@@ -47,7 +47,7 @@ static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 		status = ZO_OK;
 	} else {
 		log_error("zoho's accounts server did not confirm the revocation (HTTP %ld); the "
-			"token file was kept so you can try again, or 'zoho-oauth revoke --local' "
+			"tokens were kept so you can try again, or 'zoho-oauth revoke --local' "
 			"forgets it", a.status);
 		status = a.status >= 500 || !root ? ZO_NETWORK : ZO_REJECTED;
 	}
