@@ -371,6 +371,16 @@ def case_no_browser_flag_still_waits(home):
     check(r.stderr.count("/oauth/v2/auth?") == 1, "the URL is not printed once", r)
 
 
+def case_paste_prompt_not_glued(home):
+    """On pipes, a message after the paste prompt (here the timeout's)
+    starts on a line of its own, not glued to "Paste the address here: "."""
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port, "--no-browser", "--timeout", "2"), env=NO_BROWSER)
+    check(r.returncode == 4, "no timeout", r)
+    check("Paste the address here: \nzoho-oauth: error: no answer" in r.stderr and
+          "here: zoho-oauth" not in r.stderr, "a message was glued to the prompt", repr(r.stderr))
+
+
 def case_no_browser_terminal_pastes(home):
     """No browser, but stdin a terminal (stderr a terminal too): the URL
     once, and a pasted address signs in."""

@@ -134,8 +134,7 @@ static void show_hint(const struct login *l)
 	host = host ? host + 3 : accounts;
 	if (log_get_level() < LOG_NORMAL)
 		return;
-	if (l->pasting)
-		fputc('\n', stderr); /* the prompt's line */
+	/* (A prompt's line is ended by the log itself.) */
 	log_info("no answer yet. If Zoho shows an error page in the browser:");
 	log_info("\"Invalid Redirect Uri\": the API console's redirect URI for this");
 	log_info("  client must be exactly (or pass that one with --redirect-uri):");
@@ -148,7 +147,7 @@ static void show_hint(const struct login *l)
 		log_info("  %s", host);
 	log_info("Ctrl-C is safe: nothing is written until the token arrives.");
 	if (l->pasting)
-		fputs("Paste the address here: ", stderr);
+		log_prompt("Paste the address here: ");
 }
 
 /* The countdown line, on a terminal only (log_status_possible). */
@@ -211,6 +210,8 @@ static bool read_paste(struct login *l)
 	}
 	bool accepted = false;
 	for (ssize_t i = 0; i < n && !accepted; i++) {
+		if (chunk[i] == '\n' && isatty(STDIN_FILENO))
+			log_prompt_done(); /* the terminal echoed it */
 		if (chunk[i] != '\n') {
 			if (l->line.len < PASTE_MAX)
 				buf_append(&l->line, &chunk[i], 1);
@@ -294,7 +295,7 @@ static int wait_loop(struct login *l)
 					return stop_nobody_to_sign_in();
 				paste_instructions(l, true);
 				l->pasting = true;
-				fputs("Paste the address here: ", stderr);
+				log_prompt("Paste the address here: ");
 			}
 		}
 	}
@@ -480,7 +481,7 @@ static int login_browser(const struct settings *s)
 	log_info("waiting up to %ld seconds for Zoho to send you back to %s (Ctrl-C to stop)",
 		s->timeout, s->redirect_uri);
 	if (l.pasting)
-		fputs("Paste the address here: ", stderr);
+		log_prompt("Paste the address here: ");
 
 	long hint_after = HINT_AFTER_S;
 	const char *hint_env = getenv("ZOHO_OAUTH_HINT_AFTER");

@@ -58,6 +58,22 @@ bool log_verbose(void)
 #define CLEAR_LINE "\r\033[K"
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool status_shown;
+static bool prompt_open;
+
+void log_prompt(const char *text)
+{
+	pthread_mutex_lock(&out_lock);
+	fputs(text, stderr);
+	prompt_open = true;
+	pthread_mutex_unlock(&out_lock);
+}
+
+void log_prompt_done(void)
+{
+	pthread_mutex_lock(&out_lock);
+	prompt_open = false;
+	pthread_mutex_unlock(&out_lock);
+}
 
 bool log_status_possible(void)
 {
@@ -157,7 +173,8 @@ static void emit(char *into, const char *prefix, const char *fmt, va_list ap)
 		 * terminal. */
 		pthread_mutex_lock(&out_lock);
 		status_clear();
-		fprintf(stderr, "%s%s\n", prefix, shown);
+		fprintf(stderr, "%s%s%s\n", prompt_open ? "\n" : "", prefix, shown);
+		prompt_open = false;
 		pthread_mutex_unlock(&out_lock);
 	}
 	if (shown != shown_small)

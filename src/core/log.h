@@ -53,6 +53,14 @@ void log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * leaving the cursor at the start of an empty line.
  */
 bool log_status_possible(void);
+/*
+ * A prompt: text with no newline, the cursor left after it. The next
+ * message starts on a line of its own (on a pipe nobody's typing ends the
+ * line); log_prompt_done() says the line was ended (a terminal echoed the
+ * Enter that answered it).
+ */
+void log_prompt(const char *text);
+void log_prompt_done(void);
 void log_status(const char *text);
 void log_status_end(void);
 
