@@ -16,4 +16,12 @@
 void *module_symbol(const char *file, const char *symbol, char *where, size_t where_len, char *why,
 		size_t why_len);
 
+/*
+ * A store module's table of functions: file's symbol is a function that
+ * returns it, and the table starts with its version (an unsigned), which
+ * must be version. NULL, reported ("the keyring module": what), when it
+ * can't be loaded or is another build's.
+ */
+const void *module_api(const char *file, const char *symbol, unsigned version, const char *what);
+
 #endif

@@ -445,27 +445,17 @@ void config_finish(struct config_profile *c)
 size_t config_offer_profiles(const char *path, const char *typo, struct text_nearest *near,
 		char (*names)[65], size_t n)
 {
-	struct buf text = { 0 };
-	size_t used = 0;
-	if (!path || secure_read(path, NULL, CONFIG_MAX, true, &text, NULL) != READ_OK)
+	char **all;
+	size_t count, used = 0;
+	if (!path || !config_profile_names(path, &all, &count))
 		return 0;
-	for (const char *p = text.data, *end = text.data + text.len; p < end && used < n;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eol = nl ? nl : end;
-		while (p < eol && (*p == ' ' || *p == '\t'))
-			p++;
-		size_t len = (size_t)(eol - p);
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
-			len--;
-		if (len > 10 && memcmp(p, "[profile ", 9) == 0 && p[len - 1] == ']' && len - 10 < 65) {
-			memcpy(names[used], p + 9, len - 10);
-			names[used][len - 10] = '\0';
-			if (profile_name_ok(names[used]))
-				text_nearest_offer(near, typo, strlen(typo), names[used++]);
-		}
-		p = eol + 1;
+	for (size_t i = 0; i < count && used < n; i++) {
+		if (strlen(all[i]) >= sizeof(names[0]))
+			continue;
+		memcpy(names[used], all[i], strlen(all[i]) + 1);
+		text_nearest_offer(near, typo, strlen(typo), names[used++]);
 	}
-	buf_finish(&text);
+	config_names_free(all, count);
 	return used;
 }
 

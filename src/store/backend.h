@@ -36,6 +36,16 @@ struct store {
 	char *where;   /* for messages; owned */
 };
 
+/* The exclusive lock on the lock file at path (core/lock.h), as an exit
+ * status: what store_lock() returns. */
+int store_lock_file(const char *path, int64_t timeout_ms, bool ignore_signals, char *holder,
+		size_t holder_len, int *fd);
+
+/* Say why the local metadata at path (store/local.h) can't be used, for
+ * local_read()'s r other than OK and MISSING; ZO_FAILURE. */
+int store_local_refused(enum token_file_result r, const char *path, unsigned mode, unsigned owner,
+		const char *why);
+
 /* The token file (store/file.c). */
 int store_file_open(const struct settings *s, const char *path, struct store **out);
 /* The keyring (store/keyring.c). */

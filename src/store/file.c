@@ -83,21 +83,8 @@ static int file_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, 
 		size_t holder_len)
 {
 	struct file_store *f = file_of(st);
-	unsigned flags = ignore_signals ? LOCK_IGNORE_SIGNALS : 0;
-	switch (lock_take(f->lock_path, LOCK_EXCLUSIVE, timeout_ms, flags, holder, holder_len,
-			&f->lock_fd)) {
-	case LOCK_TAKEN:
-		return ZO_OK;
-	case LOCK_BUSY:
-		return ZO_BUSY;
-	case LOCK_NO_DIRECTORY:
-		return ZO_RELOGIN;
-	case LOCK_INTERRUPTED:
-		return ZO_INTERRUPTED + signals_caught();
-	case LOCK_FAILED:
-		break;
-	}
-	return ZO_FAILURE;
+	return store_lock_file(f->lock_path, timeout_ms, ignore_signals, holder, holder_len,
+		&f->lock_fd);
 }
 
 static void file_unlock(struct store *st)

@@ -62,6 +62,5 @@ struct kr_api {
 
 #define KR_API_VERSION 1
 #define KR_SYMBOL "zoho_oauth_keyring"
-typedef const struct kr_api *kr_entry_fn(void);
 
 #endif

@@ -57,26 +57,8 @@ static int stop_waiting(void)
 static const struct kr_api *load_module(void)
 {
 	static const struct kr_api *api;
-	char path[PATH_MAX + 32], why[256];
-	if (api)
-		return api;
-	void *symbol = module_symbol("zoho-oauth-keyring.so", KR_SYMBOL, path, sizeof(path), why,
-		sizeof(why));
-	if (!symbol) {
-		log_error("cannot load the keyring module: %s (is zoho-oauth installed completely?)",
-			why);
-		return NULL;
-	}
-	kr_entry_fn *entry = NULL;
-	/* ISO C has no object-to-function pointer cast; POSIX guarantees this
-	 * copy works for what dlsym() returns. */
-	memcpy(&entry, &symbol, sizeof(entry));
-	const struct kr_api *a = entry();
-	if (!a || a->version != KR_API_VERSION) {
-		log_error("%s is not the keyring module of this zoho-oauth", path);
-		return NULL;
-	}
-	api = a;
+	if (!api)
+		api = module_api("zoho-oauth-keyring.so", KR_SYMBOL, KR_API_VERSION, "keyring");
 	return api;
 }
 #endif
@@ -162,7 +144,9 @@ static int keyring_load(struct store *st, struct tokens *out)
 	char why[160], hint[128];
 	unsigned mode = 0, owner = 0;
 
-	switch (local_read(st->where, false, out, &mode, &owner, why, sizeof(why))) {
+	enum token_file_result r = local_read(st->where, false, out, &mode, &owner, why,
+		sizeof(why));
+	switch (r) {
 	case TOKEN_FILE_OK:
 		if (out->record == RECORD_META && strcmp(out->store, "keyring") == 0)
 			return ZO_OK;
@@ -180,17 +164,10 @@ static int keyring_load(struct store *st, struct tokens *out)
 				s->profile, st->where, hint);
 		return ZO_RELOGIN;
 	case TOKEN_FILE_UNREADABLE:
-		return ZO_FAILURE;
 	case TOKEN_FILE_EXPOSED:
-		log_error("%s can be read or changed by other users (mode %04o): refusing to use it; "
-			"run 'chmod 600 %s'", st->where, mode, st->where);
-		return ZO_FAILURE;
 	case TOKEN_FILE_FOREIGN:
-		log_error("%s belongs to another user (uid %u): refusing to use it", st->where, owner);
-		return ZO_FAILURE;
 	case TOKEN_FILE_CORRUPT:
-		log_error("%s is not a valid metadata file (%s); it was left as it is", st->where, why);
-		return ZO_FAILURE;
+		return store_local_refused(r, st->where, mode, owner, why);
 	}
 	return ZO_FAILURE;
 }
@@ -246,20 +223,8 @@ static int keyring_lock(struct store *st, int64_t timeout_ms, bool ignore_signal
 		size_t holder_len)
 {
 	struct keyring_store *k = keyring_of(st);
-	switch (lock_take(k->lock_path, LOCK_EXCLUSIVE, timeout_ms,
-			ignore_signals ? LOCK_IGNORE_SIGNALS : 0, holder, holder_len, &k->lock_fd)) {
-	case LOCK_TAKEN:
-		return ZO_OK;
-	case LOCK_BUSY:
-		return ZO_BUSY;
-	case LOCK_NO_DIRECTORY:
-		return ZO_RELOGIN;
-	case LOCK_INTERRUPTED:
-		return ZO_INTERRUPTED + signals_caught();
-	case LOCK_FAILED:
-		break;
-	}
-	return ZO_FAILURE;
+	return store_lock_file(k->lock_path, timeout_ms, ignore_signals, holder, holder_len,
+		&k->lock_fd);
 }
 
 static void keyring_unlock(struct store *st)

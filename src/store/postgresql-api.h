@@ -92,6 +92,5 @@ struct pg_api {
 
 #define PG_API_VERSION 1
 #define PG_SYMBOL "zoho_oauth_postgresql"
-typedef const struct pg_api *pg_entry_fn(void);
 
 #endif

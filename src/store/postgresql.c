@@ -80,26 +80,8 @@ static int stop_waiting(void)
 static const struct pg_api *load_module(void)
 {
 	static const struct pg_api *api;
-	char path[PATH_MAX + 32], why[256];
-	if (api)
-		return api;
-	void *symbol = module_symbol("zoho-oauth-postgresql.so", PG_SYMBOL, path, sizeof(path), why,
-		sizeof(why));
-	if (!symbol) {
-		log_error("cannot load the PostgreSQL module: %s (is zoho-oauth installed completely?)",
-			why);
-		return NULL;
-	}
-	pg_entry_fn *entry = NULL;
-	/* ISO C has no object-to-function pointer cast; POSIX guarantees this
-	 * copy works for what dlsym() returns. */
-	memcpy(&entry, &symbol, sizeof(entry));
-	const struct pg_api *a = entry();
-	if (!a || a->version != PG_API_VERSION) {
-		log_error("%s is not the PostgreSQL module of this zoho-oauth", path);
-		return NULL;
-	}
-	api = a;
+	if (!api)
+		api = module_api("zoho-oauth-postgresql.so", PG_SYMBOL, PG_API_VERSION, "PostgreSQL");
 	return api;
 }
 #endif
@@ -336,7 +318,9 @@ static int pg_load(struct store *st, struct tokens *out)
 		}
 		return row_tokens(k, out);
 	}
-	switch (local_read(st->where, false, out, &mode, &owner, why, sizeof(why))) {
+	enum token_file_result r = local_read(st->where, false, out, &mode, &owner, why,
+		sizeof(why));
+	switch (r) {
 	case TOKEN_FILE_OK:
 		if (out->record == RECORD_META && strcmp(out->store, k->spec) == 0)
 			return ZO_OK;
@@ -346,17 +330,10 @@ static int pg_load(struct store *st, struct tokens *out)
 	case TOKEN_FILE_MISSING:
 		break;
 	case TOKEN_FILE_UNREADABLE:
-		return ZO_FAILURE;
 	case TOKEN_FILE_EXPOSED:
-		log_error("%s can be read or changed by other users (mode %04o): refusing to use it; "
-			"run 'chmod 600 %s'", st->where, mode, st->where);
-		return ZO_FAILURE;
 	case TOKEN_FILE_FOREIGN:
-		log_error("%s belongs to another user (uid %u): refusing to use it", st->where, owner);
-		return ZO_FAILURE;
 	case TOKEN_FILE_CORRUPT:
-		log_error("%s is not a valid metadata file (%s); it was left as it is", st->where, why);
-		return ZO_FAILURE;
+		return store_local_refused(r, st->where, mode, owner, why);
 	}
 
 	/* This machine has never used the profile: the row has it, and from
@@ -420,21 +397,12 @@ static int pg_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, ch
 	/* A machine's first use may have no directory yet. */
 	if (!secure_dirs_for(st->where))
 		return ZO_FAILURE;
-	switch (lock_take(k->lock_path, LOCK_EXCLUSIVE, timeout_ms,
-			ignore_signals ? LOCK_IGNORE_SIGNALS : 0, holder, holder_len, &k->lock_fd)) {
-	case LOCK_TAKEN:
-		break;
-	case LOCK_BUSY:
-		return ZO_BUSY;
-	case LOCK_NO_DIRECTORY:
-		return ZO_RELOGIN;
-	case LOCK_INTERRUPTED:
-		return ZO_INTERRUPTED + signals_caught();
-	case LOCK_FAILED:
-		return ZO_FAILURE;
-	}
+	int status = store_lock_file(k->lock_path, timeout_ms, ignore_signals, holder, holder_len,
+		&k->lock_fd);
+	if (status != ZO_OK)
+		return status;
 
-	int status = connect_db(k, "lock the tokens");
+	status = connect_db(k, "lock the tokens");
 	if (status == ZO_OK) {
 		struct pg_call c = call_for(k, why, sizeof(why));
 		int64_t left = timeout_ms - (monotonic_ms() - start);

@@ -2,7 +2,9 @@
 #include <string.h>
 
 #include "core/exit-status.h"
+#include "core/lock.h"
 #include "core/log.h"
+#include "core/signals.h"
 #include "store/backend.h"
 
 void store_login_hint(const struct settings *s, char *out, size_t len)
@@ -159,4 +161,45 @@ void store_restore_hint(const struct store *st, const char *aside, char *out, si
 		st->ops->restore_hint(st, aside, out, len);
 	else
 		snprintf(out, len, "mv %s %s", aside, st->where);
+}
+
+int store_lock_file(const char *path, int64_t timeout_ms, bool ignore_signals, char *holder,
+		size_t holder_len, int *fd)
+{
+	switch (lock_take(path, LOCK_EXCLUSIVE, timeout_ms, ignore_signals ? LOCK_IGNORE_SIGNALS : 0,
+			holder, holder_len, fd)) {
+	case LOCK_TAKEN:
+		return ZO_OK;
+	case LOCK_BUSY:
+		return ZO_BUSY;
+	case LOCK_NO_DIRECTORY:
+		return ZO_RELOGIN; /* nothing to protect */
+	case LOCK_INTERRUPTED:
+		return ZO_INTERRUPTED + signals_caught();
+	case LOCK_FAILED:
+		break;
+	}
+	return ZO_FAILURE;
+}
+
+int store_local_refused(enum token_file_result r, const char *path, unsigned mode, unsigned owner,
+		const char *why)
+{
+	switch (r) {
+	case TOKEN_FILE_EXPOSED:
+		log_error("%s can be read or changed by other users (mode %04o): refusing to use it; "
+			"run 'chmod 600 %s'", path, mode, path);
+		break;
+	case TOKEN_FILE_FOREIGN:
+		log_error("%s belongs to another user (uid %u): refusing to use it", path, owner);
+		break;
+	case TOKEN_FILE_CORRUPT:
+		log_error("%s is not a valid metadata file (%s); it was left as it is", path, why);
+		break;
+	case TOKEN_FILE_OK:
+	case TOKEN_FILE_MISSING:
+	case TOKEN_FILE_UNREADABLE: /* said where it was read */
+		break;
+	}
+	return ZO_FAILURE;
 }
