@@ -378,18 +378,25 @@ def case_escapes_listener_text(home):
 
 
 def case_escapes_zoho_error(home):
-    """Zoho's error text with ESC and C1 controls (escaped in the JSON, and
-    a raw C1 byte) is shown escaped on the terminal."""
+    """Zoho's error text with ESC and C1 controls (escaped in the JSON) is
+    shown escaped on the terminal; an answer with a raw C1 byte is not
+    UTF-8, so not JSON: refused (exit 6), and nothing of it shown raw."""
     mock = home.mock()
     write_tokens(home, mock, expires_in=-10)
     set_answer(mock, 200, "application/json",
-               b'{"error":"no\\u001b[2J\\u001b]0;owned\\u0007\\u009b31m\x9b!"}')
+               b'{"error":"no\\u001b[2J\\u001b]0;owned\\u0007\\u009b31m!"}')
     r = RawStderr(home, "token")
     check(r.wait(30) == 5, "an unknown error should exit 5", r.err())
     err = r.err()
     check_no_raw_controls(err)
-    check(b"zoho refused the request: no\\x1b[2J\\x1b]0;owned\\x07\\u009b31m\\x9b!" in err,
+    check(b"zoho refused the request: no\\x1b[2J\\x1b]0;owned\\x07\\u009b31m!" in err,
           "Zoho's error text was not shown escaped", err)
+    set_answer(mock, 200, "application/json", b'{"error":"no\x9b[2J"}')
+    r = RawStderr(home, "token")
+    check(r.wait(30) == 6, "an answer that is not UTF-8 should exit 6", r.err())
+    err = r.err()
+    check_no_raw_controls(err)
+    check(b"not valid UTF-8" in err, "the answer was not refused as not UTF-8", err)
     # Its error_description, which is always shown, too.
     set_answer(mock, 200, "application/json",
                b'{"error":"invalid_client","error_description":"x\\u001b[5m\\u009b1m"}')

@@ -373,7 +373,7 @@ def case_install_deps(home):
     r, apt, installs = install_deps(home, "--build-only")
     check(r.returncode == 0 and len(installs) == 1, "--build-only", r, apt)
     build = set(installs[0])
-    check({"meson", "gcc", "libmicrohttpd-dev", "libcjson-dev", "scdoc"} <= build,
+    check({"meson", "gcc", "libmicrohttpd-dev", "libjansson-dev", "scdoc"} <= build,
           "build packages missing", build)
     check(not build & {"chromium", "libcmocka-dev", "gnome-keyring", "strace", "postgresql"},
           "--build-only installs test packages", build)

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "core/util.h"
 #include "unit.h"
@@ -195,14 +195,14 @@ static void serializes_all_fields(void **state)
 	char *json = tokens_to_json(&t);
 	assert_non_null(json);
 	assert_int_equal(json[strlen(json) - 1], '\n');
-	cJSON *root = cJSON_Parse(json);
+	json_t *root = json_loads(json, 0, NULL);
 	assert_non_null(root);
-	assert_true(cJSON_IsNull(cJSON_GetObjectItem(root, "refresh_token")));
-	assert_string_equal(cJSON_GetObjectItem(root, "client_secret")->valuestring, "s\"ecret");
+	assert_true(json_is_null(json_object_get(root, "refresh_token")));
+	assert_string_equal(json_string_value(json_object_get(root, "client_secret")), "s\"ecret");
 	/* Past 2038 and still a whole number. */
 	assert_non_null(strstr(json, "4102444800"));
-	assert_true(cJSON_GetObjectItem(root, "obtained_at")->valuedouble == NOW);
-	cJSON_Delete(root);
+	assert_true(json_integer_value(json_object_get(root, "obtained_at")) == NOW);
+	json_decref(root);
 	secret_free(json);
 }
 

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "cmd/revoke.h"
 #include "core/exit-status.h"
@@ -29,12 +29,12 @@ static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 	}
 
 	char why[160], error_text[160];
-	cJSON *root = a.body.len ? json_object_parse(a.body.data, a.body.len, why, sizeof(why)) : NULL;
-	const char *st_text = json_string(root, "status");
-	bool has_error = cJSON_GetObjectItemCaseSensitive(root, "error") != NULL;
+	json_t *root = a.body.len ? zjson_parse_object(a.body.data, a.body.len, why, sizeof(why)) : NULL;
+	const char *st_text = zjson_string(root, "status");
+	bool has_error = json_object_get(root, "error") != NULL;
 	if (a.status == 200 && st_text && strcmp(st_text, "success") == 0 && !has_error) {
 		status = ZO_OK;
-	} else if (has_error && json_zoho_error(root, error_text, sizeof(error_text)) ==
+	} else if (has_error && zjson_zoho_error(root, error_text, sizeof(error_text)) ==
 			ZOHO_ERR_THROTTLED) {
 		char line[256];
 		zoho_error_explain(ZOHO_ERR_THROTTLED, GRANT_REFRESH, NULL, t->accounts_server, line,
@@ -51,7 +51,7 @@ static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 			"forgets it", a.status);
 		status = a.status >= 500 || !root ? ZO_NETWORK : ZO_REJECTED;
 	}
-	cJSON_Delete(root);
+	json_decref(root);
 	http_answer_finish(&a);
 	return status;
 }

@@ -6,13 +6,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "cmd/status.h"
 #include "core/exit-status.h"
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/secure-file.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "settings/config-file.h"
 #include "store/refresh.h"
@@ -30,33 +31,70 @@ struct online {
 	struct zoho_user user;
 };
 
-static void add_budget(cJSON *o, const struct store_budget *b, int64_t now)
+/* status --json. Text that is not valid UTF-8 (a path, say) is shown
+ * escaped, as on the terminal, rather than left out. */
+static json_t *text_value(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *v = json_string(s);
+	if (!v) {
+		char shown[1024];
+		text_escape(shown, sizeof(shown), s, strlen(s));
+		v = json_string(shown);
+	}
+	return v;
+}
+
+static void put(json_t *o, const char *name, json_t *value)
+{
+	json_object_set_new(o, name, value);
+}
+
+static void put_text(json_t *o, const char *name, const char *s)
+{
+	put(o, name, text_value(s));
+}
+
+static void put_number(json_t *o, const char *name, int64_t n)
+{
+	put(o, name, json_integer((json_int_t)n));
+}
+
+/* A new object or array in o, or NULL. */
+static json_t *put_child(json_t *o, const char *name, json_t *child)
+{
+	/* o holds the one reference: child lives as long as o. */
+	return json_object_set_new(o, name, child) == 0 ? child : NULL;
+}
+
+static void add_budget(json_t *o, const struct store_budget *b, int64_t now)
 {
 	if (!b || !b->known)
 		return;
-	cJSON *j = cJSON_AddObjectToObject(o, "budget");
+	json_t *j = put_child(o, "budget", json_object());
 	if (!j)
 		return;
-	cJSON_AddNumberToObject(j, "window_seconds", b->window);
-	cJSON_AddNumberToObject(j, "in_window", b->in_window);
-	cJSON_AddNumberToObject(j, "window_cap", b->window_cap);
-	cJSON_AddNumberToObject(j, "live", b->live);
-	cJSON_AddNumberToObject(j, "live_cap", b->live_cap);
+	put_number(j, "window_seconds", b->window);
+	put_number(j, "in_window", b->in_window);
+	put_number(j, "window_cap", b->window_cap);
+	put_number(j, "live", b->live);
+	put_number(j, "live_cap", b->live_cap);
 	if (b->spent_until > now)
-		cJSON_AddNumberToObject(j, "spent_until", (double)b->spent_until);
+		put_number(j, "spent_until", b->spent_until);
 	else
-		cJSON_AddNullToObject(j, "spent_until");
-	cJSON_AddStringToObject(j, "updated_by", b->updated_by);
-	cJSON_AddNumberToObject(j, "updated_at", (double)b->updated_at);
+		put(j, "spent_until", json_null());
+	put_text(j, "updated_by", b->updated_by);
+	put_number(j, "updated_at", b->updated_at);
 }
 
-static cJSON *json_of(const char *profile, const char *token_file, const struct tokens *t,
+static json_t *json_of(const char *profile, const char *token_file, const struct tokens *t,
 		const char *store, int64_t now, const struct online *on, const struct store_budget *b)
 {
-	cJSON *o = cJSON_CreateObject();
+	json_t *o = json_object();
 	if (!o)
 		return NULL;
-	cJSON *scopes = cJSON_AddArrayToObject(o, "scopes");
+	json_t *scopes = put_child(o, "scopes", json_array());
 	const char *p = t->scope ? t->scope : "";
 	while (*p) {
 		/* Zoho may answer with spaces or commas between scopes. */
@@ -64,53 +102,53 @@ static cJSON *json_of(const char *profile, const char *token_file, const struct 
 		if (n) {
 			char *one = xstrndup(p, n);
 			if (one)
-				cJSON_AddItemToArray(scopes, cJSON_CreateString(one));
+				json_array_append_new(scopes, text_value(one));
 			free(one);
 		}
 		p += n + (p[n] != '\0');
 	}
-	cJSON_AddStringToObject(o, "profile", profile);
-	cJSON_AddStringToObject(o, "token_file", token_file);
-	cJSON_AddStringToObject(o, "client_id", t->client_id);
-	cJSON_AddStringToObject(o, "accounts_server", t->accounts_server);
+	put_text(o, "profile", profile);
+	put_text(o, "token_file", token_file);
+	put_text(o, "client_id", t->client_id);
+	put_text(o, "accounts_server", t->accounts_server);
 	if (t->location)
-		cJSON_AddStringToObject(o, "location", t->location);
+		put_text(o, "location", t->location);
 	else
-		cJSON_AddNullToObject(o, "location");
+		put(o, "location", json_null());
 	if (t->api_domain)
-		cJSON_AddStringToObject(o, "api_domain", t->api_domain);
+		put_text(o, "api_domain", t->api_domain);
 	else
-		cJSON_AddNullToObject(o, "api_domain");
-	cJSON_AddStringToObject(o, "store", store);
-	cJSON_AddBoolToObject(o, "refresh_token", tokens_offline(t));
-	cJSON_AddBoolToObject(o, "access_token_valid", tokens_time_left(t, now) > 0);
+		put(o, "api_domain", json_null());
+	put_text(o, "store", store);
+	put(o, "refresh_token", json_boolean(tokens_offline(t)));
+	put(o, "access_token_valid", json_boolean(tokens_time_left(t, now) > 0));
 	if (t->access_token) {
-		cJSON_AddNumberToObject(o, "expires_at", (double)t->expires_at);
-		cJSON_AddNumberToObject(o, "expires_in", (double)(t->expires_at - now));
-		cJSON_AddNumberToObject(o, "obtained_at", (double)t->obtained_at);
+		put_number(o, "expires_at", t->expires_at);
+		put_number(o, "expires_in", (t->expires_at - now));
+		put_number(o, "obtained_at", t->obtained_at);
 	} else {
 		/* Not cached on this machine (another store's profile). */
-		cJSON_AddNullToObject(o, "expires_at");
-		cJSON_AddNullToObject(o, "expires_in");
-		cJSON_AddNullToObject(o, "obtained_at");
+		put(o, "expires_at", json_null());
+		put(o, "expires_in", json_null());
+		put(o, "obtained_at", json_null());
 	}
 	if (t->throttled_until > now)
-		cJSON_AddNumberToObject(o, "throttled_until", (double)t->throttled_until);
+		put_number(o, "throttled_until", t->throttled_until);
 	add_budget(o, b, now);
 	if (on && on->asked) {
-		cJSON *j = cJSON_AddObjectToObject(o, "online");
+		json_t *j = put_child(o, "online", json_object());
 		if (j) {
-			cJSON_AddBoolToObject(j, "refresh_token_works", on->status == ZO_OK);
-			cJSON_AddNumberToObject(j, "status", on->status);
-			cJSON_AddNumberToObject(j, "checked_at", (double)on->checked_at);
+			put(j, "refresh_token_works", json_boolean(on->status == ZO_OK));
+			put_number(j, "status", on->status);
+			put_number(j, "checked_at", on->checked_at);
 			if (on->user.known) {
-				cJSON *u = cJSON_AddObjectToObject(j, "account");
+				json_t *u = put_child(j, "account", json_object());
 				if (u && on->user.display_name[0])
-					cJSON_AddStringToObject(u, "display_name", on->user.display_name);
+					put_text(u, "display_name", on->user.display_name);
 				if (u && on->user.email[0])
-					cJSON_AddStringToObject(u, "email", on->user.email);
+					put_text(u, "email", on->user.email);
 			} else {
-				cJSON_AddNullToObject(j, "account");
+				put(j, "account", json_null());
 			}
 		}
 	}
@@ -118,16 +156,16 @@ static cJSON *json_of(const char *profile, const char *token_file, const struct 
 }
 
 /* Print a JSON value and a newline; o is deleted. */
-static int print_json(cJSON *o)
+static int print_json(json_t *o)
 {
-	char *text = o ? cJSON_Print(o) : NULL;
-	cJSON_Delete(o);
+	char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	json_decref(o);
 	if (!text) {
 		log_error("out of memory");
 		return ZO_FAILURE;
 	}
 	bool ok = print_line("", text);
-	cJSON_free(text);
+	free(text);
 	return ok ? ZO_OK : ZO_FAILURE;
 }
 
@@ -355,7 +393,7 @@ static bool all_profiles(const struct settings *s, char ***names, size_t *n, cha
 /* What --all says of a profile with no tokens: where a sign-in would put
  * them, from its config section. */
 static void no_tokens(const struct settings *s, const char *profile, const char *token_file,
-		cJSON *array)
+		json_t *array)
 {
 	struct config_profile cfg = { .lock_timeout = -1 };
 	char hint[160], accounts[300] = "";
@@ -369,15 +407,15 @@ static void no_tokens(const struct settings *s, const char *profile, const char 
 		snprintf(accounts, sizeof(accounts), "%s (%s)", zoho_dc_by_location(cfg.dc)->accounts,
 			cfg.dc);
 	if (array) {
-		cJSON *o = cJSON_CreateObject();
+		json_t *o = json_object();
 		if (o) {
-			cJSON_AddStringToObject(o, "profile", profile);
-			cJSON_AddStringToObject(o, "token_file", token_file);
-			cJSON_AddStringToObject(o, "state", "no_tokens");
-			cJSON_AddStringToObject(o, "store", strncmp(store, "postgres", 8) == 0 ||
+			put_text(o, "profile", profile);
+			put_text(o, "token_file", token_file);
+			put_text(o, "state", "no_tokens");
+			put_text(o, "store", strncmp(store, "postgres", 8) == 0 ||
 				strncmp(store, "service=", 8) == 0 ? "database" : store);
-			cJSON_AddStringToObject(o, "login", hint);
-			cJSON_AddItemToArray(array, o);
+			put_text(o, "login", hint);
+			json_array_append_new(array, o);
 		}
 	} else {
 		printf("profile:        %s\n", profile);
@@ -411,7 +449,7 @@ static int status_all(const struct settings *s)
 		free(dir);
 		return ZO_RELOGIN;
 	}
-	cJSON *array = s->json ? cJSON_CreateArray() : NULL;
+	json_t *array = s->json ? json_array() : NULL;
 	int64_t now = wall_seconds();
 	for (size_t i = 0; i < n; i++) {
 		struct settings one = *s;
@@ -431,7 +469,7 @@ static int status_all(const struct settings *s)
 			printf("\n");
 		if (status == ZO_OK) {
 			if (array)
-				cJSON_AddItemToArray(array, json_of(one.profile, one.token_file, &t,
+				json_array_append_new(array, json_of(one.profile, one.token_file, &t,
 					store, now, NULL, NULL));
 			else
 				print_text(one.profile, one.token_file, &t, store, now, NULL);
@@ -444,14 +482,14 @@ static int status_all(const struct settings *s)
 			if (!error[0])
 				snprintf(error, sizeof(error), "cannot be read (exit status %d)", status);
 			if (array) {
-				cJSON *o = cJSON_CreateObject();
+				json_t *o = json_object();
 				if (o) {
-					cJSON_AddStringToObject(o, "profile", one.profile);
-					cJSON_AddStringToObject(o, "token_file", one.token_file);
-					cJSON_AddStringToObject(o, "state", "error");
-					cJSON_AddStringToObject(o, "error", error);
-					cJSON_AddNumberToObject(o, "status", status);
-					cJSON_AddItemToArray(array, o);
+					put_text(o, "profile", one.profile);
+					put_text(o, "token_file", one.token_file);
+					put_text(o, "state", "error");
+					put_text(o, "error", error);
+					put_number(o, "status", status);
+					json_array_append_new(array, o);
 				}
 			} else {
 				printf("profile:        %s\n", one.profile);

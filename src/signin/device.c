@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "core/exit-status.h"
 #include "core/log.h"
@@ -34,15 +34,15 @@ static bool printable_ascii(const char *s, size_t max)
 
 /* A number of milliseconds from a value that may be milliseconds or
  * seconds; threshold: the smallest value read as milliseconds. */
-static bool millis(const cJSON *item, double threshold, long fallback, long *out)
+static bool millis(const json_t *item, double threshold, long fallback, long *out)
 {
 	if (!item) {
 		*out = fallback;
 		return true;
 	}
-	if (!cJSON_IsNumber(item))
+	if (!json_is_number(item))
 		return false;
-	double v = item->valuedouble;
+	double v = json_number_value(item);
 	if (!whole_number(v, 1, 1e9 - 1))
 		return false;
 	*out = v >= threshold ? (long)v : (long)v * 1000;
@@ -70,24 +70,24 @@ void device_parse_start(const char *body, size_t len, struct device_start_answer
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = ANSWER_INVALID;
-	cJSON *root = json_object_parse(body, len, out->why, sizeof(out->why));
+	json_t *root = zjson_parse_object(body, len, out->why, sizeof(out->why));
 	if (!root)
 		return;
 
-	if (cJSON_GetObjectItemCaseSensitive(root, "error")) {
+	if (json_object_get(root, "error")) {
 		out->kind = ANSWER_ERROR;
-		out->error = json_zoho_error(root, out->error_text, sizeof(out->error_text));
-		cJSON_Delete(root);
+		out->error = zjson_zoho_error(root, out->error_text, sizeof(out->error_text));
+		json_decref(root);
 		return;
 	}
 
-	const char *user = json_string(root, "user_code");
-	const char *device = json_string(root, "device_code");
+	const char *user = zjson_string(root, "user_code");
+	const char *device = zjson_string(root, "device_code");
 	/* Zoho says verification_url; RFC 8628 says verification_uri. */
-	const char *url = json_string(root, "verification_url");
+	const char *url = zjson_string(root, "verification_url");
 	if (!url)
-		url = json_string(root, "verification_uri");
-	const char *complete = json_string(root, "verification_uri_complete");
+		url = zjson_string(root, "verification_uri");
+	const char *complete = zjson_string(root, "verification_uri_complete");
 	struct device_start *d = &out->start;
 
 	if (!user || !printable_ascii(user, 64))
@@ -98,10 +98,10 @@ void device_parse_start(const char *body, size_t len, struct device_start_answer
 		snprintf(out->why, sizeof(out->why), "it has no https verification_url");
 	else if (complete && !url_ok(complete))
 		snprintf(out->why, sizeof(out->why), "its verification_uri_complete is not an https URL");
-	else if (!millis(cJSON_GetObjectItemCaseSensitive(root, "interval"), 100, DEFAULT_INTERVAL_MS,
+	else if (!millis(json_object_get(root, "interval"), 100, DEFAULT_INTERVAL_MS,
 			&d->interval_ms))
 		snprintf(out->why, sizeof(out->why), "its interval is not a positive whole number");
-	else if (!millis(cJSON_GetObjectItemCaseSensitive(root, "expires_in"), 1801, DEFAULT_EXPIRES_MS,
+	else if (!millis(json_object_get(root, "expires_in"), 1801, DEFAULT_EXPIRES_MS,
 			&d->expires_ms))
 		snprintf(out->why, sizeof(out->why), "its expires_in is not a positive whole number");
 	else {
@@ -121,19 +121,19 @@ void device_parse_start(const char *body, size_t len, struct device_start_answer
 		else
 			device_start_finish(d);
 	}
-	cJSON_Delete(root);
+	json_decref(root);
 }
 
 void device_parse_poll(const char *body, size_t len, int64_t now, struct device_poll *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = POLL_INVALID;
-	cJSON *root = json_object_parse(body, len, out->why, sizeof(out->why));
+	json_t *root = zjson_parse_object(body, len, out->why, sizeof(out->why));
 	if (!root)
 		return;
-	const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+	const json_t *err = json_object_get(root, "error");
 	if (!err) {
-		cJSON_Delete(root);
+		json_decref(root);
 		tokens_parse_answer(body, len, now, &out->answer);
 		if (out->answer.kind == ANSWER_TOKENS) {
 			out->kind = POLL_TOKENS;
@@ -143,7 +143,7 @@ void device_parse_poll(const char *body, size_t len, int64_t now, struct device_
 		}
 		return;
 	}
-	const char *e = cJSON_IsString(err) ? err->valuestring : "";
+	const char *e = json_is_string(err) ? json_string_value(err) : "";
 	static const struct {
 		const char *code;
 		enum device_poll_kind kind;
@@ -160,7 +160,7 @@ void device_parse_poll(const char *body, size_t len, int64_t now, struct device_
 		if (strcmp(e, flow[i].code) == 0)
 			out->kind = flow[i].kind;
 	if (out->kind == POLL_OTHER_DC) {
-		const char *loc = json_string(root, "user_location");
+		const char *loc = zjson_string(root, "user_location");
 		if (!loc || !printable_ascii(loc, sizeof(out->location) - 1)) {
 			out->kind = POLL_INVALID;
 			snprintf(out->why, sizeof(out->why), "other_dc without a usable user_location");
@@ -169,8 +169,8 @@ void device_parse_poll(const char *body, size_t len, int64_t now, struct device_
 		}
 	}
 	if (out->kind == POLL_ERROR)
-		out->error = json_zoho_error(root, out->error_text, sizeof(out->error_text));
-	cJSON_Delete(root);
+		out->error = zjson_zoho_error(root, out->error_text, sizeof(out->error_text));
+	json_decref(root);
 }
 
 /* Wait ms, or less if a signal comes. */

@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "core/exit-status.h"
 #include "core/log.h"
@@ -298,9 +298,9 @@ bool zoho_scope_has_user_info(const char *scope)
 
 /* A string member of the user info, made printable; false when it is not
  * a non-empty string of reasonable length. */
-static bool user_field(const cJSON *o, const char *name, char *out, size_t out_len)
+static bool user_field(const json_t *o, const char *name, char *out, size_t out_len)
 {
-	const char *v = json_string(o, name);
+	const char *v = zjson_string(o, name);
 	size_t len = v ? strlen(v) : 0;
 	out[0] = '\0';
 	if (len == 0 || len > 256)
@@ -330,13 +330,13 @@ int zoho_user_info(const char *accounts, const char *access_token, const struct 
 	if (status != ZO_OK)
 		return status;
 	char why[128];
-	cJSON *o = a.status == 200 && looks_like_json(&a.body) ?
-		json_object_parse(a.body.data, a.body.len, why, sizeof(why)) : NULL;
+	json_t *o = a.status == 200 && looks_like_json(&a.body) ?
+		zjson_parse_object(a.body.data, a.body.len, why, sizeof(why)) : NULL;
 	if (o) {
 		bool name = user_field(o, "Display_Name", out->display_name, sizeof(out->display_name));
 		bool email = user_field(o, "Email", out->email, sizeof(out->email));
 		out->known = name || email;
-		cJSON_Delete(o);
+		json_decref(o);
 	}
 	if (!out->known)
 		log_debug("the user info answer (HTTP %ld, %zu bytes) names nobody", a.status, a.body.len);

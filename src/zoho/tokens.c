@@ -2,10 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "core/log.h"
 #include "core/secure-file.h"
@@ -27,8 +28,13 @@ static void wiping_free(void *p)
 
 void tokens_init_json(void)
 {
-	cJSON_Hooks hooks = { .malloc_fn = malloc, .free_fn = wiping_free };
-	cJSON_InitHooks(&hooks);
+	json_set_alloc_funcs(malloc, wiping_free);
+	/* The hash seed from one getrandom() (Jansson would open
+	 * /dev/urandom itself: three system calls on every cached token). */
+	size_t seed = 0;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = 0; /* (0: Jansson finds its own) */
+	json_object_seed(seed);
 }
 
 void tokens_finish(struct tokens *t)
@@ -62,26 +68,28 @@ static bool printable(const char *s, bool spaces)
  * required). Present with another type, empty, too long or unprintable:
  * false with why set.
  */
-static bool get_string(const cJSON *obj, const char *name, bool required, size_t max, bool spaces,
+static bool get_string(const json_t *obj, const char *name, bool required, size_t max, bool spaces,
 		char **out, char *why, size_t why_len)
 {
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const json_t *item = json_object_get(obj, name);
 	*out = NULL;
-	if (!item || cJSON_IsNull(item)) {
+	if (!item || json_is_null(item)) {
 		if (required)
 			snprintf(why, why_len, "it has no %s", name);
 		return !required;
 	}
-	if (!cJSON_IsString(item)) {
+	if (!json_is_string(item)) {
 		snprintf(why, why_len, "its %s is not a string", name);
 		return false;
 	}
-	size_t len = strlen(item->valuestring);
-	if (len == 0 || len > max || !printable(item->valuestring, spaces)) {
+	/* (Jansson refuses \u0000 in strings: the length is the string's.) */
+	const char *value = json_string_value(item);
+	size_t len = json_string_length(item);
+	if (len == 0 || len > max || !printable(value, spaces)) {
 		snprintf(why, why_len, "its %s is empty, too long or not printable", name);
 		return false;
 	}
-	*out = xstrdup(item->valuestring);
+	*out = xstrdup(value);
 	if (!*out) {
 		snprintf(why, why_len, "out of memory");
 		return false;
@@ -90,14 +98,14 @@ static bool get_string(const cJSON *obj, const char *name, bool required, size_t
 }
 
 /* A positive whole number within [1, max]. */
-static bool get_seconds(const cJSON *item, const char *name, long max, long *out, char *why,
+static bool get_seconds(const json_t *item, const char *name, long max, long *out, char *why,
 		size_t why_len)
 {
-	if (!cJSON_IsNumber(item)) {
+	if (!json_is_number(item)) {
 		snprintf(why, why_len, "its %s is not a number", name);
 		return false;
 	}
-	double v = item->valuedouble;
+	double v = json_number_value(item);
 	if (!whole_number(v, 1, (double)max)) {
 		snprintf(why, why_len, "its %s is out of range", name);
 		return false;
@@ -106,48 +114,55 @@ static bool get_seconds(const cJSON *item, const char *name, long max, long *out
 	return true;
 }
 
-cJSON *json_object_parse(const char *body, size_t len, char *why, size_t why_len)
+json_t *zjson_parse_object(const char *body, size_t len, char *why, size_t why_len)
 {
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	json_error_t err;
+	/* Any JSON value, so that "not an object" can be told apart; a member
+	 * twice would leave the reader to guess which one counts. Jansson
+	 * refuses anything but white space after the value, and \u0000. */
+	json_t *root = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
 	if (!root) {
-		snprintf(why, why_len, "it is not JSON");
+		switch (json_error_code(&err)) {
+		case json_error_end_of_input_expected:
+			snprintf(why, why_len, "it has data after the JSON value");
+			break;
+		case json_error_invalid_utf8:
+			snprintf(why, why_len, "it is not valid UTF-8");
+			break;
+		case json_error_duplicate_key:
+			snprintf(why, why_len, "it has a member twice");
+			break;
+		default:
+			snprintf(why, why_len, "it is not JSON");
+			break;
+		}
 		return NULL;
 	}
-	/* Nothing but white space may follow the object. */
-	for (; end && end < body + len; end++) {
-		if (*end != ' ' && *end != '\n' && *end != '\r' && *end != '\t') {
-			snprintf(why, why_len, "it has data after the JSON value");
-			cJSON_Delete(root);
-			return NULL;
-		}
-	}
-	if (!cJSON_IsObject(root)) {
+	if (!json_is_object(root)) {
 		snprintf(why, why_len, "it is JSON but not an object");
-		cJSON_Delete(root);
+		json_decref(root);
 		return NULL;
 	}
 	return root;
 }
 
-const char *json_string(const cJSON *obj, const char *name)
+const char *zjson_string(const json_t *obj, const char *name)
 {
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
-	return cJSON_IsString(item) ? item->valuestring : NULL;
+	return json_string_value(json_object_get(obj, name));
 }
 
-void json_zoho_description(const cJSON *obj, char *text, size_t text_len)
+void zjson_zoho_description(const json_t *obj, char *text, size_t text_len)
 {
-	const char *d = json_string(obj, "error_description");
+	const char *d = zjson_string(obj, "error_description");
 	printable_copy(text, text_len, d ? d : "");
 }
 
-enum zoho_error json_zoho_error(const cJSON *obj, char *text, size_t text_len)
+enum zoho_error zjson_zoho_error(const json_t *obj, char *text, size_t text_len)
 {
-	const char *e = json_string(obj, "error");
+	const char *e = zjson_string(obj, "error");
 	printable_copy(text, text_len, e && *e ? e : "(not a string)");
-	return zoho_error_classify(e, json_string(obj, "error_description"),
-		json_string(obj, "status"));
+	return zoho_error_classify(e, zjson_string(obj, "error_description"),
+		zjson_string(obj, "status"));
 }
 
 void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token_answer *ans)
@@ -155,15 +170,15 @@ void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token
 	memset(ans, 0, sizeof(*ans));
 	ans->kind = ANSWER_INVALID;
 
-	cJSON *root = json_object_parse(body, len, ans->why, sizeof(ans->why));
+	json_t *root = zjson_parse_object(body, len, ans->why, sizeof(ans->why));
 	if (!root)
 		return;
 
-	if (cJSON_GetObjectItemCaseSensitive(root, "error")) {
+	if (json_object_get(root, "error")) {
 		ans->kind = ANSWER_ERROR;
-		ans->error = json_zoho_error(root, ans->error_text, sizeof(ans->error_text));
-		json_zoho_description(root, ans->error_description, sizeof(ans->error_description));
-		cJSON_Delete(root);
+		ans->error = zjson_zoho_error(root, ans->error_text, sizeof(ans->error_text));
+		zjson_zoho_description(root, ans->error_description, sizeof(ans->error_description));
+		json_decref(root);
 		return;
 	}
 
@@ -171,8 +186,8 @@ void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token
 	char *why = ans->why;
 	size_t wl = sizeof(ans->why);
 	long expires = 0;
-	const cJSON *sec = cJSON_GetObjectItemCaseSensitive(root, "expires_in_sec");
-	const cJSON *in = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
+	const json_t *sec = json_object_get(root, "expires_in_sec");
+	const json_t *in = json_object_get(root, "expires_in");
 
 	if (!get_string(root, "access_token", true, TOKEN_MAX, false, &t->access_token, why, wl) ||
 			!get_string(root, "refresh_token", false, TOKEN_MAX, false, &t->refresh_token, why, wl) ||
@@ -197,29 +212,29 @@ void tokens_parse_answer(const char *body, size_t len, int64_t now, struct token
 	t->obtained_at = now;
 	t->expires_at = now + expires;
 	ans->kind = ANSWER_TOKENS;
-	cJSON_Delete(root);
+	json_decref(root);
 	return;
 invalid:
 	tokens_finish(t);
 	ans->kind = ANSWER_INVALID;
-	cJSON_Delete(root);
+	json_decref(root);
 }
 
 /* A whole number of Unix seconds up to the year 5138. Any clock may have
  * written it, one stuck in 1970 included: what the times mean is judged
  * by tokens_time_left(), not here. */
-static bool get_time(const cJSON *obj, const char *name, bool required, int64_t *out, char *why,
+static bool get_time(const json_t *obj, const char *name, bool required, int64_t *out, char *why,
 		size_t why_len)
 {
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const json_t *item = json_object_get(obj, name);
 	*out = 0;
 	if (!item && !required)
 		return true;
-	if (!cJSON_IsNumber(item)) {
+	if (!json_is_number(item)) {
 		snprintf(why, why_len, "%s %s", name, item ? "is not a number" : "is missing");
 		return false;
 	}
-	double v = item->valuedouble;
+	double v = json_number_value(item);
 	if (!whole_number(v, 0, 1e11)) {
 		snprintf(why, why_len, "%s is not a plausible time", name);
 		return false;
@@ -236,9 +251,9 @@ static bool bad(char *why, size_t why_len, const char *what)
 
 /* Which record the JSON in root is: a store other than the file names
  * itself; everything else is a token file. */
-static enum token_record record_kind(const cJSON *root)
+static enum token_record record_kind(const json_t *root)
 {
-	const char *store = json_string(root, "store");
+	const char *store = zjson_string(root, "store");
 	return store && strcmp(store, "file") != 0 ? RECORD_META : RECORD_FILE;
 }
 
@@ -250,7 +265,7 @@ static bool store_name_ok(const char *s)
 		strncmp(s, "postgres://", 11) == 0 || strncmp(s, "service=", 8) == 0;
 }
 
-static bool client_fields(const cJSON *root, struct tokens *out, char *why, size_t why_len)
+static bool client_fields(const json_t *root, struct tokens *out, char *why, size_t why_len)
 {
 	if (!get_string(root, "client_id", true, 256, false, &out->client_id, why, why_len) ||
 			!get_string(root, "accounts_server", true, FIELD_MAX, false, &out->accounts_server, why,
@@ -278,7 +293,7 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 		char *why, size_t why_len)
 {
 	memset(out, 0, sizeof(*out));
-	cJSON *root = json_object_parse(text, len, why, why_len);
+	json_t *root = zjson_parse_object(text, len, why, why_len);
 	if (!root)
 		return false;
 	if (kind != RECORD_CACHE)
@@ -303,7 +318,7 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 		break;
 	case RECORD_META: {
 		/* Where the tokens are, and nothing secret. */
-		const cJSON *refresh = cJSON_GetObjectItemCaseSensitive(root, "refresh_token");
+		const json_t *refresh = json_object_get(root, "refresh_token");
 		ok = ok && get_string(root, "store", true, 1024, false, &out->store, why, why_len) &&
 			get_string(root, "access_cache", true, 4096, false, &out->access_cache, why,
 				why_len) &&
@@ -312,11 +327,11 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 			ok = bad(why, why_len, "store names no store this tool knows");
 		else if (ok && out->access_cache[0] != '/')
 			ok = bad(why, why_len, "access_cache is not an absolute path");
-		else if (ok && (cJSON_GetObjectItemCaseSensitive(root, "access_token") ||
-				cJSON_GetObjectItemCaseSensitive(root, "client_secret") ||
-				(refresh && !cJSON_IsBool(refresh))))
+		else if (ok && (json_object_get(root, "access_token") ||
+				json_object_get(root, "client_secret") ||
+				(refresh && !json_is_boolean(refresh))))
 			ok = bad(why, why_len, "it names another store but holds secrets");
-		out->refresh_elsewhere = ok && cJSON_IsTrue(refresh);
+		out->refresh_elsewhere = ok && json_is_true(refresh);
 		break;
 	}
 	case RECORD_CACHE:
@@ -330,7 +345,7 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 	if (ok && kind != RECORD_CACHE && out->api_domain &&
 			!zoho_api_domain_ok(out->api_domain, out->accounts_server))
 		ok = bad(why, why_len, "api_domain is not a Zoho API host");
-	cJSON_Delete(root);
+	json_decref(root);
 	if (!ok)
 		tokens_finish(out);
 	return ok;
@@ -431,18 +446,18 @@ enum token_file_result tokens_read_file(const char *path, bool quiet, struct tok
 }
 
 /* null for NULL, as the token file has always had it. */
-static bool add_string(cJSON *obj, const char *name, const char *value)
+static bool add_string(json_t *obj, const char *name, const char *value)
 {
-	cJSON *item = value ? cJSON_CreateString(value) : cJSON_CreateNull();
-	return item && cJSON_AddItemToObject(obj, name, item);
+	/* (json_object_set_new() takes the value, failure included.) */
+	return json_object_set_new(obj, name, value ? json_string(value) : json_null()) == 0;
 }
 
-static bool add_time(cJSON *obj, const char *name, int64_t value)
+static bool add_time(json_t *obj, const char *name, int64_t value)
 {
-	return cJSON_AddNumberToObject(obj, name, (double)value) != NULL;
+	return json_object_set_new(obj, name, json_integer((json_int_t)value)) == 0;
 }
 
-static bool fill(cJSON *root, enum token_record kind, const struct tokens *t, const char *cache_for)
+static bool fill(json_t *root, enum token_record kind, const struct tokens *t, const char *cache_for)
 {
 	switch (kind) {
 	case RECORD_FILE:
@@ -452,7 +467,7 @@ static bool fill(cJSON *root, enum token_record kind, const struct tokens *t, co
 		break;
 	case RECORD_META:
 		if (!(add_string(root, "store", t->store) &&
-				cJSON_AddBoolToObject(root, "refresh_token", tokens_offline(t)) &&
+				json_object_set_new(root, "refresh_token", json_boolean(tokens_offline(t))) == 0 &&
 				add_string(root, "access_cache", t->access_cache)))
 			return false;
 		break;
@@ -479,15 +494,16 @@ static bool fill(cJSON *root, enum token_record kind, const struct tokens *t, co
 
 char *tokens_to_json_as(enum token_record kind, const struct tokens *t, const char *cache_for)
 {
-	cJSON *root = cJSON_CreateObject();
+	json_t *root = json_object();
 	char *text = NULL;
 	if (!root)
 		return NULL;
 	if (fill(root, kind, t, cache_for)) {
-		char *printed = cJSON_Print(root);
+		/* Members in the order added. */
+		char *printed = json_dumps(root, JSON_INDENT(2));
 		if (printed) {
-			/* cJSON allocated it with our hooks' malloc; hand back a
-			 * copy with a final newline, and wipe theirs. */
+			/* Jansson allocated it with our malloc; hand back a copy
+			 * with a final newline, and wipe theirs. */
 			size_t len = strlen(printed);
 			text = malloc(len + 2);
 			if (text) {
@@ -498,7 +514,7 @@ char *tokens_to_json_as(enum token_record kind, const struct tokens *t, const ch
 			wiping_free(printed);
 		}
 	}
-	cJSON_Delete(root);
+	json_decref(root);
 	if (!text) {
 		log_error("out of memory");
 		return NULL;

@@ -86,22 +86,23 @@ void tokens_check_api_domain(struct tokens *t, const char *accounts_server);
 
 void tokens_finish(struct tokens *t);
 
-struct cJSON;
+struct json_t;
 
-/* Parse text as exactly one JSON object (white space around it only); NULL
- * with why set otherwise. The caller frees with cJSON_Delete(). */
-struct cJSON *json_object_parse(const char *text, size_t len, char *why, size_t why_len);
+/* Parse text as exactly one JSON object (white space around it only, no
+ * member twice); NULL with why set otherwise. The caller frees with
+ * json_decref(). */
+struct json_t *zjson_parse_object(const char *text, size_t len, char *why, size_t why_len);
 
 /* The string member name of obj, or NULL when absent or not a string. */
-const char *json_string(const struct cJSON *obj, const char *name);
+const char *zjson_string(const struct json_t *obj, const char *name);
 
 /* Classify Zoho's {"error": ...} answer in obj (see zoho_error_classify)
  * and copy its error text, made printable, to text. */
-enum zoho_error json_zoho_error(const struct cJSON *obj, char *text, size_t text_len);
+enum zoho_error zjson_zoho_error(const struct json_t *obj, char *text, size_t text_len);
 /* Its error_description, made printable ("" when it has none). */
-void json_zoho_description(const struct cJSON *obj, char *text, size_t text_len);
+void zjson_zoho_description(const struct json_t *obj, char *text, size_t text_len);
 
-/* Set up cJSON to wipe every block it frees: its strings hold tokens. */
+/* Set up Jansson to wipe every block it frees: its strings hold tokens. */
 void tokens_init_json(void);
 
 enum answer_kind {
