@@ -1,8 +1,13 @@
 /*
  * zoho-oauth's front: the program users run. Scripts call 'zoho-oauth
  * token' before every request, so the common case (a cached access token
- * with time left) is served here, by a small binary that links only libc
- * and cJSON: no libcurl, libmicrohttpd, TLS or GLib to load and relocate.
+ * with time left) is served here, by a small binary that links only libc,
+ * Jansson and inih: no libcurl, libmicrohttpd, TLS or GLib to load and
+ * relocate. Where Debian's static archives allow it and no sanitizer is
+ * on, it is linked statically (-static-pie, -Dstatic_front): no dynamic
+ * loader runs at all. So it uses nothing that needs one: the home
+ * directory comes from $HOME or $XDG_DATA_HOME, else the full program
+ * asks the password database.
  *
  * It serves 'token' and 'header' with nothing but --profile,
  * --token-file, --min-valid, --lock-timeout, -q and -v, when the token

@@ -68,6 +68,46 @@ def loaded_libraries(home, *args):
                if "file=" in line}
 
 
+def elf_interpreter(path):
+    """The PT_INTERP of a 64-bit little-endian ELF file (the dynamic
+    loader it asks for), or None: a static program has none."""
+    import struct
+    with open(path, "rb") as f:
+        head = f.read(64)
+        check(head[:4] == b"\x7fELF" and head[4] == 2 and head[5] == 1, "not a 64-bit LE ELF", path)
+        phoff, = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            p_type, _, p_offset, _, _, p_filesz = struct.unpack("<IIQQQQ", f.read(40))
+            if p_type == 3:
+                f.seek(p_offset)
+                return f.read(p_filesz).rstrip(b"\0").decode()
+    return None
+
+
+def case_front_static(home):
+    """Where the build links the front statically (no sanitizer, Debian's
+    archives there: meson says so to the tests), it asks for no dynamic
+    loader at all, still serves a cached token and still hands a refresh
+    to the full program; otherwise it is dynamic."""
+    static = os.environ.get("ZOHO_OAUTH_STATIC_FRONT")
+    check(static in ("0", "1"), "meson did not say how the front is linked")
+    interp = elf_interpreter(BINARY)
+    if static == "0":
+        check(interp, "a dynamic front without a dynamic loader?")
+        return
+    check(interp is None, "the front asks for the dynamic loader %s" % interp)
+    mock = home.mock()
+    data = write_tokens(home, mock, expires_in=3000)
+    r = run(home, "token")
+    check(r.returncode == 0 and r.stdout == data["access_token"] + "\n", "no token", r)
+    write_tokens(home, mock, expires_in=10)
+    r = run(home, "token")
+    check(r.returncode == 0 and len(mock.token_requests()) == 1 and
+          r.stdout.strip() == read_json(home.token_file())["access_token"], "no refresh", r)
+
+
 def case_fast_path(home):
     """A cached token is served without loading the network libraries; a
     refresh loads them (in the full program)."""

@@ -36,8 +36,14 @@ const char *home_dir(void)
 	const char *home = getenv("HOME");
 	if (home && home[0] == '/')
 		return home;
+#ifdef ZOHO_OAUTH_FRONT
+	/* The password database needs the system's NSS modules, which a
+	 * static front can't load: the full program looks. */
+	return NULL;
+#else
 	struct passwd *pw = getpwuid(getuid());
 	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+#endif
 }
 
 char *default_token_file(const char *profile, bool quiet)
