@@ -121,6 +121,31 @@ def case_all_json(home):
               o["accounts_server"] == mock.url and "state" not in o, "a signed-in profile", o)
 
 
+def case_json_path_escaped(home):
+    """A token file whose path holds a C1 control (U+009B, CSI) and a byte
+    that is not UTF-8: status --json shows neither raw (ASCII only, \\u
+    escapes), and a JSON reader gets the path back (the C1 as itself)."""
+    mock = home.mock()
+    d = os.path.join(home.root, "x\u009b[31m")
+    os.makedirs(d, mode=0o700)
+    write_tokens(home, mock, path=os.path.join(d, "t.json"))
+    r = run(home, "status", "--json", "--token-file", os.path.join(d, "t.json"))
+    check(r.returncode == 0, "status --json", r)
+    raw = r.stdout.encode("utf-8", "surrogateescape")
+    check(all(b < 0x80 for b in raw), "status --json printed non-ASCII bytes", raw[:300])
+    check(json.loads(r.stdout)["token_file"] == os.path.join(d, "t.json"),
+          "the path did not come back", r.stdout)
+    bad = os.fsencode(home.root) + b"/y\xff"
+    os.makedirs(bad, mode=0o700)
+    path = os.fsdecode(bad + b"/t.json")
+    write_tokens(home, mock, path=path)
+    r = run(home, "status", "--json", "--token-file", path)
+    raw = r.stdout.encode("utf-8", "surrogateescape")
+    check(r.returncode == 0 and all(b < 0x80 for b in raw) and
+          json.loads(r.stdout)["token_file"].endswith("/y\\xff/t.json"),
+          "a path that is not UTF-8 was not shown escaped", r)
+
+
 def case_all_hostile(home):
     """A token file others may read, and one that is not JSON (with a
     terminal escape in it): each listed with its error, the others still

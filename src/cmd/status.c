@@ -155,10 +155,12 @@ static json_t *json_of(const char *profile, const char *token_file, const struct
 	return o;
 }
 
-/* Print a JSON value and a newline; o is deleted. */
+/* Print a JSON value and a newline; o is deleted. Anything but ASCII as a
+ * \u escape: a path's C1 control (U+009B is CSI) never reaches the
+ * terminal raw, and a JSON reader gets the same text back. */
 static int print_json(json_t *o)
 {
-	char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
 	json_decref(o);
 	if (!text) {
 		log_error("out of memory");
