@@ -34,13 +34,15 @@
 
 #include "config.h"
 #include "core/exit-status.h"
+#include "core/handoff.h"
 #include "core/lock.h"
 #include "core/log.h"
-#include "core/paths.h"
 #include "core/util.h"
 #include "settings/cli.h"
 #include "settings/config-file.h"
-#include "settings/defaults.h"
+#include "settings/profile.h"
+#include "settings/waits.h"
+#include "store/judge.h"
 #include "store/local.h"
 #include "zoho/tokens.h"
 
@@ -50,14 +52,10 @@ static const char *const served_options[] = {
 	"profile", "token-file", "min-valid", "lock-timeout", "quiet", "verbose", NULL,
 };
 
-/* The full program gets what the front waited, to wait only the rest. */
-#define LOCK_WAITED_ENV "ZOHO_OAUTH_LOCK_WAITED"
-
 struct ask {
 	const struct cli *cli;
-	const char *profile;
-	const char *path;
-	long min_valid;
+	const struct profile *p;
+	struct judge_ask judge;
 };
 
 /* The token at the path: the token file, or another store's metadata and
@@ -65,11 +63,14 @@ struct ask {
 static bool read_tokens(const struct ask *a, struct tokens *t)
 {
 	unsigned mode, owner;
-	char why[160];
-	if (local_read(a->path, true, t, &mode, &owner, why, sizeof(why)) == TOKEN_FILE_OK)
-		return true;
-	tokens_finish(t);
-	return false;
+	char why[TOKENS_WHY_MAX];
+	struct report quiet;
+	report_open(&quiet);
+	bool ok = local_read(a->p->token_path, t, &mode, &owner, why, sizeof(why)) == TOKEN_FILE_OK;
+	report_drop(&quiet);
+	if (!ok)
+		tokens_finish(t);
+	return ok;
 }
 
 static void print_token(const struct ask *a, const struct tokens *t)
@@ -80,78 +81,70 @@ static void print_token(const struct ask *a, const struct tokens *t)
 		exit(1);
 }
 
-static bool fresh(const struct ask *a, const struct tokens *t)
+/* How long to wait for another process's lock, as the full program
+ * resolves it (settings/waits.h); the config is read only here, when
+ * there is a wait. false when the profile's own lock_timeout is broken:
+ * the full program says so. */
+static bool lock_timeout(const struct ask *a, long *out)
 {
-	return t->access_token && !tokens_need_refresh(t, a->min_valid, wall_seconds());
-}
-
-/* --lock-timeout, else the profile's lock_timeout (the config is read only
- * here, when there is a wait), else the default. */
-static long lock_timeout(const struct ask *a)
-{
-	long timeout = DEFAULT_LOCK_TIMEOUT(DEFAULT_MAX_TIME);
 	struct config_profile cfg;
-	if (a->cli->lock_timeout >= 0)
-		return a->cli->lock_timeout;
-	char *config = config_default_path();
-	enum log_level level = log_get_level();
-	log_set_level(LOG_SILENT);
-	if (config && config_load(config, a->profile, &cfg)) {
-		if (cfg.lock_timeout >= 0)
-			timeout = cfg.lock_timeout;
+	struct waits w;
+	bool ok = true;
+	char *config = a->cli->lock_timeout >= 0 ? NULL : config_default_path();
+	struct report quiet;
+	report_open(&quiet);
+	bool loaded = config && config_load(config, a->p->name, &cfg);
+	report_drop(&quiet);
+	if (loaded && config_problem_of(&cfg, "lock_timeout"))
+		ok = false;
+	waits_resolve(a->cli, loaded ? &cfg : NULL, 0, &w);
+	if (loaded)
 		config_finish(&cfg);
-	}
-	log_set_level(level);
 	free(config);
-	return timeout;
+	*out = w.lock_timeout;
+	return ok;
 }
 
 /*
  * The cached token needs a refresh. One process refreshes: whoever gets
  * the lock first hands it over to the full program, which refreshes with
- * it held. Everybody else waits here, in the small program, for the lock
- * to be shared, reads the file again and prints what the refresher
- * stored. true: answered.
+ * it held (its one read, under the lock, is the second look). Everybody
+ * else waits here, in the small program, for the lock to be shared, reads
+ * the record again and prints what the refresher stored. true: answered.
  */
 static bool wait_for_refresher(const struct ask *a, const struct tokens *seen)
 {
 	char lock[PATH_MAX];
+	struct handoff h = HANDOFF_NONE;
+	struct token_seen saw = token_seen_of(seen);
 	struct tokens now;
+	long timeout;
 	int fd;
-	if (!lock_path_for(a->path, lock, sizeof(lock)))
+	if (!profile_lock_path(a->p, lock, sizeof(lock)))
 		return false;
 	enum lock_result r = lock_take(lock, LOCK_EXCLUSIVE, 0, LOCK_QUIET, NULL, 0, &fd);
 	if (r == LOCK_TAKEN) {
-		/* A refresher may have finished between our read and the lock. */
-		if (read_tokens(a, &now) && fresh(a, &now)) {
-			print_token(a, &now);
-			tokens_finish(&now);
-			lock_release(fd);
-			return true;
-		}
-		tokens_finish(&now);
-		if (!lock_hand_over(fd))
+		h.lock_fd = fd;
+		h.seen = true;
+		h.seen_obtained_at = saw.obtained_at;
+		h.seen_expires_at = saw.expires_at;
+		if (!handoff_give(&h))
 			lock_release(fd);
 		return false;
 	}
-	if (r != LOCK_BUSY)
+	if (r != LOCK_BUSY || !lock_timeout(a, &timeout))
 		return false;
 
 	int64_t start = monotonic_ms();
-	r = lock_take(lock, LOCK_SHARED, lock_timeout(a) * 1000,
-		a->cli->verbosity < 0 ? LOCK_QUIET : 0, NULL, 0, &fd);
+	r = lock_take(lock, LOCK_SHARED, timeout * 1000, a->cli->verbosity < 0 ? LOCK_QUIET : 0,
+		NULL, 0, &fd);
 	if (r != LOCK_TAKEN) {
-		char waited[24];
-		snprintf(waited, sizeof(waited), "%lld", (long long)(monotonic_ms() - start));
-		setenv(LOCK_WAITED_ENV, waited, 1);
+		h.waited_ms = (long)(monotonic_ms() - start);
+		handoff_give(&h);
 		return false;
 	}
-	/* Refreshed meanwhile: used while it has time left, whatever its
-	 * lifetime (as the full program does). */
 	bool served = false;
-	if (read_tokens(a, &now) && (fresh(a, &now) || (now.access_token &&
-			now.obtained_at != seen->obtained_at &&
-			tokens_time_left(&now, wall_seconds()) > 0))) {
+	if (read_tokens(a, &now) && judge(&now, &saw, wall_seconds(), &a->judge) == VERDICT_SERVE) {
 		print_token(a, &now);
 		served = true;
 	}
@@ -164,6 +157,7 @@ static bool wait_for_refresher(const struct ask *a, const struct tokens *seen)
 static bool serve_cached(int argc, char **argv)
 {
 	struct cli cli;
+	struct profile p;
 
 	/* The full program's own parser, told to say nothing: anything it
 	 * would complain about (or print help for) goes to the full program,
@@ -172,29 +166,23 @@ static bool serve_cached(int argc, char **argv)
 		return false;
 	if (cli_parse(argc, argv, &cli, true) >= 0 || !cli_only(&cli, served_options))
 		return false;
-	if (cli.token_file && (!*cli.token_file || strcmp(cli.token_file, "-") == 0))
-		return false;
-	const char *profile = profile_wanted(cli.profile);
-	if (!profile_name_ok(profile))
-		return false;
-	const char *file = token_file_wanted(cli.token_file);
+	const char *file = cli.token_file ? cli.token_file : getenv("ZOHO_OAUTH_TOKEN_FILE");
 	if (file && strcmp(file, "-") == 0)
 		return false;
-	char *path = file ? strdup(file) : default_token_file(profile, true);
-	if (!path)
+	memset(&p, 0, sizeof(p));
+	if (!profile_locate(cli.profile, cli.token_file, true, &p))
 		return false;
 	log_set_level(cli.verbosity < 0 ? LOG_QUIET : LOG_NORMAL);
 
 	struct ask a = {
 		.cli = &cli,
-		.profile = profile,
-		.path = path,
-		.min_valid = cli.min_valid >= 0 ? cli.min_valid : DEFAULT_MIN_VALID,
+		.p = &p,
+		.judge = { .min_valid = min_valid_resolve(&cli) },
 	};
 	struct tokens t;
 	bool served = false;
 	if (read_tokens(&a, &t)) {
-		if (fresh(&a, &t)) {
+		if (judge(&t, NULL, wall_seconds(), &a.judge) == VERDICT_SERVE) {
 			print_token(&a, &t);
 			served = true;
 		} else if (t.throttled_until <= wall_seconds()) {
@@ -203,10 +191,9 @@ static bool serve_cached(int argc, char **argv)
 		}
 	}
 	tokens_finish(&t);
-	free(path);
+	free(p.token_path);
 	return served;
 }
-
 /* zoho-oauth-full from $ZOHO_OAUTH_FULL when set, else beside this binary
  * (the build tree, a relocated install), else in LIBEXECDIR. Returns only
  * when none can be run, having said where it looked. */

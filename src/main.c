@@ -14,7 +14,8 @@
 #include "cmd/status.h"
 #include "cmd/token.h"
 #include "core/exit-status.h"
-#include "core/lock.h"
+#include "core/handoff.h"
+#include "core/log.h"
 #include "core/signals.h"
 #include "settings/cli.h"
 #include "settings/secret.h"
@@ -26,7 +27,7 @@
  * settings/cli.c. */
 static const struct {
 	enum command cmd;
-	int (*run)(const struct settings *s);
+	int (*run)(struct settings *s);
 } commands[] = {
 	{ CMD_LOGIN, cmd_login },
 	{ CMD_EXCHANGE, cmd_exchange },
@@ -39,7 +40,7 @@ static const struct {
 	{ CMD_CURL, cmd_curl },
 };
 
-static int run_command(const struct settings *s)
+static int run_command(struct settings *s)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].cmd == s->cmd)
@@ -51,6 +52,7 @@ int main(int argc, char **argv)
 {
 	struct cli cli;
 	struct settings s;
+	struct handoff handed;
 	int status;
 
 	/* Secrets live in this process's memory: like ssh-agent, keep other
@@ -60,8 +62,8 @@ int main(int argc, char **argv)
 	/* Before anything else, and before any thread exists: the secret
 	 * leaves the environment so no child can inherit it. */
 	secret_take_from_environment();
-	/* A lock the front hands over (it waited, and this must refresh). */
-	lock_adopt();
+	/* What the front hands over (it took the lock, and this must refresh). */
+	handoff_take(&handed);
 	tokens_init_json();
 
 	status = cli_parse(argc, argv, &cli, false);
@@ -71,9 +73,13 @@ int main(int argc, char **argv)
 		status = ZO_FAILURE;
 		goto out;
 	}
-	status = settings_resolve(&cli, &s);
+	status = settings_resolve(&cli, &handed, &s);
 	if (status == ZO_OK)
 		status = run_command(&s);
+	/* A command says what a signal left behind where it knows better;
+	 * else nothing was changed. */
+	if (status >= ZO_INTERRUPTED && !log_stopped_said())
+		log_stopped(status, "nothing was changed");
 	settings_finish(&s);
 	http_cleanup();
 out:

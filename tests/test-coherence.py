@@ -331,6 +331,7 @@ def case_token_reads_record_twice(home):
     write_tokens(home, mock, expires_in=10)
     n, r = opens_of(home, home.token_file(), "token")
     check(r.returncode == 0 and n <= 2, "an expiring token opened the file %d times" % n, r)
+    write_tokens(home, mock, expires_in=3000, scope="ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE")
     n, r = opens_of(home, home.token_file(), *login_args(mock, port))
     check(r.returncode == 0 and "nothing to do" in r.stderr and n == 1,
           "a login over working tokens opened the file %d times" % n, r)

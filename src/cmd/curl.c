@@ -379,6 +379,7 @@ static void release(struct run *r)
  */
 static char *target_url(const struct settings *s, const struct tokens *t, const char *arg)
 {
+	const struct profile *p = &s->profile;
 	const struct zoho_dc *dc = zoho_dc_of(t->accounts_server, t->location);
 	struct buf b = { 0 };
 
@@ -399,7 +400,7 @@ static char *target_url(const struct settings *s, const struct tokens *t, const 
 		base = zoho_service_origin(dc, s->service);
 		if (!base) {
 			log_error("profile '%s' has no known data centre (its accounts server is %s), so "
-				"there is no %s host to join the path to: give the whole URL", s->profile,
+				"there is no %s host to join the path to: give the whole URL", p->name,
 				t->accounts_server ? t->accounts_server : "not recorded", s->service);
 			return NULL;
 		}
@@ -407,7 +408,7 @@ static char *target_url(const struct settings *s, const struct tokens *t, const 
 		base = t->api_domain ? t->api_domain : zoho_service_origin(dc, "api");
 		if (!base) {
 			log_error("profile '%s' has no api_domain to join the path to: give the whole URL",
-				s->profile);
+				p->name);
 			return NULL;
 		}
 	}
@@ -445,24 +446,50 @@ static bool url_allowed(const struct settings *s, const struct tokens *t, const 
 	if (dc)
 		log_error("refusing to send the access token of profile '%s' to %s: it is not a Zoho "
 			"API host of the profile's data centre (%s, %s, https on the default port); if it "
-			"is meant to have it, pass --allow-host %s before the URL", s->profile, host,
+			"is meant to have it, pass --allow-host %s before the URL", s->profile.name, host,
 			dc->api + 8, dc->cliq + 8, host);
 	else
 		log_error("refusing to send the access token of profile '%s' to %s: it is not where "
 			"the profile's tokens are for; if it is meant to have it, pass --allow-host %s "
-			"before the URL", s->profile, host, host);
+			"before the URL", s->profile.name, host, host);
 	return false;
 }
 
-int cmd_curl(const struct settings *s)
+/* The options only curl takes: --service and --allow-host. */
+static int check_options(struct settings *s)
 {
+	if (s->service && !zoho_service_known(s->service)) {
+		char shown[24];
+		printable_copy(shown, sizeof(shown), s->service);
+		log_error("--service is cliq or api, not '%s'", shown);
+		return ZO_USAGE;
+	}
+	for (size_t i = 0; i < s->n_allow_hosts; i++) {
+		const char *h = s->allow_hosts[i];
+		size_t len = strlen(h);
+		if (len == 0 || len > 253 || h[0] == '.' || h[0] == '-' ||
+				strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != len) {
+			log_error("--allow-host wants a host name such as api.example.com (no scheme, port "
+				"or path)");
+			return ZO_USAGE;
+		}
+	}
+	return ZO_OK;
+}
+
+int cmd_curl(struct settings *s)
+{
+	const struct profile *p = &s->profile;
 	struct curl_scan scan;
-	struct tokens t;
-	char curl_path[PATH_MAX];
+	struct tokens t = { 0 };
+	struct store *st = NULL;
+	char curl_path[PATH_MAX], hint[PROFILE_HINT_MAX];
 	char *url = NULL;
 	struct run r = { 0 };
-	int status;
+	int status = check_options(s);
 
+	if (status != ZO_OK)
+		return status;
 	if (!curl_args_scan(s->curl_args + 1, s->n_curl_args - 1, &scan)) {
 		log_error("refusing curl's argument %d after the URL: %s", scan.refused_at, scan.why);
 		return ZO_USAGE;
@@ -472,9 +499,12 @@ int cmd_curl(const struct settings *s)
 			"install curl'");
 		return ZO_NO_PROGRAM;
 	}
-	status = fresh_tokens(s, s->min_valid, false, &t);
+	struct judge_ask fit = { .min_valid = s->min_valid };
+	status = store_open(p, 0, &st);
+	if (status == ZO_OK)
+		status = fresh_tokens(st, &fit, NULL, &t);
 	if (status != ZO_OK)
-		return status;
+		goto out;
 	url = target_url(s, &t, s->curl_args[0]);
 	if (!url || !url_allowed(s, &t, url)) {
 		status = ZO_USAGE;
@@ -502,12 +532,11 @@ int cmd_curl(const struct settings *s)
 	if (!invalid) {
 		bool held = r.held;
 		release(&r);
+		profile_command(p, "refresh", NULL, hint, sizeof(hint));
 		if (r.http == 401 && !held)
 			log_info("zoho answered 401 and zoho-oauth did not repeat the request: curl's "
 				"output was not held back (-o, -O, -N, -D, or over 64 KiB). If zoho said "
-				"INVALID_OAUTHTOKEN, 'zoho-oauth refresh%s%s' gets a new token",
-				strcmp(s->profile, "default") ? " -p " : "",
-				strcmp(s->profile, "default") ? s->profile : "");
+				"INVALID_OAUTHTOKEN, '%s' gets a new token", hint);
 		else if (r.http == 401 && scan.fail && !says_token_invalid(&r.body))
 			log_info("zoho answered 401, and curl's --fail hides its answer: with "
 				"--fail-with-body instead, zoho-oauth can see whether the token was "
@@ -524,16 +553,18 @@ int cmd_curl(const struct settings *s)
 		release(&r);
 		log_warn("zoho no longer honours the access token of profile '%s' "
 			"(INVALID_OAUTHTOKEN); the request is not repeated, since its body came from "
-			"standard input: getting a new token for the next call", s->profile);
+			"standard input: getting a new token for the next call", p->name);
 		struct tokens next;
-		if (fresh_tokens_instead_of(s, t.access_token, &next) == ZO_OK)
+		struct judge_ask instead = { .dead = t.access_token };
+		if (fresh_tokens(st, &instead, NULL, &next) == ZO_OK)
 			tokens_finish(&next);
 		goto out;
 	}
 	log_info("zoho no longer honours the access token of profile '%s' (INVALID_OAUTHTOKEN): "
-		"getting a new one and trying once more", s->profile);
+		"getting a new one and trying once more", p->name);
 	struct tokens fresh;
-	int rs = fresh_tokens_instead_of(s, t.access_token, &fresh);
+	struct judge_ask instead = { .dead = t.access_token };
+	int rs = fresh_tokens(st, &instead, NULL, &fresh);
 	if (rs != ZO_OK) {
 		release(&r);
 		status = rs;
@@ -555,7 +586,10 @@ int cmd_curl(const struct settings *s)
 	free(again);
 	tokens_finish(&fresh);
 out:
+	if (status >= ZO_INTERRUPTED)
+		log_stopped(status, r.ran ? "curl was stopped too" : "nothing was changed");
 	free(url);
 	tokens_finish(&t);
+	store_close(st);
 	return status;
 }

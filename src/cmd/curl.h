@@ -12,6 +12,6 @@
  * request's body did not come from stdin. Returns curl's exit status once
  * curl ran, else ours.
  */
-int cmd_curl(const struct settings *s);
+int cmd_curl(struct settings *s);
 
 #endif

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include "core/log.h"
 #include "core/signals.h"
 #include "core/util.h"
+#include "settings/secret.h"
 #include "signin/signin.h"
 #include "zoho/token-endpoint.h"
 
@@ -57,8 +59,10 @@ static bool code_ok(const char *code)
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~") == len;
 }
 
-int cmd_exchange(const struct settings *s)
+int cmd_exchange(struct settings *s)
 {
+	struct profile *p = &s->profile;
+	struct store *current = NULL, *target = NULL;
 	char *code = NULL;
 	struct signin si = { 0 };
 	char summary[512];
@@ -71,15 +75,15 @@ int cmd_exchange(const struct settings *s)
 			"it in the API console: your Self Client, \"Generate Code\")");
 		return ZO_USAGE;
 	}
-	if (!s->client_id) {
-		log_error("no client id: pass --client-id, set ZOHO_CLIENT_ID, or add client_id to "
-			"[profile %s] in the config (the Self Client's \"Client ID\")", s->profile);
-		return ZO_USAGE;
-	}
+	status = signin_check_profile(p, SIGNIN_CODE, s->config_path);
+	if (status == ZO_OK && p->scope)
+		status = signin_check_scopes(&p->scope);
+	if (status != ZO_OK)
+		return status;
 	if (strcmp(s->code, "-") == 0) {
 		status = read_code(&code);
 		if (status != ZO_OK)
-			return status;
+			goto out;
 	} else if (!(code = xstrdup(s->code))) {
 		return ZO_FAILURE;
 	}
@@ -88,26 +92,49 @@ int cmd_exchange(const struct settings *s)
 		status = ZO_USAGE;
 		goto out;
 	}
-	status = signin_begin(&si, s, &done);
+	if (!s->to_stdout) {
+		status = store_open(p, 0, &current);
+		target = current;
+		if (status == ZO_OK && p->store && !store_same_kind(current, p->store))
+			status = store_open_other(current, p->store, &target);
+		if (status != ZO_OK)
+			goto out;
+	}
+	struct signin_ask ask = {
+		.kind = SIGNIN_CODE,
+		.offline = true,
+		.consent_prompt = true,
+		.force = s->force || s->to_stdout,
+	};
+	status = signin_begin(&si, p, &ask, target, current, &done);
+	if (status == ZO_OK && !done)
+		status = secret_obtain(s->client_secret_file, s->client_secret_label, &si.secret);
 	if (status != ZO_OK || done)
 		goto out;
 
 	struct token_request req = {
 		.grant = GRANT_SELF_CLIENT_CODE,
-		.client_id = s->client_id,
+		.client_id = p->client_id,
 		.client_secret = si.secret,
 		.code = code,
 	};
-	log_info("exchanging the code at %s", s->accounts_url);
-	status = exchange_tokens(s->accounts_url, &req, &s->net, &t, summary, sizeof(summary), NULL);
+	log_info("exchanging the code at %s", p->accounts_url);
+	status = exchange_tokens(p->accounts_url, &req, &p->net, &t, summary, sizeof(summary), NULL);
 	if (status == ZO_OK) {
-		status = signin_save(&si, &t, s->accounts_url, NULL);
+		status = signin_save(&si, &t, p->accounts_url, NULL);
 		tokens_finish(&t);
 		if (status == ZO_OK)
 			signin_report(&si);
 	}
 out:
+	if (status >= ZO_INTERRUPTED) {
+		char saved[PATH_MAX + 64];
+		log_stopped(status, "%s", signin_saved(&si, saved, sizeof(saved)));
+	}
 	secret_free(code);
 	signin_finish(&si);
+	if (target != current)
+		store_close(target);
+	store_close(current);
 	return status;
 }

@@ -5,6 +5,6 @@
 
 /* zoho-oauth exchange --code CODE: a code generated in the API console for
  * a "Self Client", exchanged at once and stored like login's tokens. */
-int cmd_exchange(const struct settings *s);
+int cmd_exchange(struct settings *s);
 
 #endif

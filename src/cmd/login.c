@@ -14,9 +14,9 @@
 #include "core/signals.h"
 #include "core/util.h"
 #include "settings/config-file.h"
+#include "settings/secret.h"
 #include "signin/browser.h"
 #include "signin/callback.h"
-#include "signin/device.h"
 #include "signin/loopback.h"
 #include "signin/pkce.h"
 #include "signin/signin.h"
@@ -37,6 +37,7 @@
  */
 struct login {
 	const struct settings *s;
+	const struct profile *p;
 	struct redirect redirect;
 	struct pkce pkce;
 	struct signin si;         /* the store, the secret */
@@ -63,25 +64,11 @@ static void login_finish(struct login *l)
 	pkce_finish(&l->pkce);
 }
 
-/* Check what login needs before anything is started. */
-static int check_settings(struct login *l)
+/* The redirect URI this login listens on. */
+static int check_redirect(struct login *l)
 {
-	const struct settings *s = l->s;
 	char why[512];
-
-	if (!s->client_id) {
-		log_error("no client id: pass --client-id, set ZOHO_CLIENT_ID, or add client_id to "
-			"[profile %s] in %s (the \"Client ID\" of a Server-based client in "
-			"https://api-console.zoho.com)", s->profile, s->config_path ? s->config_path : "the config");
-		return ZO_USAGE;
-	}
-	if (!s->scope) {
-		log_error("no scope: pass --scope with what the token may do, e.g. "
-			"--scope ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE, or add scope to "
-			"[profile %s] in %s", s->profile, s->config_path ? s->config_path : "the config");
-		return ZO_USAGE;
-	}
-	if (!redirect_parse(s->redirect_uri, &l->redirect, why, sizeof(why))) {
+	if (!redirect_parse(l->p->redirect_uri, &l->redirect, why, sizeof(why))) {
 		log_error("--redirect-uri: %s", why);
 		return ZO_USAGE;
 	}
@@ -106,7 +93,7 @@ static void paste_instructions(const struct login *l, bool browser_failed)
 		"machine, fails to load it. That is expected: copy the whole address from its address "
 		"bar, paste it here and press Enter. (Or forward the port first: "
 		"ssh -L %ld:localhost:%ld ...)\n",
-		l->s->redirect_uri, l->redirect.port, l->redirect.port);
+		l->p->redirect_uri, l->redirect.port, l->redirect.port);
 }
 
 /* No browser, and neither stdin nor stderr a terminal: nobody can open
@@ -129,7 +116,7 @@ static int stop_nobody_to_sign_in(void)
  * on a pipe too, where it helps whoever reads the log later. */
 static void show_hint(const struct login *l)
 {
-	const char *accounts = l->s->accounts_url;
+	const char *accounts = l->p->accounts_url;
 	const char *host = strstr(accounts, "://");
 	host = host ? host + 3 : accounts;
 	if (log_get_level() < LOG_NORMAL)
@@ -138,11 +125,11 @@ static void show_hint(const struct login *l)
 	log_info("no answer yet. If Zoho shows an error page in the browser:");
 	log_info("\"Invalid Redirect Uri\": the API console's redirect URI for this");
 	log_info("  client must be exactly (or pass that one with --redirect-uri):");
-	log_info("  %s", l->s->redirect_uri);
+	log_info("  %s", l->p->redirect_uri);
 	log_info("\"Invalid Client\": the client is in another data centre (--dc) or");
 	log_info("  is not a Server-based client; this login signs in at:");
-	if (l->s->dc)
-		log_info("  %s (--dc %s)", host, l->s->dc->location);
+	if (l->p->dc)
+		log_info("  %s (--dc %s)", host, l->p->dc->location);
 	else
 		log_info("  %s", host);
 	log_info("Ctrl-C is safe: nothing is written until the token arrives.");
@@ -182,7 +169,7 @@ static bool take_pasted(struct login *l, char *text)
 	if (!redirect_match_pasted(&l->redirect, text, &query, why, sizeof(why)) ||
 			callback_parse(query, strlen(query), l->pkce.state, &cb, why, sizeof(why)) == CALLBACK_BAD) {
 		log_error("that is not the address Zoho sent your browser to: %s. Paste the whole "
-			"address from the address bar, starting with %s", why, l->s->redirect_uri);
+			"address from the address bar, starting with %s", why, l->p->redirect_uri);
 		return false;
 	}
 	/* First come, first served: the listener may have it already. */
@@ -305,13 +292,8 @@ static int wait_for_callback(struct login *l)
 {
 	int status = wait_loop(l);
 	log_status_end();
-	if (status > ZO_INTERRUPTED) {
-		int sig = status - ZO_INTERRUPTED;
-		if (sig == SIGINT)
-			log_info("stopped (Ctrl-C): nothing was saved");
-		else
-			log_info("stopped (signal %d): nothing was saved", sig);
-	}
+	if (status > ZO_INTERRUPTED)
+		log_stopped(status, "nothing was saved");
 	return status;
 }
 
@@ -319,7 +301,7 @@ static int wait_for_callback(struct login *l)
  * trust it with the secret, else the configured one. */
 static const char *pick_accounts_server(const struct login *l)
 {
-	const char *configured = l->s->accounts_url;
+	const char *configured = l->p->accounts_url;
 	const char *named = l->cb.accounts_server;
 	if (!named)
 		return configured;
@@ -338,6 +320,7 @@ static const char *pick_accounts_server(const struct login *l)
 static int exchange_code(struct login *l, char *summary, size_t summary_len)
 {
 	const struct settings *s = l->s;
+	const struct profile *p = l->p;
 	const char *server = pick_accounts_server(l);
 	struct tokens t;
 	int status;
@@ -348,14 +331,14 @@ static int exchange_code(struct login *l, char *summary, size_t summary_len)
 	}
 	struct token_request req = {
 		.grant = GRANT_AUTHORIZATION_CODE,
-		.client_id = s->client_id,
+		.client_id = p->client_id,
 		.client_secret = l->si.secret,
-		.redirect_uri = s->redirect_uri,
+		.redirect_uri = p->redirect_uri,
 		.code = l->cb.code,
 		.code_verifier = s->pkce ? l->pkce.verifier : NULL,
 	};
 	log_info("exchanging the code at %s", server);
-	status = exchange_tokens(server, &req, &s->net, &t, summary, summary_len, NULL);
+	status = exchange_tokens(server, &req, &p->net, &t, summary, summary_len, NULL);
 	/* The code has done its job; don't keep it around. */
 	secret_free(l->cb.code);
 	l->cb.code = NULL;
@@ -391,17 +374,35 @@ static int stop_link_reused(struct login *l)
 /* Longest one-time link: http://[::1]:65535/ and 43 characters. */
 #define LINK_MAX 96
 
-static int login_browser(const struct settings *s)
+
+int login_secret(const struct settings *s, const char *old_secret, char **out)
 {
-	struct login l = { .s = s };
+	if (old_secret)
+		return (*out = xstrdup(old_secret)) ? ZO_OK : ZO_FAILURE;
+	return secret_obtain(s->client_secret_file, s->client_secret_label, out);
+}
+
+static int login_browser(const struct settings *s, struct store *target, struct store *current,
+		const char *old_secret)
+{
+	const struct profile *p = &s->profile;
+	struct login l = { .s = s, .p = p };
 	struct buf url = { 0 };
 	int status;
 
-	status = check_settings(&l);
+	status = check_redirect(&l);
 	if (status != ZO_OK)
 		return status;
 	bool done;
-	status = signin_begin(&l.si, s, &done);
+	struct signin_ask ask = {
+		.kind = SIGNIN_BROWSER,
+		.offline = s->offline,
+		.consent_prompt = s->consent_prompt,
+		.force = s->force || s->to_stdout,
+	};
+	status = signin_begin(&l.si, p, &ask, target, current, &done);
+	if (status == ZO_OK && !done)
+		status = login_secret(s, old_secret, &l.si.secret);
 	if (status != ZO_OK || done) {
 		login_finish(&l);
 		return status;
@@ -427,17 +428,17 @@ static int login_browser(const struct settings *s)
 	 * as an error page in the browser, or after consent: ask Zoho now,
 	 * once the port is ours. */
 	if (s->preflight) {
-		status = token_preflight(s->accounts_url, GRANT_AUTHORIZATION_CODE, s->client_id,
-			l.si.secret, s->redirect_uri, &s->net);
+		status = token_preflight(p->accounts_url, GRANT_AUTHORIZATION_CODE, p->client_id,
+			l.si.secret, p->redirect_uri, &p->net);
 		if (status != ZO_OK)
 			goto out;
 	}
 
 	struct consent_request req = {
-		.accounts = s->accounts_url,
-		.client_id = s->client_id,
-		.redirect_uri = s->redirect_uri,
-		.scope = s->scope,
+		.accounts = p->accounts_url,
+		.client_id = p->client_id,
+		.redirect_uri = p->redirect_uri,
+		.scope = p->scope,
 		.offline = s->offline,
 		.consent_prompt = s->consent_prompt,
 		.state = l.pkce.state,
@@ -479,7 +480,7 @@ static int login_browser(const struct settings *s)
 		l.pasting = true;
 	}
 	log_info("waiting up to %ld seconds for Zoho to send you back to %s (Ctrl-C to stop)",
-		s->timeout, s->redirect_uri);
+		s->timeout, p->redirect_uri);
 	if (l.pasting)
 		log_prompt("Paste the address here: ");
 
@@ -516,12 +517,16 @@ static int login_browser(const struct settings *s)
 	}
 	if (status != ZO_OK) {
 		loopback_finish(l.lb, &page_failed, summary);
-		if (status < ZO_INTERRUPTED)
+		if (status < ZO_INTERRUPTED) {
 			loopback_linger(l.lb, LINGER_MS);
+		} else {
+			char saved[PATH_MAX + 64];
+			log_stopped(status, "%s", signin_saved(&l.si, saved, sizeof(saved)));
+		}
 		goto out;
 	}
 	char detail[128];
-	snprintf(detail, sizeof(detail), "Profile: %s", s->profile);
+	snprintf(detail, sizeof(detail), "Profile: %s", p->name);
 	loopback_finish(l.lb, &page_success, detail);
 	loopback_linger(l.lb, LINGER_MS);
 	signin_report(&l.si);
@@ -547,22 +552,49 @@ static int save_profile(const struct settings *s, const char *name, const char *
 		log_info("%s has [profile %s] with these settings already", s->config_path, name);
 	else
 		log_info("saved these settings as [profile %s] in %s", name, s->config_path);
-	if (!s->client_secret_file && strcmp(s->profile, name) == 0 &&
-			(!s->store || strcmp(s->store, "file") == 0))
+	if (!s->client_secret_file && (!s->profile.store || strcmp(s->profile.store, "file") == 0))
 		log_info("(the client secret is not in the config file: the token file keeps it)");
 	else if (!s->client_secret_file)
 		log_info("(the client secret is not saved: next time it comes from ZOHO_CLIENT_SECRET "
 			"or the prompt, or add client_secret_file = PATH to the section)");
-	if (strcmp(s->profile, name) != 0)
-		log_info("(the tokens of this login are in profile \"%s\")", s->profile);
 	/* The line to use next time goes out even with --quiet. */
 	fprintf(stderr, "next time: zoho-oauth login -p %s\n", name);
 	return ZO_OK;
 }
 
-/* At a terminal, after a sign-in with a client given on the command line
- * and no profile: offer to keep the settings. */
-static int offer_profile(const struct settings *s)
+/* Whether profile name may take this login's tokens: none of its own. */
+static int take_tokens(struct settings *s, struct store *st, const char *name)
+{
+	struct profile to = { .waits = s->profile.waits, .net = s->profile.net };
+	struct store *dst = NULL;
+	bool copied = false;
+	int status = profile_locate(name, NULL, false, &to) ? ZO_OK : ZO_USAGE;
+	if (status == ZO_OK)
+		status = store_open_like(st, &to, &dst);
+	if (status == ZO_OK && store_has_tokens(dst)) {
+		log_error("profile '%s' holds tokens already (%s): pick another name", name,
+			store_where(dst));
+		status = ZO_USAGE;
+	}
+	if (status == ZO_OK)
+		status = store_move(st, dst, 0, &copied);
+	if (status == ZO_OK)
+		log_info("moved the tokens of this login to profile '%s' (%s)", name,
+			store_where(dst));
+	else if (copied)
+		log_warn("the tokens of this login are in profile '%s' (%s), and may still be in "
+			"profile '%s' too", name, store_where(dst), s->profile.name);
+	store_close(dst);
+	profile_finish(&to);
+	return copied ? ZO_OK : status;
+}
+
+/*
+ * At a terminal, after a sign-in with a client given on the command line
+ * and no profile: offer to keep the settings as a profile, and the
+ * tokens with them, where 'token -p NAME' finds them.
+ */
+static int offer_profile(struct settings *s, struct store *st)
 {
 	char name[80];
 	for (int tries = 0; tries < 3; tries++) {
@@ -576,11 +608,16 @@ static int offer_profile(const struct settings *s)
 			fputs("a profile name is letters, digits, '.', '_' and '-' (at most 64)\n", stderr);
 			continue;
 		}
+		if (strcmp(name, s->profile.name) == 0)
+			return ZO_OK; /* (default, as it is) */
 		char *body = settings_profile_text(s);
 		if (!body)
 			return ZO_FAILURE;
-		int status = config_save_section(s->config_path, name, body, true) < 0 ? ZO_USAGE :
-			save_profile(s, name, body);
+		int status = ZO_USAGE;
+		if (config_save_section(s->config_path, name, body, true) >= 0)
+			status = take_tokens(s, st, name);
+		if (status == ZO_OK)
+			status = save_profile(s, name, body);
 		free(body);
 		if (status != ZO_USAGE)
 			return status;
@@ -588,29 +625,148 @@ static int offer_profile(const struct settings *s)
 	return ZO_OK;
 }
 
-int cmd_login(const struct settings *s)
+/*
+ * Logging in again: what the profile's tokens were made with is used for
+ * what is not given anew (the command line, the environment, the config
+ * file), and said so, in one line. The file store keeps the secret with
+ * the tokens: their client comes with its secret, unless a client is given
+ * anew (then it is given whole: its secret too).
+ */
+static int reuse_old(struct settings *s, const struct tokens *old, char **secret)
 {
-	char *body = NULL;
-	/* --save-profile: what would stop the save is found before the sign-in,
-	 * which makes a refresh token that should not be made for nothing. */
-	if (s->save_profile && s->client_id && s->scope) {
+	struct profile *p = &s->profile;
+	const char *reused[4], *opts[4];
+	size_t n = 0;
+	char why[512];
+
+	*secret = NULL;
+	if (!p->client_id) {
+		if (!(p->client_id = xstrdup(old->client_id)))
+			return ZO_FAILURE;
+		reused[n] = "client";
+		opts[n++] = "--client-id";
+	}
+	if (!s->server_given) {
+		char *url = NULL;
+		if (!zoho_accounts_url_check(old->accounts_server, &url, why, sizeof(why)))
+			return ZO_OK; /* (checked when it was read) */
+		free(p->accounts_url);
+		p->accounts_url = url;
+		p->dc = zoho_dc_by_accounts(url);
+		reused[n] = "data centre";
+		opts[n++] = "--dc";
+	}
+	if (!p->scope && old->scope) {
+		/* Zoho may list a token's scopes with spaces. */
+		const char *cursor = old->scope, *item;
+		size_t len;
+		struct buf joined = { 0 };
+		bool ok = true;
+		while (ok && zoho_scope_next(&cursor, true, &item, &len))
+			ok = (!joined.len || buf_append(&joined, ",", 1)) && buf_append(&joined, item, len);
+		const char *items[1] = { joined.data };
+		if (ok && joined.data && zoho_scope_join(items, 1, &p->scope, why, sizeof(why))) {
+			reused[n] = "scope";
+			opts[n++] = "--scope";
+		}
+		buf_finish(&joined);
+	}
+	if (!s->redirect_given && old->redirect_uri && !s->device) {
+		free(p->redirect_uri);
+		if (!(p->redirect_uri = xstrdup(old->redirect_uri)))
+			return ZO_FAILURE;
+		reused[n] = "redirect URI";
+		opts[n++] = "--redirect-uri";
+	}
+	if (!s->client_secret_file && !secret_in_environment() && old->client_secret &&
+			!s->client_id_given && strcmp(p->client_id, old->client_id) == 0 &&
+			!(*secret = xstrdup(old->client_secret)))
+		return ZO_FAILURE;
+	if (n > 0) {
+		char what[96], options[96];
+		size_t o = 0, q = 0;
+		what[0] = options[0] = '\0';
+		for (size_t i = 0; i < n; i++) {
+			const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
+			const char *osep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+			o += (size_t)snprintf(what + o, sizeof(what) - o, "%s%s", sep, reused[i]);
+			q += (size_t)snprintf(options + q, sizeof(options) - q, "%s%s", osep, opts[i]);
+		}
+		if (p->path_given)
+			log_info("using the %s of the tokens in %s (give %s to change %s)", what,
+				p->token_path, options, n > 1 ? "them" : "it");
+		else
+			log_info("using the %s of the existing profile \"%s\" (give %s to change %s)",
+				what, p->name, options, n > 1 ? "them" : "it");
+	}
+	return ZO_OK;
+}
+
+int cmd_login(struct settings *s)
+{
+	struct profile *p = &s->profile;
+	struct store *current = NULL, *target = NULL;
+	char *body = NULL, *old_secret = NULL;
+	int status = ZO_OK;
+
+	if (!s->to_stdout) {
+		status = store_open(p, 0, &current);
+		if (status != ZO_OK)
+			return status;
+		const struct tokens *old = store_local(current);
+		if (old)
+			status = reuse_old(s, old, &old_secret);
+		else if (p->near[0])
+			log_warn("no profile \"%s\"; did you mean \"%s\"? (going on: this login makes a "
+				"new profile \"%s\")", p->name, p->near, p->name);
+	}
+	if (status == ZO_OK)
+		status = signin_check_profile(p, s->device ? SIGNIN_DEVICE : SIGNIN_BROWSER,
+			s->config_path);
+	if (status == ZO_OK)
+		status = signin_check_scopes(&p->scope);
+	if (status != ZO_OK)
+		goto out;
+
+	/* --save-profile: what would stop the save is found before the
+	 * sign-in, which makes a refresh token that should not be made for
+	 * nothing. */
+	if (s->save_profile) {
 		if (!s->config_path) {
 			log_error("--save-profile: cannot find your home directory for the config file");
-			return ZO_USAGE;
+			status = ZO_USAGE;
+			goto out;
 		}
-		if (!(body = settings_profile_text(s)))
-			return ZO_FAILURE;
+		if (!(body = settings_profile_text(s))) {
+			status = ZO_FAILURE;
+			goto out;
+		}
 		if (config_save_section(s->config_path, s->save_profile, body, true) < 0) {
-			free(body);
-			return ZO_USAGE;
+			status = ZO_USAGE;
+			goto out;
 		}
 	}
-	int status = s->device ? cmd_login_device(s) : login_browser(s);
+
+	/* New tokens go where --store (or store = in the config) says, else
+	 * where the profile's are now. */
+	target = current;
+	if (current && p->store && !store_same_kind(current, p->store)) {
+		status = store_open_other(current, p->store, &target);
+		if (status != ZO_OK)
+			goto out;
+	}
+	status = s->device ? login_device(s, target, current, old_secret) :
+		login_browser(s, target, current, old_secret);
 	if (status == ZO_OK && body)
 		status = save_profile(s, s->save_profile, body);
 	else if (status == ZO_OK && !s->save_profile && s->client_id_given && !s->profile_given &&
-			s->config_path && strcmp(s->token_file, "-") != 0 && ask_possible())
-		status = offer_profile(s);
+			!p->path_given && s->config_path && target && ask_possible())
+		status = offer_profile(s, target);
+out:
 	free(body);
+	secret_free(old_secret);
+	if (target != current)
+		store_close(target);
+	store_close(current);
 	return status;
 }

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,81 +8,48 @@
 #include "core/util.h"
 #include "store/store.h"
 
-static bool same(const char *a, const char *b)
+int cmd_migrate(struct settings *s)
 {
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* Whether what dst gives back is what was put there. */
-static bool read_back(struct store *dst, const struct tokens *want)
-{
-	struct tokens got;
-	if (store_load(dst, &got) != ZO_OK)
-		return false;
-	bool ok = store_load_secrets(dst, &got) == ZO_OK && same(got.refresh_token, want->refresh_token) &&
-		same(got.client_secret, want->client_secret) && same(got.client_id, want->client_id) &&
-		same(got.accounts_server, want->accounts_server) &&
-		(!want->access_token || same(got.access_token, want->access_token));
-	if (!ok)
-		log_error("what %s gives back is not what was written to it: the tokens stay where "
-			"they were", store_where(dst));
-	tokens_finish(&got);
-	return ok;
-}
-
-int cmd_migrate(const struct settings *s)
-{
+	const struct profile *p = &s->profile;
 	struct store *src = NULL, *dst = NULL;
-	struct tokens t = { 0 };
-	char holder[96], from[1100], to[128], lock_name[4200];
+	struct tokens none;
+	char to[PATH_MAX];
+	bool copied = false;
 
-	if (!s->store) {
+	if (!p->store) {
 		log_error("where to? pass --to keyring, --to file, or --to postgresql://...");
 		return ZO_USAGE;
 	}
-	const char *now = store_where_now(s, from, sizeof(from));
-	if (strcmp(s->store, now ? now : "file") == 0) {
-		log_info("profile '%s' is kept in the %s store already: nothing to do", s->profile,
-			now ? now : "file");
-		return ZO_OK;
+	int status = store_open(p, STORE_AS_RECORDED, &src);
+	if (status != ZO_OK)
+		return status;
+	if (!store_has_tokens(src)) {
+		status = store_load(src, &none); /* says there are none, and how to make them */
+		tokens_finish(&none);
+		goto out;
 	}
-	int status = store_open_named(s, now, &src);
-	if (status == ZO_OK)
-		status = store_open_named(s, s->store, &dst);
-	if (status != ZO_OK)
+	if (store_same_kind(src, p->store)) {
+		log_info("profile '%s' is kept in the %s store already: nothing to do", p->name,
+			store_kind(src));
 		goto out;
-	/* One lock for both: they are the same profile at the same path. */
-	status = store_lock(src, s->lock_timeout * 1000, false, holder, sizeof(holder));
-	if (status == ZO_BUSY)
-		log_error("gave up after %ld seconds waiting for %s, which holds the lock %s; "
-			"nothing was moved", s->lock_timeout, holder,
-			store_lock_name(src, lock_name, sizeof(lock_name)));
-	if (status == ZO_RELOGIN)
-		status = store_load(src, &t); /* says there is nothing */
-	if (status != ZO_OK)
-		goto out;
-
-	status = store_load(src, &t);
+	}
+	status = store_open_other(src, p->store, &dst);
 	if (status == ZO_OK)
-		status = store_load_secrets(src, &t);
-	/* The new copy is written and read back before the old one goes: an
-	 * interruption leaves the old one usable. */
-	if (status == ZO_OK)
-		status = store_prepare(dst, NULL);
-	if (status == ZO_OK)
-		status = store_save(dst, &t);
-	if (status == ZO_OK && !read_back(dst, &t))
-		status = ZO_STORE;
-	if (status == ZO_OK)
-		status = store_forget(src);
-	store_unlock(src);
+		status = store_move(src, dst, s->force ? 0 : STORE_KEEP_EXISTING, &copied);
 	if (status == ZO_OK) {
 		store_describe(dst, to, sizeof(to));
-		log_info("moved the tokens of profile '%s' from the %s store to the %s", s->profile,
+		log_info("moved the tokens of profile '%s' from the %s store to the %s", p->name,
 			store_kind(src), to);
 	}
 out:
-	tokens_finish(&t);
+	if (status >= ZO_INTERRUPTED) {
+		store_describe(dst ? dst : src, to, sizeof(to));
+		if (copied)
+			log_stopped(status, "the tokens were copied to the %s, which the profile uses "
+				"now; the %s store may still hold them too", to, store_kind(src));
+		else
+			log_stopped(status, "the tokens were left in the %s store", store_kind(src));
+	}
 	store_close(dst);
 	store_close(src);
 	return status;

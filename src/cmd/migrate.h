@@ -9,6 +9,6 @@
  * old one is removed, under the profile's lock, so an interruption leaves
  * the old one usable.
  */
-int cmd_migrate(const struct settings *s);
+int cmd_migrate(struct settings *s);
 
 #endif

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,19 +17,21 @@
 #include "zoho/zoho.h"
 
 /* Ask Zoho to revoke the refresh token. ZO_OK when it is gone (revoked
- * now, or Zoho says it was not valid any more). */
-static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
+ * now, or Zoho says it was not valid any more); otherwise the error is
+ * said, with keep (what was kept, and how to forget it) after it. */
+static int revoke_at_zoho(const struct profile *p, const struct tokens *t, const char *keep)
 {
 	struct http_answer a;
-	int status = revoke_post(t->accounts_server, t->refresh_token, &s->net, &a);
+	struct report r;
+	report_open(&r);
+	int status = revoke_post(t->accounts_server, t->refresh_token, &p->net, &a);
 	if (status != ZO_OK) {
-		if (status == ZO_NETWORK)
-			log_info("the tokens were kept so you can try again; 'zoho-oauth revoke "
-				"--local' forgets it without revoking");
+		report_fail(&r, status < ZO_INTERRUPTED ? keep : NULL);
 		return status;
 	}
+	report_drop(&r);
 
-	char why[160], error_text[160];
+	char why[TOKENS_WHY_MAX], error_text[160];
 	json_t *root = a.body.len ? zjson_parse_object(a.body.data, a.body.len, why, sizeof(why)) : NULL;
 	const char *st_text = zjson_string(root, "status");
 	bool has_error = json_object_get(root, "error") != NULL;
@@ -39,16 +42,15 @@ static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 		char line[256];
 		zoho_error_explain(ZOHO_ERR_THROTTLED, GRANT_REFRESH, NULL, t->accounts_server, line,
 			sizeof(line));
-		log_error("%s; the tokens were kept", line);
+		log_error("%s; %s", line, keep);
 		status = ZO_REJECTED;
 	} else if (a.status == 400 && root) {
 		/* Zoho's answer to a token it does not know: it is dead already. */
 		log_warn("zoho says the refresh token was not valid any more (revoked before?)");
 		status = ZO_OK;
 	} else {
-		log_error("zoho's accounts server did not confirm the revocation (HTTP %ld); the "
-			"tokens were kept so you can try again, or 'zoho-oauth revoke --local' "
-			"forgets it", a.status);
+		log_error("zoho's accounts server did not confirm the revocation (HTTP %ld); %s",
+			a.status, keep);
 		status = a.status >= 500 || !root ? ZO_NETWORK : ZO_REJECTED;
 	}
 	json_decref(root);
@@ -56,15 +58,20 @@ static int revoke_at_zoho(const struct settings *s, const struct tokens *t)
 	return status;
 }
 
-int cmd_revoke(const struct settings *s)
+int cmd_revoke(struct settings *s)
 {
+	const struct profile *p = &s->profile;
 	struct store *st;
 	struct tokens t;
-	char holder[96], lock_name[4200];
-	int status = store_open(s, &st);
+	char holder[96], lock_name[PATH_MAX + 128], hint[PROFILE_HINT_MAX];
+	char keep[PROFILE_HINT_MAX + 128];
+	int status = store_open(p, 0, &st);
 	if (status != ZO_OK)
 		return status;
-	status = store_lock(st, s->lock_timeout * 1000, false, holder, sizeof(holder));
+	profile_command(p, "revoke --local", NULL, hint, sizeof(hint));
+	snprintf(keep, sizeof(keep), "the tokens were kept: try again, or '%s' forgets them "
+		"without revoking", hint);
+	status = store_lock(st, p->waits.lock_timeout * 1000, 0, holder, sizeof(holder));
 	if (status == ZO_RELOGIN) {
 		status = store_load(st, &t); /* says there is nothing */
 		tokens_finish(&t);
@@ -72,38 +79,41 @@ int cmd_revoke(const struct settings *s)
 	}
 	if (status == ZO_BUSY)
 		log_error("gave up after %ld seconds waiting for %s, which holds the lock %s; "
-			"nothing was revoked (--lock-timeout waits longer)", s->lock_timeout, holder,
-			store_lock_name(st, lock_name, sizeof(lock_name)));
+			"nothing was revoked (--lock-timeout waits longer)", p->waits.lock_timeout,
+			holder, store_lock_name(st, lock_name, sizeof(lock_name)));
 	if (status != ZO_OK)
 		goto close;
 
+	store_reload(st);
 	status = store_load(st, &t);
 	if (status != ZO_OK)
 		goto out;
 	if (s->local) {
-		status = store_forget(st);
+		status = store_forget(st, STORE_FORGET_HERE);
 		if (status == ZO_OK && tokens_offline(&t))
 			log_warn("forgot the tokens of profile '%s' without revoking them: the refresh "
 				"token works until you revoke it (Zoho account > Sessions > Connected Apps)",
-				s->profile);
+				p->name);
 	} else if (!tokens_offline(&t)) {
 		/* Online access: nothing long-lived to revoke. */
-		status = store_forget(st);
+		status = store_forget(st, 0);
 		if (status == ZO_OK)
 			log_info("profile '%s' had no refresh token; its access token expires by itself",
-				s->profile);
+				p->name);
 	} else if ((status = store_load_secrets(st, &t)) == ZO_OK) {
-		status = revoke_at_zoho(s, &t);
+		status = revoke_at_zoho(p, &t, keep);
 		if (status == ZO_OK)
-			status = store_forget(st);
+			status = store_forget(st, 0);
 		if (status == ZO_OK)
-			log_info("revoked the tokens of profile '%s' at %s and removed %s", s->profile,
+			log_info("revoked the tokens of profile '%s' at %s and removed %s", p->name,
 				t.accounts_server, store_where(st));
 	}
 	tokens_finish(&t);
 out:
 	store_unlock(st);
 close:
+	if (status >= ZO_INTERRUPTED)
+		log_stopped(status, "the tokens were kept (zoho may have revoked them already)");
 	store_close(st);
 	return status;
 }

@@ -8,6 +8,6 @@
  * access tokens), then remove the token file. When Zoho cannot be reached
  * the file is kept (ZO_NETWORK); --local forgets it without asking Zoho.
  */
-int cmd_revoke(const struct settings *s);
+int cmd_revoke(struct settings *s);
 
 #endif

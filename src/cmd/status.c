@@ -95,17 +95,14 @@ static json_t *json_of(const char *profile, const char *token_file, const struct
 	if (!o)
 		return NULL;
 	json_t *scopes = put_child(o, "scopes", json_array());
-	const char *p = t->scope ? t->scope : "";
-	while (*p) {
-		/* Zoho may answer with spaces or commas between scopes. */
-		size_t n = strcspn(p, ", ");
-		if (n) {
-			char *one = xstrndup(p, n);
-			if (one)
-				json_array_append_new(scopes, text_value(one));
-			free(one);
-		}
-		p += n + (p[n] != '\0');
+	/* Zoho may answer with spaces or commas between scopes. */
+	const char *cursor = t->scope, *item;
+	size_t n;
+	while (zoho_scope_next(&cursor, true, &item, &n)) {
+		char *one = xstrndup(item, n);
+		if (one)
+			json_array_append_new(scopes, text_value(one));
+		free(one);
 	}
 	put_text(o, "profile", profile);
 	put_text(o, "token_file", token_file);
@@ -252,31 +249,31 @@ static int flush_stdout(void)
 
 /* --online: one refresh through the locked path (so the new access token
  * is kept), then, where the scope allows, whose account it is. */
-static void ask_zoho(const struct settings *s, struct online *on)
+static void ask_zoho(struct store *st, struct online *on, struct tokens *fresh)
 {
-	struct tokens fresh;
+	const struct profile *p = store_profile(st);
+	struct judge_ask force = { .force = true };
 	memset(on, 0, sizeof(*on));
 	on->asked = true;
-	on->status = fresh_tokens(s, 0, true, &fresh);
+	on->status = fresh_tokens(st, &force, NULL, fresh);
 	on->checked_at = wall_seconds();
 	if (on->status != ZO_OK)
 		return;
-	if (zoho_scope_has_user_info(fresh.scope)) {
+	if (zoho_scope_has_user_info(fresh->scope)) {
 		on->user_asked = true;
-		int status = zoho_user_info(fresh.accounts_server, fresh.access_token, &s->net,
+		int status = zoho_user_info(fresh->accounts_server, fresh->access_token, &p->net,
 			&on->user);
 		if (status >= ZO_INTERRUPTED)
 			on->status = status;
 		else if (status != ZO_OK)
 			log_warn("could not ask zoho whose account this is: the account is unknown");
 	}
-	tokens_finish(&fresh);
 }
 
-static void print_online(const struct settings *s, const struct online *on)
+static void print_online(const struct profile *p, const struct online *on)
 {
-	char hint[128];
-	store_login_hint(s, hint, sizeof(hint));
+	char hint[PROFILE_HINT_MAX];
+	profile_command(p, "login", NULL, hint, sizeof(hint));
 	if (on->status == ZO_OK)
 		printf("zoho:           the refresh token works (asked just now, which cost one "
 			"refresh; the new access token is kept)\n");
@@ -299,29 +296,28 @@ static void print_online(const struct settings *s, const struct online *on)
 			on->user.email);
 }
 
-/* One profile's tokens, from its store: ZO_OK with *t, or the status;
- * and with budget, a shared store's count of Zoho's limits (a round trip
- * to it: when it can't be had, a warning, and status still says what this
- * machine knows). */
-static int load(const struct settings *s, struct tokens *t, char *store, size_t store_len,
-		struct store_budget *budget)
+/* What status names the store as: its description, or in JSON its kind. */
+static void store_name(const struct store *st, bool json, char *out, size_t len)
 {
-	struct store *st;
-	int status = store_open(s, &st);
-	if (status != ZO_OK)
-		return status;
-	status = store_load(st, t);
-	if (status == ZO_OK && budget) {
-		log_errors_as_warnings(true);
-		if (store_budget(st, budget) != ZO_OK)
-			budget->known = false;
-		log_errors_as_warnings(false);
-	}
-	store_describe(st, store, store_len);
-	if (s->json)
-		snprintf(store, store_len, "%s", store_kind(st));
-	store_close(st);
-	return status;
+	if (json)
+		snprintf(out, len, "%s", store_kind(st));
+	else
+		store_describe(st, out, len);
+}
+
+/* A shared store's count of Zoho's limits (a round trip to it): when it
+ * can't be had, a warning, and status still says what this machine
+ * knows. */
+static void get_budget(struct store *st, struct store_budget *b)
+{
+	struct report r;
+	char why[REPORT_HELD_MAX];
+	report_open(&r);
+	if (store_budget(st, b) != ZO_OK)
+		b->known = false;
+	report_take(&r, why, sizeof(why));
+	if (why[0])
+		log_warn("%s", why);
 }
 
 /* The profiles --all lists: the config's sections and the token files
@@ -350,33 +346,25 @@ static bool add_name(char ***names, size_t *n, const char *name)
 	return true;
 }
 
-static bool all_profiles(const struct settings *s, char ***names, size_t *n, char **dir_out)
+static bool all_profiles(const struct settings *s, const char *dir, char ***names, size_t *n)
 {
 	*names = NULL;
 	*n = 0;
-	*dir_out = NULL;
 	if (s->config_path && !config_profile_names(s->config_path, names, n))
 		return false;
-	char *any = default_token_file("default", false);
-	if (!any)
-		return false;
-	char *slash = strrchr(any, '/');
-	*slash = '\0';
-	*dir_out = any;
-	DIR *d = opendir(any);
+	DIR *d = opendir(dir);
 	if (!d) {
 		if (errno != ENOENT)
-			log_warn("cannot list %s: %s (only the config's profiles are shown)", any,
+			log_warn("cannot list %s: %s (only the config's profiles are shown)", dir,
 				strerror(errno));
 	} else {
 		struct dirent *e;
 		bool ok = true;
 		while (ok && (e = readdir(d))) {
 			size_t len = strlen(e->d_name);
-			if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
-				continue;
-			char name[80];
-			if (len - 5 >= sizeof(name))
+			char name[PROFILE_NAME_MAX + 1];
+			if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0 ||
+					len - 5 >= sizeof(name))
 				continue;
 			memcpy(name, e->d_name, len - 5);
 			name[len - 5] = '\0';
@@ -394,15 +382,20 @@ static bool all_profiles(const struct settings *s, char ***names, size_t *n, cha
 
 /* What --all says of a profile with no tokens: where a sign-in would put
  * them, from its config section. */
-static void no_tokens(const struct settings *s, const char *profile, const char *token_file,
-		json_t *array)
+static void no_tokens(const struct settings *s, const struct profile *p, json_t *array)
 {
-	struct config_profile cfg = { .lock_timeout = -1 };
-	char hint[160], accounts[300] = "";
-	store_login_hint(s, hint, sizeof(hint));
-	if (s->config_path)
-		config_load(s->config_path, profile, &cfg);
+	struct config_profile cfg;
+	char hint[PROFILE_HINT_MAX], accounts[300] = "";
+	struct report r;
+	profile_command(p, "login", NULL, hint, sizeof(hint));
+	/* (Its mistakes were said for this command already.) */
+	report_open(&r);
+	if (!s->config_path || !config_load(s->config_path, p->name, &cfg))
+		memset(&cfg, 0, sizeof(cfg));
+	report_drop(&r);
 	const char *store = cfg.store ? cfg.store : "file";
+	const char *shown = strncmp(store, "postgres", 8) == 0 || strncmp(store, "service=", 8) == 0 ?
+		"database" : store;
 	if (cfg.accounts_url)
 		snprintf(accounts, sizeof(accounts), "%s", cfg.accounts_url);
 	else if (cfg.dc && zoho_dc_by_location(cfg.dc))
@@ -411,19 +404,17 @@ static void no_tokens(const struct settings *s, const char *profile, const char 
 	if (array) {
 		json_t *o = json_object();
 		if (o) {
-			put_text(o, "profile", profile);
-			put_text(o, "token_file", token_file);
+			put_text(o, "profile", p->name);
+			put_text(o, "token_file", p->token_path);
 			put_text(o, "state", "no_tokens");
-			put_text(o, "store", strncmp(store, "postgres", 8) == 0 ||
-				strncmp(store, "service=", 8) == 0 ? "database" : store);
+			put_text(o, "store", shown);
 			put_text(o, "login", hint);
 			json_array_append_new(array, o);
 		}
 	} else {
-		printf("profile:        %s\n", profile);
-		printf("store:          %s\n", strncmp(store, "postgres", 8) == 0 ||
-			strncmp(store, "service=", 8) == 0 ? "database" : store);
-		printf("token file:     %s\n", token_file);
+		printf("profile:        %s\n", p->name);
+		printf("store:          %s\n", shown);
+		printf("token file:     %s\n", p->token_path);
 		if (accounts[0])
 			printf("accounts:       %s\n", accounts);
 		if (cfg.scope)
@@ -434,12 +425,14 @@ static void no_tokens(const struct settings *s, const char *profile, const char 
 }
 
 /* status --all. */
-static int status_all(const struct settings *s)
+static int status_all(struct settings *s)
 {
 	char **names;
 	size_t n;
-	char *dir;
-	if (!all_profiles(s, &names, &n, &dir)) {
+	char *dir = tokens_dir(false);
+	if (!dir)
+		return ZO_FAILURE;
+	if (!all_profiles(s, dir, &names, &n)) {
 		free(dir);
 		return ZO_FAILURE;
 	}
@@ -454,30 +447,36 @@ static int status_all(const struct settings *s)
 	json_t *array = s->json ? json_array() : NULL;
 	int64_t now = wall_seconds();
 	for (size_t i = 0; i < n; i++) {
-		struct settings one = *s;
+		/* Each profile as itself, waiting as this command does. */
+		struct profile one = { .waits = s->profile.waits, .net = s->profile.net };
 		struct tokens t;
-		char store[128], error[1024];
-		one.profile = names[i];
-		one.token_file = default_token_file(names[i], false);
-		if (!one.token_file) {
+		struct store *st = NULL;
+		struct report r;
+		char store[128], error[REPORT_HELD_MAX];
+		if (!profile_locate(names[i], NULL, false, &one)) {
 			worst = ZO_FAILURE;
 			continue;
 		}
 		/* A profile's error is its entry's, not the command's end. */
-		log_capture_errors(error, sizeof(error));
-		int status = load(&one, &t, store, sizeof(store), NULL);
-		log_capture_errors(NULL, 0);
+		report_open(&r);
+		int status = store_open(&one, 0, &st);
+		if (status == ZO_OK)
+			status = store_load(st, &t);
+		if (status == ZO_OK)
+			store_name(st, s->json, store, sizeof(store));
+		store_close(st);
+		report_take(&r, error, sizeof(error));
 		if (!array && i > 0)
 			printf("\n");
 		if (status == ZO_OK) {
 			if (array)
-				json_array_append_new(array, json_of(one.profile, one.token_file, &t,
-					store, now, NULL, NULL));
+				json_array_append_new(array, json_of(one.name, one.token_path, &t, store, now,
+					NULL, NULL));
 			else
-				print_text(one.profile, one.token_file, &t, store, now, NULL);
+				print_text(one.name, one.token_path, &t, store, now, NULL);
 			tokens_finish(&t);
 		} else if (status == ZO_RELOGIN) {
-			no_tokens(&one, one.profile, one.token_file, array);
+			no_tokens(s, &one, array);
 			if (worst == ZO_OK)
 				worst = ZO_RELOGIN;
 		} else {
@@ -486,21 +485,21 @@ static int status_all(const struct settings *s)
 			if (array) {
 				json_t *o = json_object();
 				if (o) {
-					put_text(o, "profile", one.profile);
-					put_text(o, "token_file", one.token_file);
+					put_text(o, "profile", one.name);
+					put_text(o, "token_file", one.token_path);
 					put_text(o, "state", "error");
 					put_text(o, "error", error);
 					put_number(o, "status", status);
 					json_array_append_new(array, o);
 				}
 			} else {
-				printf("profile:        %s\n", one.profile);
-				printf("token file:     %s\n", one.token_file);
+				printf("profile:        %s\n", one.name);
+				printf("token file:     %s\n", one.token_path);
 				printf("error:          %s\n", error);
 			}
 			worst = ZO_FAILURE;
 		}
-		free(one.token_file);
+		profile_finish(&one);
 	}
 	config_names_free(names, n);
 	free(dir);
@@ -508,37 +507,73 @@ static int status_all(const struct settings *s)
 	return status != ZO_OK ? status : worst;
 }
 
-int cmd_status(const struct settings *s)
+int cmd_status(struct settings *s)
 {
-	struct tokens t;
+	const struct profile *p = &s->profile;
+	struct tokens t = { 0 };
 	struct online on = { 0 };
+	struct store *st = NULL;
 	char store[128];
 
+	if (s->all && s->profile_given) {
+		log_error("status --all lists every profile: drop --profile, or drop --all to see one");
+		return ZO_USAGE;
+	}
+	if (s->all && p->path_given) {
+		log_error("status --all lists every profile: drop --token-file, or drop --all to see "
+			"one");
+		return ZO_USAGE;
+	}
+	if (s->all && s->online) {
+		log_error("status --online asks zoho about one profile (it costs a refresh): drop "
+			"--all, and name the profile with --profile");
+		return ZO_USAGE;
+	}
 	if (s->all)
 		return status_all(s);
-	if (s->online)
-		ask_zoho(s, &on);
-	if (on.status >= ZO_INTERRUPTED)
-		return on.status;
-	/* When --online failed, its message said why: not again. */
-	char said[256];
-	if (on.asked && on.status != ZO_OK)
-		log_capture_errors(said, sizeof(said));
-	struct store_budget budget = { 0 };
-	int status = load(s, &t, store, sizeof(store), &budget);
-	log_capture_errors(NULL, 0);
+	int status = store_open(p, 0, &st);
 	if (status != ZO_OK)
-		return on.asked && on.status != ZO_OK ? on.status : status;
+		return status;
+	if (s->online) {
+		ask_zoho(st, &on, &t);
+		if (on.status >= ZO_INTERRUPTED) {
+			log_stopped(on.status, "nothing was changed");
+			status = on.status;
+			goto out;
+		}
+	}
+	if (on.status != ZO_OK || !on.asked) {
+		/* When --online failed, its message said why: not again. */
+		struct report r;
+		tokens_finish(&t);
+		report_open(&r);
+		status = store_load(st, &t);
+		if (on.asked)
+			report_drop(&r);
+		else
+			report_fail(&r, NULL);
+		if (status != ZO_OK) {
+			status = on.asked ? on.status : status;
+			goto out;
+		}
+	}
+	struct store_budget budget = { 0 };
+	get_budget(st, &budget);
+	store_name(st, s->json, store, sizeof(store));
 
 	int64_t now = wall_seconds();
 	if (s->json) {
-		status = print_json(json_of(s->profile, s->token_file, &t, store, now, &on, &budget));
+		status = print_json(json_of(p->name, p->token_path, &t, store, now, &on, &budget));
 	} else {
-		print_text(s->profile, s->token_file, &t, store, now, &budget);
+		print_text(p->name, p->token_path, &t, store, now, &budget);
 		if (on.asked)
-			print_online(s, &on);
+			print_online(p, &on);
 		status = flush_stdout();
 	}
+	if (status == ZO_OK)
+		status = on.status;
+out:
 	tokens_finish(&t);
-	return status != ZO_OK ? status : on.status;
+	store_close(st);
+	return status;
 }

@@ -5,6 +5,6 @@
 
 /* zoho-oauth status [--json]: what a profile holds, never a token or the
  * secret. ZO_RELOGIN when there is nothing to show. */
-int cmd_status(const struct settings *s);
+int cmd_status(struct settings *s);
 
 #endif

@@ -5,9 +5,9 @@
 
 /* zoho-oauth token and header: print a valid access token (or the
  * Authorization header), refreshing it first when needed. */
-int cmd_token(const struct settings *s);
-int cmd_header(const struct settings *s);
+int cmd_token(struct settings *s);
+int cmd_header(struct settings *s);
 /* zoho-oauth refresh: get a new access token now. */
-int cmd_refresh(const struct settings *s);
+int cmd_refresh(struct settings *s);
 
 #endif

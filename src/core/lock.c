@@ -254,26 +254,19 @@ out:
 	return result;
 }
 
-bool lock_hand_over(int fd)
-{
-	char value[16];
-	int flags = fcntl(fd, F_GETFD);
-	snprintf(value, sizeof(value), "%d", fd);
-	return flags >= 0 && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) == 0 &&
-		setenv(LOCK_FD_ENV, value, 1) == 0;
-}
-
-/* A descriptor the front handed over: -1, or the number, close-on-exec
- * again so that no program we start (a browser) holds the lock. */
+/* A descriptor the front handed over: -1, or the number. */
 static int handed = -1;
 
-void lock_adopt(void)
+void lock_adopt(int fd)
 {
-	const char *value = getenv(LOCK_FD_ENV);
-	long fd;
-	if (value && parse_long(value, 3, 1 << 20, &fd) && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0)
-		handed = (int)fd;
-	unsetenv(LOCK_FD_ENV);
+	handed = fd;
+}
+
+bool lock_handed_for(const char *path)
+{
+	struct stat st;
+	return handed >= 0 && fstat(handed, &st) == 0 && S_ISREG(st.st_mode) &&
+		still_at_path(handed, path);
 }
 
 static int lock_inherited(const char *path)

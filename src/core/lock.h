@@ -32,8 +32,6 @@ enum lock_mode {
 	LOCK_SHARED,     /* to read what a writer finished, alongside others */
 };
 
-#define LOCK_FD_ENV "ZOHO_OAUTH_LOCK_FD"
-
 enum lock_flags {
 	LOCK_QUIET = 1,          /* say nothing while waiting (errors still) */
 	LOCK_IGNORE_SIGNALS = 2, /* keep waiting through SIGINT/SIGTERM/SIGHUP
@@ -49,17 +47,14 @@ enum lock_result lock_take(const char *path, enum lock_mode mode, int64_t timeou
 		unsigned flags, char *holder, size_t holder_len, int *fd);
 
 /*
- * The front (front.c) takes the lock itself, and when it must refresh it
- * hands over to the full program with the lock held, so that no other
- * waiter wakes up to refresh again: the descriptor is named in
- * ZOHO_OAUTH_LOCK_FD. lock_hand_over() prepares fd for that (it survives
- * exec); on the other side lock_adopt(), first thing in main(), takes the
- * variable out of the environment and makes the descriptor close-on-exec
- * again, and lock_take() of that lock file then uses it, once, if it
- * really is the lock on that path and holds it.
+ * A lock the front handed over (core/handoff.h): fd holds the lock on
+ * some lock file; lock_take() of that lock file uses it, once, if it
+ * really is the lock on that path and holds it. lock_handed_for() says
+ * whether the lock on path is the one handed over (and so held since
+ * before this program started).
  */
-bool lock_hand_over(int fd);
-void lock_adopt(void);
+void lock_adopt(int fd);
+bool lock_handed_for(const char *path);
 
 /* Release (and close) a lock; -1 is fine. */
 void lock_release(int fd);

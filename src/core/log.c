@@ -11,27 +11,10 @@
 #include "core/text.h"
 
 static enum log_level current = LOG_NORMAL;
-static bool demoted;
-static char *captured;
-static size_t captured_len;
-
-void log_capture_errors(char *buf, size_t len)
-{
-	captured = len ? buf : NULL;
-	captured_len = len;
-	if (captured)
-		captured[0] = '\0';
-}
-
-void log_errors_as_warnings(bool on)
-{
-	demoted = on;
-}
-
-bool log_errors_are_warnings(void)
-{
-	return demoted;
-}
+/* The innermost report open in this thread (the listener's threads have
+ * none: what they say is said). */
+static _Thread_local struct report *open_report;
+static bool stopped_said;
 
 void log_set_level(enum log_level level)
 {
@@ -119,8 +102,41 @@ void log_status_end(void)
 	pthread_mutex_unlock(&out_lock);
 }
 
-static void emit(char *into, const char *prefix, const char *fmt, va_list ap)
+static void emit(bool error, const char *prefix, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
+
+/* One line to stderr, already escaped. stderr is unbuffered: the line is
+ * built first so that it leaves in one write and stays whole when several
+ * processes share a terminal. */
+static void say(const char *prefix, const char *shown)
+{
+	pthread_mutex_lock(&out_lock);
+	status_clear();
+	fprintf(stderr, "%s%s%s\n", prompt_open ? "\n" : "", prefix, shown);
+	prompt_open = false;
+	pthread_mutex_unlock(&out_lock);
+}
+
+static void hold(struct report *r, const char *shown)
+{
+	size_t n = strlen(shown);
+	r->count++;
+	if (r->len + n + 2 > sizeof(r->held))
+		return; /* counted; the first ones are the ones to fix */
+	memcpy(r->held + r->len, shown, n);
+	r->len += n;
+	r->held[r->len++] = '\n';
+	r->held[r->len] = '\0';
+}
+
+/* An error, escaped: held by the open report, else said. */
+static void error_line(const char *shown)
+{
+	if (open_report)
+		hold(open_report, shown);
+	else
+		say("zoho-oauth: error: ", shown);
+}
 
 /*
  * Messages carry text from outside (a Host header, a query key, Zoho's
@@ -134,7 +150,7 @@ static void emit(char *into, const char *prefix, const char *fmt, va_list ap)
  */
 #define LOG_LINE_MAX 8192
 
-static void emit(char *into, const char *prefix, const char *fmt, va_list ap)
+static void emit(bool error, const char *prefix, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	char small[512], shown_small[1024];
@@ -163,25 +179,108 @@ static void emit(char *into, const char *prefix, const char *fmt, va_list ap)
 		}
 	}
 	text_escape(shown, shown_len, line, len);
-	if (into) {
-		/* The first error is the one to fix. */
-		if (!into[0])
-			text_escape(into, captured_len, line, len);
-	} else {
-		/* stderr is unbuffered: build the line first so that it leaves in
-		 * one write and stays whole when several processes share a
-		 * terminal. */
-		pthread_mutex_lock(&out_lock);
-		status_clear();
-		fprintf(stderr, "%s%s%s\n", prompt_open ? "\n" : "", prefix, shown);
-		prompt_open = false;
-		pthread_mutex_unlock(&out_lock);
-	}
+	if (error)
+		error_line(shown);
+	else
+		say(prefix, shown);
 	if (shown != shown_small)
 		free(shown);
 	if (line != small)
 		free(line);
 	errno = saved;
+}
+
+void report_open(struct report *r)
+{
+	r->outer = open_report;
+	r->held[0] = '\0';
+	r->len = 0;
+	r->count = 0;
+	open_report = r;
+}
+
+bool report_failed(const struct report *r)
+{
+	return r->count > 0;
+}
+
+static void report_close(struct report *r)
+{
+	/* Reports close in the reverse order of their opening. */
+	if (open_report == r)
+		open_report = r->outer;
+}
+
+void report_fail(struct report *r, const char *hint)
+{
+	char last[REPORT_HELD_MAX + 512];
+	report_close(r);
+	for (char *p = r->held; *p;) {
+		char *nl = strchr(p, '\n');
+		*nl = '\0';
+		if (!nl[1] && hint) {
+			size_t n = (size_t)snprintf(last, sizeof(last), "%s; ", p);
+			if (n < sizeof(last))
+				text_escape(last + n, sizeof(last) - n, hint, strlen(hint));
+			error_line(last);
+		} else {
+			error_line(p);
+		}
+		p = nl + 1;
+	}
+	r->len = 0;
+	r->held[0] = '\0';
+}
+
+void report_take(struct report *r, char *out, size_t out_len)
+{
+	size_t o = 0;
+	report_close(r);
+	if (out_len == 0)
+		return;
+	out[0] = '\0';
+	for (const char *p = r->held; *p && o + 1 < out_len;) {
+		size_t n = strcspn(p, "\n");
+		int w = snprintf(out + o, out_len - o, "%s%.*s", o ? "; " : "", (int)n, p);
+		if (w < 0 || (size_t)w >= out_len - o)
+			break;
+		o += (size_t)w;
+		p += n + (p[n] == '\n');
+	}
+}
+
+void report_drop(struct report *r)
+{
+	report_close(r);
+}
+
+void log_stopped(int status, const char *fmt, ...)
+{
+	char what[512], prefix[64];
+	int sig = status - 128;
+	va_list ap;
+	if (stopped_said || current < LOG_QUIET)
+		return;
+	stopped_said = true;
+	if (sig == 2)
+		snprintf(prefix, sizeof(prefix), "zoho-oauth: stopped (Ctrl-C): ");
+	else if (sig == 15)
+		snprintf(prefix, sizeof(prefix), "zoho-oauth: stopped (SIGTERM): ");
+	else if (sig == 1)
+		snprintf(prefix, sizeof(prefix), "zoho-oauth: stopped (SIGHUP): ");
+	else
+		snprintf(prefix, sizeof(prefix), "zoho-oauth: stopped (signal %d): ", sig);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	char shown[TEXT_ESCAPE_MAX(sizeof(what))];
+	text_escape(shown, sizeof(shown), what, strlen(what));
+	say(prefix, shown);
+}
+
+bool log_stopped_said(void)
+{
+	return stopped_said;
 }
 
 void log_error(const char *fmt, ...)
@@ -190,8 +289,7 @@ void log_error(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit(demoted ? NULL : captured, demoted ? "zoho-oauth: warning: " : "zoho-oauth: error: ",
-		fmt, ap);
+	emit(true, "zoho-oauth: error: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -201,7 +299,7 @@ void log_warn(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit(NULL, "zoho-oauth: warning: ", fmt, ap);
+	emit(false, "zoho-oauth: warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -211,7 +309,7 @@ void log_info(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit(NULL, "zoho-oauth: ", fmt, ap);
+	emit(false, "zoho-oauth: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -221,7 +319,7 @@ void log_trace(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit(NULL, "zoho-oauth: debug: ", fmt, ap);
+	emit(false, "zoho-oauth: debug: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -231,6 +329,6 @@ void log_debug(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit(NULL, "zoho-oauth: debug: ", fmt, ap);
+	emit(false, "zoho-oauth: debug: ", fmt, ap);
 	va_end(ap);
 }

@@ -17,24 +17,59 @@ enum log_level {
 	LOG_TRACE = 3,   /* -vv: the libraries' own messages too (libmicrohttpd) */
 };
 
+/* The run's level, set once from -q and -v (main.c, front.c). Nobody
+ * changes it to mute a callee: a report (below) holds what must not be
+ * said yet. */
 void log_set_level(enum log_level level);
-
-/*
- * While on, log_error() says "warning:": for failures that do not fail
- * the command (a refresh that failed while the access token still has
- * time left is reported, and the token served).
- */
-void log_errors_as_warnings(bool on);
-bool log_errors_are_warnings(void);
 enum log_level log_get_level(void);
 bool log_verbose(void);
 
 /*
- * While buf is set, log_error() (not as a warning) does not print: the
- * first error is kept in buf, escaped as it would have been shown, for a
- * command that lists it itself (status --all). NULL ends that.
+ * A report: the errors said inside a piece of work whose caller decides
+ * how they are said. A caller that knows an error may not be the end (a
+ * refresh that fails while the access token still has time left, one
+ * profile of status --all, a quiet look at a file) opens a report around
+ * the work; every log_error() said inside it, however deep, is held
+ * there, escaped as it would have been shown, instead of printed. The
+ * caller closes it once, saying what it held as the command's error
+ * (report_fail), handing it back as text for a message of its own
+ * (report_take), or dropping it (report_drop). Warnings and the rest are
+ * said at once, as always.
+ *
+ * Reports nest, per thread: opening one keeps the one it replaces, and
+ * closing gives it back, so a held error said by report_fail() goes to
+ * the report around it, if any. Every report opened is closed in the same
+ * function, in reverse order.
  */
-void log_capture_errors(char *buf, size_t len);
+#define REPORT_HELD_MAX 4096
+
+struct report {
+	struct report *outer;
+	char held[REPORT_HELD_MAX]; /* the errors held, escaped, one a line */
+	size_t len;
+	int count;                  /* how many were said (some may not fit) */
+};
+
+void report_open(struct report *r);
+/* Whether r holds an error. */
+bool report_failed(const struct report *r);
+/* Close r and say each error it held as an error; hint (our own words,
+ * may be NULL) ends the last one ("...: run 'zoho-oauth login'"). */
+void report_fail(struct report *r, const char *hint);
+/* Close r and copy what it held to out, the errors joined by "; " ("" for
+ * none), for the caller to say in a message of its own. */
+void report_take(struct report *r, char *out, size_t out_len);
+/* Close r, saying nothing of what it held. */
+void report_drop(struct report *r);
+
+/*
+ * The line a command says when a signal stopped it: "stopped (Ctrl-C):
+ * what" (SIGTERM and SIGHUP by name), once, at info level even with
+ * --quiet. log_stopped_said() tells main.c whether the command said it,
+ * or whether its own "nothing was changed" is the truth to say.
+ */
+void log_stopped(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool log_stopped_said(void);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

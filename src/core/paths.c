@@ -8,29 +8,6 @@
 #include "core/paths.h"
 #include "core/util.h"
 
-bool profile_name_ok(const char *name)
-{
-	size_t len = strlen(name);
-	return len > 0 && len <= 64 && name[0] != '.' &&
-		strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
-}
-
-static const char *first(const char *a, const char *b)
-{
-	return a && *a ? a : b && *b ? b : NULL;
-}
-
-const char *profile_wanted(const char *from_cli)
-{
-	const char *p = first(from_cli, getenv("ZOHO_OAUTH_PROFILE"));
-	return p ? p : "default";
-}
-
-const char *token_file_wanted(const char *from_cli)
-{
-	return first(from_cli, getenv("ZOHO_OAUTH_TOKEN_FILE"));
-}
-
 const char *home_dir(void)
 {
 	const char *home = getenv("HOME");
@@ -70,4 +47,12 @@ char *default_token_file(const char *profile, bool quiet)
 		return NULL;
 	}
 	return quiet ? strdup(path) : xstrdup(path);
+}
+
+char *tokens_dir(bool quiet)
+{
+	char *any = default_token_file("default", quiet);
+	if (any)
+		*strrchr(any, '/') = '\0';
+	return any;
 }

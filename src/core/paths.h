@@ -4,21 +4,11 @@
 #include <stdbool.h>
 
 /*
- * Where things are: the profile, the token file, the home directory.
+ * Where things are: the home directory and the tokens' directory.
  * Shared by the full program and the small front that serves cached
- * tokens (front.c), so both find the same file.
+ * tokens (front.c), so both find the same file (settings/profile.h makes
+ * a profile's path of them).
  */
-
-/* Profile names become file names: [A-Za-z0-9._-], not starting with '.'. */
-bool profile_name_ok(const char *name);
-
-/* The profile asked for: --profile, else $ZOHO_OAUTH_PROFILE, else
- * "default". Not checked. */
-const char *profile_wanted(const char *from_cli);
-
-/* The token file asked for: --token-file, else $ZOHO_OAUTH_TOKEN_FILE; NULL
- * means the profile's default. */
-const char *token_file_wanted(const char *from_cli);
 
 /* $HOME, or the password database's home; NULL when neither is absolute. */
 const char *home_dir(void);
@@ -26,5 +16,9 @@ const char *home_dir(void);
 /* ${XDG_DATA_HOME:-$HOME/.local/share}/zoho-oauth/PROFILE.json; caller
  * frees. Reports (unless quiet) and gives NULL on failure. */
 char *default_token_file(const char *profile, bool quiet);
+
+/* The directory of the default token files (where default_token_file()
+ * puts them); caller frees; NULL as above. */
+char *tokens_dir(bool quiet);
 
 #endif

@@ -456,13 +456,13 @@ static void unknown_command(const char *name)
 
 int cli_parse(int argc, char **argv, struct cli *out, bool quiet)
 {
-	enum log_level level = log_get_level();
+	struct report held;
 	silent = quiet;
 	if (quiet)
-		log_set_level(LOG_SILENT);
+		report_open(&held);
 	int rc = parse(argc, argv, out);
 	if (quiet)
-		log_set_level(level);
+		report_drop(&held);
 	silent = false;
 	return rc;
 }

@@ -1,4 +1,3 @@
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,13 +11,20 @@
 #include "core/paths.h"
 #include "core/secure-file.h"
 #include "core/text.h"
-#include "core/urlcode.h"
 #include "core/util.h"
 #include "settings/config-file.h"
-#include "zoho/redirect.h"
-#include "zoho/zoho.h"
+#include "settings/keys.h"
+#include "settings/profile.h"
 
 #define CONFIG_MAX (64 * 1024)
+#define SECTION_MAX 80
+
+/* Every setting a profile's section may hold, for "unknown setting" and
+ * its did-you-mean. */
+static const char *const known_keys[] = {
+	"client_id", "dc", "accounts_url", "scope", "redirect_uri", "client_secret_file",
+	"access_type", "lock_timeout", "store", "keyring_timeout", "preflight",
+};
 
 struct parse {
 	const char *path;
@@ -30,52 +36,90 @@ struct parse {
 	size_t pos;
 	int line;
 	bool continuation;     /* the current line starts with blanks */
+	char header[SECTION_MAX]; /* the reader's idea of the section (for lines inih refuses) */
+	int problem_line;      /* one problem a line */
 	/* Per section: which keys were set, to refuse duplicates. */
-	char section[80];
-	char seen[16][24];
+	char section[SECTION_MAX];
+	char seen[16][CONFIG_KEY_MAX];
 	int n_seen;
-	bool error;
+	char refused_section[SECTION_MAX]; /* a section said to be no profile's, once */
 	/* config_profile_names(): every section's profile, in order. */
 	char **names;
 	size_t n_names;
 	bool collect;
 };
 
-static void fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool is_mine(const struct parse *p, const char *section)
+{
+	return strncmp(section, "profile ", 8) == 0 && strcmp(section + 8, p->profile) == 0;
+}
 
-static void fail(struct parse *p, const char *fmt, ...)
+static void problem(struct parse *p, const char *section, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* What is wrong on the current line, kept as a problem of its section;
+ * the reading goes on. */
+static void problem(struct parse *p, const char *section, const char *key, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
-	if (p->error)
-		return; /* the first error is the one to fix */
+	if (p->problem_line == p->line)
+		return; /* the first problem of a line is the one to fix */
+	p->problem_line = p->line;
+	struct config_problem *pr = p->out->n_problems < CONFIG_PROBLEMS_MAX ?
+		&p->out->problems[p->out->n_problems] : NULL;
+	p->out->n_problems++;
+	if (!pr)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_error("%s:%d: %s", p->path, p->line, msg);
-	p->error = true;
+	snprintf(pr->text, sizeof(pr->text), "%.600s:%d: %s", p->path, p->line, msg);
+	snprintf(pr->section, sizeof(pr->section), "%s", section);
+	snprintf(pr->key, sizeof(pr->key), "%s", key);
+	pr->mine = is_mine(p, section);
 }
 
-/* inih's reader: hands out one line at a time and counts them, refusing
- * lines longer than inih's buffer instead of letting it cut them. */
+/* The section header on a line of text, if it is one: "[NAME]". */
+static bool header_of(const char *line, size_t n, char *out, size_t out_len)
+{
+	while (n > 0 && (*line == ' ' || *line == '\t')) {
+		line++;
+		n--;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+			line[n - 1] == '\t'))
+		n--;
+	if (n < 2 || line[0] != '[' || line[n - 1] != ']')
+		return false;
+	snprintf(out, out_len, "%.*s", (int)(n - 2), line + 1);
+	return true;
+}
+
+/* inih's reader: hands out one line at a time and counts them. A line
+ * longer than inih's buffer, or with a NUL byte, is a problem of its own
+ * and handed out blank, so that nothing of it is misread. */
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
-	if (p->pos >= p->len || p->error)
+	if (p->pos >= p->len)
 		return NULL;
 	const char *start = p->text + p->pos;
 	const char *nl = memchr(start, '\n', p->len - p->pos);
 	size_t n = nl ? (size_t)(nl - start) + 1 : p->len - p->pos;
 	p->pos += n;
 	p->line++;
+	header_of(start, n, p->header, sizeof(p->header));
 	if (memchr(start, '\0', n)) {
-		fail(p, "the line holds a NUL byte");
-		return NULL;
+		problem(p, p->header, "", "the line holds a NUL byte");
+		strcpy(str, "\n");
+		return str;
 	}
 	if (n >= (size_t)num) {
-		fail(p, "the line is longer than %d characters: split a long scope list over "
-			"several lines, indenting the continued ones", num - 2);
-		return NULL;
+		problem(p, p->header, "", "the line is longer than %d characters: split a long scope "
+			"list over several lines, indenting the continued ones", num - 2);
+		strcpy(str, "\n");
+		return str;
 	}
 	memcpy(str, start, n);
 	str[n] = '\0';
@@ -83,7 +127,7 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-static char *expand_home(struct parse *p, const char *value)
+static char *expand_home(struct parse *p, const char *section, const char *value)
 {
 	char path[4096];
 	if (value[0] == '/')
@@ -93,233 +137,169 @@ static char *expand_home(struct parse *p, const char *value)
 		if (home && (size_t)snprintf(path, sizeof(path), "%s%s", home, value + 1) < sizeof(path))
 			return xstrdup(path);
 	}
-	fail(p, "client_secret_file must be an absolute path or start with ~/");
+	problem(p, section, "client_secret_file", "client_secret_file must be an absolute path or "
+		"start with ~/");
 	return NULL;
 }
 
-static bool store(struct parse *p, char **slot, char *value)
+static void store(char **slot, char *value)
 {
-	if (!value)
-		return false;
 	free(*slot);
 	*slot = value;
+}
+
+/* A list of profile names, each once, in the file's order. */
+static bool collect_name(struct parse *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_names; i++)
+		if (strcmp(p->names[i], name) == 0)
+			return true;
+	char **more = realloc(p->names, (p->n_names + 1) * sizeof(*more));
+	if (more)
+		p->names = more;
+	char *copy = more ? xstrdup(name) : NULL;
+	if (!copy)
+		return false;
+	p->names[p->n_names++] = copy;
 	return true;
+}
+
+/* One setting of a profile's section, checked, into c. */
+static void setting(struct parse *p, const char *section, const char *name, const char *value,
+		struct config_profile *c)
+{
+	char why[KEY_WHY_MAX];
+	char *text = NULL;
+	bool ok = true;
+
+	if (strcmp(name, "client_id") == 0) {
+		if ((ok = key_client_id(value, &text, why, sizeof(why))))
+			store(&c->client_id, text);
+	} else if (strcmp(name, "dc") == 0) {
+		const struct zoho_dc *dc;
+		if ((ok = key_dc(value, &dc, why, sizeof(why))))
+			store(&c->dc, xstrdup(value));
+	} else if (strcmp(name, "accounts_url") == 0) {
+		if ((ok = key_accounts_url(value, &text, why, sizeof(why))))
+			store(&c->accounts_url, text);
+	} else if (strcmp(name, "scope") == 0) {
+		/* A continued list may end its line with a comma. */
+		char *trimmed = xstrdup(value);
+		if (!trimmed)
+			return;
+		size_t tl = strlen(trimmed);
+		if (tl > 0 && trimmed[tl - 1] == ',')
+			trimmed[tl - 1] = '\0';
+		const char *items[2] = { c->scope, trimmed };
+		ok = key_scope(c->scope ? items : items + 1, c->scope ? 2 : 1, &text, why, sizeof(why));
+		free(trimmed);
+		if (ok)
+			store(&c->scope, text);
+	} else if (strcmp(name, "redirect_uri") == 0) {
+		if ((ok = key_redirect_uri(value, &text, why, sizeof(why))))
+			store(&c->redirect_uri, text);
+	} else if (strcmp(name, "client_secret_file") == 0) {
+		if ((text = expand_home(p, section, value)))
+			store(&c->client_secret_file, text);
+		return;
+	} else if (strcmp(name, "access_type") == 0) {
+		bool offline;
+		if ((ok = key_access_type(value, &offline, why, sizeof(why))))
+			store(&c->access_type, xstrdup(value));
+	} else if (strcmp(name, "lock_timeout") == 0) {
+		ok = key_seconds(value, 0, 3600, &c->lock_timeout, why, sizeof(why));
+	} else if (strcmp(name, "keyring_timeout") == 0) {
+		ok = key_seconds(value, 1, 600, &c->keyring_timeout, why, sizeof(why));
+	} else if (strcmp(name, "preflight") == 0) {
+		bool yes;
+		if ((ok = key_yes_no(value, &yes, why, sizeof(why))))
+			c->no_preflight = !yes;
+	} else if (strcmp(name, "store") == 0) {
+		if ((ok = key_store(value, &text, why, sizeof(why))))
+			store(&c->store, text);
+	} else if (strcmp(name, "client_secret") == 0) {
+		problem(p, section, name, "the client secret does not belong in the config file: put "
+			"it in a file of its own (chmod 600) and name that with client_secret_file");
+		return;
+	} else {
+		struct text_nearest near = { 0 };
+		for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+			text_nearest_offer(&near, name, strlen(name), known_keys[i]);
+		if (near.name)
+			problem(p, section, name, "unknown setting '%s': did you mean '%s'?", name,
+				near.name);
+		else
+			problem(p, section, name, "unknown setting '%s' (known: client_id, dc, "
+				"accounts_url, scope, redirect_uri, client_secret_file, access_type, "
+				"lock_timeout, store, keyring_timeout, preflight)", name);
+		return;
+	}
+	if (!ok)
+		problem(p, section, name, strncmp(why, "is ", 3) == 0 ? "%s %s" : "%s: %s", name, why);
+	if (c->dc && c->accounts_url)
+		problem(p, section, name, "[%s] sets both dc and accounts_url: keep one", section);
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
-	char why[512];
 
-	if (p->error)
-		return 0;
+	/* inih never passes NULL; GCC cannot know that under -fsanitize. */
+	section = section ? section : "";
 	if (strcmp(section, p->section) != 0) {
-		/* inih never passes NULL; GCC cannot know that under -fsanitize. */
-		snprintf(p->section, sizeof(p->section), "%s", section ? section : "");
+		snprintf(p->section, sizeof(p->section), "%s", section);
 		p->n_seen = 0;
 	}
 	if (strncmp(section, "profile ", 8) != 0 || !profile_name_ok(section + 8)) {
 		if (!*section)
-			fail(p, "'%s' comes before any [profile NAME] section", name);
-		else
-			fail(p, "[%s] is not a section this file has: use [profile NAME] (letters, "
-				"digits, '.', '_', '-')", section);
-		return 0;
+			problem(p, section, name, "'%s' comes before any [profile NAME] section", name);
+		else if (strcmp(p->refused_section, section) != 0)
+			problem(p, section, "", "[%s] is not a section this file has: use [profile NAME] "
+				"(letters, digits, '.', '_', '-')", section);
+		snprintf(p->refused_section, sizeof(p->refused_section), "%s", section);
+		return 1;
 	}
-	if (p->collect && (p->n_names == 0 || strcmp(p->names[p->n_names - 1], section + 8) != 0)) {
-		bool known = false;
-		for (size_t i = 0; i < p->n_names && !known; i++)
-			known = strcmp(p->names[i], section + 8) == 0;
-		char **more = known ? p->names : realloc(p->names, (p->n_names + 1) * sizeof(*more));
-		char *copy = known ? NULL : xstrdup(section + 8);
-		if (!known && (!more || !copy)) {
-			free(copy);
-			if (more)
-				p->names = more;
-			fail(p, "out of memory");
-			return 0;
-		}
-		if (!known) {
-			p->names = more;
-			p->names[p->n_names++] = copy;
-		}
+	if (p->collect && !collect_name(p, section + 8)) {
+		problem(p, section, "", "out of memory");
+		return 1;
 	}
-	bool mine = strcmp(section + 8, p->profile) == 0;
+	bool mine = is_mine(p, section);
 	if (mine)
 		p->out->found = true;
 
 	/* A key given again is a continuation only for scope, on an indented
-	 * line; anything else given twice is an error. */
+	 * line; anything else given twice is a problem. */
 	bool again = false;
 	for (int i = 0; i < p->n_seen; i++)
 		if (strcmp(p->seen[i], name) == 0)
 			again = true;
 	if (again && p->continuation && strcmp(name, "scope") != 0) {
-		fail(p, "only scope may go on over indented lines ('%s' does here)", name);
-		return 0;
+		problem(p, section, name, "only scope may go on over indented lines ('%s' does here)",
+			name);
+		return 1;
 	}
 	if (again && !p->continuation) {
-		fail(p, "'%s' is set twice in [%s]", name, section);
-		return 0;
+		problem(p, section, name, "'%s' is set twice in [%s]", name, section);
+		return 1;
 	}
 	if (!again && p->n_seen < 16)
 		snprintf(p->seen[p->n_seen++], sizeof(p->seen[0]), "%s", name);
 
+	/* Another profile's settings are checked too (its mistakes are said,
+	 * as warnings), and dropped. */
 	struct config_profile scratch = { .lock_timeout = -1, .keyring_timeout = -1 };
-	struct config_profile *c = mine ? p->out : &scratch;
-	bool ok = true;
-
-	if (strcmp(name, "client_id") == 0) {
-		if (!zoho_client_id_ok(value)) {
-			fail(p, "client_id '%s' does not look like one from Zoho's API console", value);
-			return 0;
-		}
-		ok = store(p, &c->client_id, xstrdup(value));
-	} else if (strcmp(name, "dc") == 0) {
-		if (!zoho_dc_by_location(value)) {
-			fail(p, "unknown data centre '%s': use one of %s", value, zoho_dc_list());
-			return 0;
-		}
-		ok = store(p, &c->dc, xstrdup(value));
-	} else if (strcmp(name, "accounts_url") == 0) {
-		char *url = NULL;
-		if (!zoho_accounts_url_check(value, &url, why, sizeof(why))) {
-			fail(p, "accounts_url: %s", why);
-			return 0;
-		}
-		ok = store(p, &c->accounts_url, url);
-	} else if (strcmp(name, "scope") == 0) {
-		char *joined = NULL;
-		const char *items[2] = { c->scope, value };
-		/* A continued list may end its line with a comma. */
-		char *trimmed = xstrdup(value);
-		if (!trimmed)
-			return 0;
-		size_t tl = strlen(trimmed);
-		if (tl > 0 && trimmed[tl - 1] == ',')
-			trimmed[tl - 1] = '\0';
-		items[1] = trimmed;
-		bool valid = zoho_scope_join(c->scope ? items : items + 1, c->scope ? 2 : 1, &joined,
-			why, sizeof(why));
-		free(trimmed);
-		if (!valid) {
-			fail(p, "scope: %s", why);
-			return 0;
-		}
-		ok = store(p, &c->scope, joined);
-	} else if (strcmp(name, "redirect_uri") == 0) {
-		struct redirect r;
-		if (!redirect_parse(value, &r, why, sizeof(why))) {
-			fail(p, "redirect_uri: %s", why);
-			return 0;
-		}
-		ok = store(p, &c->redirect_uri, xstrdup(value));
-	} else if (strcmp(name, "client_secret_file") == 0) {
-		char *path = expand_home(p, value);
-		if (!path)
-			return 0;
-		ok = store(p, &c->client_secret_file, path);
-	} else if (strcmp(name, "access_type") == 0) {
-		if (strcmp(value, "offline") != 0 && strcmp(value, "online") != 0) {
-			fail(p, "access_type is offline or online, not '%s'", value);
-			return 0;
-		}
-		ok = store(p, &c->access_type, xstrdup(value));
-	} else if (strcmp(name, "lock_timeout") == 0) {
-		if (!parse_long(value, 0, 3600, &c->lock_timeout)) {
-			fail(p, "lock_timeout is a whole number of seconds from 0 to 3600, not '%s'", value);
-			return 0;
-		}
-	} else if (strcmp(name, "keyring_timeout") == 0) {
-		if (!parse_long(value, 1, 600, &c->keyring_timeout)) {
-			fail(p, "keyring_timeout is a whole number of seconds from 1 to 600, not '%s'", value);
-			return 0;
-		}
-	} else if (strcmp(name, "preflight") == 0) {
-		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
-			fail(p, "preflight is yes or no, not '%s'", value);
-			return 0;
-		}
-		c->no_preflight = strcmp(value, "no") == 0;
-	} else if (strcmp(name, "store") == 0) {
-		if (!store_spec_ok(value, why, sizeof(why))) {
-			fail(p, "store: %s", why);
-			return 0;
-		}
-		ok = store(p, &c->store, xstrdup(value));
-	} else if (strcmp(name, "client_secret") == 0) {
-		fail(p, "the client secret does not belong in the config file: put it in a file "
-			"of its own (chmod 600) and name that with client_secret_file");
-		return 0;
-	} else {
-		fail(p, "unknown setting '%s' (known: client_id, dc, accounts_url, scope, "
-			"redirect_uri, client_secret_file, access_type, lock_timeout, store, "
-			"keyring_timeout, preflight)", name);
-		return 0;
-	}
-	if (!ok) {
-		fail(p, "out of memory");
-		config_finish(&scratch);
-		return 0;
-	}
-	if (c->dc && c->accounts_url) {
-		fail(p, "[%s] sets both dc and accounts_url: keep one", section);
-		return 0;
-	}
+	setting(p, section, name, value, mine ? p->out : &scratch);
 	config_finish(&scratch);
-	return ok;
+	return 1;
 }
 
-bool store_spec_ok(const char *spec, char *why, size_t why_len)
+const struct config_problem *config_problem_of(const struct config_profile *c, const char *key)
 {
-	if (strcmp(spec, "file") == 0 || strcmp(spec, "keyring") == 0)
-		return true;
-	bool uri = strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0;
-	if (!uri && strncmp(spec, "service=", 8) != 0) {
-		snprintf(why, why_len, "'%.40s' is not a store: use file, keyring, postgresql://... or "
-			"service=NAME", spec);
-		return false;
-	}
-	/* postgresql://user:PASSWORD@host/db, ?password=... or password=... in
-	 * a keyword string; libpq decodes %XX in a URI, so look at it decoded and
-	 * in any case. Checked first: the message to give is where a password
-	 * goes instead, whatever else is wrong. */
-	char plain[1025];
-	size_t n = 0;
-	for (const char *p = spec; *p && n < sizeof(plain) - 1; p++) {
-		int hi, lo;
-		if (p[0] == '%' && (hi = url_hex_value(p[1])) >= 0 && (lo = url_hex_value(p[2])) >= 0) {
-			plain[n++] = (char)(hi * 16 + lo);
-			p += 2;
-		} else {
-			plain[n++] = *p;
-		}
-	}
-	plain[n] = '\0';
-	for (size_t i = 0; i < n; i++)
-		plain[i] = (char)tolower((unsigned char)plain[i]);
-	const char *at = uri ? strchr(spec, '@') : NULL;
-	const char *colon = uri ? strchr(strstr(spec, "://") + 3, ':') : NULL;
-	bool has_password = (at && colon && colon < at) || strstr(plain, "password") != NULL;
-	explicit_bzero(plain, sizeof(plain));
-	if (has_password) {
-		snprintf(why, why_len, "the database connection string holds a password, which would "
-			"show in ps, in shell history or in this file: put it in ~/.pgpass (or the file "
-			"PGPASSFILE names), or use a service file (service=NAME)");
-		return false;
-	}
-	for (const char *p = spec; *p; p++) {
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
-			snprintf(why, why_len, "the database connection string holds a space or a control "
-				"character");
-			return false;
-		}
-	}
-	if (strlen(spec) > 1024) {
-		snprintf(why, why_len, "the database connection string is longer than 1024 characters");
-		return false;
-	}
-	return true;
+	int kept = c->n_problems < CONFIG_PROBLEMS_MAX ? c->n_problems : CONFIG_PROBLEMS_MAX;
+	for (int i = 0; i < kept; i++)
+		if (c->problems[i].mine && (!key || strcmp(c->problems[i].key, key) == 0))
+			return &c->problems[i];
+	return NULL;
 }
 
 char *config_default_path(void)
@@ -338,13 +318,53 @@ char *config_default_path(void)
 	return n > 0 && (size_t)n < sizeof(path) ? xstrdup(path) : NULL;
 }
 
-static bool parse_text(const char *text, size_t len, const char *name, const char *profile,
-		struct config_profile *out, char ***names, size_t *n_names);
+static void init(struct config_profile *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->lock_timeout = -1;
+	out->keyring_timeout = -1;
+}
 
-bool config_parse(const char *text, size_t len, const char *name, const char *profile,
+static void parse_text(const char *text, size_t len, const char *name, const char *profile,
+		struct config_profile *out, char ***names, size_t *n_names)
+{
+	init(out);
+	struct parse p = {
+		.path = name, .profile = profile, .out = out,
+		.text = text, .len = len,
+		.section = "\x01",
+		.collect = names != NULL,
+	};
+	int rc = ini_parse_stream(reader, &p, handler, &p);
+	if (rc > 0) {
+		/* inih found a line that is none (no '=', an unclosed '['); its
+		 * count matches ours since no line was cut. Only the first is
+		 * told: whose section is it in? */
+		char section[SECTION_MAX] = "";
+		size_t pos = 0;
+		for (int line = 1; line <= rc && pos < len; line++) {
+			const char *start = text + pos;
+			const char *nl = memchr(start, '\n', len - pos);
+			size_t n = nl ? (size_t)(nl - start) + 1 : len - pos;
+			if (line < rc)
+				header_of(start, n, section, sizeof(section));
+			pos += n;
+		}
+		p.line = rc;
+		problem(&p, section, "", "not a 'name = value' line or a [section] header");
+	}
+	if (names) {
+		*names = p.names;
+		*n_names = p.n_names;
+	} else {
+		config_names_free(p.names, p.n_names);
+	}
+}
+
+void config_parse(const char *text, size_t len, const char *name, const char *profile,
 		struct config_profile *out)
 {
-	return parse_text(text, len, name, profile, out, NULL, NULL);
+	parse_text(text, len, name, profile, out, NULL, NULL);
 }
 
 void config_names_free(char **names, size_t n)
@@ -369,51 +389,16 @@ bool config_profile_names(const char *path, char ***names, size_t *n)
 		break;
 	}
 	/* No profile is named "": only the names are kept. */
-	bool ok = parse_text(text.data, text.len, path, "", &none, names, n);
+	parse_text(text.data, text.len, path, "", &none, names, n);
 	buf_finish(&text);
-	if (ok)
-		config_finish(&none);
-	return ok;
-}
-
-static bool parse_text(const char *text, size_t len, const char *name, const char *profile,
-		struct config_profile *out, char ***names, size_t *n_names)
-{
-	memset(out, 0, sizeof(*out));
-	out->lock_timeout = -1;
-	out->keyring_timeout = -1;
-	struct parse p = {
-		.path = name, .profile = profile, .out = out,
-		.text = text, .len = len,
-		.section = "\x01",
-		.collect = names != NULL,
-	};
-	int rc = ini_parse_stream(reader, &p, handler, &p);
-	if (rc != 0 && !p.error) {
-		/* inih found a syntax error itself (a line without '=', an
-		 * unclosed '['); its count matches ours since no line was cut. */
-		p.line = rc;
-		fail(&p, "not a 'name = value' line or a [section] header");
-	}
-	if (p.error) {
-		config_finish(out);
-		config_names_free(p.names, p.n_names);
-		return false;
-	}
-	if (names) {
-		*names = p.names;
-		*n_names = p.n_names;
-	}
+	config_finish(&none);
 	return true;
 }
 
 bool config_load(const char *path, const char *profile, struct config_profile *out)
 {
 	struct buf text = { 0 };
-	memset(out, 0, sizeof(*out));
-	out->lock_timeout = -1;
-	out->keyring_timeout = -1;
-
+	init(out);
 	switch (secure_read(path, NULL, CONFIG_MAX, true, &text, NULL)) {
 	case READ_MISSING:
 		return true;
@@ -422,9 +407,9 @@ bool config_load(const char *path, const char *profile, struct config_profile *o
 	case READ_OK:
 		break;
 	}
-	bool ok = config_parse(text.data, text.len, path, profile, out);
+	config_parse(text.data, text.len, path, profile, out);
 	buf_finish(&text);
-	return ok;
+	return true;
 }
 
 void config_finish(struct config_profile *c)
@@ -437,9 +422,7 @@ void config_finish(struct config_profile *c)
 	free(c->client_secret_file);
 	free(c->access_type);
 	free(c->store);
-	memset(c, 0, sizeof(*c));
-	c->lock_timeout = -1;
-	c->keyring_timeout = -1;
+	init(c);
 }
 
 size_t config_offer_profiles(const char *path, const char *typo, struct text_nearest *near,
@@ -447,7 +430,11 @@ size_t config_offer_profiles(const char *path, const char *typo, struct text_nea
 {
 	char **all;
 	size_t count, used = 0;
-	if (!path || !config_profile_names(path, &all, &count))
+	struct report quiet;
+	report_open(&quiet);
+	bool ok = path && config_profile_names(path, &all, &count);
+	report_drop(&quiet);
+	if (!ok)
 		return 0;
 	for (size_t i = 0; i < count && used < n; i++) {
 		if (strlen(all[i]) >= sizeof(names[0]))
@@ -496,14 +483,15 @@ int config_save_section(const char *path, const char *name, const char *body, bo
 		log_error("out of memory");
 		goto out;
 	}
-	if (!config_parse(text.data, text.len, "the new profile", name, &want)) {
-		log_error("the settings of this login cannot be written as [profile %s]", name);
-		goto out;
-	}
-	if (!config_parse(old.data ? old.data : "", old.len, path, name, &had)) {
+	config_parse(text.data, text.len, "the new profile", name, &want);
+	if (want.n_problems > 0) {
+		log_error("the settings of this login cannot be written as [profile %s] (%s)", name,
+			want.problems[0].text);
 		config_finish(&want);
 		goto out;
 	}
+	/* Another section's mistakes are not this one's business. */
+	config_parse(old.data ? old.data : "", old.len, path, name, &had);
 	if (had.found) {
 		result = same_profile(&had, &want) ? 1 : -1;
 		if (result < 0)

@@ -21,8 +21,24 @@
  *   preflight = no               ; skip login's check of the client
  *   store = keyring              ; or file, or postgresql://...
  *
- * Every value is checked as it is read; strings are owned (NULL: unset).
+ * Every value is checked as it is read (settings/keys.h, as the command
+ * line's); strings are owned (NULL: unset). What is wrong in the file is
+ * kept as a problem of the section it is in, and the rest is still read:
+ * a mistake in one profile's section does not stop another profile, and a
+ * value that can't be used is left unset, for the caller to decide whether
+ * the command needs it.
  */
+#define CONFIG_PROBLEMS_MAX 8
+#define CONFIG_PROBLEM_MAX 1200
+#define CONFIG_KEY_MAX 32
+
+struct config_problem {
+	char text[CONFIG_PROBLEM_MAX]; /* "PATH:LINE: what is wrong" */
+	char section[80];              /* "profile NAME", another header, or "" (none) */
+	char key[CONFIG_KEY_MAX];      /* the setting it is about; "" for a line that is none */
+	bool mine;                     /* in the section of the profile asked for */
+};
+
 struct config_profile {
 	char *client_id;
 	char *dc;
@@ -36,34 +52,33 @@ struct config_profile {
 	bool no_preflight;        /* preflight = no */
 	char *store;              /* "file", "keyring", or a database */
 	bool found;               /* the section exists */
+	struct config_problem problems[CONFIG_PROBLEMS_MAX]; /* the first ones, in the file's order */
+	int n_problems;           /* how many there were (beyond the array: counted only) */
 };
 
-/*
- * Whether spec names a store: "file", "keyring", or a PostgreSQL
- * database ("postgresql://..." or "service=NAME"), which must not hold a
- * password (that belongs in ~/.pgpass, PGPASSFILE or a service file).
- */
-bool store_spec_ok(const char *spec, char *why, size_t why_len);
+/* The first problem of the profile's own section with key (NULL: with
+ * any key, or none), or NULL. */
+const struct config_problem *config_problem_of(const struct config_profile *c, const char *key);
 
 /* ${XDG_CONFIG_HOME:-$HOME/.config}/zoho-oauth/config; caller frees. */
 char *config_default_path(void);
 
 /*
- * Read the config file at path and keep the section of profile. A missing
- * file is not an error. Any error in the file, in any section, is
- * reported as "PATH:LINE: what is wrong" and gives false.
+ * Read the config file at path: the section of profile, and the problems
+ * of the whole file. A missing file is not an error; one that can't be
+ * read (a symbolic link, a FIFO, too big) is reported and gives false.
  */
 bool config_load(const char *path, const char *profile, struct config_profile *out);
 
 /* The same for text already in memory; name is used in messages. */
-bool config_parse(const char *text, size_t len, const char *name, const char *profile,
+void config_parse(const char *text, size_t len, const char *name, const char *profile,
 		struct config_profile *out);
 void config_finish(struct config_profile *c);
 
 /* The profiles the config file at path has sections for, in the order of
  * the file, each once (none when there is no file): *names is an array of
- * *n owned strings, freed with config_names_free(). An error in the file
- * is reported as config_load() does and gives false. */
+ * *n owned strings, freed with config_names_free(). false (reported) when
+ * the file can't be read. */
 bool config_profile_names(const char *path, char ***names, size_t *n);
 void config_names_free(char **names, size_t n);
 
@@ -82,9 +97,9 @@ int config_save_section(const char *path, const char *name, const char *body, bo
 /*
  * Offer the name of each [profile NAME] section of the config file at
  * path to near (core/text.h), for did-you-mean of profile names; names
- * are copied into names (n slots of 65 bytes), so that near's pointers
- * stay good. Returns how many were copied; a missing or unreadable file
- * offers nothing.
+ * are copied into names (n slots of PROFILE_NAME_MAX + 1 bytes), so that
+ * near's pointers stay good. Returns how many were copied; a missing or
+ * unreadable file offers nothing.
  */
 struct text_nearest;
 size_t config_offer_profiles(const char *path, const char *typo, struct text_nearest *near,

@@ -3,64 +3,71 @@
 
 #include <stdbool.h>
 
+#include "core/handoff.h"
 #include "settings/cli.h"
-#include "zoho/http.h"
-#include "zoho/zoho.h"
+#include "settings/profile.h"
 
 /*
- * What a command runs with, resolved from (strongest first) the command
- * line, the environment, the config file and the defaults. All strings
- * are owned, except curl's, which point into argv.
+ * What a command runs with, resolved once from (strongest first) the
+ * command line, the environment, the config file and the defaults: the
+ * profile (settings/profile.h: all that the layers below cmd/ get) and
+ * the command's own choices, which cmd/ turns into explicit arguments.
+ * All strings are owned, except curl's, which point into argv.
  */
 struct settings {
 	enum command cmd;
-	char *profile;
-	char *token_file;            /* a path, or "-" for stdout */
-	char *client_id;             /* NULL: not configured */
-	char *client_secret_file;    /* NULL: environment or prompt */
-	char *client_secret;         /* login: the token file's, reused for its own
-	                              * client when no other source is given; else NULL */
+	struct profile profile;
+
+	/* Where the profile's values came from: a login reuses what its old
+	 * tokens were made with for what was not given anew. */
+	bool client_id_given;        /* --client-id or ZOHO_CLIENT_ID: a client given anew,
+	                              * which comes with its own secret */
+	bool client_id_configured;   /* ... or client_id = in the config */
+	bool server_given;           /* --dc, --accounts-url, or dc/accounts_url = */
+	bool redirect_given;         /* --redirect-uri or redirect_uri = */
+	bool profile_given;          /* --profile, ZOHO_OAUTH_PROFILE or --save-profile */
+	bool config_section;         /* the config file has the profile's section */
+
+	/* The client secret's source: a file, else ZOHO_CLIENT_SECRET, else a
+	 * prompt (settings/secret.h). */
+	char *client_secret_file;
 	char client_secret_label[96]; /* where that name came from, for messages */
-	char *accounts_url;          /* origin, no trailing slash */
-	const struct zoho_dc *dc;    /* the data centre of accounts_url, or NULL */
-	char *redirect_uri;
-	char *scope;                 /* comma-joined, validated; NULL: none given */
+
+	/* Sign-ins (login, exchange). */
+	bool to_stdout;              /* --token-file -: the tokens go to stdout */
 	bool offline;
 	bool consent_prompt;
 	bool pkce;
 	bool open_browser;
-	bool preflight;  /* check the client at Zoho before signing in */
+	bool preflight;              /* check the client at Zoho before signing in */
 	long timeout;                /* seconds to wait for the browser */
-	long min_valid;              /* seconds an access token must have left */
-	long lock_timeout;           /* seconds to wait for another process's lock */
-	long lock_waited;            /* seconds the front waited already (not in the above) */
-	long keyring_timeout;        /* seconds to wait for each keyring answer */
-	char *store;                 /* where sign-ins put tokens: NULL (file), "keyring",
-	                              * a database; where the tokens are is the store's */
-	bool force;                  /* login: even over working tokens */
+	bool force;                  /* even over working tokens; migrate: over a fleet's */
 	bool device;                 /* login: the device flow */
 	char *code;                  /* exchange: the code, or "-" */
+	char *config_path;           /* where the config is (or would be) */
+	char *save_profile;          /* login: [profile NAME] to write; NULL: none */
+
+	long min_valid;              /* token, header, curl: seconds the token must have left */
 	bool json;                   /* status: as JSON */
 	bool all;                    /* status: every profile */
 	bool online;                 /* status: ask Zoho (one refresh) */
 	bool local;                  /* revoke: without asking Zoho */
 	const char *service;         /* curl: the API a path is joined to; NULL: api_domain */
-	const char *allow_hosts[CLI_MAX_HOSTS]; /* curl: more hosts the token may go to */
+	const char *const *allow_hosts; /* curl: more hosts the token may go to (argv's) */
 	size_t n_allow_hosts;
 	char **curl_args;            /* curl: the URL or path and curl's options (argv's) */
 	int n_curl_args;
-	struct net_options net;
-	char *cacert;
-	char *config_path;           /* login: where the config was looked for */
-	char *save_profile;          /* login: [profile NAME] to write; NULL: none */
-	bool client_id_given;        /* on the command line */
-	bool profile_given;          /* --profile, ZOHO_OAUTH_PROFILE or --save-profile */
-	char near_profile[72];       /* a profile that exists and is near the one asked
-	                              * for, which does not: for did-you-mean; "" */
+
+	struct handoff handoff;      /* what the front handed over (core/handoff.h) */
 };
 
-/* Returns ZO_OK, or ZO_USAGE after saying what is wrong. */
-int settings_resolve(const struct cli *cli, struct settings *out);
+/*
+ * Resolve the settings of the command cli names, with what the front
+ * handed over. Problems of the config file are warnings, except those of
+ * the profile's own section for a sign-in, which uses all of it. Returns
+ * ZO_OK, or ZO_USAGE after saying what is wrong.
+ */
+int settings_resolve(const struct cli *cli, const struct handoff *handoff, struct settings *out);
 void settings_finish(struct settings *s);
 
 /*
@@ -71,6 +78,5 @@ void settings_finish(struct settings *s);
  * defaults. The caller frees it.
  */
 char *settings_profile_text(const struct settings *s);
-
 
 #endif

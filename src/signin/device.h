@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "settings/settings.h"
 #include "zoho/tokens.h"
 
 /* Zoho's answer to POST /oauth/v3/device/code, checked. */
@@ -58,8 +57,5 @@ struct device_poll {
 /* Parse a poll answer received at now (Unix seconds). The caller calls
  * tokens_finish(&out->answer.tokens). */
 void device_parse_poll(const char *body, size_t len, int64_t now, struct device_poll *out);
-
-/* zoho-oauth login --device. */
-int cmd_login_device(const struct settings *s);
 
 #endif

@@ -4,44 +4,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/secure-file.h"
+#include "settings/profile.h"
 #include "zoho/tokens.h"
 
 /*
- * What a store that keeps its secrets elsewhere (the keyring, a
- * database) keeps on this machine, so that a cached access token is still
- * one small read for the front:
+ * What every store keeps on this machine, read by the front too: at the
+ * profile's token path, the token file itself (the file store), or the
+ * metadata of a store that keeps its secrets elsewhere (the keyring, a
+ * database): which store, the client and its server, the scopes, where
+ * the access token is cached, and no secret (RECORD_META). That cache is
+ * 0600, in $XDG_RUNTIME_DIR/zoho-oauth/ (a per-user tmpfs) when there is
+ * one, else beside the metadata (profile_cache_path(); RECORD_CACHE; an
+ * access token lives an hour).
  *
- *  - at the profile's token path, the metadata: which store, the client
- *    and its server, the scopes, where the access token is cached, and no
- *    secret (RECORD_META);
- *  - the access-token cache, 0600, in $XDG_RUNTIME_DIR/zoho-oauth/ (a
- *    per-user tmpfs) when there is one, else beside the metadata
- *    (RECORD_CACHE; an access token lives an hour).
- *
- * Both are written atomically; the lock is the token path's, as for the
- * file store.
+ * This is what the front reads; what those two stores share beyond it is
+ * store/remote.h's.
  */
-
-/* Where the access token of the profile at token_path is cached. */
-bool local_cache_path(const char *token_path, char *out, size_t out_len);
 
 /*
- * Read the metadata at token_path and, when there is one for it, the
- * cached access token (a missing or stale cache leaves access_token NULL
- * and expires_at 0: refresh). Returns a token_file_result; why and the
+ * Read the record at token_path and, when it is metadata, its cached
+ * access token (a missing or stale cache leaves access_token NULL and
+ * expires_at 0: refresh). Returns a token_file_result; why and the
  * mode/owner as tokens_read_file() gives them.
  */
-enum token_file_result local_read(const char *token_path, bool quiet, struct tokens *out,
-		unsigned *mode, unsigned *owner, char *why, size_t why_len);
-
-/* Write the access-token cache of t, for token_path. */
-bool local_write_cache(const char *token_path, const struct tokens *t);
-/* Write the metadata of t at path (token_path, or one beside it). */
-bool local_write_meta(const char *path, const struct tokens *t);
-
-/* Remove the cache, and the metadata if it still names store (not when
- * another store's record has replaced it: a migration). */
-void local_forget(const char *token_path, const char *cache_path, const char *store);
+enum token_file_result local_read(const char *token_path, struct tokens *out, unsigned *mode,
+		unsigned *owner, char *why, size_t why_len);
 
 #endif

@@ -41,20 +41,19 @@
 #include "core/text.h"
 #include "core/util.h"
 #include "store/backend.h"
-#include "store/local.h"
 #include "store/postgresql-api.h"
+#include "store/remote.h"
 
 #define WINDOW 600          /* Zoho: 10 new access tokens per refresh token per 10 minutes */
 #define WINDOW_CAP 10
 #define LIVE_WINDOW 3600    /* an access token lives an hour */
 #define LIVE_CAP 10         /* the lowest of the figures Zoho gives */
 
+#define PG_WHY_MAX 512
+
 struct pg_store {
 	struct store base;     /* where: the token path (the metadata) */
 	char *spec;            /* the connection string; never holds a password */
-	char lock_path[PATH_MAX];
-	char cache_path[PATH_MAX];
-	int lock_fd;
 	const struct pg_api *api;
 	struct pgs_conn *conn;
 	bool in_transaction;   /* the row is locked (or there was none to lock) */
@@ -76,36 +75,22 @@ static int stop_waiting(void)
 	return signals_caught();
 }
 
-#if HAVE_POSTGRESQL
-static const struct pg_api *load_module(void)
-{
-	static const struct pg_api *api;
-	if (!api)
-		api = module_api("zoho-oauth-postgresql.so", PG_SYMBOL, PG_API_VERSION, "PostgreSQL");
-	return api;
-}
-#endif
-
+/* The module, loaded on first use (never unloaded: core/module.h). */
 static int need_api(struct pg_store *k)
 {
-#if HAVE_POSTGRESQL
-	if (!k->api && !(k->api = load_module()))
-		return ZO_STORE;
-	return ZO_OK;
-#else
-	(void)k;
-	log_error("this zoho-oauth was built without PostgreSQL support (meson setup "
-		"-Dpostgresql=enabled, with libpq-dev)");
-	return ZO_STORE;
-#endif
+	static const void *api;
+	if (!k->api)
+		k->api = remote_module(&api, HAVE_POSTGRESQL, "zoho-oauth-postgresql.so", PG_SYMBOL,
+			PG_API_VERSION, "PostgreSQL", "meson setup -Dpostgresql=enabled, with libpq-dev");
+	return k->api ? ZO_OK : ZO_STORE;
 }
 
 static struct pg_call call_for(const struct pg_store *k, char *why, size_t why_len)
 {
-	const struct settings *s = k->base.s;
+	const struct waits *w = &k->base.p->waits;
 	struct pg_call c = {
-		.timeout_ms = (int)s->net.connect_timeout * 1000,
-		.hold_ms = (int)(s->net.max_time + 5) * 1000,
+		.timeout_ms = (int)w->connect_timeout * 1000,
+		.hold_ms = (int)(w->max_time + 5) * 1000,
 		/* Tokens Zoho issued are being saved: a signal waits. */
 		.stop = k->ignore_signals ? NULL : stop_waiting,
 		.why = why,
@@ -118,7 +103,6 @@ static struct pg_call call_for(const struct pg_store *k, char *why, size_t why_l
 /* Say why the database can't be used; the exit status for it. */
 static int failed(struct pg_store *k, enum pgs_result r, const char *doing, const char *why)
 {
-	const struct settings *s = k->base.s;
 	switch (r) {
 	case PG_OK:
 		return ZO_OK;
@@ -126,7 +110,7 @@ static int failed(struct pg_store *k, enum pgs_result r, const char *doing, cons
 		return ZO_INTERRUPTED + signals_caught();
 	case PG_TIMEOUT:
 		log_error("cannot %s: the database %s did not answer within %ld seconds (%s); "
-			"--connect-timeout waits longer", doing, k->spec, s->net.connect_timeout,
+			"--connect-timeout waits longer", doing, k->spec, k->base.p->waits.connect_timeout,
 			why[0] ? why : "no answer");
 		return ZO_STORE;
 	case PG_DENIED:
@@ -149,7 +133,7 @@ static int connect_db(struct pg_store *k, const char *doing)
 	int status = need_api(k);
 	if (status != ZO_OK)
 		return status;
-	char why[512], name[96], host[64] = "";
+	char why[PG_WHY_MAX], name[96], host[64] = "";
 	gethostname(host, sizeof(host) - 1);
 	snprintf(name, sizeof(name), "zoho-oauth on %.40s (pid %ld)", host, (long)getpid());
 	struct pg_call c = call_for(k, why, sizeof(why));
@@ -223,7 +207,7 @@ static int64_t spent_until(const struct pg_row *row, int64_t now, int *in_window
 /* The row's record as tokens, with the budget applied. */
 static int row_tokens(struct pg_store *k, struct tokens *out)
 {
-	char why[160];
+	char why[TOKENS_WHY_MAX];
 	bool ok = tokens_from_json_as(RECORD_FILE, k->row.record, strlen(k->row.record), out, why,
 		sizeof(why));
 	if (ok && out->record != RECORD_FILE) {
@@ -233,7 +217,7 @@ static int row_tokens(struct pg_store *k, struct tokens *out)
 	}
 	if (!ok) {
 		log_error("the database %s holds no valid token record for profile '%s' (%s); it was "
-			"left as it is", k->spec, k->base.s->profile, why);
+			"left as it is", k->spec, k->base.p->name, why);
 		return ZO_FAILURE;
 	}
 	out->budget_until = spent_until(&k->row, wall_seconds(), NULL, NULL);
@@ -244,107 +228,92 @@ static int row_tokens(struct pg_store *k, struct tokens *out)
  * the profile at the database. */
 static bool write_local(struct pg_store *k, const struct tokens *t, const char *meta_path)
 {
-	struct tokens meta = *t; /* shallow: only the store's fields differ */
-	meta.store = k->spec;
-	meta.access_cache = k->cache_path;
-	meta.refresh_elsewhere = tokens_offline(t);
-	return secure_dirs_for(meta_path) && secure_dirs_for(k->cache_path) &&
-		local_write_cache(k->base.where, &meta) && local_write_meta(meta_path, &meta);
+	return remote_write(k->base.p, k->spec, t, meta_path);
 }
 
 /* Read the row (no lock), into k->row. */
 static int fetch_row(struct pg_store *k, bool quiet)
 {
-	char why[512];
+	const struct profile *p = k->base.p;
+	char why[PG_WHY_MAX];
 	int status = connect_db(k, "read the tokens");
 	if (status != ZO_OK)
 		return status;
 	struct pg_call c = call_for(k, why, sizeof(why));
 	drop_row(k);
-	enum pgs_result r = k->api->fetch(&c, k->conn, k->base.s->profile, false, 0, &k->row);
+	enum pgs_result r = k->api->fetch(&c, k->conn, p->name, false, 0, &k->row);
 	if (r == PG_OK) {
 		k->have_row = true;
 		return ZO_OK;
 	}
 	if (r == PG_NOT_FOUND) {
 		if (!quiet) {
-			char hint[128];
-			store_login_hint(k->base.s, hint, sizeof(hint));
-			log_error("no tokens for profile '%s' in the database %s: sign in first with "
-				"'%s' (on any machine that shares it)", k->base.s->profile, k->spec, hint);
+			char where[PATH_MAX];
+			snprintf(where, sizeof(where), "none in the database %s, and none on this machine",
+				k->spec);
+			store_say_no_tokens(&k->base, where);
 		}
 		return ZO_RELOGIN;
 	}
 	return quiet ? ZO_STORE : failed(k, r, "read the tokens", why);
 }
 
-static bool pg_exists(struct store *st)
+/* Whether the record at the token path is this database's metadata. */
+static bool record_ours(const struct pg_store *k)
+{
+	const struct store_record *rec = &k->base.record;
+	return rec->result == TOKEN_FILE_OK && rec->tokens.record == RECORD_META &&
+		strcmp(rec->tokens.store, k->spec) == 0;
+}
+
+static bool pg_has_tokens(struct store *st)
 {
 	struct pg_store *k = pg_of(st);
-	struct tokens meta;
-	unsigned mode, owner;
-	char why[160];
-	if (tokens_read_file(st->where, true, &meta, &mode, &owner, why, sizeof(why)) ==
-			TOKEN_FILE_OK) {
-		bool ours = meta.record == RECORD_META && strcmp(meta.store, k->spec) == 0;
-		tokens_finish(&meta);
-		if (ours)
-			return true;
-	}
+	if (record_ours(k))
+		return true;
 	/* No login on this machine: one elsewhere counts. */
-	enum log_level level = log_get_level();
-	log_set_level(LOG_SILENT);
+	struct report quiet;
+	report_open(&quiet);
 	bool there = fetch_row(k, true) == ZO_OK;
-	log_set_level(level);
+	report_drop(&quiet);
 	return there;
 }
 
 static int pg_load(struct store *st, struct tokens *out)
 {
 	struct pg_store *k = pg_of(st);
-	const struct settings *s = st->s;
-	char why[160];
-	unsigned mode = 0, owner = 0;
+	const struct profile *p = st->p;
+	char hint[PROFILE_HINT_MAX];
 
-	memset(out, 0, sizeof(*out));
 	/* Under the lock the row is the truth, read with the lock. */
 	if (k->in_transaction) {
 		if (!k->have_row) {
-			char hint[128];
-			store_login_hint(s, hint, sizeof(hint));
+			profile_command(p, "login", NULL, hint, sizeof(hint));
 			log_error("the database %s holds no tokens for profile '%s' (revoked or moved from "
-				"another machine?): sign in again with '%s'", k->spec, s->profile, hint);
+				"another machine?): sign in again with '%s'", k->spec, p->name, hint);
 			return ZO_RELOGIN;
 		}
 		return row_tokens(k, out);
 	}
-	enum token_file_result r = local_read(st->where, false, out, &mode, &owner, why,
-		sizeof(why));
-	switch (r) {
-	case TOKEN_FILE_OK:
-		if (out->record == RECORD_META && strcmp(out->store, k->spec) == 0)
-			return ZO_OK;
+	int status = store_record_usable(st, "metadata file");
+	if (status == ZO_OK) {
+		if (record_ours(k))
+			return tokens_copy(out, &st->record.tokens) ? ZO_OK : ZO_FAILURE;
 		log_error("%s does not describe tokens in the database %s", st->where, k->spec);
-		tokens_finish(out);
 		return ZO_FAILURE;
-	case TOKEN_FILE_MISSING:
-		break;
-	case TOKEN_FILE_UNREADABLE:
-	case TOKEN_FILE_EXPOSED:
-	case TOKEN_FILE_FOREIGN:
-	case TOKEN_FILE_CORRUPT:
-		return store_local_refused(r, st->where, mode, owner, why);
 	}
+	if (status != ZO_RELOGIN)
+		return status;
 
 	/* This machine has never used the profile: the row has it, and from
 	 * now on this machine keeps the metadata and the cache. */
-	int status = fetch_row(k, false);
+	status = fetch_row(k, false);
 	if (status == ZO_OK)
 		status = row_tokens(k, out);
-	if (status == ZO_OK && s->client_id && strcmp(out->client_id, s->client_id) != 0) {
+	if (status == ZO_OK && p->client_id && strcmp(out->client_id, p->client_id) != 0) {
 		log_error("the database %s holds tokens of client %s for profile '%s', not of %s as "
 			"the config says: fix client_id, or use another profile name", k->spec,
-			out->client_id, s->profile, s->client_id);
+			out->client_id, p->name, p->client_id);
 		tokens_finish(out);
 		status = ZO_FAILURE;
 	}
@@ -369,7 +338,7 @@ static int pg_load_secrets(struct store *st, struct tokens *t)
 		return status;
 	if (strcmp(row.client_id, t->client_id) != 0) {
 		log_error("the database %s holds tokens of another client for profile '%s' (%s): "
-			"sign in again", k->spec, st->s->profile, row.client_id);
+			"sign in again", k->spec, st->p->name, row.client_id);
 		tokens_finish(&row);
 		return ZO_RELOGIN;
 	}
@@ -385,29 +354,22 @@ static int pg_load_secrets(struct store *st, struct tokens *t)
 	return ZO_OK;
 }
 
-static int pg_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, char *holder,
+/* After the lock file's lock: the row's, in a transaction. */
+static int pg_lock(struct store *st, int64_t timeout_ms, unsigned flags, char *holder,
 		size_t holder_len)
 {
 	struct pg_store *k = pg_of(st);
 	int64_t start = monotonic_ms();
-	char why[512];
+	char why[PG_WHY_MAX];
 
 	k->busy_on_row = false;
-	k->ignore_signals = ignore_signals;
-	/* A machine's first use may have no directory yet. */
-	if (!secure_dirs_for(st->where))
-		return ZO_FAILURE;
-	int status = store_lock_file(k->lock_path, timeout_ms, ignore_signals, holder, holder_len,
-		&k->lock_fd);
-	if (status != ZO_OK)
-		return status;
-
-	status = connect_db(k, "lock the tokens");
+	k->ignore_signals = flags & STORE_LOCK_KEEP_SIGNALS;
+	int status = connect_db(k, "lock the tokens");
 	if (status == ZO_OK) {
 		struct pg_call c = call_for(k, why, sizeof(why));
 		int64_t left = timeout_ms - (monotonic_ms() - start);
 		drop_row(k);
-		enum pgs_result r = k->api->fetch(&c, k->conn, st->s->profile, true,
+		enum pgs_result r = k->api->fetch(&c, k->conn, st->p->name, true,
 			left > 1000 ? (int)left : 1000, &k->row);
 		k->in_transaction = r == PG_OK || r == PG_NOT_FOUND;
 		if (r == PG_OK) {
@@ -416,8 +378,12 @@ static int pg_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, ch
 			status = row_tokens(k, &t);
 			if (status == ZO_OK) {
 				k->row_refresh = t.refresh_token ? xstrdup(t.refresh_token) : NULL;
-				/* What the row holds now, for the front too. */
-				if (access(st->where, F_OK) == 0 && !write_local(k, &t, st->where))
+				/* What the row holds now, for the front too, unless this
+				 * machine has a newer token (one the database would not
+				 * take). */
+				const struct tokens *here = store_local(st);
+				if (here && t.obtained_at > here->obtained_at &&
+						!write_local(k, &t, st->where))
 					status = ZO_FAILURE;
 				tokens_finish(&t);
 			}
@@ -434,8 +400,6 @@ static int pg_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, ch
 	if (status != ZO_OK) {
 		disconnect(k);
 		drop_row(k);
-		lock_release(k->lock_fd);
-		k->lock_fd = -1;
 	}
 	return status;
 }
@@ -444,8 +408,6 @@ static void pg_unlock(struct store *st)
 {
 	struct pg_store *k = pg_of(st);
 	disconnect(k); /* rolls back what nobody committed: the row lock goes */
-	lock_release(k->lock_fd);
-	k->lock_fd = -1;
 	k->ignore_signals = false;
 }
 
@@ -454,17 +416,19 @@ static void pg_unlock(struct store *st)
  * answers, and the table is there (made now where the role may), so that
  * nobody consents only for the tokens to have nowhere to go.
  */
-static int pg_prepare(struct store *st, const struct tokens *current)
+static int pg_prepare(struct store *st, const struct tokens *current, unsigned flags)
 {
 	struct pg_store *k = pg_of(st);
-	if (!secure_dirs_for(st->where) || !secure_dirs_for(k->cache_path))
+	char cache[PATH_MAX];
+	if (!profile_cache_path(st->p, cache, sizeof(cache)) || !secure_dirs_for(st->where) ||
+			!secure_dirs_for(cache))
 		return ZO_FAILURE;
 	if (current)
 		return ZO_OK;
 	int status = connect_db(k, "use the database");
 	if (status != ZO_OK)
 		return status;
-	char why[512];
+	char why[PG_WHY_MAX];
 	struct pg_call c = call_for(k, why, sizeof(why));
 	enum pgs_result r = k->api->setup(&c, k->conn);
 	if (r == PG_DENIED) {
@@ -477,15 +441,17 @@ static int pg_prepare(struct store *st, const struct tokens *current)
 	status = failed(k, r, "use the database", why);
 	/* A migration in must not replace the fleet's tokens unasked (they
 	 * serve this machine as they are). */
-	if (status == ZO_OK && st->s->cmd == CMD_MIGRATE && !st->s->force) {
+	if (status == ZO_OK && (flags & STORE_KEEP_EXISTING)) {
 		drop_row(k);
-		r = k->api->fetch(&c, k->conn, st->s->profile, false, 0, &k->row);
+		r = k->api->fetch(&c, k->conn, st->p->name, false, 0, &k->row);
 		if (r == PG_OK) {
+			char hint[PROFILE_HINT_MAX];
 			k->have_row = true;
+			profile_command(st->p, "token", NULL, hint, sizeof(hint));
 			log_error("the database %s already holds tokens for profile '%s' (last written by "
-				"%s): this machine can use them as they are (remove %s, then run 'zoho-oauth "
-				"token'), or pass --force to replace them with these", k->spec,
-				st->s->profile, k->row.updated_by[0] ? k->row.updated_by : "?", st->where);
+				"%s): this machine can use them as they are (remove %s, then run '%s'), or "
+				"pass --force to replace them with these", k->spec, st->p->name,
+				k->row.updated_by[0] ? k->row.updated_by : "?", st->where, hint);
 			status = ZO_USAGE;
 		} else if (r != PG_NOT_FOUND) {
 			status = failed(k, r, "use the database", why);
@@ -499,11 +465,6 @@ static int pg_prepare(struct store *st, const struct tokens *current)
 	return status;
 }
 
-static void pg_abandon(struct store *st)
-{
-	(void)st;
-}
-
 static void host_and_pid(char *out, size_t len)
 {
 	char host[64] = "";
@@ -515,8 +476,8 @@ static void host_and_pid(char *out, size_t len)
  * cache and metadata at meta_path. */
 static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_path)
 {
-	const struct settings *s = k->base.s;
-	char why[512], by[96];
+	const struct profile *p = k->base.p;
+	char why[PG_WHY_MAX], by[96];
 	struct tokens full = *t; /* shallow: the secrets may come from the row */
 	char *refresh = NULL, *secret = NULL;
 
@@ -538,6 +499,7 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 	full.store = NULL;
 	full.access_cache = NULL;
 	full.refresh_elsewhere = false;
+	full.refresh_fingerprint = NULL;
 	full.budget_until = 0; /* counted from the row each time, not kept */
 
 	enum pg_change change = PG_NEW_REFRESH;
@@ -559,13 +521,13 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 	if (status == ZO_OK) {
 		struct pg_call c = call_for(k, why, sizeof(why));
 		host_and_pid(by, sizeof(by));
-		enum pgs_result r = k->api->put(&c, k->conn, s->profile, full.client_id,
+		enum pgs_result r = k->api->put(&c, k->conn, p->name, full.client_id,
 			full.accounts_server, record, change, wall_seconds(), by);
 		if (r == PG_NOT_FOUND) {
 			/* The table went (or never was): make it, where allowed. */
 			r = k->api->setup(&c, k->conn);
 			if (r == PG_OK)
-				r = k->api->put(&c, k->conn, s->profile, full.client_id, full.accounts_server,
+				r = k->api->put(&c, k->conn, p->name, full.client_id, full.accounts_server,
 					record, change, wall_seconds(), by);
 		}
 		if (r == PG_OK && k->in_transaction) {
@@ -599,14 +561,9 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 static int keep_aside(struct pg_store *k, const struct tokens *t, char *where, size_t where_len)
 {
 	struct store *file = NULL;
-	struct tokens full = *t;
-	full.record = RECORD_FILE;
-	full.store = NULL;
-	full.access_cache = NULL;
-	full.refresh_elsewhere = false;
-	int status = store_file_open(k->base.s, k->base.where, &file);
+	int status = store_open_other(&k->base, "file", &file);
 	if (status == ZO_OK)
-		status = store_save_aside(file, &full, where, where_len);
+		status = store_save_aside(file, t, where, where_len);
 	store_close(file);
 	return status;
 }
@@ -621,7 +578,7 @@ static int pg_save(struct store *st, const struct tokens *t)
 		return status;
 	/* A new refresh token the database wouldn't take: it must not be
 	 * lost (Zoho keeps 20 per user and the code is spent). */
-	char where[PATH_MAX + 64], hint[2 * PATH_MAX];
+	char where[PATH_MAX + 64], hint[PROFILE_HINT_MAX + PATH_MAX];
 	if (keep_aside(k, t, where, sizeof(where)) == ZO_OK) {
 		store_restore_hint(st, where, hint, sizeof(hint));
 		log_warn("the new tokens were written to %s instead (mode 0600): they hold a new "
@@ -635,20 +592,19 @@ static int pg_save_aside(struct store *st, const struct tokens *t, char *where, 
 	return keep_aside(pg_of(st), t, where, where_len);
 }
 
-static int pg_forget(struct store *st)
+static int pg_forget(struct store *st, unsigned flags)
 {
 	struct pg_store *k = pg_of(st);
-	char why[512];
-	if (st->s->cmd == CMD_REVOKE && st->s->local) {
+	char why[PG_WHY_MAX];
+	if (flags & STORE_FORGET_HERE) {
 		/* This machine forgets; the fleet's row stays. */
-		local_forget(st->where, k->cache_path, k->spec);
-		unlink(k->lock_path);
+		remote_forget(st->p, k->spec);
 		return ZO_OK;
 	}
 	int status = connect_db(k, "remove the tokens");
 	if (status == ZO_OK) {
 		struct pg_call c = call_for(k, why, sizeof(why));
-		enum pgs_result r = k->api->remove(&c, k->conn, st->s->profile);
+		enum pgs_result r = k->api->remove(&c, k->conn, st->p->name);
 		if (r == PG_OK && k->in_transaction) {
 			r = k->api->finish(&c, k->conn, true);
 			k->in_transaction = false;
@@ -658,8 +614,7 @@ static int pg_forget(struct store *st)
 	if (status != ZO_OK)
 		return status;
 	drop_row(k);
-	local_forget(st->where, k->cache_path, k->spec);
-	unlink(k->lock_path);
+	remote_forget(st->p, k->spec);
 	return ZO_OK;
 }
 
@@ -671,18 +626,20 @@ static void pg_describe(const struct store *st, char *out, size_t len)
 static void pg_restore_hint(const struct store *st, const char *aside, char *out, size_t len)
 {
 	const struct pg_store *k = (const struct pg_store *)st;
-	bool named = strcmp(st->s->profile, "default") != 0;
-	snprintf(out, len, "zoho-oauth migrate%s%s --token-file %s --to %s --force",
-		named ? " --profile " : "", named ? st->s->profile : "", aside, k->spec);
+	struct profile there = *st->p; /* the tokens aside are at another path */
+	char more[PATH_MAX + 1200];
+	there.path_given = false;
+	snprintf(more, sizeof(more), "--token-file %s --to %s --force", aside, k->spec);
+	profile_command(&there, "migrate", more, out, len);
 }
 
 static void pg_lock_name(const struct store *st, char *out, size_t len)
 {
 	const struct pg_store *k = (const struct pg_store *)st;
 	if (k->busy_on_row)
-		snprintf(out, len, "profile '%s''s row in %s", st->s->profile, k->spec);
+		snprintf(out, len, "profile '%s''s row in %s", st->p->name, k->spec);
 	else
-		snprintf(out, len, "%s", k->lock_path);
+		snprintf(out, len, "%s", st->lock_path);
 }
 
 static int pg_budget(struct store *st, struct store_budget *out)
@@ -710,21 +667,19 @@ static void pg_destroy(struct store *st)
 	struct pg_store *k = pg_of(st);
 	disconnect(k);
 	drop_row(k);
-	lock_release(k->lock_fd);
 	free(k->spec);
-	free(st->where);
 	free(k);
 }
 
 static const struct store_ops pg_ops = {
 	.kind = "postgresql",
-	.exists = pg_exists,
+	.shared = true,
+	.has_tokens = pg_has_tokens,
 	.load = pg_load,
 	.load_secrets = pg_load_secrets,
 	.lock = pg_lock,
 	.unlock = pg_unlock,
 	.prepare = pg_prepare,
-	.abandon = pg_abandon,
 	.save = pg_save,
 	.save_aside = pg_save_aside,
 	.forget = pg_forget,
@@ -735,27 +690,13 @@ static const struct store_ops pg_ops = {
 	.destroy = pg_destroy,
 };
 
-int store_postgresql_open(const struct settings *s, const char *path, const char *spec,
-		struct store **out)
+struct store *store_postgresql_new(const char *spec)
 {
 	struct pg_store *k = calloc(1, sizeof(*k));
-	*out = NULL;
-	if (!k || !(k->base.where = xstrdup(path)) || !(k->spec = xstrdup(spec))) {
-		if (k)
-			free(k->base.where);
+	if (!k || !(k->spec = xstrdup(spec))) {
 		free(k);
-		log_error("out of memory");
-		return ZO_FAILURE;
+		return NULL;
 	}
 	k->base.ops = &pg_ops;
-	k->base.s = s;
-	k->lock_fd = -1;
-	if (!lock_path_for(path, k->lock_path, sizeof(k->lock_path)) ||
-			!local_cache_path(path, k->cache_path, sizeof(k->cache_path))) {
-		log_error("%s: path too long", path);
-		pg_destroy(&k->base);
-		return ZO_FAILURE;
-	}
-	*out = &k->base;
-	return ZO_OK;
+	return &k->base;
 }

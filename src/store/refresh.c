@@ -6,12 +6,14 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "store/refresh.h"
-#include "store/store.h"
 #include "zoho/token-endpoint.h"
 
 /* How long Zoho's throttle lasts: 10 refreshes per refresh token per 10
  * minutes, then refusals for the rest of the window. */
 #define THROTTLE_WINDOW 600
+/* "for 4 minutes (until 14:05 CET)" */
+#define TIME_LEFT_MAX 96
+#define HOLDER_MAX 96
 
 /* Replace *dst with *src when Zoho sent one. */
 static void take(char **dst, char **src)
@@ -24,11 +26,13 @@ static void take(char **dst, char **src)
 }
 
 /* Ask Zoho for a new access token and merge it into t. *throttled says
- * whether Zoho refused for too many requests. */
-static int refresh_now(const struct settings *s, struct tokens *t, bool *throttled)
+ * whether Zoho refused for too many requests. A refresh token Zoho no
+ * longer honours is said with the command that gets a new one. */
+static int refresh_now(const struct profile *p, struct tokens *t, bool *throttled)
 {
 	struct tokens fresh;
-	char summary[512];
+	struct report r;
+	char summary[512], hint[PROFILE_HINT_MAX];
 	enum zoho_error rejected = ZOHO_ERR_OTHER;
 	struct token_request req = {
 		.grant = GRANT_REFRESH,
@@ -38,14 +42,14 @@ static int refresh_now(const struct settings *s, struct tokens *t, bool *throttl
 	};
 
 	*throttled = false;
-	log_debug("refreshing the access token of profile '%s'", s->profile);
-	int status = exchange_tokens(t->accounts_server, &req, &s->net, &fresh, summary,
+	log_debug("refreshing the access token of profile '%s'", p->name);
+	report_open(&r);
+	int status = exchange_tokens(t->accounts_server, &req, &p->net, &fresh, summary,
 		sizeof(summary), &rejected);
-	if (status == ZO_RELOGIN && !log_errors_are_warnings()) {
-		char hint[128];
-		store_login_hint(s, hint, sizeof(hint));
-		log_error("profile '%s' needs a new sign-in: run '%s'", s->profile, hint);
-	}
+	profile_command(p, "login", NULL, hint, sizeof(hint));
+	char run[PROFILE_HINT_MAX + 16];
+	snprintf(run, sizeof(run), "run '%s'", hint);
+	report_fail(&r, status == ZO_RELOGIN ? run : NULL);
 	*throttled = status == ZO_REJECTED && rejected == ZOHO_ERR_THROTTLED;
 	if (status != ZO_OK)
 		return status;
@@ -64,7 +68,7 @@ static int refresh_now(const struct settings *s, struct tokens *t, bool *throttl
 	return ZO_OK;
 }
 
-/* "for 4 minutes (until 14:05 CET)". */
+/* "4 minutes (until 14:05 CET)". */
 static void time_left_text(int64_t left, int64_t until, char *out, size_t len)
 {
 	char span[32], when[48];
@@ -74,67 +78,40 @@ static void time_left_text(int64_t left, int64_t until, char *out, size_t len)
 }
 
 /*
- * The refresh failed (status) but t's access token still has time left:
- * say so and use it. Interruptions and a refresh token Zoho no longer
- * honours are not papered over.
- */
-static bool serve_anyway(const struct settings *s, int status, const struct tokens *t)
-{
-	int64_t now = wall_seconds();
-	int64_t left = tokens_time_left(t, now);
-	if (status == ZO_RELOGIN || status >= ZO_INTERRUPTED || left <= 0)
-		return false;
-	char text[96];
-	time_left_text(left, t->expires_at, text, sizeof(text));
-	log_warn("could not refresh the access token of profile '%s'; it is still valid for %s: "
-		"using it", s->profile, text);
-	return true;
-}
-
-/* Zoho throttled this refresh token at some point before t->throttled_until. */
-static void say_throttled(const struct settings *s, const struct tokens *t, int64_t now)
-{
-	char text[96];
-	time_left_text(t->throttled_until - now, t->throttled_until, text, sizeof(text));
-	log_error("zoho is throttling refreshes of profile '%s' (too many in 10 minutes): no "
-		"new request for %s", s->profile, text);
-}
-
-/*
  * Under the lock, with what the store holds now in t: refresh, and keep
  * the result (a throttle answer is kept too, so that nobody asks again
  * within the window).
  */
-static int refresh_locked(struct store *st, const struct settings *s, struct tokens *t)
+static int refresh_locked(struct store *st, const struct judge_ask *ask, struct tokens *t)
 {
+	const struct profile *p = store_profile(st);
 	int64_t now = wall_seconds();
+	char text[TIME_LEFT_MAX], hint[PROFILE_HINT_MAX];
 	bool throttled;
 
 	if (!tokens_offline(t)) {
-		char hint[128];
-		store_login_hint(s, hint, sizeof(hint));
 		/* (login with online access, or a token file written without one) */
-		if (s->cmd == CMD_REFRESH)
+		profile_command(p, "login", "--access-type offline", hint, sizeof(hint));
+		if (ask->force)
 			log_error("profile '%s' has no refresh token (online access), so there is "
-				"nothing to refresh: run '%s --access-type offline' to get one",
-				s->profile, hint);
+				"nothing to refresh: run '%s' to get one", p->name, hint);
 		else
 			log_error("the access token for profile '%s' %s and there is no refresh token "
-				"(online access): run '%s --access-type offline' to get one",
-				s->profile, tokens_time_left(t, now) > 0 ? "is about to expire" :
-				"has expired", hint);
+				"(online access): run '%s' to get one", p->name,
+				tokens_time_left(t, now) > 0 ? "is about to expire" : "has expired", hint);
 		return ZO_RELOGIN;
 	}
 	if (t->throttled_until > now) {
-		say_throttled(s, t, now);
+		time_left_text(t->throttled_until - now, t->throttled_until, text, sizeof(text));
+		log_error("zoho is throttling refreshes of profile '%s' (too many in 10 minutes): no "
+			"new request for %s", p->name, text);
 		return ZO_REJECTED;
 	}
 	if (t->budget_until > now) {
-		char text[96];
 		time_left_text(t->budget_until - now, t->budget_until, text, sizeof(text));
 		log_error("the machines sharing profile '%s' have used what Zoho allows its refresh "
 			"token (10 new access tokens in 10 minutes, and only so many alive at once): no "
-			"refresh for %s", s->profile, text);
+			"refresh for %s", p->name, text);
 		return ZO_REJECTED;
 	}
 	/* The keyring or the database hands out the refresh token only now,
@@ -145,10 +122,10 @@ static int refresh_locked(struct store *st, const struct settings *s, struct tok
 	/* Before asking Zoho: the answer must have somewhere to go (a full
 	 * disk would otherwise spend a refresh, and Zoho allows ten in ten
 	 * minutes, on every call). */
-	status = store_prepare(st, t);
+	status = store_prepare(st, t, 0);
 	if (status != ZO_OK)
 		return status;
-	status = refresh_now(s, t, &throttled);
+	status = refresh_now(p, t, &throttled);
 	if (status == ZO_OK)
 		return store_save(st, t);
 	if (throttled) {
@@ -164,112 +141,112 @@ static int refresh_locked(struct store *st, const struct settings *s, struct tok
 	return status;
 }
 
-/* Whether t holds an access token with time left other than dead: someone
- * refreshed after dead was refused. */
-static bool replaced(const struct tokens *t, const char *dead)
+/* The lock, the second look and, when it is still needed, the refresh:
+ * *held ends up with what the store holds last. */
+static int renew(struct store *st, const struct judge_ask *ask, const struct token_seen *seen,
+		struct tokens *held, enum fresh_source *source, bool may_serve)
 {
-	return t->access_token && strcmp(t->access_token, dead) != 0 &&
-		tokens_time_left(t, wall_seconds()) > 0;
-}
-
-/* fresh_tokens(), and with dead: refresh unless the stored access token is
- * no longer that one. */
-static int fresh(const struct settings *s, long min_valid, bool force, const char *dead,
-		struct tokens *out)
-{
-	struct store *st = NULL;
-	struct tokens seen = { 0 };
-	char holder[96], lock_name[PATH_MAX + 64];
-	int status;
-
-	memset(out, 0, sizeof(*out));
-	status = store_open(s, &st);
-	if (status != ZO_OK)
-		return status;
-	status = store_load(st, &seen);
-	/* The common case: one small file read, nothing else. */
-	if (status != ZO_OK || (dead ? replaced(&seen, dead) :
-			!force && !tokens_need_refresh(&seen, min_valid, wall_seconds()))) {
-		if (status == ZO_OK)
-			*out = seen;
-		store_close(st);
-		return status;
+	const struct profile *p = store_profile(st);
+	char holder[HOLDER_MAX], lock_name[PATH_MAX + 128];
+	if (p->waits_broken) {
+		log_error("cannot wait for another process's lock: %s", p->waits_broken);
+		return ZO_USAGE;
 	}
-
-	/* From here on a failure may still end in the token we have, while it
-	 * has time left: what goes wrong is a warning then. */
-	bool fallback = !force && tokens_time_left(&seen, wall_seconds()) > 0;
-	log_errors_as_warnings(fallback);
-
-	status = store_lock(st, s->lock_timeout * 1000, false, holder, sizeof(holder));
+	int status = store_lock(st, p->waits.lock_timeout * 1000, 0, holder, sizeof(holder));
 	if (status == ZO_BUSY) {
-		if (fallback) {
-			log_warn("%s has held the lock %s for %ld seconds", holder,
-				store_lock_name(st, lock_name, sizeof(lock_name)),
-				s->lock_timeout + s->lock_waited);
-		} else {
-			log_errors_as_warnings(false);
-			log_error("gave up after %ld seconds waiting for %s, which holds the lock %s "
-				"(a zoho-oauth still refreshing, or one that is stuck); --lock-timeout waits "
-				"longer", s->lock_timeout + s->lock_waited, holder,
-				store_lock_name(st, lock_name, sizeof(lock_name)));
-		}
-	} else if (status == ZO_RELOGIN) {
-		/* Removed since we read it: say what is there now. */
+		long waited = p->waits.lock_timeout + p->waits.lock_waited;
+		store_lock_name(st, lock_name, sizeof(lock_name));
+		if (may_serve)
+			log_error("%s has held the lock %s for %ld seconds", holder, lock_name, waited);
+		else
+			log_error("gave up after %ld seconds waiting for %s, which holds the lock %s (a "
+				"zoho-oauth still refreshing, or one that is stuck); --lock-timeout waits "
+				"longer", waited, holder, lock_name);
+		return ZO_BUSY;
+	}
+	if (status == ZO_RELOGIN) {
+		/* Removed since it was read: say what is there now. */
 		struct tokens gone;
-		tokens_finish(&seen);
-		log_errors_as_warnings(false);
+		store_reload(st);
 		status = store_load(st, &gone);
 		tokens_finish(&gone);
-		if (status == ZO_OK)
-			status = ZO_FAILURE;
-	} else if (status == ZO_OK) {
-		/* The second look: someone may have refreshed while we waited. A
-		 * token refreshed meanwhile is used whatever its lifetime, so
-		 * that short-lived tokens don't make every caller refresh. */
-		struct tokens now_held;
-		status = store_load(st, &now_held);
-		if (status == ZO_OK) {
-			int64_t now = wall_seconds();
-			bool refreshed = now_held.obtained_at != seen.obtained_at ||
-				(now_held.access_token && (!seen.access_token ||
-					strcmp(now_held.access_token, seen.access_token) != 0));
-			if (dead ? replaced(&now_held, dead) :
-					!force && ((refreshed && tokens_time_left(&now_held, now) > 0) ||
-					!tokens_need_refresh(&now_held, min_valid, now)))
-				status = ZO_OK;
-			else
-				status = refresh_locked(st, s, &now_held);
-			tokens_finish(&seen);
-			seen = now_held;
+		return status == ZO_OK ? ZO_FAILURE : status;
+	}
+	if (status != ZO_OK)
+		return status;
+	store_reload(st);
+	struct tokens now_held;
+	status = store_load(st, &now_held);
+	if (status == ZO_OK) {
+		tokens_finish(held);
+		*held = now_held;
+		if (judge(held, seen, wall_seconds(), ask) == VERDICT_SERVE) {
+			*source = FRESH_MEANWHILE;
+		} else {
+			status = refresh_locked(st, ask, held);
+			*source = FRESH_RENEWED;
 		}
-		store_unlock(st);
 	}
-	log_errors_as_warnings(false);
-
-	/* What was said as a warning, in the hope of serving the token, was an
-	 * error after all: say so once more, as one. */
-	if (status == ZO_RELOGIN && fallback && tokens_offline(&seen)) {
-		char hint[128];
-		store_login_hint(s, hint, sizeof(hint));
-		log_error("profile '%s' needs a new sign-in: run '%s'", s->profile, hint);
-	}
-	if (status != ZO_OK && !force && seen.access_token && serve_anyway(s, status, &seen))
-		status = ZO_OK;
-	if (status == ZO_OK)
-		*out = seen;
-	else
-		tokens_finish(&seen);
-	store_close(st);
+	store_unlock(st);
 	return status;
 }
 
-int fresh_tokens(const struct settings *s, long min_valid, bool force, struct tokens *out)
+int fresh_tokens_from(struct store *st, const struct judge_ask *ask, const struct handoff *handed,
+		struct tokens *out, enum fresh_source *source)
 {
-	return fresh(s, min_valid, force, NULL, out);
+	const struct profile *p = store_profile(st);
+	struct tokens held;
+	*source = FRESH_CACHED;
+	memset(out, 0, sizeof(*out));
+	int status = store_load(st, &held);
+	if (status != ZO_OK)
+		return status;
+	struct token_seen seen = token_seen_of(&held);
+	bool was_handed = handed && handed->lock_fd >= 0 && handed->seen;
+	if (was_handed) {
+		/* The front judged its own look; the open's read was the second. */
+		seen.obtained_at = handed->seen_obtained_at;
+		seen.expires_at = handed->seen_expires_at;
+	} else if (judge(&held, NULL, wall_seconds(), ask) == VERDICT_SERVE) {
+		*out = held;
+		return ZO_OK;
+	}
+
+	/* From here on a failure may still end in the token in hand, while it
+	 * has time left: what goes wrong is held until that is known. */
+	bool may_serve = !ask->force && !ask->dead && tokens_time_left(&held, wall_seconds()) > 0;
+	struct report r;
+	report_open(&r);
+	status = renew(st, ask, &seen, &held, source, may_serve);
+	int64_t left = tokens_time_left(&held, wall_seconds());
+	if (status != ZO_OK && may_serve && held.access_token && left > 0 &&
+			status != ZO_RELOGIN && status < ZO_INTERRUPTED) {
+		char why[REPORT_HELD_MAX], text[TIME_LEFT_MAX];
+		report_take(&r, why, sizeof(why));
+		time_left_text(left, held.expires_at, text, sizeof(text));
+		log_warn("could not refresh the access token of profile '%s' (%s); it is still valid "
+			"for %s: using it", p->name, why[0] ? why : "see above", text);
+		*source = FRESH_FALLBACK;
+		status = ZO_OK;
+	} else if (status == ZO_OK) {
+		/* Nothing that went wrong on the way stopped it. */
+		char why[REPORT_HELD_MAX];
+		report_take(&r, why, sizeof(why));
+		if (why[0])
+			log_warn("%s", why);
+	} else {
+		report_fail(&r, NULL);
+	}
+	if (status == ZO_OK)
+		*out = held;
+	else
+		tokens_finish(&held);
+	return status;
 }
 
-int fresh_tokens_instead_of(const struct settings *s, const char *dead, struct tokens *out)
+int fresh_tokens(struct store *st, const struct judge_ask *ask, const struct handoff *handed,
+		struct tokens *out)
 {
-	return fresh(s, 0, true, dead, out);
+	enum fresh_source source;
+	return fresh_tokens_from(st, ask, handed, out, &source);
 }

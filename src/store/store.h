@@ -5,78 +5,134 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "settings/settings.h"
+#include "settings/profile.h"
 #include "zoho/tokens.h"
 
 /*
  * Where a profile's tokens live. Every command goes through this
- * interface; only the backends (store/file.c, ...) know where that is.
+ * interface; only the backends (store/file.c, keyring.c, postgresql.c)
+ * know where that is. A command opens its profile's store once and passes
+ * it down.
  *
- * A change (a refresh, a sign-in, a revocation) happens under the store's
- * exclusive lock, taken with a deadline, so that any number of processes
- * refresh once and nobody overwrites what another just wrote. Reading
- * takes no lock.
+ * Opening reads the record at the profile's token path, once: it names
+ * the store the tokens are in (the file itself, or the metadata of the
+ * keyring or a database), and what it said is kept, so that nothing
+ * below reads it again before the lock. A change (a refresh, a sign-in,
+ * a revocation, a migration) happens under the store's exclusive lock,
+ * taken with a deadline, and after a second read (store_reload), so that
+ * any number of processes refresh once and nobody overwrites what another
+ * just wrote.
  *
- * Every function reports its own errors (once) and returns an exit status
+ * Every function says its own errors (once, core/log.h: a caller that may
+ * fall back holds them in a report) and returns an exit status
  * (core/exit-status.h), except where it says otherwise.
  */
 struct store;
 
 /*
- * The profile's store: where its tokens are (the record at the token path
- * names it), else where the settings say new ones go (--store, store = in
- * the config), else the file.
+ * The profile's store: the one the record at its token path names, else
+ * (no record) the one p->store names, where new tokens go, else the file.
+ * With STORE_AS_RECORDED, only what the record names counts (a migration:
+ * p->store is where they go, not where they are). ZO_OK also when there
+ * are no tokens (store_has_tokens() says); a record that can't be used is
+ * said by store_load(). p must outlive the store.
  */
-int store_open(const struct settings *s, struct store **out);
-/* A store by name ("file", "keyring", a database), for the profile. */
-int store_open_named(const struct settings *s, const char *name, struct store **out);
-/* The name store_open() goes by: NULL for the file; else in buf. */
-const char *store_where_now(const struct settings *s, char *buf, size_t len);
+enum store_open_flags {
+	STORE_AS_RECORDED = 1,
+};
+int store_open(const struct profile *p, unsigned flags, struct store **out);
+
+/* The record the open read at the token path when there was a usable one
+ * (a token file, or a store's metadata with its cached access token), for
+ * a look that costs nothing (login's reuse of what its old tokens were
+ * made with); NULL otherwise. */
+const struct tokens *store_local(const struct store *st);
+
+/*
+ * Another store for the same profile ("file", "keyring", a database):
+ * where a migration or a sign-in with --store puts the tokens. What st
+ * read is shared, not read again.
+ */
+int store_open_other(const struct store *st, const char *kind, struct store **out);
+
+/* The same kind of store as st (the same database) for another profile,
+ * with nothing read yet of p's record but what its open reads. */
+int store_open_like(const struct store *st, const struct profile *p, struct store **out);
+
+/* The kind of store a name gives ("file" for NULL): for comparing where
+ * tokens are with where they are asked to go. */
+bool store_same_kind(const struct store *st, const char *name);
+
 void store_close(struct store *st);
 
+const struct profile *store_profile(const struct store *st);
 /* Where the tokens are, for messages ("/home/me/.local/share/..."). */
 const char *store_where(const struct store *st);
-/* Which backend: "file", "keyring". */
+/* Which backend: "file", "keyring", "postgresql". */
 const char *store_kind(const struct store *st);
 /* How status names it: "file", "keyring (Secret Service)", ... */
 void store_describe(const struct store *st, char *out, size_t len);
 
-/* Whether anything is stored (no message either way). */
-bool store_exists(struct store *st);
+/*
+ * Whether the profile has tokens in this store: what the open read (or,
+ * for a shared database the machine has never used, whether the database
+ * has them: one quiet round trip). No message either way.
+ */
+bool store_has_tokens(struct store *st);
 
 /*
- * The stored tokens. ZO_RELOGIN when there are none (the message gives the
- * login command that would make them); ZO_FAILURE when they cannot be read
- * or may not be trusted (the message says how to fix it; nothing is
- * changed).
+ * The stored tokens: what the open (or the last reload) read, and for a
+ * store that keeps them elsewhere, as far as this machine knows them (the
+ * access token from the cache; the secrets by store_load_secrets()). The
+ * caller finishes *out. ZO_RELOGIN when there are none (said, with the
+ * command that makes them).
  */
 int store_load(struct store *st, struct tokens *out);
 
 /*
- * What store_load() may leave out because the backend keeps it elsewhere
+ * What store_load() leaves out because the backend keeps it elsewhere
  * and fetching it costs a round trip (the keyring, a database): the
  * refresh token and the client secret, for a refresh or a revocation.
  * ZO_OK at once for the file store.
  */
 int store_load_secrets(struct store *st, struct tokens *t);
 
+enum store_lock_flags {
+	STORE_LOCK_KEEP_SIGNALS = 1, /* wait on through SIGINT/SIGTERM/SIGHUP: tokens Zoho
+	                              * issued are being saved */
+};
+
 /*
  * Take the exclusive lock, waiting at most timeout_ms. ZO_OK; ZO_BUSY when
- * someone else held it all that time (not reported: the caller decides;
+ * someone else held it all that time (not said: the caller decides;
  * holder says who); ZO_RELOGIN when there is nothing to lock (no tokens);
- * ZO_INTERRUPTED + signal (unless ignore_signals); ZO_FAILURE.
+ * ZO_INTERRUPTED + signal; ZO_FAILURE.
  */
-int store_lock(struct store *st, int64_t timeout_ms, bool ignore_signals, char *holder,
+int store_lock(struct store *st, int64_t timeout_ms, unsigned flags, char *holder,
 		size_t holder_len);
 void store_unlock(struct store *st);
 
 /*
- * Make sure that a save will succeed, before doing what the save is for
- * (a refresh at Zoho, a sign-in): room on the disk, a writable directory.
- * current (may be NULL) sizes what will be saved. Undone by the save or
- * by store_abandon().
+ * Under the lock: read the record again (the second look), unless the
+ * first read was made under this very lock (one the front took before it
+ * handed over: then it is the second look already). Returns as
+ * store_open().
  */
-int store_prepare(struct store *st, const struct tokens *current);
+int store_reload(struct store *st);
+
+/*
+ * Make sure that a save will succeed, before doing what the save is for
+ * (a refresh at Zoho, a sign-in): room on the disk, a writable directory,
+ * a keyring that answers. current (may be NULL) sizes what will be saved.
+ * With STORE_KEEP_EXISTING, a shared store that already holds the
+ * profile's tokens is not to be replaced (a migration into a fleet's
+ * database without --force): said, ZO_USAGE. Undone by the save or by
+ * store_abandon().
+ */
+enum store_prepare_flags {
+	STORE_KEEP_EXISTING = 1,
+};
+int store_prepare(struct store *st, const struct tokens *current, unsigned flags);
 void store_abandon(struct store *st);
 
 /* Save t (atomically), as prepared if it was; the caller holds the lock. */
@@ -89,8 +145,16 @@ int store_save(struct store *st, const struct tokens *t);
  */
 int store_save_aside(struct store *st, const struct tokens *t, char *where, size_t where_len);
 
-/* Remove what is stored; the caller holds the lock. */
-int store_forget(struct store *st);
+/*
+ * Remove what is stored; the caller holds the lock. STORE_FORGET_HERE
+ * forgets what this machine keeps and leaves a shared store's copy (revoke
+ * --local of a fleet's profile); after a migration, whatever the new store
+ * wrote at the profile's path (its metadata, its cache) is left to it.
+ */
+enum store_forget_flags {
+	STORE_FORGET_HERE = 1,
+};
+int store_forget(struct store *st, unsigned flags);
 
 /*
  * A shared store's count of Zoho's limits for the profile's refresh
@@ -109,6 +173,17 @@ struct store_budget {
 };
 int store_budget(struct store *st, struct store_budget *out);
 
+/*
+ * Move what src holds to dst without a new sign-in: another store of the
+ * same profile (a migration), or the same kind of store of another
+ * profile (login's "save these settings as a profile?"). Under src's lock
+ * (and dst's, when it is another file), what src holds is written to dst
+ * (prepared with prepare_flags) and read back before src forgets it, so
+ * that an interruption leaves src usable. *copied: dst has them (src may
+ * too, when it could not forget them). Said when it fails.
+ */
+int store_move(struct store *src, struct store *dst, unsigned prepare_flags, bool *copied);
+
 /* What store_lock() waited for, for messages: "PATH.lock", or the
  * database row. */
 const char *store_lock_name(const struct store *st, char *buf, size_t len);
@@ -117,8 +192,5 @@ const char *store_lock_name(const struct store *st, char *buf, size_t len);
  * belong, once whatever stopped them is over: "mv ASIDE PATH", or a
  * migration into the database. */
 void store_restore_hint(const struct store *st, const char *aside, char *out, size_t len);
-
-/* "zoho-oauth login" or "zoho-oauth login --profile NAME", for messages. */
-void store_login_hint(const struct settings *s, char *out, size_t len);
 
 #endif

@@ -225,15 +225,21 @@ int token_preflight(const char *accounts, enum zoho_grant grant, const char *cli
 	struct token_answer ans;
 	char summary[256];
 
-	log_errors_as_warnings(true);
+	struct report held;
+	report_open(&held);
 	int status = token_request_post(accounts, &r, net, &a, summary, sizeof(summary));
-	log_errors_as_warnings(false);
-	if (status >= ZO_INTERRUPTED)
+	if (status >= ZO_INTERRUPTED) {
+		report_drop(&held);
 		return status;
+	}
 	if (status != ZO_OK) {
-		log_warn("could not check the client with Zoho before signing in (%s); going on", summary);
+		char why[REPORT_HELD_MAX];
+		report_take(&held, why, sizeof(why));
+		log_warn("could not check the client with Zoho before signing in (%s); going on",
+			why[0] ? why : summary);
 		return ZO_OK;
 	}
+	report_drop(&held);
 	tokens_parse_answer(a.body.data, a.body.len, wall_seconds(), &ans);
 	http_answer_finish(&a);
 	if (ans.kind == ANSWER_TOKENS) {

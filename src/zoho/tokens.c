@@ -52,6 +52,7 @@ void tokens_finish(struct tokens *t)
 	free(t->store);
 	free(t->access_cache);
 	free(t->cache_for);
+	free(t->refresh_fingerprint);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -322,7 +323,12 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 		ok = ok && get_string(root, "store", true, 1024, false, &out->store, why, why_len) &&
 			get_string(root, "access_cache", true, 4096, false, &out->access_cache, why,
 				why_len) &&
+			get_string(root, "refresh_fingerprint", false, 64, false, &out->refresh_fingerprint,
+				why, why_len) &&
 			client_fields(root, out, why, why_len);
+		if (ok && out->refresh_fingerprint && (strlen(out->refresh_fingerprint) != 32 ||
+				strspn(out->refresh_fingerprint, "0123456789abcdef") != 32))
+			ok = bad(why, why_len, "refresh_fingerprint is not 32 hex digits");
 		if (ok && !store_name_ok(out->store))
 			ok = bad(why, why_len, "store names no store this tool knows");
 		else if (ok && out->access_cache[0] != '/')
@@ -354,6 +360,53 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 bool tokens_from_json(const char *text, size_t len, struct tokens *out, char *why, size_t why_len)
 {
 	return tokens_from_json_as(RECORD_FILE, text, len, out, why, why_len);
+}
+
+bool tokens_same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool copy_string(char **dst, const char *src)
+{
+	*dst = src ? xstrdup(src) : NULL;
+	return !src || *dst;
+}
+
+bool tokens_copy(struct tokens *dst, const struct tokens *src)
+{
+	*dst = *src;
+	bool ok = copy_string(&dst->access_token, src->access_token) &&
+		copy_string(&dst->refresh_token, src->refresh_token) &&
+		copy_string(&dst->token_type, src->token_type) &&
+		copy_string(&dst->api_domain, src->api_domain) &&
+		copy_string(&dst->scope, src->scope) &&
+		copy_string(&dst->client_id, src->client_id) &&
+		copy_string(&dst->client_secret, src->client_secret) &&
+		copy_string(&dst->accounts_server, src->accounts_server) &&
+		copy_string(&dst->location, src->location) &&
+		copy_string(&dst->redirect_uri, src->redirect_uri) &&
+		copy_string(&dst->store, src->store) &&
+		copy_string(&dst->access_cache, src->access_cache) &&
+		copy_string(&dst->cache_for, src->cache_for) &&
+		copy_string(&dst->refresh_fingerprint, src->refresh_fingerprint);
+	if (!ok) {
+		/* The pointers not yet copied are src's: clear them before
+		 * finishing what was. */
+		char **fields[] = { &dst->access_token, &dst->refresh_token, &dst->token_type,
+			&dst->api_domain, &dst->scope, &dst->client_id, &dst->client_secret,
+			&dst->accounts_server, &dst->location, &dst->redirect_uri, &dst->store,
+			&dst->access_cache, &dst->cache_for, &dst->refresh_fingerprint };
+		const char *theirs[] = { src->access_token, src->refresh_token, src->token_type,
+			src->api_domain, src->scope, src->client_id, src->client_secret,
+			src->accounts_server, src->location, src->redirect_uri, src->store,
+			src->access_cache, src->cache_for, src->refresh_fingerprint };
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (*fields[i] == theirs[i])
+				*fields[i] = NULL;
+		tokens_finish(dst);
+	}
+	return ok;
 }
 
 bool tokens_offline(const struct tokens *t)
@@ -408,19 +461,17 @@ enum token_file_result tokens_read_file_as(enum token_record kind, const char *p
 {
 	struct buf text = { 0 };
 	struct stat st;
-	enum log_level saved = LOG_NORMAL;
+	struct report held;
 	enum read_result r;
 
 	memset(out, 0, sizeof(*out));
-	if (quiet) {
-		saved = log_get_level();
-		log_set_level(LOG_SILENT);
-	}
+	if (quiet)
+		report_open(&held);
 	/* A directory others can change could hold anyone's file. */
 	r = secure_dir_ok(path) ? secure_read(path, NULL, TOKEN_FILE_MAX, false, &text, &st) :
 		READ_FAILED;
 	if (quiet)
-		log_set_level(saved);
+		report_drop(&held);
 	if (r == READ_MISSING)
 		return TOKEN_FILE_MISSING;
 	if (r == READ_FAILED)
@@ -468,6 +519,8 @@ static bool fill(json_t *root, enum token_record kind, const struct tokens *t, c
 	case RECORD_META:
 		if (!(add_string(root, "store", t->store) &&
 				json_object_set_new(root, "refresh_token", json_boolean(tokens_offline(t))) == 0 &&
+				(!t->refresh_fingerprint ||
+					add_string(root, "refresh_fingerprint", t->refresh_fingerprint)) &&
 				add_string(root, "access_cache", t->access_cache)))
 			return false;
 		break;

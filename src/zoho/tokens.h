@@ -48,10 +48,24 @@ struct tokens {
 	char *access_cache;     /* where the access token is cached, absolute */
 	bool refresh_elsewhere; /* a refresh token is held in the store; not here */
 	char *cache_for;        /* RECORD_CACHE: the metadata path it belongs to */
+	char *refresh_fingerprint; /* RECORD_META: the refresh token's fingerprint (the
+	                         * hex of SHA-256's first 16 bytes), written when it is
+	                         * stored, to tell this profile's keyring items from
+	                         * another's; NULL: not recorded (older records) */
 };
+
+/* Room for what the parsers say is wrong with a record or an answer. */
+#define TOKENS_WHY_MAX 160
 
 /* Whether the profile has a refresh token (here, or in its store). */
 bool tokens_offline(const struct tokens *t);
+
+/* Whether two of a record's strings are the same (both NULL included). */
+bool tokens_same_text(const char *a, const char *b);
+
+/* A deep copy of src into dst (finished by the caller); false (said) when
+ * out of memory. */
+bool tokens_copy(struct tokens *dst, const struct tokens *src);
 
 /* Move the cached access token (and its times) into the metadata record;
  * cache is finished. */

@@ -266,33 +266,50 @@ static bool scope_check(const char *s, size_t len, char *why, size_t why_len)
 	return false;
 }
 
+bool zoho_scope_next(const char **cursor, bool lenient, const char **item, size_t *len)
+{
+	const char *p = *cursor;
+	while (p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t n = strcspn(p, lenient ? ", \t" : ",");
+		const char *next = p + n;
+		/* Blanks before the comma are not the item's. */
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		*cursor = *next ? next + 1 : NULL;
+		if (n > 0 || !lenient) {
+			*item = p;
+			*len = n;
+			return true;
+		}
+		p = *cursor;
+	}
+	return false;
+}
+
 bool zoho_scope_join(const char *const *items, size_t n, char **out, char *why, size_t why_len)
 {
 	struct buf b = { 0 };
 	for (size_t i = 0; i < n; i++) {
-		const char *p = items[i];
-		for (;;) {
-			size_t len = strcspn(p, ",");
+		const char *cursor = items[i], *p;
+		size_t len;
+		while (zoho_scope_next(&cursor, false, &p, &len)) {
 			if (!scope_check(p, len, why, why_len)) {
 				buf_finish(&b);
 				return false;
 			}
 			/* Skip duplicates: compare against what is already joined. */
 			bool dup = false;
-			for (const char *q = b.data; q && *q;) {
-				size_t ql = strcspn(q, ",");
-				if (ql == len && memcmp(q, p, len) == 0)
-					dup = true;
-				q += ql + (q[ql] == ',');
-			}
+			const char *q, *seen = b.data;
+			size_t ql;
+			while (zoho_scope_next(&seen, false, &q, &ql))
+				dup = dup || (ql == len && memcmp(q, p, len) == 0);
 			if (!dup && ((b.len && !buf_append(&b, ",", 1)) || !buf_append(&b, p, len))) {
 				buf_finish(&b);
 				snprintf(why, why_len, "out of memory");
 				return false;
 			}
-			if (p[len] == '\0')
-				break;
-			p += len + 1;
 		}
 	}
 	if (!b.data) {

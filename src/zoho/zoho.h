@@ -78,6 +78,16 @@ bool zoho_accounts_url_check(const char *url, char **out, char *why, size_t why_
 bool zoho_accounts_server_trusted(const char *server, const char *configured);
 
 /*
+ * The next scope of a list at *cursor (NULL: the end), with its length;
+ * false at the end. Commas separate scopes, and blanks around one are not
+ * part of it ("A.READ, B.CREATE"). A list the user gave is strict: two
+ * commas in a row give an empty item (for zoho_scope_join() to refuse). A
+ * list Zoho wrote is lenient: blanks separate too, and empty items are
+ * skipped. The one way scope lists are taken apart.
+ */
+bool zoho_scope_next(const char **cursor, bool lenient, const char **item, size_t *len);
+
+/*
  * Validate and join scopes. Each of the n items may itself be a
  * comma-separated list; every scope must have the shape
  * Service.scope.OPERATION (more middle levels allowed) or be one of the

@@ -1,0 +1,21 @@
+#ifndef ZOHO_OAUTH_WAITS_H
+#define ZOHO_OAUTH_WAITS_H
+
+#include "settings/cli.h"
+#include "settings/config-file.h"
+#include "settings/profile.h"
+
+/*
+ * How long a profile's commands wait, resolved the same way by the front
+ * (front.c, which needs only the lock's wait, and reads the config only
+ * when it must wait) and the full program: the command line, else the
+ * profile's config section (cfg may be NULL: none read), else the
+ * defaults (settings/defaults.h). waited_ms is what the front waited for
+ * the lock already (core/handoff.h): only the rest of --lock-timeout is
+ * left. Also the margin a cached token must have left (--min-valid).
+ */
+void waits_resolve(const struct cli *cli, const struct config_profile *cfg, long waited_ms,
+		struct waits *out);
+long min_valid_resolve(const struct cli *cli);
+
+#endif

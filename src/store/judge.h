@@ -1,0 +1,49 @@
+#ifndef ZOHO_OAUTH_JUDGE_H
+#define ZOHO_OAUTH_JUDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "zoho/tokens.h"
+
+/*
+ * Whether a stored access token is served or renewed: one decision, made
+ * by the front (front.c) and the full program (store/refresh.c) alike,
+ * pure, so that both judge a token the same way and a test can hold it
+ * to every case.
+ */
+
+/* What a caller wants of the access token. */
+struct judge_ask {
+	long min_valid;     /* seconds it must have left (the margin is at most half
+	                     * its lifetime: short-lived tokens are used, not renewed
+	                     * by every caller) */
+	bool force;         /* renew it whatever is left (refresh, status --online) */
+	const char *dead;   /* an access token an API refused: never served; another
+	                     * one with time left is (someone renewed it meanwhile) */
+};
+
+/* The times of the token a first look saw, for the second look. */
+struct token_seen {
+	int64_t obtained_at, expires_at;   /* Unix seconds; 0 when it had none */
+};
+
+enum verdict {
+	VERDICT_SERVE,      /* use it as it is */
+	VERDICT_RENEW,      /* ask Zoho for a new one (under the lock) */
+};
+
+/*
+ * held: the tokens as stored now; seen: NULL on the first look (no lock),
+ * else what the first look saw, now that the lock is held. A token renewed
+ * between the two looks (newer than seen's) is served while it has any
+ * time left, whatever its lifetime: whoever renewed it judged it worth it. A token whose times can't be believed (tokens_time_left()) is
+ * renewed, never served.
+ */
+enum verdict judge(const struct tokens *held, const struct token_seen *seen, int64_t now,
+		const struct judge_ask *ask);
+
+/* What a first look saw of t. */
+struct token_seen token_seen_of(const struct tokens *t);
+
+#endif
