@@ -32,7 +32,7 @@
 #include "core/exit-status.h"
 #include "core/log.h"
 #include "core/signals.h"
-#include "core/spawn.h"
+#include "core/child.h"
 #include "core/util.h"
 #include "store/refresh.h"
 #include "zoho/zoho.h"

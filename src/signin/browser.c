@@ -10,7 +10,7 @@
 
 #include "core/log.h"
 #include "core/signals.h"
-#include "core/spawn.h"
+#include "core/child.h"
 #include "core/util.h"
 #include "signin/browser.h"
 #include "signin/portal.h"

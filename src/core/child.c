@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/spawn.h"
+#include "core/child.h"
 
 extern char **environ;
 

@@ -1,5 +1,5 @@
-#ifndef ZOHO_OAUTH_SPAWN_H
-#define ZOHO_OAUTH_SPAWN_H
+#ifndef ZOHO_OAUTH_CHILD_H
+#define ZOHO_OAUTH_CHILD_H
 
 #include <stdbool.h>
 #include <stddef.h>
