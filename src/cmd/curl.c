@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -155,18 +154,16 @@ static void close_fd(int *fd)
 static void run_curl(const struct settings *s, const char *curl_path, const char *url,
 		const char *token, bool hold, bool dump, bool quiet_meter, struct run *r)
 {
-	int head[2] = { -1, -1 }, hdrs[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int head[2] = { -1, -1 }, hdrs[2] = { -1, -1 }, out[2] = { -1, -1 };
 	char head_arg[32], dump_arg[32];
-	char **envp = NULL, **argv = NULL;
+	char **argv = NULL;
 	struct buf line = { 0 };
 	struct header_reader hr = { .status = 0 };
-	pid_t pid = -1;
-	int pidfd = -1;
+	struct child c = { .pid = 0, .pidfd = -1 };
 
 	memset(r, 0, sizeof(*r));
 	r->status = ZO_FAILURE;
-	if (!make_pipe(head) || (dump && !make_pipe(hdrs)) || (hold && !make_pipe(out)) ||
-			!make_pipe(err)) {
+	if (!make_pipe(head) || (dump && !make_pipe(hdrs)) || (hold && !make_pipe(out))) {
 		log_error("cannot create a pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -182,8 +179,7 @@ static void run_curl(const struct settings *s, const char *curl_path, const char
 
 	int nuser = s->n_curl_args - 1;
 	argv = calloc((size_t)(MAX_OURS + nuser + 2), sizeof(*argv));
-	envp = program_environment();
-	if (!argv || !envp) {
+	if (!argv) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -204,46 +200,28 @@ static void run_curl(const struct settings *s, const char *curl_path, const char
 		argv[n++] = s->curl_args[1 + i];
 	argv[n] = NULL;
 
-	pid = fork();
-	if (pid < 0) {
-		log_error("cannot start curl: %s", strerror(errno));
+	/* curl's stdout is our pipe when it is held back; the header and the
+	 * response headers are its descriptors as numbered in its argv. */
+	c = (struct child){
+		.path = curl_path, .argv = argv,
+		.in = CHILD_INHERIT, .out = hold ? out[1] : CHILD_INHERIT, .err = CHILD_INHERIT,
+		.keep = { head[0], hdrs[1] }, .n_keep = dump ? 2 : 1,
+		.pid = 0, .pidfd = -1,
+	};
+	int exec_errno;
+	if (!child_start(&c, &exec_errno)) {
+		if (exec_errno) {
+			log_error("cannot run %s: %s", curl_path, strerror(exec_errno));
+			r->status = ZO_NO_PROGRAM;
+		} else {
+			log_error("cannot start curl: %s", strerror(errno));
+		}
 		goto out;
-	}
-	if (pid == 0) {
-		/* Only async-signal-safe calls from here on. */
-		fcntl(head[0], F_SETFD, 0);
-		if (dump)
-			fcntl(hdrs[1], F_SETFD, 0);
-		if (hold && dup2(out[1], 1) < 0)
-			_exit(127);
-		signals_reset_for_exec();
-		execve(curl_path, argv, envp);
-		int e = errno;
-		ssize_t w = write(err[1], &e, sizeof(e));
-		(void)w;
-		_exit(127);
 	}
 	r->ran = true;
 	close_fd(&head[0]);
 	close_fd(&hdrs[1]);
 	close_fd(&out[1]);
-	close_fd(&err[1]);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-	int child_errno = 0;
-	ssize_t got;
-	while ((got = read(err[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
-		;
-	close_fd(&err[0]);
-	if (got > 0) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		pid = -1;
-		r->ran = false;
-		log_error("cannot run %s: %s", curl_path, strerror(child_errno));
-		r->status = ZO_NO_PROGRAM;
-		goto out;
-	}
 
 	r->held = hold;
 	bool passing = !hold;  /* held output went over the cap: passed on as it comes */
@@ -262,16 +240,16 @@ static void run_curl(const struct settings *s, const char *curl_path, const char
 			i_hdr = np;
 			p[np++] = (struct pollfd){ .fd = hdrs[0], .events = POLLIN };
 		}
-		if (!exited && pidfd >= 0) {
+		if (!exited && c.pidfd >= 0) {
 			i_pid = np;
-			p[np++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+			p[np++] = (struct pollfd){ .fd = c.pidfd, .events = POLLIN };
 		}
 		i_sig = np;
 		p[np++] = (struct pollfd){ .fd = signals_fd(), .events = POLLIN };
 		int timeout = -1;
 		if (kill_at)
 			timeout = (int)(kill_at > monotonic_ms() ? kill_at - monotonic_ms() : 0);
-		else if (!exited && pidfd < 0 && out[0] < 0 && hdrs[0] < 0)
+		else if (!exited && c.pidfd < 0 && out[0] < 0 && hdrs[0] < 0)
 			timeout = 100; /* no pidfd: look again soon */
 		int ready = poll(p, (nfds_t)np, timeout);
 		if (ready < 0 && errno != EINTR) {
@@ -282,13 +260,13 @@ static void run_curl(const struct settings *s, const char *curl_path, const char
 			/* Ctrl-C reached curl too (it is in our process group); a
 			 * SIGTERM or SIGHUP may have been for us alone. */
 			sig = signals_caught();
-			kill(pid, sig);
+			kill(c.pid, sig);
 			kill_at = monotonic_ms() + SIGNAL_GRACE_MS;
 		}
 		if (kill_at && monotonic_ms() >= kill_at && !exited) {
 			log_warn("curl did not end within %d seconds of the signal: killing it",
 				SIGNAL_GRACE_MS / 1000);
-			kill(pid, SIGKILL);
+			kill(c.pid, SIGKILL);
 			kill_at = 0;
 		}
 		if (ready > 0 && (p[i_sig].revents & POLLIN)) {
@@ -328,15 +306,9 @@ static void run_curl(const struct settings *s, const char *curl_path, const char
 			else
 				header_feed(&hr, chunk, (size_t)k);
 		}
-		if (!exited && (pidfd < 0 || (i_pid >= 0 && p[i_pid].revents))) {
-			pid_t w = waitpid(pid, &wstatus, WNOHANG);
-			if (w == pid)
-				exited = true;
-			else if (w < 0 && errno != EINTR)
-				exited = true; /* not ours to wait for any more */
-		}
+		if (!exited && (c.pidfd < 0 || (i_pid >= 0 && p[i_pid].revents)))
+			exited = child_ended(&c, &wstatus);
 	}
-	pid = -1;
 	r->http = hr.status;
 	if (WIFEXITED(wstatus))
 		r->status = WEXITSTATUS(wstatus);
@@ -345,22 +317,17 @@ static void run_curl(const struct settings *s, const char *curl_path, const char
 	if (sig)
 		r->status = ZO_INTERRUPTED + sig;
 out:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+	if (c.pid > 0) {
+		kill(c.pid, SIGKILL);
+		child_wait(&c);
 	}
-	if (pidfd >= 0)
-		close(pidfd);
 	for (int i = 0; i < 2; i++) {
 		close_fd(&head[i]);
 		close_fd(&hdrs[i]);
 		close_fd(&out[i]);
-		close_fd(&err[i]);
 	}
 	buf_finish(&line);
 	free(argv);
-	free(envp);
 }
 
 /* Pass on what was held back. */

@@ -102,7 +102,7 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 {
 	const struct profile *p = &s->profile;
 	struct device_start d = { 0 };
-	struct browser browser = { 0, -1, "" };
+	struct browser browser = { .child = { .pid = 0, .pidfd = -1 } };
 	struct signin si = { 0 };
 	const char *server = p->accounts_url;
 	int status;

@@ -263,7 +263,7 @@ static int wait_loop(struct login *l)
 			{ .fd = loopback_fd(l->lb), .events = POLLIN },
 			{ .fd = signals_fd(), .events = POLLIN },
 			{ .fd = l->pasting && !l->stdin_closed ? STDIN_FILENO : -1, .events = POLLIN },
-			{ .fd = l->browser.pidfd, .events = POLLIN },
+			{ .fd = l->browser.child.pidfd, .events = POLLIN },
 		};
 		if (poll(p, 4, (int)wake) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,53 +16,21 @@
 
 #define MAX_ARGS 32
 
-/* fork, setsid and exec, without waiting: the program gets its own session
- * (no terminal signals reach it) and stdio on /dev/null. Exec failure comes
- * back through a CLOEXEC pipe: EOF means the exec happened. A pidfd lets
- * the caller hear of an early failing exit without ever blocking on it. */
+/* Start argv with its own session (no terminal signals reach it) and
+ * stdio on /dev/null, without waiting; its pidfd lets the caller hear of
+ * an early failing exit without ever blocking on it. */
 static bool spawn_detached(char *const argv[], char *const envp[], struct browser *b)
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return false;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return false;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		setsid();
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-			if (null > 2)
-				close(null);
-		}
-		signals_reset_for_exec();
-		execve(argv[0], argv, envp);
-		int e = errno;
-		ssize_t w = write(fds[1], &e, sizeof(e));
-		(void)w;
-		_exit(127);
-	}
-	close(fds[1]);
-	int child_errno = 0;
-	ssize_t n;
-	while ((n = read(fds[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
-		;
-	close(fds[0]);
-	if (n > 0) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		log_debug("could not run %s: %s", argv[0], strerror(child_errno));
+	int e;
+	b->child = (struct child){
+		.path = argv[0], .argv = argv, .envp = envp,
+		.in = CHILD_NULL, .out = CHILD_NULL, .err = CHILD_NULL,
+		.new_session = true,
+	};
+	if (!child_start(&b->child, &e)) {
+		log_debug("could not run %s: %s", argv[0], strerror(e ? e : errno));
 		return false;
 	}
-	b->pid = pid;
-	b->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	const char *base = strrchr(argv[0], '/');
 	snprintf(b->name, sizeof(b->name), "%s", base ? base + 1 : argv[0]);
 	return true;
@@ -71,27 +38,15 @@ static bool spawn_detached(char *const argv[], char *const envp[], struct browse
 
 bool browser_failed(struct browser *b)
 {
-	int status;
-	if (b->pid <= 0)
-		return false;
-	pid_t r;
-	while ((r = waitpid(b->pid, &status, WNOHANG)) < 0 && errno == EINTR)
-		;
-	if (r != b->pid)
-		return false; /* still running */
-	b->pid = 0;
-	if (b->pidfd >= 0)
-		close(b->pidfd);
-	b->pidfd = -1;
+	int status = 0;
+	if (b->child.pid <= 0 || !child_ended(&b->child, &status))
+		return false; /* none, or still running */
 	return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 }
 
 void browser_forget(struct browser *b)
 {
-	if (b->pidfd >= 0)
-		close(b->pidfd);
-	b->pidfd = -1;
-	b->pid = 0;
+	child_forget(&b->child);
 }
 
 /* Run one command line from $BROWSER (split on blanks, no shell). */
@@ -145,8 +100,8 @@ out:
 bool browser_open(const char *url, const char *private_url, struct browser *b)
 {
 	bool ok = false;
-	b->pid = 0;
-	b->pidfd = -1;
+	b->child.pid = 0;
+	b->child.pidfd = -1;
 	b->name[0] = '\0';
 
 	const char *browser = getenv("BROWSER");

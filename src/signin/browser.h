@@ -2,13 +2,14 @@
 #define ZOHO_OAUTH_BROWSER_H
 
 #include <stdbool.h>
-#include <sys/types.h>
+
+#include "core/child.h"
 
 /* A browser we started and may hear back from. */
 struct browser {
-	pid_t pid;     /* 0: nothing to watch (none started, or the portal) */
-	int pidfd;     /* readable when it exits; -1 when unavailable */
-	char name[64]; /* what was started, for messages */
+	struct child child; /* pid 0: nothing to watch (none started, or the portal); its
+	                     * pidfd is readable when it exits, -1 when unavailable */
+	char name[64];      /* what was started, for messages */
 };
 
 /*
@@ -27,7 +28,7 @@ struct browser {
 bool browser_open(const char *url, const char *private_url, struct browser *b);
 
 /*
- * Call when b->pidfd is readable: reap the program and say whether it
+ * Call when b->child.pidfd is readable: reap the program and say whether it
  * failed (a non-zero exit, as xdg-open gives when it finds no browser).
  */
 bool browser_failed(struct browser *b);
