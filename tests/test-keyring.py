@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 
-from harness import (CLIENT_ID, SECRET, SKIP, PrivateBus, check, login_args, main, mode_of,
+from harness import (CLIENT_ID, SECRET, SKIP, PrivateBus, check, login_args, main, mode_of, needs,
                      read_json, run, setup_login, wait_for, write_tokens)
 
 NEEDS = ("dbus-daemon", "gnome-keyring-daemon", "secret-tool", "gdbus")
@@ -322,6 +322,7 @@ def case_locked(home):
     check(len(mock.requests("/oauth/v2/auth")) == 1, "the browser was opened on a locked keyring")
 
 
+@needs("!keyring")
 def case_not_built(home):
     """A build without the keyring (-Dkeyring=disabled) says so, with the way
     to get it, exit 9, before the browser opens and without writing a token
@@ -338,4 +339,4 @@ def case_not_built(home):
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
-    main(CASES)
+    main(CASES, needs=("keyring",))

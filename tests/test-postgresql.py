@@ -17,7 +17,7 @@ import time
 import urllib.request
 
 from harness import (CLIENT_ID, SECRET, SKIP, Background, PgCluster, check, login_args, main,
-                     mode_of, pg_available, read_json, run, setup_login, wait_for)
+                     mode_of, needs, pg_available, read_json, run, setup_login, wait_for)
 
 SCOPE = "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"
 
@@ -612,6 +612,7 @@ def case_front_loads_no_libpq(home):
           "the cached token loaded libpq", r.stderr[-2000:])
 
 
+@needs("!postgresql")
 def case_not_built(home):
     """Built without libpq: a database store says so (exit 9) before the
     browser opens, and writes nothing."""
@@ -622,5 +623,7 @@ def case_not_built(home):
           "the browser opened or a file was written")
 
 
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
 if __name__ == "__main__":
-    main({n[5:]: f for n, f in globals().items() if n.startswith("case_")})
+    main(CASES, needs=("postgresql",))

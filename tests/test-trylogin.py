@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from harness import BINARY, HERE, check, main, port_open, wait_for
+from harness import BINARY, HERE, check, main, needs, port_open, wait_for
 
 TRY = os.path.join(os.path.dirname(HERE), "tools", "try-login")
 BUILD = os.path.dirname(os.path.dirname(BINARY)) if BINARY else None
@@ -40,6 +40,7 @@ def try_login(home, *args, env=None, timeout=120):
                           timeout=timeout)
 
 
+@needs("chromium")  # registered only where meson found it
 def case_headless(home):
     """The whole first run in headless Chromium: exit 0, the status and a
     token printed, the user's home and XDG directories untouched, the

@@ -15,10 +15,11 @@ responsibility:
   namespace   the case again in private namespaces (real host names, tmpfs)
   postgresql  a throwaway PostgreSQL cluster
   keyring     a private session bus with the real Secret Service
-  case        the case runner: --list for meson, attempts, exit statuses
+  case        the case runner: --list for meson (what each case needs),
+              attempts, exit statuses
 """
 from .background import Background
-from .case import main, no_audit
+from .case import main, needs, no_audit
 from .common import BINARY, CLIENT_ID, HERE, PYTHON, SECRET, SKIP, Failure, check, wait_for
 from .files import mode_of, read_json, write_config, write_tokens
 from .home import Home
@@ -31,7 +32,7 @@ from .postgresql import PG_BIN, PgCluster, pg_available
 from .tool import Run, login_args, run, setup_login, unprivileged
 
 __all__ = [
-    "Background", "main", "no_audit", "BINARY", "CLIENT_ID", "HERE", "PYTHON", "SECRET", "SKIP",
+    "Background", "main", "needs", "no_audit", "BINARY", "CLIENT_ID", "HERE", "PYTHON", "SECRET", "SKIP",
     "Failure", "check", "wait_for", "mode_of", "read_json", "write_config", "write_tokens", "Home",
     "PrivateBus", "remote_browser", "Mock", "make_certificate", "in_private_network", "free_port",
     "port_open", "PG_BIN", "PgCluster", "pg_available", "Run", "login_args", "run", "setup_login",

@@ -18,11 +18,36 @@ def no_audit(fn):
     return fn
 
 
-def main(cases):
+def needs(*features):
+    """Mark a case that meson registers only where it found every feature:
+    "keyring" or "postgresql" (the store's module is built), "chromium"
+    (installed); "!keyring" only where it did not."""
+    def mark(fn):
+        fn.needs = features
+        return fn
+    return mark
+
+
+def _registered(fn, found, default):
+    for f in getattr(fn, "needs", default):
+        if (f[1:] in found) if f.startswith("!") else (f not in found):
+            return False
+    return True
+
+
+def main(cases, needs=()):
     """Run the case named on the command line: exit 0, 1, or 77 (skip).
-    --list prints the case names (meson registers one test per case)."""
-    if sys.argv[1:] == ["--list"]:
-        print("\n".join(cases))
+    --list prints the case names (meson registers one test per case);
+    --list --features=a,b only those whose needs (needs=: of every case
+    not marked otherwise) are among the features meson found."""
+    if sys.argv[1:2] == ["--list"]:
+        names = list(cases)
+        if len(sys.argv) == 3 and sys.argv[2].startswith("--features="):
+            found = set(filter(None, sys.argv[2].split("=", 1)[1].split(",")))
+            names = [n for n in names if _registered(cases[n], found, needs)]
+        elif len(sys.argv) != 2:
+            sys.exit("usage: %s --list [--features=a,b]" % sys.argv[0])
+        print("\n".join(names))
         return
     if not common.BINARY:
         sys.exit("ZOHO_OAUTH is not set: run the tests with 'meson test'")
