@@ -2,7 +2,6 @@
 """End-to-end tests of signing in without a local browser: pasting the
 redirect URL, the device flow (login --device), console codes (exchange),
 and the desktop portal. Against the mock Zoho Accounts server."""
-import http.client
 import os
 import shutil
 import signal
@@ -14,26 +13,9 @@ import urllib.parse
 import urllib.request
 import json
 
-from harness import (CLIENT_ID, HERE, SECRET, SKIP, Background, check, free_port, in_private_network,
-                     main, make_certificate, mode_of, read_json, remote_browser, run,
-                     setup_login, wait_for, write_tokens)
-
-
-def login_args(mock, port, *extra):
-    return ["login", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
-            "--redirect-uri", "http://localhost:%d/callback" % port,
-            "--scope", "ZohoCliq.Channels.READ", "--timeout", "20", *extra]
-
-
-def get(url):
-    parts = urllib.parse.urlsplit(url)
-    c = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=10)
-    c.request("GET", parts.path + ("?" + parts.query if parts.query else ""),
-              headers={"Host": parts.netloc})
-    r = c.getresponse()
-    r.read()
-    c.close()
-    return r.status
+from harness import (CLIENT_ID, HERE, SECRET, SKIP, Background, check, console_code, exchange_args,
+                     in_private_network, listener_get, login_args, main, make_certificate,
+                     mode_of, read_json, remote_browser, run, setup_login, wait_for)
 
 
 def case_paste(home):
@@ -100,7 +82,7 @@ def case_paste_race(home):
     address = remote_browser(bg.consent_url())
     bg.wait_for_stderr("paste it here")
     callback = []
-    t = threading.Thread(target=lambda: callback.append(get(address)))
+    t = threading.Thread(target=lambda: callback.append(listener_get(port, address)["status"]))
     t.start()
     bg.type(address + "\n")
     t.join(20)
@@ -121,7 +103,7 @@ def case_paste_stdin_closed(home):
     time.sleep(0.3)
     check(bg.proc.poll() is None, "a closed stdin ended the login")
     address = remote_browser(url)
-    check(get(address) == 303, "the listener did not take the callback")
+    check(listener_get(port, address)["status"] == 303, "the listener did not take the callback")
     check(bg.wait(30) == 0, "login failed", bg.stderr())
 
 
@@ -274,15 +256,6 @@ def case_device_other_dc_unknown(home):
 
 
 # --- console codes ---
-
-def console_code(mock):
-    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as r:
-        return json.load(r)["code"]
-
-
-def exchange_args(mock, *extra):
-    return ["exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url, *extra]
-
 
 def case_exchange(home):
     mock = home.mock()

@@ -13,42 +13,14 @@ import time
 import urllib.parse
 
 from harness import (BINARY as ZOHO, CLIENT_ID, SECRET, SKIP, Background, check, free_port,
-                     in_private_network, main, make_certificate, mode_of, no_audit, port_open,
-                     read_json, remote_browser, run, setup_login, unprivileged, wait_for,
-                     write_tokens)
-
-
-def login_args(mock, port, *extra):
-    return ["login", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
-            "--redirect-uri", "http://localhost:%d/callback" % port,
-            "--scope", "ZohoCliq.Channels.READ", "--timeout", "30", *extra]
-
-
-def raw(port, data, timeout=10):
-    """Send raw bytes to the listener; the status it answers, or None if it
-    closed the connection without one."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        try:
-            s.sendall(data)
-        except OSError:
-            pass
-        got = b""
-        try:
-            while b"\r\n" not in got:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                got += chunk
-        except OSError:
-            pass
-    if not got.startswith(b"HTTP/1."):
-        return None
-    return int(got.split(b" ", 2)[1])
+                     in_private_network, login_args, main, make_certificate, mode_of, no_audit,
+                     port_open, raw, read_json, remote_browser, run, setup_login, unprivileged,
+                     wait_for, write_config, write_tokens)
 
 
 def waiting_login(home, *modes):
     mock, port = setup_login(home, *modes)
-    bg = Background(home, *login_args(mock, port, "--no-browser"))
+    bg = Background(home, *login_args(mock, port, "--no-browser", timeout=30))
     address = remote_browser(bg.consent_url())
     check(wait_for(lambda: port_open(port)), "the listener is not up")
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(address).query)
@@ -353,7 +325,7 @@ def case_escapes_listener_text(home):
     Host header the listener logs under -v, and a query key in the warning
     about a bad request (shown without -v too)."""
     mock, port = setup_login(home)
-    bg = RawStderr(home, *login_args(mock, port, "--no-browser", "-v"))
+    bg = RawStderr(home, *login_args(mock, port, "--no-browser", "-v", timeout=30))
     address = remote_browser(bg.consent_url())
     check(wait_for(lambda: port_open(port)), "the listener is not up")
     host = b"localhost:%d\x1b]0;owned\x07\x1b[2J\x9b" b"31m\xc2\x9b" % port
@@ -713,10 +685,7 @@ def case_database_password_refused(home):
         check(not os.path.exists(home.token_file()), "login went ahead")
         r = run(home, "migrate", "--to", spec)
         check(r.returncode == 2 and DB_PASSWORD not in r.stderr, "migrate --to not refused", r)
-    cfg = os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth")
-    os.makedirs(cfg)
-    with open(os.path.join(cfg, "config"), "w") as f:
-        f.write("[profile default]\nstore = %s\n" % specs[0])
+    write_config(home, "[profile default]\nstore = %s\n" % specs[0])
     r = run(home, *login_args(mock, port))
     check(r.returncode == 2 and ".pgpass" in r.stderr, "store = with a password not refused", r)
     check(DB_PASSWORD not in r.stderr, "the password was echoed from the config", r)

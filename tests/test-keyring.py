@@ -12,8 +12,8 @@ import socket
 import threading
 import time
 
-from harness import (CLIENT_ID, SECRET, SKIP, PrivateBus, check, login_args, main, mode_of, needs,
-                     read_json, run, setup_login, wait_for, write_tokens)
+from harness import (CLIENT_ID, SECRET, SKIP, PrivateBus, check, console_code, login_args, main,
+                     mode_of, needs, read_json, run, setup_login, write_config, write_tokens)
 
 NEEDS = ("dbus-daemon", "gnome-keyring-daemon", "secret-tool", "gdbus")
 
@@ -172,10 +172,7 @@ def case_config_store(home):
         return SKIP
     bus = PrivateBus(home, keyring=True)
     mock, port = setup_login(home)
-    cfg = os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth")
-    os.makedirs(cfg)
-    with open(os.path.join(cfg, "config"), "w") as f:
-        f.write("[profile default]\nstore = keyring\n")
+    write_config(home, "[profile default]\nstore = keyring\n")
     r = run(home, *login_args(mock, port), env=bus.env)
     check(r.returncode == 0 and read_json(home.token_file())["store"] == "keyring", "login", r)
 
@@ -184,11 +181,9 @@ def case_other_signins(home):
     """exchange and login --device keep their tokens in the keyring too."""
     if not available():
         return SKIP
-    import urllib.request
     bus = PrivateBus(home, keyring=True)
     mock = home.mock("device-interval=1000", "device-approve-after=1")
-    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as r:
-        code = json.load(r)["code"]
+    code = console_code(mock)
     r = run(home, "exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
             "--code", code, "--store", "keyring", env=bus.env)
     check(r.returncode == 0 and read_json(home.token_file())["store"] == "keyring", "exchange", r)

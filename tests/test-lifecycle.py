@@ -11,17 +11,9 @@ import time
 import urllib.parse
 import urllib.request
 
-from harness import (BINARY, CLIENT_ID, SECRET, SKIP, Background, check, free_port, main, mode_of,
-                     read_json, run, write_config, write_tokens)
-
-
-def body_of(req):
-    return urllib.parse.parse_qs(req["body"])
-
-
-def file_state(path):
-    st = os.stat(path)
-    return open(path).read(), st.st_ino, st.st_mtime_ns
+from harness import (BINARY, CLIENT_ID, DATA, SECRET, SKIP, Background, body_of, check, complete,
+                     file_state, free_port, main, mode_of, read_json, run, write_config,
+                     write_secret, write_tokens)
 
 
 def case_cached(home):
@@ -449,21 +441,14 @@ def case_config_secret(home):
     port = free_port()
     mock = home.mock(redirect_uris=["http://localhost:%d/callback" % port])
 
-    def secret_file(name, value):
-        path = os.path.join(home.root, name)
-        with open(path, "w") as f:
-            f.write(value + "\n")
-        os.chmod(path, 0o600)
-        return path
-
     write_config(home, """[profile default]
 client_id = %s
 accounts_url = %s
 scope = ZohoCliq.Channels.READ
 redirect_uri = http://localhost:%d/callback
 client_secret_file = %s
-""" % (CLIENT_ID, mock.url, port, secret_file("config-secret", "from-config")))
-    flag_file = secret_file("flag-secret", "from-flag")
+""" % (CLIENT_ID, mock.url, port, write_secret(home, "config-secret", "from-config\n")))
+    flag_file = write_secret(home, "flag-secret", "from-flag\n")
     for args, env, expected in (([], {"ZOHO_CLIENT_SECRET": None}, "from-config"),
                                 ([], {"ZOHO_CLIENT_SECRET": "from-env"}, "from-env"),
                                 (["--client-secret-file", flag_file],
@@ -534,9 +519,6 @@ def case_login_already(home):
     check(r.returncode == 0 and len(mock.requests("/oauth/v2/auth")) == 3, "--force", r)
 
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
-
-
 def case_example_config(home):
     """The shipped example parses, and means what its comments say."""
     write_config(home, open(os.path.join(DATA, "config.example")).read())
@@ -548,23 +530,6 @@ def case_example_config(home):
     q = consent_query(home, "--profile", "crm-reports", "--redirect-uri",
                       "http://localhost:%d/cb" % free_port(), env={"ZOHO_CLIENT_ID": None})
     check(q["client_id"] == "1000.YYYYYYYYYYYYYYYYYYYYYYYYYYYYYY", "second profile", q)
-
-
-def complete(home, shell_words):
-    """Run the bash completion for a command line ending in the word to
-    complete; return its candidates."""
-    script = r"""
-source "$1"; shift
-COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
-_zoho_oauth
-printf '%s
-' "${COMPREPLY[@]}"
-"""
-    env = dict(home.env)
-    env["PATH"] = os.path.dirname(BINARY) + ":" + env["PATH"]
-    out = subprocess.run(["bash", "-c", script, "bash", os.path.join(DATA, "zoho-oauth.bash"),
-                          *shell_words], env=env, capture_output=True, text=True, check=True)
-    return set(out.stdout.split())
 
 
 def case_errors_said_once(home):

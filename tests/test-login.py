@@ -13,9 +13,9 @@ import threading
 import time
 import urllib.parse
 
-from harness import (BINARY, CLIENT_ID, SECRET, SKIP, Background, Failure, check, no_audit, free_port, login_args,
-                     main, mode_of, port_open, read_json, remote_browser, run, setup_login, wait_for,
-                     write_tokens)
+from harness import (BINARY, CLIENT_ID, SECRET, SKIP, Background, check, listener_get, login_args,
+                     main, mode_of, no_audit, port_open, read_json, remote_browser, run,
+                     setup_login, wait_for, write_secret, write_tokens)
 
 
 setup = setup_login
@@ -306,10 +306,7 @@ def case_secret_prompt(home):
 
 def case_secret_file(home):
     mock, port = setup(home)
-    secret_file = os.path.join(home.root, "secret")
-    with open(secret_file, "w") as f:
-        f.write(SECRET + "\n")
-    os.chmod(secret_file, 0o600)
+    secret_file = write_secret(home, "secret", SECRET + "\n")
     r = run(home, *login_args(mock, port, "--client-secret-file", secret_file),
             env={"ZOHO_CLIENT_SECRET": "wrong-secret"})
     check(r.returncode == 0, "login with --client-secret-file failed", r)
@@ -397,19 +394,6 @@ def case_no_browser(home):
     check(len(mock.token_requests()) == 1, "expected one exchange")
     check(len(home.browser_records(timeout=1, count=2)) == 1,
           "a browser was started besides the one run by hand")
-
-
-def listener_get(port, url):
-    """GET url's path and query from the listener, as a browser would."""
-    parts = urllib.parse.urlsplit(url)
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    c.request("GET", parts.path + ("?" + parts.query if parts.query else ""),
-              headers={"Host": "localhost:%d" % port})
-    resp = c.getresponse()
-    page = {"status": resp.status, "location": resp.getheader("Location"),
-            "body": resp.read().decode("utf-8", "replace")}
-    c.close()
-    return page
 
 
 def case_second_callback(home):
@@ -557,14 +541,9 @@ def case_launch_link_during_exchange(home):
     check(wait_for(lambda: mock.token_requests(), 15), "the exchange never started", bg.stderr())
     link = browser_link_from_proc(port)
     check(link, "no browser with a link on its command line")
-    parts = urllib.parse.urlsplit(link)
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    c.request("GET", parts.path, headers={"Host": parts.netloc})
-    resp = c.getresponse()
-    body = resp.read().decode()
-    c.close()
-    check(resp.status == 410 and "another program" in body, "the reused link got %d" % resp.status,
-          body)
+    page = listener_get(port, link)
+    check(page["status"] == 410 and "another program" in page["body"],
+          "the reused link got %d" % page["status"], page["body"])
     rc = bg.wait(30)
     check(rc == 3, "expected status 3, got %s" % rc, bg.stderr())
     check("another program" in bg.stderr(), "no message", bg.stderr())

@@ -12,11 +12,9 @@ import signal
 import stat
 import subprocess
 
-from harness import (BINARY, CLIENT_ID, SECRET, check, login_args, main, read_json, run,
-                     setup_login, write_tokens)
+from harness import (BINARY, SECRET, SOURCE, check, console_code, exchange_args, login_args, main,
+                     read_json, run, setup_login, write_secret, write_tokens)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.dirname(HERE)
 WIDTH = 80
 
 
@@ -124,21 +122,13 @@ def case_no_refresh_token_no_consent(home):
 
 # --- the client-secret file ---
 
-def secret_file(home, name, data):
-    path = os.path.join(home.root, name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return path
-
-
 def case_secret_trailing_blank_lines(home):
     """A secret file with blank lines (and stray spaces) after the secret:
     they are stripped, the login works with the right secret."""
     for data in (SECRET.encode() + b"\n", SECRET.encode() + b"\n\n",
                  SECRET.encode() + b"\r\n\r\n  \n\t\n"):
         mock, port = setup_login(home)
-        path = secret_file(home, "secret", data)
+        path = write_secret(home, "secret", data)
         r = run(home, *login_args(mock, port, "--client-secret-file", path, "--force"),
                 env={"ZOHO_CLIENT_SECRET": None})
         check(r.returncode == 0, "login with secret file %r failed" % data, r)
@@ -155,7 +145,7 @@ def case_secret_file_errors(home):
                        (b"abc def\n", "a space or a control character"),
                        (b"abc\ndef\n", "more than one line"),
                        (b"\n\n", "is empty")):
-        path = secret_file(home, "secret", data)
+        path = write_secret(home, "secret", data)
         r = run(home, *login_args(mock, port, "--client-secret-file", path),
                 env={"ZOHO_CLIENT_SECRET": None})
         check(r.returncode != 0 and want in r.stderr, "%r: expected %r" % (data, want), r)
@@ -164,17 +154,6 @@ def case_secret_file_errors(home):
 
 
 # --- exchange on a profile with tokens ---
-
-def console_code(mock):
-    import json
-    import urllib.request
-    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as r:
-        return json.load(r)["code"]
-
-
-def exchange_args(mock, *extra):
-    return ["exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url, *extra]
-
 
 def case_exchange_existing(home):
     """exchange on a profile that has tokens: nothing to do, the code is not

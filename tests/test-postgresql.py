@@ -16,8 +16,8 @@ import threading
 import time
 import urllib.request
 
-from harness import (CLIENT_ID, SECRET, SKIP, Background, PgCluster, check, login_args, main,
-                     mode_of, needs, pg_available, read_json, run, setup_login, wait_for)
+from harness import (CLIENT_ID, SECRET, SKIP, Background, PgCluster, check, faketime, login_args,
+                     main, mode_of, needs, pg_available, read_json, run, setup_login, wait_for)
 
 SCOPE = "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"
 
@@ -29,24 +29,12 @@ def available():
     return True
 
 
-FAKETIME = "/usr/bin/faketime"
-
-
-def later(seconds):
-    """Run zoho-oauth with its clock seconds ahead (faketime; the mock's
-    clock is separate). faketime is preloaded, so it reaches the full
-    program only, never a static front: for a call the front may answer
-    alone, move the token's times instead (age())."""
-    check(os.path.exists(FAKETIME), "faketime is not installed (tools/install-deps installs it)")
-    env = {"FAKETIME_DONT_FAKE_MONOTONIC": "1",
-           # libfaketime is preloaded ahead of ASan's runtime.
-           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
-    return {"prefix": (FAKETIME, "-f", "+%d" % seconds), "env": env}
-
-
 def at(seconds, env):
-    """run()'s keywords for a machine's env, its clock seconds ahead."""
-    k = later(seconds)
+    """run()'s keywords for a machine's env, its clock seconds ahead
+    (faketime: it reaches the full program only, never a static front: for
+    a call the front may answer alone, move the token's times instead,
+    age())."""
+    k = faketime("+%d" % seconds)
     k["env"] = dict(env, **k["env"])
     return k
 

@@ -15,8 +15,9 @@ import threading
 import time
 import urllib.parse
 
-from harness import (BINARY, CLIENT_ID, SECRET, Background, check, login_args, main, mode_of,
-                     read_json, run, setup_login, unprivileged, wait_for, write_tokens)
+from harness import (BINARY, CLIENT_ID, SECRET, Background, check, faketime, login_args, main,
+                     mode_of, read_json, run, setup_login, unprivileged, wait_for, write_config,
+                     write_tokens)
 
 
 class Holder:
@@ -101,10 +102,7 @@ def case_lock_timeout_config(home):
     """lock_timeout in the profile's section of the config."""
     mock = home.mock()
     write_tokens(home, mock, expires_in=-10)
-    cfg = os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth")
-    os.makedirs(cfg)
-    with open(os.path.join(cfg, "config"), "w") as f:
-        f.write("[profile default]\nlock_timeout = 1\n")
+    write_config(home, "[profile default]\nlock_timeout = 1\n")
     holder = Holder(lock_of(home))
     try:
         r = run(home, "token", timeout=30)
@@ -384,14 +382,9 @@ def case_clock_before_2001(home):
 def case_login_with_1999_clock(home):
     """login on a machine whose clock says 1999 (faketime): the file it
     writes is one the tool reads, once the clock is right."""
-    faketime = [p for p in ("/usr/bin/faketime",) if os.path.exists(p)]
-    check(faketime, "faketime is not installed (tools/install-deps installs it)")
+    clock = faketime("@1999-01-01 00:00:00")
     mock, port = setup_login(home)
-    r = run(home, *login_args(mock, port),
-            prefix=(faketime[0], "-f", "@1999-01-01 00:00:00"),
-            env={"FAKETIME_DONT_FAKE_MONOTONIC": "1",
-                 # libfaketime is preloaded ahead of ASan's runtime.
-                 "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"})
+    r = run(home, *login_args(mock, port), **clock)
     check(r.returncode == 0, "login with the clock in 1999", r)
     check(read_json(home.token_file())["obtained_at"] < 10 ** 9, "the clock was not faked")
     r = run(home, "token")

@@ -4,86 +4,16 @@ documents (a warning on a pipe, a question on a terminal), data centres in
 any case, did-you-mean for profile names, a second login that reuses what
 the first one used, and --save-profile."""
 import os
-import pty
-import select
-import stat
-import subprocess
-import time
 import urllib.parse
 
-from harness import (BINARY, CLIENT_ID, SECRET, check, login_args, main, mode_of, read_json,
-                     run, setup_login, write_config, write_tokens)
+from harness import (CLIENT_ID, SECRET, Terminal, check, console_code, decline_save, exchange_args,
+                     login_args, main, mode_of, read_json, run, setup_login, write_config,
+                     write_secret, write_tokens)
 
 
 def auth_scopes(mock):
     """The scopes of each consent request the mock saw."""
     return [urllib.parse.parse_qs(e["query"])["scope"][0] for e in mock.requests("/oauth/v2/auth")]
-
-
-def with_scope(args, scope):
-    args = list(args)
-    args[args.index("--scope") + 1] = scope
-    return args
-
-
-class Pty:
-    """zoho-oauth with stdin and stderr on a pseudo-terminal (stdout a pipe),
-    as a user at a terminal runs it."""
-
-    def __init__(self, home, *args, env=None):
-        e = dict(home.env)
-        e.update(env or {})
-        for k, v in list(e.items()):
-            if v is None:
-                del e[k]
-        self.master, slave = pty.openpty()
-        self.proc = subprocess.Popen([BINARY, *args], env=e, stdin=slave, stderr=slave,
-                                     stdout=subprocess.PIPE)
-        os.close(slave)
-        self.seen = b""
-
-    def _read(self, timeout):
-        r, _, _ = select.select([self.master], [], [], timeout)
-        if not r:
-            return False
-        try:
-            chunk = os.read(self.master, 4096)
-        except OSError:
-            return None  # the other side is closed
-        self.seen += chunk
-        return chunk != b""
-
-    def expect(self, needle, timeout=20):
-        end = time.monotonic() + timeout
-        while needle.encode() not in self.seen:
-            left = end - time.monotonic()
-            check(left > 0 and self._read(left) is not False and self.proc.poll() is None
-                  or needle.encode() in self.seen,
-                  "the terminal never showed %r" % needle, self.text())
-            if self.proc.poll() is not None and needle.encode() not in self.seen:
-                while self._read(0.2):
-                    pass
-                check(needle.encode() in self.seen, "the terminal never showed %r" % needle,
-                      self.text())
-
-    def answer(self, text):
-        os.write(self.master, text.encode() + b"\n")
-
-    def wait(self, timeout=60):
-        end = time.monotonic() + timeout
-        while self.proc.poll() is None and time.monotonic() < end:
-            self._read(0.2)
-        if self.proc.poll() is None:
-            self.proc.kill()
-            raise AssertionError("zoho-oauth did not finish\n" + self.text())
-        while self._read(0.2):
-            pass
-        self.stdout = self.proc.stdout.read().decode()
-        os.close(self.master)
-        return self.proc.returncode
-
-    def text(self):
-        return self.seen.decode("utf-8", "replace")
 
 
 # --- scopes -------------------------------------------------------------
@@ -93,7 +23,7 @@ def case_scope_warning_on_pipe(home):
     browser opens, and the login goes on with the scope as given."""
     mock, port = setup_login(home)
     for typo in ("ZohoCliq.channels.read", "ZohoCliq.Channel.READ"):
-        r = run(home, *with_scope(login_args(mock, port, "--force"), typo))
+        r = run(home, *login_args(mock, port, "--force", scope=typo))
         check(r.returncode == 0, "login failed", r)
         check("did you mean ZohoCliq.Channels.READ?" in r.stderr, "no did-you-mean", r)
         check(r.stderr.index("did you mean") < r.stderr.index("/oauth/v2/auth?"),
@@ -105,13 +35,13 @@ def case_scope_warning_on_pipe(home):
 def case_scope_question_yes(home):
     """On a terminal it is a question: yes asks Zoho for the documented scope."""
     mock, port = setup_login(home)
-    t = Pty(home, *with_scope(login_args(mock, port), "ZohoCliq.channels.read,ZohoCliq.Messages.CREATE"))
-    t.expect("use ZohoCliq.Channels.READ instead? [Y/n]")
+    t = Terminal(home, *login_args(mock, port,
+                                   scope="ZohoCliq.channels.read,ZohoCliq.Messages.CREATE"))
+    t.wait_for_text("use ZohoCliq.Channels.READ instead? [Y/n]", 20)
     check(not mock.requests("/oauth/v2/auth"), "the consent page was asked for before the answer")
-    t.answer("y")
-    t.expect("save these settings as a profile?")
-    t.answer("")
-    rc = t.wait()
+    t.type("y\n")
+    decline_save(t)
+    rc = t.wait(60)
     check(rc == 0, "login failed", t.text())
     check(auth_scopes(mock) == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"],
           "the corrected scope was not asked for", auth_scopes(mock), t.text())
@@ -120,12 +50,11 @@ def case_scope_question_yes(home):
 def case_scope_question_no(home):
     """... and no keeps the scope as typed."""
     mock, port = setup_login(home)
-    t = Pty(home, *with_scope(login_args(mock, port), "ZohoCliq.Channel.READ"))
-    t.expect("use ZohoCliq.Channels.READ instead? [Y/n]")
-    t.answer("n")
-    t.expect("save these settings as a profile?")
-    t.answer("")
-    rc = t.wait()
+    t = Terminal(home, *login_args(mock, port, scope="ZohoCliq.Channel.READ"))
+    t.wait_for_text("use ZohoCliq.Channels.READ instead? [Y/n]", 20)
+    t.type("n\n")
+    decline_save(t)
+    rc = t.wait(60)
     check(rc == 0, "login failed", t.text())
     check(auth_scopes(mock) == ["ZohoCliq.Channel.READ"], "the scope was changed",
           auth_scopes(mock), t.text())
@@ -135,7 +64,7 @@ def case_scope_other_services_silent(home):
     """Documented scopes, and scopes of services not listed, pass silently."""
     mock, port = setup_login(home)
     scope = "ZohoCliq.Channels.READ,ZohoCRM.modules.all,ZohoCliq.Userfields.UPDATE"
-    r = run(home, *with_scope(login_args(mock, port), scope))
+    r = run(home, *login_args(mock, port, scope=scope))
     check(r.returncode == 0, "login failed", r)
     check("did you mean" not in r.stderr and "warning" not in r.stderr, "a warning", r)
     check(auth_scopes(mock) == [scope], "the scopes changed", auth_scopes(mock))
@@ -155,13 +84,9 @@ def case_scope_device(home):
 def case_scope_exchange(home):
     """exchange takes --scope (recorded when Zoho's answer has none): a near
     miss gets the same warning on a pipe, and goes on."""
-    import json
-    import urllib.request
     mock = home.mock()
-    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as f:
-        code = json.load(f)["code"]
-    r = run(home, "exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url, "--code", code,
-            "--scope", "ZohoCliq.users.read")
+    code = console_code(mock)
+    r = run(home, *exchange_args(mock, "--code", code, "--scope", "ZohoCliq.users.read"))
     check(r.returncode == 0, "exchange failed", r)
     check("did you mean ZohoCliq.Users.READ?" in r.stderr, "no did-you-mean", r)
 
@@ -224,10 +149,10 @@ def case_profile_typo_question(home):
     """On a terminal login asks; yes uses the existing profile."""
     mock, port = setup_login(home)
     before = write_tokens(home, mock, profile="work")["access_token"]
-    t = Pty(home, *login_args(mock, port, "-p", "wrok", "--force"))
-    t.expect('use profile "work" instead? [Y/n]')
-    t.answer("y")
-    rc = t.wait()
+    t = Terminal(home, *login_args(mock, port, "-p", "wrok", "--force"))
+    t.wait_for_text('use profile "work" instead? [Y/n]', 20)
+    t.type("y\n")
+    rc = t.wait(60)
     check(rc == 0, "login failed", t.text())
     check(not os.path.exists(home.token_file("wrok")), "the mistyped profile was made", t.text())
     check(read_json(home.token_file("work"))["access_token"] != before, "work got no new tokens")
@@ -300,10 +225,7 @@ def case_save_profile(home):
     before any sign-in."""
     mock, port = setup_login(home)
     path = write_config(home, CONFIG_BEFORE)
-    secret_file = os.path.join(home.root, "client.secret")
-    with open(secret_file, "w") as f:
-        f.write(SECRET + "\n")
-    os.chmod(secret_file, 0o600)
+    secret_file = write_secret(home, "client.secret", SECRET + "\n")
     r = run(home, *login_args(mock, port, "--save-profile", "team",
                               "--client-secret-file", secret_file),
             env={"ZOHO_CLIENT_SECRET": None})
@@ -335,8 +257,8 @@ def case_save_profile(home):
     check(open(path).read() == text, "the config changed")
     # Other settings under that name: refused before anything is sent.
     before = len(mock.requests())
-    r = run(home, *with_scope(login_args(mock, port, "--save-profile", "team", "--force"),
-                              "ZohoCliq.Chats.READ"))
+    r = run(home, *login_args(mock, port, "--save-profile", "team", "--force",
+                              scope="ZohoCliq.Chats.READ"))
     check(r.returncode == 2 and "already has a [profile team] section" in r.stderr,
           "other settings under the same name", r)
     check(len(mock.requests()) == before, "something was sent", mock.requests()[before:])
@@ -353,10 +275,10 @@ def case_save_profile_question(home):
     r = run(home, *login_args(mock, port))
     check(r.returncode == 0 and "save these settings" not in r.stderr, "asked on a pipe", r)
     check(not os.path.exists(config_path(home)), "a config was written")
-    t = Pty(home, *login_args(mock, port, "--force"))
-    t.expect("save these settings as a profile? name (empty for no):")
-    t.answer("mine")
-    rc = t.wait()
+    t = Terminal(home, *login_args(mock, port, "--force"))
+    t.wait_for_text("save these settings as a profile? name (empty for no):", 20)
+    t.type("mine\n")
+    rc = t.wait(60)
     check(rc == 0, "login failed", t.text())
     check("next time: zoho-oauth login -p mine" in t.text(), "no next-time line", t.text())
     text = open(config_path(home)).read()
@@ -364,10 +286,10 @@ def case_save_profile_question(home):
           "the section", text)
     check(mode_of(config_path(home)) == 0o600, "mode")
     # Empty: nothing saved.
-    t = Pty(home, *login_args(mock, port, "--force"))
-    t.expect("save these settings as a profile? name (empty for no):")
-    t.answer("")
-    check(t.wait() == 0 and open(config_path(home)).read() == text, "an empty answer saved", t.text())
+    t = Terminal(home, *login_args(mock, port, "--force"))
+    t.wait_for_text("save these settings as a profile? name (empty for no):", 20)
+    t.type("\n")
+    check(t.wait(60) == 0 and open(config_path(home)).read() == text, "an empty answer saved", t.text())
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

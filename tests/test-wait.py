@@ -9,104 +9,21 @@ The terminal cases run the tool on a real pseudo-terminal: stdin and
 stderr on its slave side (stdout a pipe), the slave its controlling
 terminal, so that a Ctrl-C typed on the master is the terminal's SIGINT.
 """
-import fcntl
 import os
 import re
-import select
 import shutil
 import signal
-import socket
-import subprocess
-import termios
-import threading
 import time
 import urllib.parse
 
-from harness import (BINARY, Background, Failure, check, login_args, main, no_audit, port_open,
-                     read_json, remote_browser, run, setup_login, wait_for)
+from harness import (Background, Terminal, check, decline_save, listener_get, login_args, main,
+                     no_audit, port_open, raw_reply, read_json, remote_browser, run, setup_login,
+                     wait_for)
 
 COUNTDOWN = re.compile(r"waiting for the sign-in in the browser\.\.\. (\d+:\d\d) left "
                        r"\(Ctrl-C to stop\)")
 CLEAR = "\r\x1b[K"
 HINT_ENV = "ZOHO_OAUTH_HINT_AFTER"  # undocumented: seconds before the hint (default 20)
-
-
-class Terminal:
-    """zoho-oauth with stdin and stderr on a pseudo-terminal."""
-
-    def __init__(self, home, *args, env=None, stdin_tty=True):
-        e = dict(home.env)
-        e.update(env or {})
-        for k, v in list(e.items()):
-            if v is None:
-                del e[k]
-        master, slave = os.openpty()
-        self.master = master
-        self.chunks = []
-
-        def controlling():
-            # A session of its own (start_new_session), with the slave as
-            # its terminal: Ctrl-C on the master is SIGINT to the tool.
-            fcntl.ioctl(2, termios.TIOCSCTTY, 0)
-        # Under the secrets audit (meson test --setup audit), traced too.
-        self.home, self.args = home, args
-        self.tracing = home.audit.prefix() if home.audit else []
-        self.proc = subprocess.Popen([*self.tracing, BINARY, *args], env=e,
-                                     stdin=slave if stdin_tty else subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=slave,
-                                     start_new_session=True, preexec_fn=controlling)
-        os.close(slave)
-        self.out = b""
-        self._t = threading.Thread(target=self._read, daemon=True)
-        self._t.start()
-        self._o = threading.Thread(target=self._read_out, daemon=True)
-        self._o.start()
-
-    def _read(self):
-        while True:
-            try:
-                r, _, _ = select.select([self.master], [], [], 0.5)
-                if not r:
-                    if self.proc.poll() is not None and not self._readable():
-                        break
-                    continue
-                data = os.read(self.master, 4096)
-            except OSError:
-                break  # EIO: every slave end is closed
-            if not data:
-                break
-            self.chunks.append(data)
-
-    def _readable(self):
-        r, _, _ = select.select([self.master], [], [], 0.2)
-        return bool(r)
-
-    def _read_out(self):
-        self.out = self.proc.stdout.read()
-
-    def text(self):
-        return b"".join(self.chunks).decode("utf-8", "replace")
-
-    def wait_for_text(self, needle, timeout=10):
-        found = wait_for(lambda: needle in self.text(), timeout)
-        check(found, "zoho-oauth never said %r on the terminal" % needle, repr(self.text()))
-
-    def type(self, text):
-        os.write(self.master, text.encode())
-
-    def wait(self, timeout=30):
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-            raise Failure("zoho-oauth did not finish within %ss" % timeout, repr(self.text()))
-        self._t.join(5)
-        self._o.join(5)
-        os.close(self.master)
-        if self.tracing:
-            self.home.audit.check(self.tracing, self.args)
-        return self.proc.returncode
 
 
 def screen(raw):
@@ -202,31 +119,11 @@ def case_countdown_timeout(home):
 def open_link_and_return(home, port):
     """What the browser would do, by hand: the one-time link, the consent
     page, then the callback on the listener. Returns the listener's status."""
-    import http.client
     rec = home.browser_records(wait=True)
     check(rec, "the browser was not started")
-    link = rec[0]["argv"][-1]
-    parts = urllib.parse.urlsplit(link)
-    c = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=10)
-    c.request("GET", parts.path, headers={"Host": parts.netloc})
-    r = c.getresponse()
-    r.read()
-    c.close()
-    check(r.status == 303, "the one-time link got %s" % r.status)
-    callback = urllib.parse.urlsplit(remote_browser(r.getheader("Location")))
-    c = http.client.HTTPConnection("127.0.0.1", callback.port, timeout=10)
-    c.request("GET", callback.path + "?" + callback.query, headers={"Host": callback.netloc})
-    r = c.getresponse()
-    r.read()
-    c.close()
-    return r.status
-
-
-def decline_save(t):
-    """After a login with flags at a terminal, login offers to save them as
-    a profile: say no (an empty name)."""
-    t.wait_for_text("save these settings as a profile?", timeout=20)
-    t.type("\n")
+    link = listener_get(port, rec[0]["argv"][-1])
+    check(link["status"] == 303, "the one-time link got %s" % link["status"])
+    return listener_get(port, remote_browser(link["location"]))["status"]
 
 
 def case_countdown_redirect(home):
@@ -268,12 +165,6 @@ def case_countdown_quiet(home):
 
 
 # --- the hint about Zoho's error pages ---
-
-def hint_lines(text):
-    lines = [l for l in text.replace("\r", "").split("\n")]
-    start = [i for i, l in enumerate(lines) if "Invalid Redirect Uri" in l]
-    return lines, start
-
 
 def check_hint(text, mock, port):
     check(text.count("Invalid Redirect Uri") == 1, "the hint is not shown once", repr(text))
@@ -417,28 +308,13 @@ def case_url_once_browser_fails(home):
 
 # --- -v and -vv ---
 
-def raw_request(port, data):
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(data)
-        got = b""
-        try:
-            while b"\r\n" not in got:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                got += chunk
-        except OSError:
-            pass
-    return got
-
-
 def verbose_run(home, flag):
     mock, port = setup_login(home)
     bg = Background(home, *login_args(mock, port, "--no-browser", *flag))
     bg.consent_url()
     check(wait_for(lambda: port_open(port)), "the listener is not up")
     # An HTTP version libmicrohttpd does not speak: it answers 505 and logs.
-    got = raw_request(port, b"GET /callback HTTP/9.9\r\nHost: localhost:%d\r\n\r\n" % port)
+    got = raw_reply(port, b"GET /callback HTTP/9.9\r\nHost: localhost:%d\r\n\r\n" % port)
     check(b" 505 " in got, "expected a 505 for HTTP/9.9", got)
     time.sleep(0.5)
     bg.signal(signal.SIGINT)

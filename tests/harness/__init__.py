@@ -8,10 +8,12 @@ responsibility:
   ports       ports for the tool's listener, reserved across test processes
   mock        the mock Zoho Accounts server and what a case asks of it
   home        a throwaway $HOME for a case
-  files       token files and the config, as a case writes and reads them
+  files       token files, the config and secret files, as a case writes
+              and reads them
   tool        running zoho-oauth to the end; the command lines cases share
   background  zoho-oauth running while the case goes on
-  listener    the browser's side of a sign-in
+  terminal    zoho-oauth on a pseudo-terminal
+  listener    requests to the tool's listener, as a browser or an attacker
   namespace   the case again in private namespaces (real host names, tmpfs)
   postgresql  a throwaway PostgreSQL cluster
   keyring     a private session bus with the real Secret Service
@@ -20,21 +22,26 @@ responsibility:
 """
 from .background import Background
 from .case import main, needs, no_audit
-from .common import BINARY, CLIENT_ID, HERE, PYTHON, SECRET, SKIP, Failure, check, wait_for
-from .files import mode_of, read_json, write_config, write_tokens
+from .common import (BINARY, CLIENT_ID, DATA, HERE, PYTHON, SECRET, SKIP, SOURCE, Failure, check,
+                     wait_for)
+from .files import file_state, mode_of, read_json, write_config, write_secret, write_tokens
 from .home import Home
 from .keyring import PrivateBus
-from .listener import remote_browser
-from .mock import Mock, make_certificate
+from .listener import listener_get, raw, raw_reply, remote_browser
+from .mock import Mock, body_of, console_code, make_certificate
 from .namespace import in_private_network
 from .ports import free_port, port_open
 from .postgresql import PG_BIN, PgCluster, pg_available
-from .tool import Run, login_args, run, setup_login, unprivileged
+from .terminal import Terminal, decline_save
+from .tool import (SCOPES, Run, complete, exchange_args, faketime, login_args, run, setup_login,
+                   unprivileged)
 
 __all__ = [
-    "Background", "main", "needs", "no_audit", "BINARY", "CLIENT_ID", "HERE", "PYTHON", "SECRET", "SKIP",
-    "Failure", "check", "wait_for", "mode_of", "read_json", "write_config", "write_tokens", "Home",
-    "PrivateBus", "remote_browser", "Mock", "make_certificate", "in_private_network", "free_port",
-    "port_open", "PG_BIN", "PgCluster", "pg_available", "Run", "login_args", "run", "setup_login",
-    "unprivileged",
+    "Background", "main", "needs", "no_audit", "BINARY", "CLIENT_ID", "DATA", "HERE", "PYTHON",
+    "SECRET", "SKIP", "SOURCE", "Failure", "check", "wait_for", "file_state", "mode_of",
+    "read_json", "write_config", "write_secret", "write_tokens", "Home", "PrivateBus",
+    "listener_get", "raw", "raw_reply", "remote_browser", "Mock", "body_of", "console_code",
+    "make_certificate", "in_private_network", "free_port", "port_open", "PG_BIN", "PgCluster",
+    "pg_available", "Terminal", "decline_save", "SCOPES", "Run", "complete", "exchange_args",
+    "faketime", "login_args", "run", "setup_login", "unprivileged",
 ]

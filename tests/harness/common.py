@@ -9,6 +9,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/
+SOURCE = os.path.dirname(HERE)
+DATA = os.path.join(SOURCE, "data")
 # What run(), Background and the others start: read when they start it, so
 # that bench/run can point it at a build of its own.
 BINARY = os.environ.get("ZOHO_OAUTH")

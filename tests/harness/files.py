@@ -1,5 +1,5 @@
 """The files of a home as a case prepares and inspects them: token files
-as login writes them, and the config."""
+as login writes them, the config, and a client-secret file."""
 import json
 import os
 import stat
@@ -15,6 +15,13 @@ def mode_of(path):
 def read_json(path):
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def file_state(path):
+    """A file's content and identity: equal before and after when nothing
+    wrote or replaced it."""
+    st = os.stat(path)
+    return open(path).read(), st.st_ino, st.st_mtime_ns
 
 
 def write_tokens(home, mock, profile="default", expires_in=3600, refresh="1000.refresh.seed",
@@ -49,4 +56,14 @@ def write_config(home, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write(text)
+    return path
+
+
+def write_secret(home, name, data):
+    """A client-secret file (mode 0600) in home's directory holding data,
+    text or bytes, as given (newlines included)."""
+    path = os.path.join(home.root, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
     return path

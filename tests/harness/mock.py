@@ -1,6 +1,6 @@
 """The mock Zoho Accounts server (tests/mock-accounts.py), in its own
 process, and what a test asks of it: its request log, its clock and
-modes; and a certificate to serve TLS with."""
+modes, console codes; and a certificate to serve TLS with."""
 import json
 import os
 import subprocess
@@ -92,6 +92,12 @@ class Mock:
             self.proc.wait(10)
 
 
+def console_code(mock):
+    """A code as the API console's Self Client makes one, for exchange."""
+    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as r:
+        return json.load(r)["code"]
+
+
 def make_certificate(home, names):
     """A throwaway CA and a server certificate for names, made with openssl.
     Returns (ca.pem, cert.pem, key.pem)."""
@@ -114,3 +120,8 @@ def make_certificate(home, names):
     subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
                     "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext], **quiet)
     return ca, cert, key
+
+
+def body_of(req):
+    """The form a logged request sent, as lists of values."""
+    return urllib.parse.parse_qs(req["body"])

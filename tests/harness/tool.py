@@ -1,5 +1,5 @@
 """Running zoho-oauth: to the end (run), as a user without root's powers,
-and the command lines the cases share."""
+with a faked clock, and the command lines the cases share."""
 import os
 import shutil
 import subprocess
@@ -7,7 +7,7 @@ import threading
 import time
 
 from . import common
-from .common import CLIENT_ID, Failure
+from .common import CLIENT_ID, Failure, check
 from .ports import free_port, note_port_clash
 
 
@@ -106,6 +106,24 @@ def unprivileged(home):
     return [*prefix, "/bin/sh", "-c", 'shift; exec "$0" "$@"', front]
 
 
+FAKETIME = "/usr/bin/faketime"
+
+
+def faketime(spec):
+    """run()'s keywords (prefix and env) for a clock faketime sets to spec:
+    "@1999-01-01 00:00:00", or "+120" for two minutes ahead. The mock's
+    clock is separate. faketime is preloaded, so it reaches the full
+    program only, never a static front."""
+    check(os.path.exists(FAKETIME), "faketime is not installed (tools/install-deps installs it)")
+    env = {"FAKETIME_DONT_FAKE_MONOTONIC": "1",
+           # libfaketime is preloaded ahead of ASan's runtime.
+           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+    return {"prefix": (FAKETIME, "-f", spec), "env": env}
+
+
+SCOPES = "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"
+
+
 def setup_login(home, *modes, host="localhost", tls=None):
     """A free port and a mock that knows http://HOST:PORT/callback."""
     port = free_port()
@@ -113,8 +131,29 @@ def setup_login(home, *modes, host="localhost", tls=None):
     return mock, port
 
 
-def login_args(mock, port, *extra, host="localhost"):
+def login_args(mock, port, *extra, host="localhost", scope=SCOPES, timeout=20):
     return ["login", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
             "--redirect-uri", "http://%s:%d/callback" % (host, port),
-            "--scope", "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE",
-            "--timeout", "20", *extra]
+            "--scope", scope, "--timeout", str(timeout), *extra]
+
+
+def exchange_args(mock, *extra):
+    return ["exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url, *extra]
+
+
+def complete(home, shell_words):
+    """Run the bash completion for a command line ending in the word to
+    complete; return its candidates."""
+    script = r"""
+source "$1"; shift
+COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+_zoho_oauth
+printf '%s
+' "${COMPREPLY[@]}"
+"""
+    env = dict(home.env)
+    env["PATH"] = os.path.dirname(common.BINARY) + ":" + env["PATH"]
+    out = subprocess.run(["bash", "-c", script, "bash",
+                          os.path.join(common.DATA, "zoho-oauth.bash"), *shell_words],
+                         env=env, capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
