@@ -107,24 +107,6 @@ def case_paste_stdin_closed(home):
     check(bg.wait(30) == 0, "login failed", bg.stderr())
 
 
-def case_no_browser_found(home):
-    """No $BROWSER and no display, and nobody at a terminal (stdin and
-    stderr are pipes here): nobody could paste, so the login ends at once,
-    status 2. On a terminal it pastes (test-wait.py, no_browser_terminal_pastes)."""
-    mock, port = setup_login(home)
-    r = run(home, *login_args(mock, port),
-            env={"BROWSER": None, "DISPLAY": None, "WAYLAND_DISPLAY": None})
-    check(r.returncode == 2 and "--no-browser" in r.stderr, "expected the quick end", r)
-
-
-def case_browser_fails(home):
-    """A browser command that exits with an error, nobody at a terminal:
-    the same quick end (on a terminal: paste mode, test-wait.py)."""
-    mock, port = setup_login(home)
-    r = run(home, *login_args(mock, port), env={"BROWSER": shutil.which("false")})
-    check(r.returncode == 2 and "exited with an error" in r.stderr, "expected the quick end", r)
-
-
 # --- the device flow ---
 
 def device_args(mock, *extra):

@@ -690,6 +690,7 @@ def case_database_password_refused(home):
     check(r.returncode == 2 and ".pgpass" in r.stderr, "store = with a password not refused", r)
     check(DB_PASSWORD not in r.stderr, "the password was echoed from the config", r)
     check(len(mock.token_requests()) == 0, "zoho was asked")
+    check(not mock.requests(), "something was sent", mock.requests())
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

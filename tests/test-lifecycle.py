@@ -301,10 +301,13 @@ def case_revoked_refresh_token(home):
 
 
 def case_online_expired(home):
+    """token on an expired online-access profile: exit 7, 'has expired',
+    and the way to a refresh token; Zoho is not asked."""
     mock = home.mock()
     write_tokens(home, mock, expires_in=-10, refresh=None)
     r = run(home, "token")
     check(r.returncode == 7 and "no refresh token" in r.stderr, "online token expired", r)
+    check("has expired" in r.stderr and "--access-type offline" in r.stderr, "message", r)
     check(mock.requests() == [], "Zoho was asked anyway")
 
 

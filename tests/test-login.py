@@ -154,15 +154,6 @@ def case_invalid_code(home):
     check("did not complete" in steps[-1]["body"], "browser not told of the failure", steps)
 
 
-def case_wrong_secret(home):
-    mock, port = setup(home)
-    r = run(home, *login_args(mock, port), env={"ZOHO_CLIENT_SECRET": "not-the-secret"})
-    check(r.returncode == 5, "a wrong secret should exit 5", r)
-    check("client secret" in r.stderr and "API console" in r.stderr, "message", r)
-    check("not-the-secret" not in r.stderr, "the secret was echoed", r)
-    check(not os.path.exists(home.token_file()), "a token file was written")
-
-
 def case_html_502(home):
     mock, port = setup(home, "html-502")
     r = run(home, *login_args(mock, port))

@@ -86,16 +86,6 @@ def case_refresh_online(home):
           in r.stderr, "the hint does not name the profile", r)
 
 
-def case_token_online_expired(home):
-    """token on an expired online-access profile: exit 7, 'has expired',
-    and the way to a refresh token."""
-    mock = home.mock()
-    write_tokens(home, mock, expires_in=-10, refresh=None)
-    r = run(home, "token")
-    check(r.returncode == 7 and "has expired" in r.stderr and "no refresh token" in r.stderr
-          and "--access-type offline" in r.stderr, "message", r)
-
-
 # --- login: Zoho sent no refresh token ---
 
 def case_no_refresh_token_consent(home):

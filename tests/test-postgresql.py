@@ -232,7 +232,6 @@ def case_row_busy(home):
     check(len(refreshes(mock)) == 1, "more than one refresh", mock.requests())
 
 
-
 HOLD_ROW = "BEGIN; SELECT 1 FROM zoho_oauth_tokens WHERE profile = 'default' FOR UPDATE; " \
            "SELECT pg_sleep(%d); COMMIT"
 
@@ -514,18 +513,6 @@ def case_other_client(home):
           "another client's tokens were served", r)
     check(not os.path.exists(token_path(b)) and len(mock.requests()) == before,
           "something was cached or sent")
-
-
-def case_password_refused(home):
-    """A password in the connection string is refused before anything
-    else (exit 2), and never echoed."""
-    if not available():
-        return SKIP
-    mock, port = setup_login(home)
-    r = run(home, *login_args(mock, port, "--store", "postgresql://me:hunter2@db.example/zoho"))
-    check(r.returncode == 2 and "hunter2" not in r.stderr and ".pgpass" in r.stderr,
-          "a password in the URI was not refused", r)
-    check(not mock.requests(), "something was sent", mock.requests())
 
 
 def case_no_table_no_right(home):

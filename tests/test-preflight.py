@@ -5,6 +5,7 @@ token endpoint with the real client ID, secret and redirect URI; the mock
 answers as Zoho does, client first. A wrong client, secret or redirect URI
 ends the login at once, status 5, with no browser; network trouble is a
 warning and the login goes on."""
+import os
 import urllib.parse
 
 from harness import (CLIENT_ID, SECRET, check, login_args, main, read_json, run, setup_login,
@@ -59,7 +60,9 @@ def case_wrong_secret(home):
     r = run(home, *login_args(mock, port), env={"ZOHO_CLIENT_SECRET": "wrong-secret-1234"})
     check(r.returncode == 5, "wrong secret: expected status 5", r)
     check("refused the client secret" in r.stderr, "the message does not say what is wrong", r)
+    check("API console" in r.stderr, "the message does not say where the secret is", r)
     check("wrong-secret-1234" not in r.stderr + r.stdout, "the secret was printed", r)
+    check(not os.path.exists(home.token_file()), "a token file was written")
     no_browser(home, mock)
 
 

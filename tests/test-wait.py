@@ -252,6 +252,7 @@ def case_browser_fails_no_terminal(home):
     mock, port = setup_login(home)
     r = run(home, *login_args(mock, port, "--timeout", "60"), env={"BROWSER": shutil.which("false")})
     check_ends_at_once(r, mock)
+    check("exited with an error" in r.stderr, "the message does not say the browser failed", r)
 
 
 def case_no_browser_flag_still_waits(home):
