@@ -134,25 +134,6 @@ def case_device_wrong_secret(home):
           "the device pre-flight should carry no redirect URI", pf)
 
 
-def case_did_you_mean(home):
-    """Typos get the nearest command or option; far-off names get none;
-    help NOSUCH is an error (status 2), not the general help."""
-    for args, said in ((["tokn"], "did you mean 'token'?"),
-                       (["Refrsh"], "did you mean 'refresh'?"),
-                       (["help", "staus"], "did you mean 'status'?"),
-                       (["token", "--lock-timout", "3"], "did you mean --lock-timeout?"),
-                       (["login", "--no-preflite"], "did you mean --no-preflight?"),
-                       (["curl", "--alow-host", "x", "/api"], "did you mean --allow-host?")):
-        r = run(home, *args)
-        check(r.returncode == 2 and said in r.stderr and r.stdout == "", "%s" % args, r)
-    for args in (["xyzzyq"], ["help", "NOSUCH"], ["token", "--qqqqqqqq"]):
-        r = run(home, *args)
-        check(r.returncode == 2 and "did you mean" not in r.stderr and r.stdout == "",
-              "%s: expected a plain refusal" % args, r)
-    r = run(home, "help", "token")
-    check(r.returncode == 0 and "--min-valid" in r.stdout, "help token", r)
-
-
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

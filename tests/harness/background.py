@@ -91,3 +91,53 @@ class Background:
         if self.tracing:
             self.home.audit.check(self.tracing, self.args)
         return self.proc.returncode
+
+
+class RawStderr:
+    """zoho-oauth in the background with its stderr kept as bytes, so a test
+    can tell a raw control byte from its escaped form."""
+
+    def __init__(self, home, *args):
+        self.home, self.args = home, args
+        self.tracing = home.audit.prefix() if home.audit else []
+        self.proc = subprocess.Popen([*self.tracing, common.BINARY, *args], env=dict(home.env),
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        self.chunks = []
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
+
+    def _read(self):
+        for chunk in iter(lambda: self.proc.stderr.read1(4096), b""):
+            self.chunks.append(chunk)
+
+    def err(self):
+        return b"".join(self.chunks)
+
+    def consent_url(self):
+        def find():
+            for line in self.err().split(b"\n"):
+                if b"/oauth/v2/auth?" in line:
+                    return line.strip().decode()
+        url = wait_for(find, 10)
+        check(url, "zoho-oauth printed no consent URL", self.err())
+        return url
+
+    def wait(self, timeout=30):
+        self.proc.wait(timeout)
+        self._t.join(5)
+        if self.tracing:
+            self.home.audit.check(self.tracing, self.args)
+        return self.proc.returncode
+
+
+RAW_CONTROLS = (b"\x1b", b"\x07", b"\x9b", b"\xc2\x9b")
+
+
+def check_no_raw_controls(err):
+    """No terminal control, raw, in err (bytes the tool wrote)."""
+    for b in RAW_CONTROLS:
+        check(b not in err, "the raw byte(s) %r reached the terminal" % b, err)
+    for line in err.split(b"\n"):
+        check(all(c >= 0x20 and c != 0x7f for c in line),
+              "a control character reached the terminal: %r" % line)

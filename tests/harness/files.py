@@ -1,11 +1,13 @@
 """The files of a home as a case prepares and inspects them: token files
-as login writes them, the config, and a client-secret file."""
+as login writes them, the config, a client-secret file, and a lock held
+by another process."""
 import json
 import os
 import stat
+import subprocess
 import time
 
-from .common import CLIENT_ID, SECRET
+from .common import CLIENT_ID, SECRET, check
 
 
 def mode_of(path):
@@ -67,3 +69,26 @@ def write_secret(home, name, data):
     with os.fdopen(fd, "wb") as f:
         f.write(data.encode() if isinstance(data, str) else data)
     return path
+
+
+def lock_of(home):
+    return home.token_file() + ".lock"
+
+
+class Holder:
+    """Another process's lock on the token file's lock file, as a stuck
+    zoho-oauth (or an editor, or a stopped job) would hold it."""
+
+    def __init__(self, path):
+        self.path = path
+        self.proc = subprocess.Popen(
+            ["python3", "-c", "import fcntl,os,sys,time\n"
+             "fd=os.open(sys.argv[1],os.O_RDWR|os.O_CREAT,0o600)\n"
+             "fcntl.flock(fd,fcntl.LOCK_EX)\nprint('held',flush=True)\nsys.stdin.read()",
+             path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        check(self.proc.stdout.readline().strip() == "held", "could not take the lock")
+
+    def release(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(10)

@@ -5,7 +5,7 @@ import os
 import shutil
 import tempfile
 
-from .common import HERE, NAMESPACE_MARK, SECRET, wait_for
+from .common import HERE, NAMESPACE_MARK, SECRET, check, wait_for
 from .mock import Mock
 
 
@@ -78,3 +78,12 @@ class Home:
         # A copy rerun in namespaces leaves the directory to the original.
         if not os.environ.get(NAMESPACE_MARK):
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def final_page(home):
+    """The steps of the stand-in browser's one run, from the consent URL to
+    the page it ended on."""
+    recs = home.browser_records()
+    check(recs, "the stand-in browser recorded nothing")
+    check(recs[0]["error"] is None, "the stand-in browser failed", recs[0])
+    return recs[0]["steps"]

@@ -1,9 +1,24 @@
 """A session bus of the case's own, with the real Secret Service on it
-(gnome-keyring, unlocked) when asked."""
+(gnome-keyring, unlocked) when asked, and what a keyring profile leaves
+there and on disk."""
 import os
+import shutil
 import subprocess
 
 from .common import check, wait_for
+from .tool import login_args, run, setup_login
+
+KEYRING_NEEDS = ("dbus-daemon", "gnome-keyring-daemon", "secret-tool", "gdbus")
+
+
+def keyring_available():
+    """The programs a keyring case runs are installed; if not, says so for
+    the case to skip."""
+    missing = [p for p in KEYRING_NEEDS if not shutil.which(p)]
+    if missing:
+        print("SKIP: needs %s (tools/install-deps installs them)" % ", ".join(missing))
+        return False
+    return True
 
 
 class PrivateBus:
@@ -83,3 +98,23 @@ class PrivateBus:
                     p.wait(5)
                 except subprocess.TimeoutExpired:
                     p.kill()
+
+
+def keyring_login(home, bus, *extra):
+    """A login into the keyring on bus; returns the mock, the port and the run."""
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port, "--store", "keyring", *extra), env=bus.env)
+    check(r.returncode == 0, "login --store keyring failed", r)
+    return mock, port, r
+
+
+def lookup(bus, kind, profile="default"):
+    """The keyring's item of the profile: kind refresh-token or client-secret."""
+    r = bus.secret_tool("lookup", "application", "zoho-oauth", "profile", profile, "kind", kind)
+    return r.stdout if r.returncode == 0 else None
+
+
+def cache_files(bus):
+    """The access-token caches in the runtime directory."""
+    d = os.path.join(bus.runtime, "zoho-oauth")
+    return [os.path.join(d, n) for n in os.listdir(d)] if os.path.isdir(d) else []

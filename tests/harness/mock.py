@@ -1,6 +1,6 @@
 """The mock Zoho Accounts server (tests/mock-accounts.py), in its own
-process, and what a test asks of it: its request log, its clock and
-modes, console codes; and a certificate to serve TLS with."""
+process, and what a test asks of it: its request log, its answers, its
+clock and modes, console codes, and a certificate to serve TLS with."""
 import json
 import os
 import subprocess
@@ -70,6 +70,16 @@ class Mock:
 
     def preflight_requests(self):
         return [e for e in self.requests("/oauth/v2/token") if self.is_preflight(e)]
+
+    def issued_refresh_tokens(self):
+        """The refresh tokens the mock issued, newest last (from its log of
+        answers)."""
+        out = []
+        for line in open(self.log_path + ".answers"):
+            body = json.loads(line)["body"]
+            if "refresh_token" in body:
+                out.append(json.loads(body)["refresh_token"])
+        return out
 
     def seed(self, refresh_token, scope, access_token=None, expires_in=3600):
         """Make the mock know a refresh token (and an access token of it, live

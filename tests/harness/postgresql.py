@@ -1,9 +1,13 @@
-"""A throwaway PostgreSQL cluster of the case's own."""
+"""A throwaway PostgreSQL cluster of the case's own, and a fleet of
+"machines" (each a HOME with its own XDG and runtime directories) that
+share one profile's tokens in it."""
+import json
 import os
 import subprocess
 import urllib.parse
 
-from .common import check
+from .common import CLIENT_ID, check
+from .tool import SCOPES, login_args, run, setup_login
 
 
 def _pg_bin():
@@ -21,6 +25,14 @@ def pg_available():
     """Debian's postgresql server binaries are installed (the tests list of
     tools/install-deps has them)."""
     return os.access(os.path.join(PG_BIN, "initdb"), os.X_OK)
+
+
+def postgresql_available():
+    """pg_available(), saying what is missing for a case to skip."""
+    if not pg_available():
+        print("SKIP: needs Debian's postgresql (tools/install-deps installs it)")
+        return False
+    return True
 
 
 class PgCluster:
@@ -97,3 +109,51 @@ class PgCluster:
         kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pm)], capture_output=True,
                               text=True).stdout.split()
         return [pm] + [int(k) for k in kids]
+
+
+def machine(home, name):
+    """The environment of one more machine: its own HOME, XDG directories
+    and runtime directory."""
+    root = os.path.join(home.root, name)
+    env = {
+        "HOME": root,
+        "XDG_DATA_HOME": os.path.join(root, ".local", "share"),
+        "XDG_CONFIG_HOME": os.path.join(root, ".config"),
+        "XDG_RUNTIME_DIR": os.path.join(root, "run"),
+    }
+    os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
+    os.chmod(env["XDG_RUNTIME_DIR"], 0o700)
+    return env
+
+
+def token_path(env, profile="default"):
+    """A machine's token file (for a database profile: its metadata)."""
+    return os.path.join(env["XDG_DATA_HOME"], "zoho-oauth", profile + ".json")
+
+
+def configure(env, mock, uri, extra=""):
+    """A config profile that names the database: all a machine needs."""
+    d = os.path.join(env["XDG_CONFIG_HOME"], "zoho-oauth")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "config"), "w") as f:
+        f.write("[profile default]\nclient_id = %s\naccounts_url = %s\nscope = %s\nstore = %s\n%s"
+                % (CLIENT_ID, mock.url, SCOPES, uri, extra))
+
+
+def row(pg, column="record"):
+    """The default profile's row: its record, parsed, or another column."""
+    out = pg.psql("SELECT %s FROM zoho_oauth_tokens WHERE profile = 'default'" % column)
+    return json.loads(out) if column == "record" and out else out
+
+
+def fleet(home, *modes, machines=3):
+    """A cluster, a mock, and machines: the first signs in with --store;
+    the others only have a config profile."""
+    pg = PgCluster(home)
+    mock, port = setup_login(home, *modes)
+    envs = [machine(home, "m%d" % i) for i in range(machines)]
+    for env in envs:
+        configure(env, mock, pg.uri())
+    r = run(home, *login_args(mock, port, "--store", pg.uri()), env=envs[0])
+    check(r.returncode == 0, "login --store postgresql://... failed", r)
+    return pg, mock, envs
