@@ -11,15 +11,10 @@ import secrets
 import shutil
 import signal
 import socket
-import subprocess
 import threading
-import time
 
-from harness import (BINARY, HERE, SECRET, Background, check, main, read_json, run, wait_for,
+from harness import (HERE, SECRET, Background, check, complete, main, read_json, run, wait_for,
                      write_tokens)
-
-DATA = os.path.join(os.path.dirname(HERE), "data")
-
 
 def with_fake_curl(home, mode=None):
     """Put the stand-in curl first in PATH; its records go to curl.jsonl."""
@@ -427,28 +422,16 @@ def case_interrupt(home):
 def case_completion(home):
     """bash completion knows curl's options and services."""
     eu_tokens(home, profile="work")
-    script = r"""
-source "$1"; shift
-COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
-_zoho_oauth
-printf '%s
-' "${COMPREPLY[@]}"
-"""
-    env = dict(home.env)
-    env["PATH"] = os.path.dirname(BINARY) + ":" + env["PATH"]
 
-    def complete(*words):
-        out = subprocess.run(["bash", "-c", script, "bash", os.path.join(DATA, "zoho-oauth.bash"),
-                              "zoho-oauth", *words], env=env, capture_output=True, text=True,
-                             check=True)
-        return set(out.stdout.split())
-    check("curl" in complete("cu"), "the command")
-    check({"--service", "--allow-host", "--profile"} <= complete("curl", "--"), "options",
-          complete("curl", "--"))
-    check(complete("curl", "--service", "") == {"cliq", "api"}, "services")
-    check(complete("curl", "-p", "") == {"work"}, "-p profiles", complete("curl", "-p", ""))
+    def words(*typed):
+        return complete(home, ["zoho-oauth", *typed])
+    check("curl" in words("cu"), "the command")
+    check({"--service", "--allow-host", "--profile"} <= words("curl", "--"), "options",
+          words("curl", "--"))
+    check(words("curl", "--service", "") == {"cliq", "api"}, "services")
+    check(words("curl", "-p", "") == {"work"}, "-p profiles", words("curl", "-p", ""))
     # After the URL it is curl's command line: no options of ours.
-    check("--service" not in complete("curl", "/api/v2/channels", "--"), "curl's part")
+    check("--service" not in words("curl", "/api/v2/channels", "--"), "curl's part")
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -4,67 +4,31 @@ unlocked, on a private session bus started by the test (no service
 activation, so nothing starts behind its back), and secret-tool to look at
 what was stored. Plus the ways a keyring fails: no bus, no Secret Service,
 a bus that accepts and never answers, a locked keyring with no desktop to
-prompt on. In every failure nothing is written anywhere else."""
+prompt on. In every failure nothing is written anywhere else.
+(Its revoke is test-revoke.py's, its migrations test-migrate.py's.)"""
 import json
 import os
-import shutil
 import socket
 import threading
 import time
 
-from harness import (CLIENT_ID, SECRET, SKIP, PrivateBus, check, login_args, main, mode_of,
-                     read_json, run, setup_login, wait_for, write_tokens)
-
-NEEDS = ("dbus-daemon", "gnome-keyring-daemon", "secret-tool", "gdbus")
-
-
-def available():
-    missing = [p for p in NEEDS if not shutil.which(p)]
-    if missing:
-        print("SKIP: needs %s (tools/install-deps installs them)" % ", ".join(missing))
-        return False
-    return True
-
-
-def keyring_login(home, bus, *extra):
-    mock, port = setup_login(home)
-    r = run(home, *login_args(mock, port, "--store", "keyring", *extra), env=bus.env)
-    check(r.returncode == 0, "login --store keyring failed", r)
-    return mock, port, r
-
-
-def lookup(bus, kind, profile="default"):
-    r = bus.secret_tool("lookup", "application", "zoho-oauth", "profile", profile, "kind", kind)
-    return r.stdout if r.returncode == 0 else None
-
-
-def issued(mock):
-    """The refresh tokens the mock issued, newest last."""
-    out = []
-    for line in open(mock.log_path + ".answers"):
-        body = json.loads(line)["body"]
-        if "refresh_token" in body:
-            out.append(json.loads(body)["refresh_token"])
-    return out
-
-
-def cache_files(bus):
-    d = os.path.join(bus.runtime, "zoho-oauth")
-    return [os.path.join(d, n) for n in os.listdir(d)] if os.path.isdir(d) else []
+from harness import (CLIENT_ID, SECRET, SKIP, PrivateBus, cache_files, check, console_code,
+                     keyring_available, keyring_login, login_args, lookup, main, mode_of, needs,
+                     read_json, run, setup_login, write_config)
 
 
 def case_login(home):
     """The refresh token and the client secret go to the keyring, with
     attributes that name the tool, profile, client and server; on disk only
     metadata; the access token cached in $XDG_RUNTIME_DIR."""
-    if not available():
+    if not keyring_available():
         return SKIP
     bus = PrivateBus(home, keyring=True)
     mock, port, r = keyring_login(home, bus)
     meta_text = open(home.token_file()).read()
     meta = json.loads(meta_text)
     check(meta["store"] == "keyring" and meta["refresh_token"] is True, "metadata", meta)
-    refresh = issued(mock)[-1]
+    refresh = mock.issued_refresh_tokens()[-1]
     for secret in (refresh, SECRET):
         check(secret not in meta_text, "a long-lived secret was written to disk")
         for root, _, names in os.walk(home.root):
@@ -102,7 +66,7 @@ def case_login(home):
 def case_refresh(home):
     """An expiring cached token is refreshed with the refresh token from
     the keyring; the keyring is not written again."""
-    if not available():
+    if not keyring_available():
         return SKIP
     bus = PrivateBus(home, keyring=True)
     mock, port, _ = keyring_login(home, bus)
@@ -116,89 +80,42 @@ def case_refresh(home):
     check(r.returncode == 0, "token", r)
     reqs = mock.token_requests()
     check(len(reqs) == 2 and "grant_type=refresh_token" in reqs[-1]["body"], "no refresh", reqs)
-    check(issued(mock)[-1] in reqs[-1]["body"], "not the keyring's refresh token")
+    check(mock.issued_refresh_tokens()[-1] in reqs[-1]["body"], "not the keyring's refresh token")
     check(r.stdout.strip() == read_json(cache)["access_token"] != data["access_token"],
           "the new token is not cached", r)
-    check(lookup(bus, "refresh-token") == issued(mock)[-1], "the refresh token changed")
+    check(lookup(bus, "refresh-token") == mock.issued_refresh_tokens()[-1], "the refresh token changed")
     r = run(home, "refresh", env=bus.env)
     check(r.returncode == 0 and len(mock.token_requests()) == 3, "refresh", r)
 
 
-def case_revoke(home):
-    if not available():
-        return SKIP
-    bus = PrivateBus(home, keyring=True)
-    mock, port, _ = keyring_login(home, bus)
-    refresh = issued(mock)[-1]
-    r = run(home, "revoke", env=bus.env)
-    check(r.returncode == 0, "revoke", r)
-    reqs = mock.requests("/oauth/v2/token/revoke")
-    check(len(reqs) == 1 and refresh in reqs[0]["body"], "Zoho was not asked to revoke it", reqs)
-    check(lookup(bus, "refresh-token") is None and lookup(bus, "client-secret") is None,
-          "the keyring items are still there")
-    check(not os.path.exists(home.token_file()) and not cache_files(bus), "files left behind")
-
-
-def case_migrate(home):
-    """file -> keyring -> file, without a new sign-in."""
-    if not available():
-        return SKIP
-    bus = PrivateBus(home, keyring=True)
-    mock = home.mock()
-    data = write_tokens(home, mock, expires_in=3000)
-    r = run(home, "migrate", "--to", "keyring", env=bus.env)
-    check(r.returncode == 0, "migrate --to keyring", r)
-    meta = read_json(home.token_file())
-    check(meta["store"] == "keyring" and "client_secret" not in meta, "metadata", meta)
-    check(lookup(bus, "refresh-token") == data["refresh_token"], "refresh token not moved")
-    check(lookup(bus, "client-secret") == SECRET, "secret not moved")
-    r = run(home, "token", env=bus.env)
-    check(r.returncode == 0 and r.stdout == data["access_token"] + "\n", "token after", r)
-    r = run(home, "migrate", "--to", "keyring", env=bus.env)
-    check(r.returncode == 0 and "nothing to do" in r.stderr, "again", r)
-    r = run(home, "migrate", "--to", "file", env=bus.env)
-    check(r.returncode == 0, "migrate --to file", r)
-    back = read_json(home.token_file())
-    check(back["refresh_token"] == data["refresh_token"] and back["client_secret"] == SECRET and
-          back["access_token"] == data["access_token"], "the file is not whole again", back)
-    check(lookup(bus, "refresh-token") is None, "the keyring still holds it")
-    check(not cache_files(bus), "the cache was left")
-    check(not mock.token_requests(), "a migration talked to Zoho")
-
-
 def case_config_store(home):
     """store = keyring in the profile: login needs no --store."""
-    if not available():
+    if not keyring_available():
         return SKIP
     bus = PrivateBus(home, keyring=True)
     mock, port = setup_login(home)
-    cfg = os.path.join(home.env["XDG_CONFIG_HOME"], "zoho-oauth")
-    os.makedirs(cfg)
-    with open(os.path.join(cfg, "config"), "w") as f:
-        f.write("[profile default]\nstore = keyring\n")
+    write_config(home, "[profile default]\nstore = keyring\n")
     r = run(home, *login_args(mock, port), env=bus.env)
     check(r.returncode == 0 and read_json(home.token_file())["store"] == "keyring", "login", r)
 
 
 def case_other_signins(home):
     """exchange and login --device keep their tokens in the keyring too."""
-    if not available():
+    if not keyring_available():
         return SKIP
-    import urllib.request
     bus = PrivateBus(home, keyring=True)
     mock = home.mock("device-interval=1000", "device-approve-after=1")
-    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as r:
-        code = json.load(r)["code"]
+    code = console_code(mock)
     r = run(home, "exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
             "--code", code, "--store", "keyring", env=bus.env)
     check(r.returncode == 0 and read_json(home.token_file())["store"] == "keyring", "exchange", r)
-    check(lookup(bus, "refresh-token") == issued(mock)[-1], "exchange's refresh token")
+    check(lookup(bus, "refresh-token") == mock.issued_refresh_tokens()[-1], "exchange's refresh token")
     r = run(home, "login", "--device", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
             "--scope", "ZohoCliq.Channels.READ", "--store", "keyring", "--force",
             "--profile", "device", env=bus.env, timeout=60)
     check(r.returncode == 0, "login --device --store keyring", r)
     check(read_json(home.token_file("device"))["store"] == "keyring", "device metadata")
-    check(lookup(bus, "refresh-token", "device") == issued(mock)[-1], "device's refresh token")
+    check(lookup(bus, "refresh-token", "device") == mock.issued_refresh_tokens()[-1], "device's refresh token")
 
 
 def nothing_written(home, bus, mock):
@@ -210,7 +127,7 @@ def nothing_written(home, bus, mock):
 
 def case_no_bus(home):
     """No session bus at all: status 9 before the browser opens."""
-    if not available():
+    if not keyring_available():
         return SKIP
     mock, port = setup_login(home)
     env = {"DBUS_SESSION_BUS_ADDRESS": None, "XDG_RUNTIME_DIR": None, "DISPLAY": None}
@@ -222,7 +139,7 @@ def case_no_bus(home):
 
 def case_no_service(home):
     """A bus without a Secret Service."""
-    if not available():
+    if not keyring_available():
         return SKIP
     bus = PrivateBus(home)
     mock, port = setup_login(home)
@@ -257,7 +174,7 @@ class SilentBus:
 def case_silent_bus(home):
     """A bus socket that accepts and never answers: bounded by
     --keyring-timeout, status 9, before the browser opens."""
-    if not available():
+    if not keyring_available():
         return SKIP
     silent = SilentBus(home)
     mock, port = setup_login(home)
@@ -272,7 +189,7 @@ def case_silent_bus_refresh(home):
     """A keyring profile whose keyring went silent: a token with time left
     is still served (with a warning), an expired one fails within
     --keyring-timeout with status 9."""
-    if not available():
+    if not keyring_available():
         return SKIP
     good = PrivateBus(home, keyring=True)
     mock, port, _ = keyring_login(home, good)
@@ -297,7 +214,7 @@ def case_silent_bus_refresh(home):
 def case_locked(home):
     """A locked keyring with no desktop to prompt on: status 9 at once,
     saying so, and nothing written elsewhere."""
-    if not available():
+    if not keyring_available():
         return SKIP
     bus = PrivateBus(home, keyring=True)
     mock, port, _ = keyring_login(home, bus)
@@ -322,6 +239,7 @@ def case_locked(home):
     check(len(mock.requests("/oauth/v2/auth")) == 1, "the browser was opened on a locked keyring")
 
 
+@needs("!keyring")
 def case_not_built(home):
     """A build without the keyring (-Dkeyring=disabled) says so, with the way
     to get it, exit 9, before the browser opens and without writing a token
@@ -338,4 +256,4 @@ def case_not_built(home):
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
-    main(CASES)
+    main(CASES, needs=("keyring",))

@@ -1,22 +1,21 @@
 #!/usr/bin/env python3
-"""Messages and help a new user trips on (issue 13): what refresh says for a
-profile without a refresh token, login's advice when Zoho sends none, a
-client-secret file with trailing blank lines, exchange on a profile that
-already has tokens, the width and the options of every command's help, the
-exit statuses in the help and the README, every option documented, a front
-binary copied away from zoho-oauth-full, and tools/install-deps."""
+"""Messages and help a user reads: usage errors, each failure said once,
+the width and the options of every command's help, the exit statuses in
+the help, the README and the man page, every option documented, bash
+and zsh completion, what -v and -vv show, a front binary copied away
+from zoho-oauth-full, and tools/install-deps."""
 import os
 import re
 import shutil
 import signal
-import stat
 import subprocess
+import time
 
-from harness import (BINARY, CLIENT_ID, SECRET, check, login_args, main, read_json, run,
-                     setup_login, write_tokens)
+from harness import (BINARY, CLIENT_ID, DATA, SKIP, SOURCE, Background, check, complete,
+                     login_args, main, port_open, raw_reply, run, setup_login, wait_for,
+                     write_config, write_tokens)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.dirname(HERE)
+
 WIDTH = 80
 
 
@@ -66,135 +65,47 @@ def footer(text):
     return text.split("Exit status:", 1)[1]
 
 
-# --- refresh without a refresh token ---
+def case_usage(home):
+    r = run(home, "login", "--frobnicate")
+    check(r.returncode == 2 and "unknown option --frobnicate" in r.stderr, "unknown option", r)
+    r = run(home, "login", "--client-id", CLIENT_ID, "--scope", "ZohoCliq.Channels.READ",
+            "--dc", "xx")
+    check(r.returncode == 2 and "data centre" in r.stderr, "bad --dc", r)
+    r = run(home, "login", "--scope", "ZohoCliq.Channels.READ", env={"ZOHO_CLIENT_ID": None})
+    check(r.returncode == 2 and "client id" in r.stderr, "missing client id", r)
+    r = run(home, "login", "--client-id", CLIENT_ID, "--scope", "ZohoCliq.Channels.READ",
+            "--accounts-url", "http://accounts.example.com")
+    check(r.returncode == 2 and "https" in r.stderr, "plain http accounts URL", r)
+    r = run(home, "login", "--timeout", "soon")
+    check(r.returncode == 2 and "--timeout" in r.stderr, "bad --timeout", r)
+    r = run(home, "--help")
+    check(r.returncode == 0 and "login" in r.stdout, "--help", r)
+    r = run(home, "login", "--help")
+    check(r.returncode == 0 and "--redirect-uri" in r.stdout and "Exit status" in r.stdout,
+          "login --help", r)
+    r = run(home, "frob")
+    check(r.returncode == 2, "unknown command", r)
 
-def case_refresh_online(home):
-    """refresh on a profile signed in with online access: it says there is
-    no refresh token and how to get one, not that the token is 'about to
-    expire'; Zoho is not asked."""
+
+def case_errors_said_once(home):
+    """Each failure is reported once, as one error line; what to do next is
+    not a second error."""
     mock = home.mock()
-    write_tokens(home, mock, expires_in=3000, refresh=None)
-    r = run(home, "refresh")
-    check(r.returncode == 7, "refresh without a refresh token should exit 7", r)
-    check("about to expire" not in r.stderr and "has expired" not in r.stderr,
-          "misleading message", r)
-    check("no refresh token" in r.stderr and "online access" in r.stderr
-          and "zoho-oauth login --access-type offline" in r.stderr,
-          "the message does not say how to get a refresh token", r)
-    check(not mock.token_requests(), "Zoho was asked", mock.requests())
-    write_tokens(home, mock, profile="work", expires_in=3000, refresh=None)
-    r = run(home, "refresh", "--profile", "work")
-    check(r.returncode == 7 and "zoho-oauth login --profile work --access-type offline"
-          in r.stderr, "the hint does not name the profile", r)
-
-
-def case_token_online_expired(home):
-    """token on an expired online-access profile: exit 7, 'has expired',
-    and the way to a refresh token."""
-    mock = home.mock()
-    write_tokens(home, mock, expires_in=-10, refresh=None)
-    r = run(home, "token")
-    check(r.returncode == 7 and "has expired" in r.stderr and "no refresh token" in r.stderr
-          and "--access-type offline" in r.stderr, "message", r)
-
-
-# --- login: Zoho sent no refresh token ---
-
-def case_no_refresh_token_consent(home):
-    """prompt=consent was sent (no --no-consent-prompt) and Zoho still sent
-    no refresh token: the advice must not tell the user to drop an option
-    they did not pass."""
-    mock, port = setup_login(home, "no-refresh-token")
-    r = run(home, *login_args(mock, port))
-    check(r.returncode == 0, "login failed", r)
-    check("no refresh token" in r.stderr, "no warning", r)
-    check("without --no-consent-prompt" not in r.stderr,
-          "advice about an option that was not passed", r)
-    check("prompt=consent" in r.stderr, "the warning does not say consent was asked for", r)
-
-
-def case_no_refresh_token_no_consent(home):
-    """With --no-consent-prompt, the advice is to sign in without it."""
-    mock, port = setup_login(home, "no-refresh-token")
-    r = run(home, *login_args(mock, port, "--no-consent-prompt"))
-    check(r.returncode == 0, "login failed", r)
-    check("no refresh token" in r.stderr and "without --no-consent-prompt" in r.stderr,
-          "the advice does not name the option", r)
-
-
-# --- the client-secret file ---
-
-def secret_file(home, name, data):
-    path = os.path.join(home.root, name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return path
-
-
-def case_secret_trailing_blank_lines(home):
-    """A secret file with blank lines (and stray spaces) after the secret:
-    they are stripped, the login works with the right secret."""
-    for data in (SECRET.encode() + b"\n", SECRET.encode() + b"\n\n",
-                 SECRET.encode() + b"\r\n\r\n  \n\t\n"):
-        mock, port = setup_login(home)
-        path = secret_file(home, "secret", data)
-        r = run(home, *login_args(mock, port, "--client-secret-file", path, "--force"),
-                env={"ZOHO_CLIENT_SECRET": None})
-        check(r.returncode == 0, "login with secret file %r failed" % data, r)
-        check("NUL" not in r.stderr, "a NUL byte reported", r)
-        check(read_json(home.token_file())["refresh_token"], "no tokens")
-        mock.stop()
-
-
-def case_secret_file_errors(home):
-    """Only what is really in the file is reported: a NUL byte, a space, two
-    lines, an empty file. Nothing is sent to Zoho."""
-    mock, port = setup_login(home)
-    for data, want in ((b"abc\0def\n", "holds a NUL byte"),
-                       (b"abc def\n", "a space or a control character"),
-                       (b"abc\ndef\n", "more than one line"),
-                       (b"\n\n", "is empty")):
-        path = secret_file(home, "secret", data)
-        r = run(home, *login_args(mock, port, "--client-secret-file", path),
-                env={"ZOHO_CLIENT_SECRET": None})
-        check(r.returncode != 0 and want in r.stderr, "%r: expected %r" % (data, want), r)
-        check("abc" not in r.stderr, "the secret was shown", r)
-    check(not mock.token_requests(), "Zoho was asked", mock.requests())
-
-
-# --- exchange on a profile with tokens ---
-
-def console_code(mock):
-    import json
-    import urllib.request
-    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as r:
-        return json.load(r)["code"]
-
-
-def exchange_args(mock, *extra):
-    return ["exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url, *extra]
-
-
-def case_exchange_existing(home):
-    """exchange on a profile that has tokens: nothing to do, the code is not
-    exchanged (it stays usable); --force exchanges it."""
-    mock = home.mock()
-    for expires_in in (3000, -10):
-        before = write_tokens(home, mock, expires_in=expires_in, scope="ZohoCliq.Users.READ")
-        code = console_code(mock)
-        asked = len(mock.token_requests())
-        r = run(home, *exchange_args(mock, "--code", code))
-        check(r.returncode == 0 and "nothing to do" in r.stderr and "--force" in r.stderr,
-              "exchange on a profile with tokens", r)
-        codes = [q for q in mock.token_requests()[asked:] if "authorization_code" in q["body"]]
-        check(not codes, "the code was exchanged", mock.requests())
-        check(read_json(home.token_file())["refresh_token"] == before["refresh_token"],
-              "the token file changed")
-    r = run(home, *exchange_args(mock, "--code", code, "--force"))
-    check(r.returncode == 0, "exchange --force failed", r)
-    check(read_json(home.token_file())["refresh_token"] != before["refresh_token"],
-          "--force did not store the new tokens")
+    write_tokens(home, mock, expires_in=3000)
+    path = home.token_file()
+    with open(path, "w") as f:
+        f.write("{bad")
+    login = ["login", "--client-id", CLIENT_ID, "--scope", "ZohoCliq.Channels.READ",
+             "--accounts-url", mock.url]
+    r = run(home, *login)
+    check(r.returncode == 1 and r.stderr.count("error:") == 1, "login over a corrupt file", r)
+    write_tokens(home, mock, expires_in=-10)
+    mock.stop()
+    for args, status in ((login, 6), (["revoke", "--connect-timeout", "2"], 6),
+                         (["token", "--connect-timeout", "2"], 6)):
+        r = run(home, *args)
+        check(r.returncode == status and r.stderr.count("error:") == 1,
+              "%s: not one error line" % args[0], r)
 
 
 # --- help ---
@@ -290,6 +201,79 @@ def case_options_documented(home):
               "README.md does not mention --%s" % name)
         check(re.search(r"^(\*-\w\*, )?\*--%s\*" % re.escape(name), man, re.M),
               "zoho-oauth(1) has no entry for --%s" % name)
+
+
+# --- completion ---
+
+def case_completion_bash(home):
+    write_config(home, "[profile work]\nclient_id = 1000.A\n[profile  home ]\n")
+    mock = home.mock()
+    write_tokens(home, mock, profile="ci")
+    check(complete(home, ["zoho-oauth", "to"]) == {"token"}, "commands")
+    check({"--min-valid", "--profile", "--token-file"} <= complete(home, ["zoho-oauth", "token", "--"]),
+          "token options")
+    check("--scope" not in complete(home, ["zoho-oauth", "token", "--"]), "login-only option")
+    check("--redirect-uri" in complete(home, ["zoho-oauth", "login", "--re"]), "login options")
+    check(complete(home, ["zoho-oauth", "status", "--profile", ""]) == {"work", "ci"}, "profiles",
+          complete(home, ["zoho-oauth", "status", "--profile", ""]))
+    check(complete(home, ["zoho-oauth", "login", "--dc", "e"]) == {"eu"}, "data centres")
+    # The list of data centres runs over a wrapped help line.
+    check(complete(home, ["zoho-oauth", "login", "--dc", "c"]) == {"ca", "cn"}, "data centres",
+          complete(home, ["zoho-oauth", "login", "--dc", "c"]))
+    check(complete(home, ["zoho-oauth", "mi"]) == {"migrate"}, "migrate")
+    check(complete(home, ["zoho-oauth", "migrate", "--to", ""]) == {"file", "keyring", "postgresql://", "service="}, "stores")
+
+
+def case_completion_zsh(home):
+    zsh = shutil.which("zsh")
+    if not zsh:
+        print("SKIP: zsh is not installed (apt-get install zsh)")
+        return SKIP
+    r = subprocess.run([zsh, "-n", os.path.join(DATA, "_zoho-oauth")], capture_output=True, text=True)
+    check(r.returncode == 0, "zsh cannot parse _zoho-oauth", r.stderr)
+    # Load it in a real completion system and list the commands it offers.
+    script = r"""
+fpath=("$1" $fpath); autoload -Uz compinit; compinit -u -D
+autoload -Uz _zoho-oauth
+print -r -- ${functions[_zoho-oauth]:+loaded}
+"""
+    r = subprocess.run([zsh, "-f", "-c", script, "zsh", DATA], capture_output=True, text=True,
+                       env=home.env)
+    check("loaded" in r.stdout, "zsh could not load the completion", r.stdout + r.stderr)
+
+
+# --- -v and -vv ---
+
+def verbose_run(home, flag):
+    mock, port = setup_login(home)
+    bg = Background(home, *login_args(mock, port, "--no-browser", *flag))
+    bg.consent_url()
+    check(wait_for(lambda: port_open(port)), "the listener is not up")
+    # An HTTP version libmicrohttpd does not speak: it answers 505 and logs.
+    got = raw_reply(port, b"GET /callback HTTP/9.9\r\nHost: localhost:%d\r\n\r\n" % port)
+    check(b" 505 " in got, "expected a 505 for HTTP/9.9", got)
+    time.sleep(0.5)
+    bg.signal(signal.SIGINT)
+    check(bg.wait(10) == 130, "SIGINT", bg.stderr())
+    return bg.stderr()
+
+
+def case_verbose_not_mhd(home):
+    """-v: our own debug messages, not libmicrohttpd's."""
+    err = verbose_run(home, ["-v"])
+    check("debug: listening on" in err, "-v shows no debug messages", err)
+    check("libmicrohttpd" not in err and "Error processing request" not in err,
+          "-v shows libmicrohttpd's messages", err)
+
+
+def case_very_verbose_mhd(home):
+    """-vv (and -v -v): libmicrohttpd's messages too, marked as its own."""
+    for flag in (["-vv"], ["-v", "--verbose"]):
+        err = verbose_run(home, flag)
+        check("debug: listening on" in err, "%s shows no debug messages" % flag, err)
+        check("listener: libmicrohttpd: Error processing request" in err,
+              "%s does not show libmicrohttpd's message" % flag, err)
+        home.mocks[-1].stop()
 
 
 # --- the front alone ---

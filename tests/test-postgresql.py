@@ -7,99 +7,33 @@ A "machine" is a HOME with its own XDG directories and runtime directory:
 one login on one of them, and the others have only a config profile that
 names the same database. The mock Zoho enforces Zoho's limits (10 new
 access tokens per refresh token per 10 minutes, a cap on live access
-tokens) and answers 401 for a token it no longer honours."""
+tokens) and answers 401 for a token it no longer honours.
+(Its revoke is test-revoke.py's, its migrations test-migrate.py's.)"""
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
 import urllib.request
 
-from harness import (CLIENT_ID, SECRET, SKIP, Background, PgCluster, check, login_args, main,
-                     mode_of, pg_available, read_json, run, setup_login, wait_for)
-
-SCOPE = "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"
-
-
-def available():
-    if not pg_available():
-        print("SKIP: needs Debian's postgresql (tools/install-deps installs it)")
-        return False
-    return True
-
-
-FAKETIME = "/usr/bin/faketime"
-
-
-def later(seconds):
-    """Run zoho-oauth with its clock seconds ahead (faketime; the mock's
-    clock is separate). faketime is preloaded, so it reaches the full
-    program only, never a static front: for a call the front may answer
-    alone, move the token's times instead (age())."""
-    check(os.path.exists(FAKETIME), "faketime is not installed (tools/install-deps installs it)")
-    env = {"FAKETIME_DONT_FAKE_MONOTONIC": "1",
-           # libfaketime is preloaded ahead of ASan's runtime.
-           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
-    return {"prefix": (FAKETIME, "-f", "+%d" % seconds), "env": env}
+from harness import (CLIENT_ID, SECRET, SKIP, Background, PgCluster, check, configure, faketime,
+                     fleet, login_args, main, mode_of, needs, postgresql_available, read_json, row,
+                     run, setup_login, token_path, wait_for)
 
 
 def at(seconds, env):
-    """run()'s keywords for a machine's env, its clock seconds ahead."""
-    k = later(seconds)
+    """run()'s keywords for a machine's env, its clock seconds ahead
+    (faketime: it reaches the full program only, never a static front: for
+    a call the front may answer alone, move the token's times instead,
+    age())."""
+    k = faketime("+%d" % seconds)
     k["env"] = dict(env, **k["env"])
     return k
-
-
-def machine(home, name):
-    """The environment of one more machine: its own HOME, XDG directories
-    and runtime directory."""
-    root = os.path.join(home.root, name)
-    env = {
-        "HOME": root,
-        "XDG_DATA_HOME": os.path.join(root, ".local", "share"),
-        "XDG_CONFIG_HOME": os.path.join(root, ".config"),
-        "XDG_RUNTIME_DIR": os.path.join(root, "run"),
-    }
-    os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
-    os.chmod(env["XDG_RUNTIME_DIR"], 0o700)
-    return env
-
-
-def token_path(env, profile="default"):
-    return os.path.join(env["XDG_DATA_HOME"], "zoho-oauth", profile + ".json")
-
-
-def configure(env, mock, uri, extra=""):
-    """A config profile that names the database: all a machine needs."""
-    d = os.path.join(env["XDG_CONFIG_HOME"], "zoho-oauth")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "config"), "w") as f:
-        f.write("[profile default]\nclient_id = %s\naccounts_url = %s\nscope = %s\nstore = %s\n%s"
-                % (CLIENT_ID, mock.url, SCOPE, uri, extra))
-
-
-def row(pg, column="record"):
-    out = pg.psql("SELECT %s FROM zoho_oauth_tokens WHERE profile = 'default'" % column)
-    return json.loads(out) if column == "record" and out else out
 
 
 def refreshes(mock):
     return [e for e in mock.token_requests()
             if "grant_type=refresh_token" in e.get("body", "")]
-
-
-def fleet(home, *modes, machines=3):
-    """A cluster, a mock, and machines: the first signs in with --store;
-    the others only have a config profile."""
-    pg = PgCluster(home)
-    mock, port = setup_login(home, *modes)
-    envs = [machine(home, "m%d" % i) for i in range(machines)]
-    for env in envs:
-        configure(env, mock, pg.uri())
-    r = run(home, *login_args(mock, port, "--store", pg.uri()), env=envs[0])
-    check(r.returncode == 0, "login --store postgresql://... failed", r)
-    return pg, mock, envs
 
 
 def age(pg, envs, seconds):
@@ -125,7 +59,7 @@ def case_login_shares(home):
     included), the machine that signed in keeps metadata without secrets,
     and a machine with only a config profile gets the same access token
     without any request to Zoho, and keeps its own metadata from then on."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b, c) = fleet(home)
     record = row(pg)
@@ -167,7 +101,7 @@ def case_fleet_burst(home):
     """Three machines, 20 `token` callers each, all at once, on an access
     token about to expire: Zoho sees exactly one refresh and all 60 print
     the same new token."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, envs = fleet(home)
     for env in envs[1:]:
@@ -203,7 +137,7 @@ def case_killed_refresher(home):
     """A refresher killed (SIGKILL) while Zoho is answering: its row lock
     dies with its connection, the next caller on another machine refreshes
     within the lock timeout, and the refresh token is intact."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b, _) = fleet(home, "expires-in=200")
     refresh_token = row(pg)["refresh_token"]
@@ -229,7 +163,7 @@ def case_row_busy(home):
     """A machine that can't have the row within --lock-timeout (another
     machine refreshes against a slow Zoho) gives up with exit 8, naming the
     row, not a lock file; the other machine's refresh is not disturbed."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b, _) = fleet(home)
     mock.set_mode("token-delay=6")
@@ -242,7 +176,6 @@ def case_row_busy(home):
     check(r.returncode == 8 and "row in " + pg.uri() in r.stderr, "the busy row was not named", r)
     check(bg.wait(30) == 0, "the refresher failed", bg.stderr())
     check(len(refreshes(mock)) == 1, "more than one refresh", mock.requests())
-
 
 
 HOLD_ROW = "BEGIN; SELECT 1 FROM zoho_oauth_tokens WHERE profile = 'default' FOR UPDATE; " \
@@ -259,7 +192,7 @@ def case_database_frozen(home):
     """The database host freezes (every server process stopped) while a
     refresh waits for the row: the refresh gives up within its limits
     (exit 9) instead of hanging, even on a signal-free path."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b, _) = fleet(home)
     holder = pg.psql_background(HOLD_ROW % 60)
@@ -288,15 +221,14 @@ def case_login_idle_session(home):
     """A server (or a pooler) that ends idle sessions: the connection made
     to check the database before the browser is not the one the save uses,
     so a slow sign-in still lands in the row."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg = PgCluster(home)
     pg.set("idle_session_timeout", "1s")
     mock, port = setup_login(home, "token-delay=2")
     r = run(home, *login_args(mock, port, "--store", pg.uri()))
     check(r.returncode == 0, "login with idle sessions ended", r)
-    issued = [json.loads(json.loads(l)["body"]) for l in open(mock.log_path + ".answers")]
-    check(row(pg)["refresh_token"] == [i for i in issued if "refresh_token" in i][-1]["refresh_token"],
+    check(row(pg)["refresh_token"] == mock.issued_refresh_tokens()[-1],
           "the row lacks the new refresh token")
 
 
@@ -304,7 +236,7 @@ def case_login_signal_while_saving(home):
     """A sign-in whose save waits for the row (another machine holds it)
     is not stopped by SIGTERM: the refresh token Zoho just issued is saved
     once the row is free."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b, _) = fleet(home)
     old = row(pg)["refresh_token"]
@@ -329,7 +261,7 @@ def case_idle_in_transaction(home):
     """A server that ends idle transactions early
     (idle_in_transaction_session_timeout) can't free the row while its
     holder waits for a slow Zoho: one refresh for two machines."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b, _) = fleet(home)
     pg.set("idle_in_transaction_session_timeout", "1s")
@@ -349,7 +281,7 @@ def case_clock_ahead(home):
     """A machine whose clock runs two minutes ahead spends the budget: a
     machine with the right clock still counts those refreshes (times still
     to come count), and holds back."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b, _) = fleet(home)
     for _ in range(9):
@@ -366,7 +298,7 @@ def case_row_not_writable(home):
     upsert needs): a refresh still
     serves the access token Zoho issued (this machine keeps it), with a
     warning that the database didn't take it; the row is unchanged."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b, _) = fleet(home)
     pg.psql("CREATE ROLE reader LOGIN; GRANT SELECT, UPDATE ON zoho_oauth_tokens TO reader")
@@ -382,45 +314,10 @@ def case_row_not_writable(home):
           len(refreshes(mock)) == 1, "the machine did not keep the token", r)
 
 
-def case_migrate_into_fleet(home):
-    """migrate --to the database of a profile the fleet already has there
-    is refused (exit 2), saying whose it is; --force replaces it."""
-    if not available():
-        return SKIP
-    pg, mock, (a, b, c) = fleet(home)
-    fleet_refresh = row(pg)["refresh_token"]
-    from harness import write_tokens
-    mine = write_tokens(home, mock, path=token_path(c), refresh="1000.refresh.c-own")
-    r = run(home, "migrate", "--to", pg.uri(), env=c)
-    check(r.returncode == 2 and "already holds tokens" in r.stderr and "--force" in r.stderr,
-          "migrate replaced the fleet's row", r)
-    check(row(pg)["refresh_token"] == fleet_refresh and
-          read_json(token_path(c))["refresh_token"] == mine["refresh_token"], "something moved")
-    r = run(home, "migrate", "--to", pg.uri(), "--force", env=c)
-    check(r.returncode == 0 and row(pg)["refresh_token"] == mine["refresh_token"],
-          "migrate --force", r)
-
-
-def case_revoke_local(home):
-    """revoke --local on one machine forgets the profile there only: the
-    row stays, and the other machines go on."""
-    if not available():
-        return SKIP
-    pg, mock, (a, b, _) = fleet(home)
-    r = run(home, "token", env=b)
-    check(r.returncode == 0, "token", r)
-    r = run(home, "revoke", "--local", env=b)
-    check(r.returncode == 0 and not os.path.exists(token_path(b)), "revoke --local", r)
-    check(pg.psql("SELECT count(*) FROM zoho_oauth_tokens") == "1", "the row went")
-    r = run(home, "token", env=a)
-    check(r.returncode == 0, "machine a lost the profile", r)
-    check(not mock.requests("/oauth/v2/token/revoke"), "zoho was asked to revoke")
-
-
 def case_server_notices_escaped(home):
     """A server notice (a trigger's RAISE WARNING with terminal escapes)
     never reaches the terminal as it is."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b, _) = fleet(home)
     pg.psql("CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -449,7 +346,7 @@ def case_window_limits(home):
     access tokens: Zoho never throttles, nobody is ever handed a token Zoho
     has ended, and the refreshes that are held back say so and serve the
     current token."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, envs = fleet(home, "access-cap=10")
     held_back = 0
@@ -481,7 +378,7 @@ def case_database_down(home):
     with a warning); a refresh that needs the database gives exit 9 within
     the connect timeout, saying which database; a machine that never
     cached the token gets exit 9 too; nothing is lost once it is back."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b, c) = fleet(home)
     r = run(home, "token", env=b)
@@ -513,7 +410,7 @@ def case_database_down(home):
 def case_other_client(home):
     """A machine whose config names another client than the row's: told
     so (exit 1), nothing cached, nothing sent to Zoho."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a, b) = fleet(home, machines=2)
     configure(b, mock, pg.uri())
@@ -528,22 +425,10 @@ def case_other_client(home):
           "something was cached or sent")
 
 
-def case_password_refused(home):
-    """A password in the connection string is refused before anything
-    else (exit 2), and never echoed."""
-    if not available():
-        return SKIP
-    mock, port = setup_login(home)
-    r = run(home, *login_args(mock, port, "--store", "postgresql://me:hunter2@db.example/zoho"))
-    check(r.returncode == 2 and "hunter2" not in r.stderr and ".pgpass" in r.stderr,
-          "a password in the URI was not refused", r)
-    check(not mock.requests(), "something was sent", mock.requests())
-
-
 def case_no_table_no_right(home):
     """A role that may not create the table: login says so before the
     browser opens (exit 9), naming the table, and nothing is written."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg = PgCluster(home)
     pg.psql("CREATE ROLE fleet LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC")
@@ -561,49 +446,9 @@ def case_no_table_no_right(home):
     check(r.returncode == 0, "login into a table the DBA made", r)
 
 
-def case_migrate(home):
-    """migrate --to postgresql://... moves a file profile into the
-    database (read back first), and --to file moves it back: the row goes,
-    the token file holds everything again."""
-    if not available():
-        return SKIP
-    pg = PgCluster(home)
-    mock, port = setup_login(home)
-    r = run(home, *login_args(mock, port))
-    check(r.returncode == 0, "login", r)
-    before = read_json(home.token_file())
-    r = run(home, "migrate", "--to", pg.uri())
-    check(r.returncode == 0, "migrate --to postgresql", r)
-    check(row(pg)["refresh_token"] == before["refresh_token"], "the row lacks the refresh token")
-    meta = read_json(home.token_file())
-    check(meta["store"] == pg.uri() and meta.get("refresh_token") is True, "the metadata", meta)
-    r = run(home, "token")
-    check(r.returncode == 0 and r.stdout.strip() == before["access_token"], "token after", r)
-    r = run(home, "migrate", "--to", "file")
-    check(r.returncode == 0, "migrate --to file", r)
-    check(read_json(home.token_file())["refresh_token"] == before["refresh_token"],
-          "the file lacks the refresh token")
-    check(pg.psql("SELECT count(*) FROM zoho_oauth_tokens") == "0", "the row stayed")
-
-
-def case_revoke(home):
-    """revoke on one machine revokes at Zoho and removes the row; the next
-    machine is told to sign in again (exit 7)."""
-    if not available():
-        return SKIP
-    pg, mock, (a, b, _) = fleet(home)
-    r = run(home, "token", env=b)
-    check(r.returncode == 0, "token", r)
-    r = run(home, "revoke", env=a)
-    check(r.returncode == 0 and pg.psql("SELECT count(*) FROM zoho_oauth_tokens") == "0",
-          "revoke left the row", r)
-    r = run(home, "refresh", env=b)
-    check(r.returncode == 7 and "sign in again" in r.stderr, "refresh after revoke elsewhere", r)
-
-
 def case_front_loads_no_libpq(home):
     """The cached-token path of a database profile maps no libpq."""
-    if not available():
+    if not postgresql_available():
         return SKIP
     pg, mock, (a,) = fleet(home, machines=1)
     r = run(home, "token", env=dict(a, LD_DEBUG="libs"))
@@ -612,6 +457,7 @@ def case_front_loads_no_libpq(home):
           "the cached token loaded libpq", r.stderr[-2000:])
 
 
+@needs("!postgresql")
 def case_not_built(home):
     """Built without libpq: a database store says so (exit 9) before the
     browser opens, and writes nothing."""
@@ -622,5 +468,7 @@ def case_not_built(home):
           "the browser opened or a file was written")
 
 
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
 if __name__ == "__main__":
-    main({n[5:]: f for n, f in globals().items() if n.startswith("case_")})
+    main(CASES, needs=("postgresql",))

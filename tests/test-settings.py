@@ -1,99 +1,182 @@
 #!/usr/bin/env python3
-"""Settings that can't go wrong: scopes held against the ones Zoho
-documents (a warning on a pipe, a question on a terminal), data centres in
-any case, did-you-mean for profile names, a second login that reuses what
-the first one used, and --save-profile."""
+"""Settings that can't go wrong: profiles and the config file (what
+wins over what, its errors with line numbers, the shipped example),
+scopes held against the ones Zoho documents (a warning on a pipe, a
+question on a terminal), data centres in any case, did-you-mean for
+commands, options and profile names, a second login that reuses what the
+first one used, --save-profile, and a database store's password refused
+wherever it is given."""
 import os
-import pty
-import select
-import stat
-import subprocess
-import time
+import signal
 import urllib.parse
 
-from harness import (BINARY, CLIENT_ID, SECRET, check, login_args, main, mode_of, read_json,
-                     run, setup_login, write_config, write_tokens)
+from harness import (CLIENT_ID, DATA, SECRET, Background, Terminal, check, console_code,
+                     decline_save, exchange_args, free_port, login_args, main, mode_of, read_json,
+                     run, setup_login, write_config, write_secret, write_tokens)
 
+
+# --- profiles and the config file ---
+
+def case_profiles(home):
+    mock = home.mock()
+    default = write_tokens(home, mock, expires_in=3000)
+    work = write_tokens(home, mock, profile="work", expires_in=3000, refresh="1000.work.refresh")
+    check(run(home, "token").stdout == default["access_token"] + "\n", "default profile")
+    check(run(home, "token", "--profile", "work").stdout == work["access_token"] + "\n", "--profile")
+    r = run(home, "token", env={"ZOHO_OAUTH_PROFILE": "work"})
+    check(r.stdout == work["access_token"] + "\n", "ZOHO_OAUTH_PROFILE", r)
+    r = run(home, "token", "--profile", "default", env={"ZOHO_OAUTH_PROFILE": "work"})
+    check(r.stdout == default["access_token"] + "\n", "--profile beats ZOHO_OAUTH_PROFILE", r)
+    other = os.path.join(home.root, "other.json")
+    third = write_tokens(home, mock, path=other, expires_in=3000, refresh="1000.third")
+    r = run(home, "token", env={"ZOHO_OAUTH_TOKEN_FILE": other})
+    check(r.stdout == third["access_token"] + "\n", "ZOHO_OAUTH_TOKEN_FILE", r)
+    r = run(home, "token", "--token-file", home.token_file("work"),
+            env={"ZOHO_OAUTH_TOKEN_FILE": other})
+    check(r.stdout == work["access_token"] + "\n", "--token-file beats the environment", r)
+    r = run(home, "token", "--profile", "../etc")
+    check(r.returncode == 2, "a profile name with a slash should be refused", r)
+    r = run(home, "token", "--token-file", "-")
+    check(r.returncode == 2, "token --token-file - should be refused", r)
+
+
+def consent_query(home, *args, env=None):
+    """Start login with --no-browser, read the consent URL it prints, stop it."""
+    # The client IDs are made up: the pre-flight would stop them.
+    bg = Background(home, "login", "--no-browser", "--no-preflight", "--timeout", "20", *args,
+                    env=env)
+    url = bg.consent_url()
+    bg.signal(signal.SIGTERM)
+    rc = bg.wait(10)
+    check(rc == 143, "SIGTERM should exit 143, not %s" % rc, bg.stderr())
+    return {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).items()}
+
+
+def case_config(home):
+    mock = home.mock()
+    port = free_port()
+    write_config(home, """# zoho-oauth profiles
+[profile work]
+client_id = 1000.FROMCONFIG
+accounts_url = %s
+scope = ZohoCliq.Channels.READ,
+        ZohoCliq.Messages.CREATE
+redirect_uri = http://localhost:%d/callback
+access_type = online   ; a comment
+
+[profile other]
+client_id = 1000.OTHER
+dc = eu
+scope = ZohoCRM.modules.ALL
+""" % (mock.url, port))
+    env = {"ZOHO_CLIENT_ID": None}
+    q = consent_query(home, "--profile", "work", env=env)
+    check(q["client_id"] == "1000.FROMCONFIG", "client_id from the config", q)
+    check(q["scope"] == "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE", "continued scope", q)
+    check(q["redirect_uri"] == "http://localhost:%d/callback" % port, "redirect_uri", q)
+    check(q["access_type"] == "online", "access_type from the config", q)
+    q = consent_query(home, env={"ZOHO_CLIENT_ID": None, "ZOHO_OAUTH_PROFILE": "work"})
+    check(q["client_id"] == "1000.FROMCONFIG", "ZOHO_OAUTH_PROFILE picks the section", q)
+    # The environment beats the file, the command line beats both.
+    q = consent_query(home, "--profile", "work", env={"ZOHO_CLIENT_ID": "1000.FROMENV"})
+    check(q["client_id"] == "1000.FROMENV", "ZOHO_CLIENT_ID over the config", q)
+    q = consent_query(home, "--profile", "work", "--client-id", "1000.FROMFLAG",
+                      "--scope", "ZohoCliq.Users.READ", "--access-type", "offline",
+                      env={"ZOHO_CLIENT_ID": "1000.FROMENV"})
+    check(q["client_id"] == "1000.FROMFLAG" and q["scope"] == "ZohoCliq.Users.READ"
+          and q["access_type"] == "offline", "flags over everything", q)
+    # The other profile: dc = eu.
+    bg = Background(home, "login", "--no-browser", "--profile", "other", "--timeout", "20",
+                    "--redirect-uri", "http://localhost:%d/callback" % free_port(),
+                    env={"ZOHO_CLIENT_ID": None})
+    url = bg.consent_url()
+    bg.signal(signal.SIGINT)
+    check(bg.wait(10) == 130, "SIGINT should exit 130")
+    check(url.startswith("https://accounts.zoho.eu/oauth/v2/auth?") and "1000.OTHER" in url,
+          "dc = eu from the config", url)
+
+
+def case_config_errors(home):
+    long_line = "scope = " + ",".join(["ZohoCliq.Channels.READ"] * 12)
+    for text, line, words in (
+            ("[profile a]\nclient_id = 1000.A\ncolour = blue\n", 3, "unknown setting 'colour'"),
+            ("[profile a]\nscope = ZohoCliq.Channels\n", 2, "missing a part"),
+            ("client_id = 1000.A\n", 1, "before any [profile NAME]"),
+            ("[work]\nclient_id = 1000.A\n", 2, "[work] is not a section"),
+            ("[profile a]\nclient_secret = abc\n", 2, "does not belong in the config"),
+            ("[profile a]\ndc = mars\n", 2, "unknown data centre"),
+            ("[profile a]\nclient_id = 1000.A\nclient_id = 1000.B\n", 3, "set twice"),
+            ("[profile a]\n" + long_line + "\n", 2, "longer than"),
+            ("[profile a]\nredirect_uri = http://example.com:1/cb\n", 2, "not on this machine"),
+            ("[profile a]\nthis line is wrong\n", 2, "not a 'name = value' line"),
+            ("[profile a]\ndc = eu\naccounts_url = https://accounts.zoho.eu\n", 3, "both"),
+    ):
+        path = write_config(home, text)
+        r = run(home, "login", "--profile", "a", "--client-id", CLIENT_ID,
+                "--scope", "ZohoCliq.Channels.READ")
+        check(r.returncode == 2, "config error %r should exit 2" % words, r)
+        check("%s:%d:" % (path, line) in r.stderr and words in r.stderr,
+              "expected '%s:%d: ...%s'" % (path, line, words), r)
+        check("abc" not in r.stderr or "client_secret" not in text, "echoed a secret", r)
+
+
+def case_example_config(home):
+    """The shipped example parses, and means what its comments say."""
+    write_config(home, open(os.path.join(DATA, "config.example")).read())
+    q = consent_query(home, "--redirect-uri", "http://localhost:%d/cb" % free_port(),
+                      env={"ZOHO_CLIENT_ID": None})
+    check(q["client_id"] == "1000.XXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", "client_id", q)
+    check(q["scope"] == "ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE", "scope", q)
+    check(q["access_type"] == "offline", "access_type", q)
+    q = consent_query(home, "--profile", "crm-reports", "--redirect-uri",
+                      "http://localhost:%d/cb" % free_port(), env={"ZOHO_CLIENT_ID": None})
+    check(q["client_id"] == "1000.YYYYYYYYYYYYYYYYYYYYYYYYYYYYYY", "second profile", q)
+
+
+DB_PASSWORD = "pg-argv-secret-Zq81"
+
+
+def case_database_password_refused(home):
+    """A database store whose connection string holds a password is refused
+    (exit 2) wherever it is given, --store, migrate --to or the config file,
+    with a pointer to ~/.pgpass, PGPASSFILE and service files; the password
+    is never echoed back; nothing is written."""
+    mock, port = setup_login(home)
+    specs = ["postgresql://bot:%s@db.example/tokens" % DB_PASSWORD,
+             "postgres://bot:%s@db.example:5432/tokens?sslmode=verify-full" % DB_PASSWORD,
+             "postgresql://bot@db.example/tokens?password=%s" % DB_PASSWORD,
+             "postgresql://bot@db.example/tokens?%%70ASSWORD=%s" % DB_PASSWORD,
+             "service=tokens password=%s" % DB_PASSWORD]
+    for spec in specs:
+        r = run(home, *login_args(mock, port, "--store", spec))
+        check(r.returncode == 2, "login --store with a password not refused", r)
+        check(".pgpass" in r.stderr and "PGPASSFILE" in r.stderr and "service" in r.stderr,
+              "no pointer to pgpass or a service file", r)
+        check(DB_PASSWORD not in r.stderr + r.stdout, "the password was echoed", r)
+        check(not os.path.exists(home.token_file()), "login went ahead")
+        r = run(home, "migrate", "--to", spec)
+        check(r.returncode == 2 and DB_PASSWORD not in r.stderr, "migrate --to not refused", r)
+    write_config(home, "[profile default]\nstore = %s\n" % specs[0])
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 2 and ".pgpass" in r.stderr, "store = with a password not refused", r)
+    check(DB_PASSWORD not in r.stderr, "the password was echoed from the config", r)
+    check(len(mock.token_requests()) == 0, "zoho was asked")
+    check(not mock.requests(), "something was sent", mock.requests())
+
+
+# --- scopes ---
 
 def auth_scopes(mock):
     """The scopes of each consent request the mock saw."""
     return [urllib.parse.parse_qs(e["query"])["scope"][0] for e in mock.requests("/oauth/v2/auth")]
 
 
-def with_scope(args, scope):
-    args = list(args)
-    args[args.index("--scope") + 1] = scope
-    return args
-
-
-class Pty:
-    """zoho-oauth with stdin and stderr on a pseudo-terminal (stdout a pipe),
-    as a user at a terminal runs it."""
-
-    def __init__(self, home, *args, env=None):
-        e = dict(home.env)
-        e.update(env or {})
-        for k, v in list(e.items()):
-            if v is None:
-                del e[k]
-        self.master, slave = pty.openpty()
-        self.proc = subprocess.Popen([BINARY, *args], env=e, stdin=slave, stderr=slave,
-                                     stdout=subprocess.PIPE)
-        os.close(slave)
-        self.seen = b""
-
-    def _read(self, timeout):
-        r, _, _ = select.select([self.master], [], [], timeout)
-        if not r:
-            return False
-        try:
-            chunk = os.read(self.master, 4096)
-        except OSError:
-            return None  # the other side is closed
-        self.seen += chunk
-        return chunk != b""
-
-    def expect(self, needle, timeout=20):
-        end = time.monotonic() + timeout
-        while needle.encode() not in self.seen:
-            left = end - time.monotonic()
-            check(left > 0 and self._read(left) is not False and self.proc.poll() is None
-                  or needle.encode() in self.seen,
-                  "the terminal never showed %r" % needle, self.text())
-            if self.proc.poll() is not None and needle.encode() not in self.seen:
-                while self._read(0.2):
-                    pass
-                check(needle.encode() in self.seen, "the terminal never showed %r" % needle,
-                      self.text())
-
-    def answer(self, text):
-        os.write(self.master, text.encode() + b"\n")
-
-    def wait(self, timeout=60):
-        end = time.monotonic() + timeout
-        while self.proc.poll() is None and time.monotonic() < end:
-            self._read(0.2)
-        if self.proc.poll() is None:
-            self.proc.kill()
-            raise AssertionError("zoho-oauth did not finish\n" + self.text())
-        while self._read(0.2):
-            pass
-        self.stdout = self.proc.stdout.read().decode()
-        os.close(self.master)
-        return self.proc.returncode
-
-    def text(self):
-        return self.seen.decode("utf-8", "replace")
-
-
-# --- scopes -------------------------------------------------------------
-
 def case_scope_warning_on_pipe(home):
     """On a pipe, a near miss of a documented scope is a warning before the
     browser opens, and the login goes on with the scope as given."""
     mock, port = setup_login(home)
     for typo in ("ZohoCliq.channels.read", "ZohoCliq.Channel.READ"):
-        r = run(home, *with_scope(login_args(mock, port, "--force"), typo))
+        r = run(home, *login_args(mock, port, "--force", scope=typo))
         check(r.returncode == 0, "login failed", r)
         check("did you mean ZohoCliq.Channels.READ?" in r.stderr, "no did-you-mean", r)
         check(r.stderr.index("did you mean") < r.stderr.index("/oauth/v2/auth?"),
@@ -105,13 +188,13 @@ def case_scope_warning_on_pipe(home):
 def case_scope_question_yes(home):
     """On a terminal it is a question: yes asks Zoho for the documented scope."""
     mock, port = setup_login(home)
-    t = Pty(home, *with_scope(login_args(mock, port), "ZohoCliq.channels.read,ZohoCliq.Messages.CREATE"))
-    t.expect("use ZohoCliq.Channels.READ instead? [Y/n]")
+    t = Terminal(home, *login_args(mock, port,
+                                   scope="ZohoCliq.channels.read,ZohoCliq.Messages.CREATE"))
+    t.wait_for_text("use ZohoCliq.Channels.READ instead? [Y/n]", 20)
     check(not mock.requests("/oauth/v2/auth"), "the consent page was asked for before the answer")
-    t.answer("y")
-    t.expect("save these settings as a profile?")
-    t.answer("")
-    rc = t.wait()
+    t.type("y\n")
+    decline_save(t)
+    rc = t.wait(60)
     check(rc == 0, "login failed", t.text())
     check(auth_scopes(mock) == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE"],
           "the corrected scope was not asked for", auth_scopes(mock), t.text())
@@ -120,12 +203,11 @@ def case_scope_question_yes(home):
 def case_scope_question_no(home):
     """... and no keeps the scope as typed."""
     mock, port = setup_login(home)
-    t = Pty(home, *with_scope(login_args(mock, port), "ZohoCliq.Channel.READ"))
-    t.expect("use ZohoCliq.Channels.READ instead? [Y/n]")
-    t.answer("n")
-    t.expect("save these settings as a profile?")
-    t.answer("")
-    rc = t.wait()
+    t = Terminal(home, *login_args(mock, port, scope="ZohoCliq.Channel.READ"))
+    t.wait_for_text("use ZohoCliq.Channels.READ instead? [Y/n]", 20)
+    t.type("n\n")
+    decline_save(t)
+    rc = t.wait(60)
     check(rc == 0, "login failed", t.text())
     check(auth_scopes(mock) == ["ZohoCliq.Channel.READ"], "the scope was changed",
           auth_scopes(mock), t.text())
@@ -135,7 +217,7 @@ def case_scope_other_services_silent(home):
     """Documented scopes, and scopes of services not listed, pass silently."""
     mock, port = setup_login(home)
     scope = "ZohoCliq.Channels.READ,ZohoCRM.modules.all,ZohoCliq.Userfields.UPDATE"
-    r = run(home, *with_scope(login_args(mock, port), scope))
+    r = run(home, *login_args(mock, port, scope=scope))
     check(r.returncode == 0, "login failed", r)
     check("did you mean" not in r.stderr and "warning" not in r.stderr, "a warning", r)
     check(auth_scopes(mock) == [scope], "the scopes changed", auth_scopes(mock))
@@ -155,13 +237,9 @@ def case_scope_device(home):
 def case_scope_exchange(home):
     """exchange takes --scope (recorded when Zoho's answer has none): a near
     miss gets the same warning on a pipe, and goes on."""
-    import json
-    import urllib.request
     mock = home.mock()
-    with urllib.request.urlopen(mock.url + "/mock/selfclient-code?scope=ZohoCliq.Users.READ") as f:
-        code = json.load(f)["code"]
-    r = run(home, "exchange", "--client-id", CLIENT_ID, "--accounts-url", mock.url, "--code", code,
-            "--scope", "ZohoCliq.users.read")
+    code = console_code(mock)
+    r = run(home, *exchange_args(mock, "--code", code, "--scope", "ZohoCliq.users.read"))
     check(r.returncode == 0, "exchange failed", r)
     check("did you mean ZohoCliq.Users.READ?" in r.stderr, "no did-you-mean", r)
 
@@ -185,7 +263,26 @@ def case_dc_any_case(home):
     check(r.returncode == 2 and "unknown data centre 'Mars'" in r.stderr, "--dc Mars", r)
 
 
-# --- profile names --------------------------------------------------------
+# --- did you mean ---
+
+def case_did_you_mean(home):
+    """Typos get the nearest command or option; far-off names get none;
+    help NOSUCH is an error (status 2), not the general help."""
+    for args, said in ((["tokn"], "did you mean 'token'?"),
+                       (["Refrsh"], "did you mean 'refresh'?"),
+                       (["help", "staus"], "did you mean 'status'?"),
+                       (["token", "--lock-timout", "3"], "did you mean --lock-timeout?"),
+                       (["login", "--no-preflite"], "did you mean --no-preflight?"),
+                       (["curl", "--alow-host", "x", "/api"], "did you mean --allow-host?")):
+        r = run(home, *args)
+        check(r.returncode == 2 and said in r.stderr and r.stdout == "", "%s" % args, r)
+    for args in (["xyzzyq"], ["help", "NOSUCH"], ["token", "--qqqqqqqq"]):
+        r = run(home, *args)
+        check(r.returncode == 2 and "did you mean" not in r.stderr and r.stdout == "",
+              "%s: expected a plain refusal" % args, r)
+    r = run(home, "help", "token")
+    check(r.returncode == 0 and "--min-valid" in r.stdout, "help token", r)
+
 
 def case_profile_typo_login_warns(home):
     """login -p wrok when "work" exists: a warning, and (on a pipe) the login
@@ -224,17 +321,17 @@ def case_profile_typo_question(home):
     """On a terminal login asks; yes uses the existing profile."""
     mock, port = setup_login(home)
     before = write_tokens(home, mock, profile="work")["access_token"]
-    t = Pty(home, *login_args(mock, port, "-p", "wrok", "--force"))
-    t.expect('use profile "work" instead? [Y/n]')
-    t.answer("y")
-    rc = t.wait()
+    t = Terminal(home, *login_args(mock, port, "-p", "wrok", "--force"))
+    t.wait_for_text('use profile "work" instead? [Y/n]', 20)
+    t.type("y\n")
+    rc = t.wait(60)
     check(rc == 0, "login failed", t.text())
     check(not os.path.exists(home.token_file("wrok")), "the mistyped profile was made", t.text())
     check(read_json(home.token_file("work"))["access_token"] != before, "work got no new tokens")
     check(len(mock.token_requests()) == 1, "no sign-in", mock.requests())
 
 
-# --- logging in again -----------------------------------------------------
+# --- logging in again ---
 
 def case_reuse_on_second_login(home):
     """A second login on a profile uses the client, data centre, scope and
@@ -283,7 +380,7 @@ def case_no_reuse_without_tokens(home):
           "expected the no-client error", r)
 
 
-# --- --save-profile -------------------------------------------------------
+# --- --save-profile ---
 
 CONFIG_BEFORE = ("; my settings, by hand\n[profile other]\nclient_id = 1000.OTHER  ; keep me\n"
                  "scope = ZohoCRM.modules.READ\n")
@@ -300,10 +397,7 @@ def case_save_profile(home):
     before any sign-in."""
     mock, port = setup_login(home)
     path = write_config(home, CONFIG_BEFORE)
-    secret_file = os.path.join(home.root, "client.secret")
-    with open(secret_file, "w") as f:
-        f.write(SECRET + "\n")
-    os.chmod(secret_file, 0o600)
+    secret_file = write_secret(home, "client.secret", SECRET + "\n")
     r = run(home, *login_args(mock, port, "--save-profile", "team",
                               "--client-secret-file", secret_file),
             env={"ZOHO_CLIENT_SECRET": None})
@@ -335,8 +429,8 @@ def case_save_profile(home):
     check(open(path).read() == text, "the config changed")
     # Other settings under that name: refused before anything is sent.
     before = len(mock.requests())
-    r = run(home, *with_scope(login_args(mock, port, "--save-profile", "team", "--force"),
-                              "ZohoCliq.Chats.READ"))
+    r = run(home, *login_args(mock, port, "--save-profile", "team", "--force",
+                              scope="ZohoCliq.Chats.READ"))
     check(r.returncode == 2 and "already has a [profile team] section" in r.stderr,
           "other settings under the same name", r)
     check(len(mock.requests()) == before, "something was sent", mock.requests()[before:])
@@ -353,10 +447,10 @@ def case_save_profile_question(home):
     r = run(home, *login_args(mock, port))
     check(r.returncode == 0 and "save these settings" not in r.stderr, "asked on a pipe", r)
     check(not os.path.exists(config_path(home)), "a config was written")
-    t = Pty(home, *login_args(mock, port, "--force"))
-    t.expect("save these settings as a profile? name (empty for no):")
-    t.answer("mine")
-    rc = t.wait()
+    t = Terminal(home, *login_args(mock, port, "--force"))
+    t.wait_for_text("save these settings as a profile? name (empty for no):", 20)
+    t.type("mine\n")
+    rc = t.wait(60)
     check(rc == 0, "login failed", t.text())
     check("next time: zoho-oauth login -p mine" in t.text(), "no next-time line", t.text())
     text = open(config_path(home)).read()
@@ -364,10 +458,10 @@ def case_save_profile_question(home):
           "the section", text)
     check(mode_of(config_path(home)) == 0o600, "mode")
     # Empty: nothing saved.
-    t = Pty(home, *login_args(mock, port, "--force"))
-    t.expect("save these settings as a profile? name (empty for no):")
-    t.answer("")
-    check(t.wait() == 0 and open(config_path(home)).read() == text, "an empty answer saved", t.text())
+    t = Terminal(home, *login_args(mock, port, "--force"))
+    t.wait_for_text("save these settings as a profile? name (empty for no):", 20)
+    t.type("\n")
+    check(t.wait(60) == 0 and open(config_path(home)).read() == text, "an empty answer saved", t.text())
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

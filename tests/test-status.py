@@ -1,17 +1,50 @@
 #!/usr/bin/env python3
-"""End-to-end tests of zoho-oauth status: times in local time with the
-zone and how long until or ago, every profile at once (--all), and asking
-Zoho whether the refresh token still works (--online). Against the mock
-Zoho Accounts server."""
+"""End-to-end tests of zoho-oauth status: what is stored for a profile
+(never a secret), times in local time with the zone and how long until or
+ago, every profile at once (--all), and asking Zoho whether the refresh
+token still works (--online). Against the mock Zoho Accounts server."""
 import json
 import os
 import time
 import urllib.parse
 import urllib.request
 
-from harness import (CLIENT_ID, SECRET, check, main, read_json, run, write_config, write_tokens)
+from harness import CLIENT_ID, SECRET, check, main, read_json, run, write_config, write_tokens
 
-# A zone without tzdata: five and a half hours east of UTC, named XYZ.
+
+def case_one_profile(home):
+    mock = home.mock()
+    data = write_tokens(home, mock, expires_in=1800,
+                        scope="ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE")
+    r = run(home, "status")
+    check(r.returncode == 0, "status failed", r)
+    for needle in ("default", home.token_file(), CLIENT_ID, mock.url, "ZohoCliq.Messages.CREATE",
+                   "yes", "valid, expires "):
+        check(needle in r.stdout, "status lacks %r" % needle, r)
+    r = run(home, "status", "--json")
+    check(r.returncode == 0, "status --json failed", r)
+    j = json.loads(r.stdout)
+    check(j["profile"] == "default" and j["client_id"] == CLIENT_ID and j["refresh_token"] is True
+          and j["access_token_valid"] is True and 1700 < j["expires_in"] <= 1800
+          and j["scopes"] == ["ZohoCliq.Channels.READ", "ZohoCliq.Messages.CREATE"]
+          and j["token_file"] == home.token_file() and j["accounts_server"] == mock.url, "json", j)
+    for out in (r.stdout, run(home, "status").stdout):
+        for secret in (SECRET, data["access_token"], data["refresh_token"]):
+            check(secret not in out, "status printed a secret", out)
+    write_tokens(home, mock, expires_in=-7200, refresh=None)
+    r = run(home, "status")
+    check(" (2 hours ago)" in r.stdout and "expired " in r.stdout and "no (online" in r.stdout, "expired status", r)
+    check(mock.requests() == [], "status contacted Zoho")
+
+
+def case_status_missing(home):
+    r = run(home, "status")
+    check(r.returncode == 7, "status without tokens should exit 7", r)
+    check("zoho-oauth login" in r.stderr, "no hint to log in", r)
+    r = run(home, "status", "--profile", "work")
+    check(r.returncode == 7 and "zoho-oauth login --profile work" in r.stderr, "profile hint", r)
+
+
 TZ = "XYZ-5:30"
 
 
@@ -258,13 +291,9 @@ def case_online_hostile_user(home):
     check(r.returncode == 0 and "account:        unknown" in r.stdout, "an HTML answer", r)
 
 
-def case_help_width(home):
-    """Every help line fits in 80 columns."""
-    for cmd in ("login", "token", "header", "refresh", "status", "revoke", "exchange",
-                "migrate", "curl"):
-        r = run(home, cmd, "--help")
-        wide = [l for l in r.stdout.splitlines() if len(l) > 80]
-        check(r.returncode == 0 and not wide, "%s --help is wider than 80 columns" % cmd, wide)
+def case_help(home):
+    """status --help tells of --all and --online, and what --online costs.
+    (That every help line fits in 80 columns is messages@help_width.)"""
     r = run(home, "status", "--help")
     check("--all" in r.stdout and "--online" in r.stdout and "costs one refresh" in r.stdout,
           "status --help lacks --all or --online", r)

@@ -8,9 +8,10 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
-from harness import BINARY, HERE, check, main, port_open, wait_for
+from harness import BINARY, HERE, check, main, needs, port_open, wait_for
 
 TRY = os.path.join(os.path.dirname(HERE), "tools", "try-login")
 BUILD = os.path.dirname(os.path.dirname(BINARY)) if BINARY else None
@@ -40,6 +41,7 @@ def try_login(home, *args, env=None, timeout=120):
                           timeout=timeout)
 
 
+@needs("chromium")  # registered only where meson found it
 def case_headless(home):
     """The whole first run in headless Chromium: exit 0, the status and a
     token printed, the user's home and XDG directories untouched, the
@@ -64,39 +66,96 @@ def case_headless(home):
     check(not port_open(port), "the stand-in still runs")
 
 
+class Interrupted:
+    """tools/try-login started as from a terminal (a session of its own, its
+    output read as it comes), and stopped with Ctrl-C."""
+
+    def __init__(self, env, *args):
+        self.proc = subprocess.Popen([sys.executable, TRY, "--build", BUILD, *args], env=env,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.out, self.err = [], []
+        self.readers = [threading.Thread(target=lambda: self.out.append(self.proc.stdout.read()),
+                                         daemon=True),
+                        threading.Thread(target=lambda: self.err.append(self.proc.stderr.read()),
+                                         daemon=True)]
+        for t in self.readers:
+            t.start()
+
+    def ctrl_c(self, timeout=30):
+        """What a terminal does on Ctrl-C: SIGINT to the whole foreground
+        group. Returns the exit status."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            raise
+        for t in self.readers:
+            t.join(5)
+        return rc
+
+    def stdout(self):
+        return "".join(self.out)
+
+    def stderr(self):
+        return "".join(self.err)
+
+
 def case_interrupted(home):
     """Ctrl-C while login waits for the browser (a 'browser' that never
     comes back): status 130, the stand-in stopped, the temporary directory
     removed."""
     env, tmp = env_of(home, DISPLAY=":0", BROWSER="true")
-    p = subprocess.Popen([sys.executable, TRY, "--build", BUILD], env=env,
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
-    out = []
-    import threading
-    t = threading.Thread(target=lambda: out.append(p.stdout.read()), daemon=True)
-    t.start()
-    err = []
-    e = threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True)
-    e.start()
+    p = Interrupted(env)
     found = wait_for(lambda: any("zoho-oauth.json" in n or n.endswith("/config")
                                  for n in tree(tmp)), 20)
     check(found, "try-login did not set up its home", tree(tmp))
     time.sleep(1.5)  # login is waiting for the browser now
-    # What a terminal does on Ctrl-C: SIGINT to the whole foreground group.
-    os.killpg(p.pid, signal.SIGINT)
-    try:
-        rc = p.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        raise
-    t.join(5)
-    e.join(5)
-    check(rc == 130, "Ctrl-C: expected status 130, got %s" % rc, "".join(out), "".join(err))
+    rc = p.ctrl_c()
+    check(rc == 130, "Ctrl-C: expected status 130, got %s" % rc, p.stdout(), p.stderr())
     check(tree(tmp) == [], "the temporary directory was left behind", tree(tmp))
-    m = re.search(r"runs at http://127\.0\.0\.1:(\d+)", "".join(out))
-    check(m and not port_open(int(m.group(1))), "the stand-in still runs", "".join(out))
+    m = re.search(r"runs at http://127\.0\.0\.1:(\d+)", p.stdout())
+    check(m and not port_open(int(m.group(1))), "the stand-in still runs", p.stdout())
     check(tree(home.home) == [], "try-login wrote to the user's home", tree(home.home))
+
+
+def processes_in(path):
+    """The processes whose command line names something under path."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if path in argv:
+            found.append(int(pid))
+    return found
+
+
+@needs("chromium")
+def case_interrupted_headless(home):
+    """Ctrl-C while headless Chromium starts, writing its profile into the
+    temporary directory: status 130, no Chromium process left, and nothing
+    left in $TMPDIR (try-login's directory, and Chromium's own for its
+    singleton socket), for good: nothing writes there a moment later."""
+    env, tmp = env_of(home)
+    p = Interrupted(env, "--headless")
+    # Chromium's own processes, should any outlive try-login: ended when
+    # the case is, whatever it found.
+    home.cleanups.append(lambda: [os.kill(pid, signal.SIGKILL) for pid in processes_in(tmp)])
+    found = wait_for(lambda: any(n.endswith("/chromium") for n in tree(tmp)), 30)
+    check(found, "Chromium did not start", tree(tmp), p.stdout(), p.stderr())
+    rc = p.ctrl_c(60)
+    check(rc == 130, "Ctrl-C: expected status 130, got %s" % rc, p.stdout(), p.stderr())
+    left = tree(tmp)
+    running = processes_in(tmp)
+    time.sleep(3)  # what a Chromium process still running would write meanwhile
+    check(not running, "Chromium processes outlived try-login", running)
+    check(left == [], "the temporary directory was left behind", left, p.stderr())
+    check(tree(tmp) == [], "the temporary directory was written again after try-login ended",
+          tree(tmp))
 
 
 def case_no_build(home):

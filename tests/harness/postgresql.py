@@ -1,0 +1,159 @@
+"""A throwaway PostgreSQL cluster of the case's own, and a fleet of
+"machines" (each a HOME with its own XDG and runtime directories) that
+share one profile's tokens in it."""
+import json
+import os
+import subprocess
+import urllib.parse
+
+from .common import CLIENT_ID, check
+from .tool import SCOPES, login_args, run, setup_login
+
+
+def _pg_bin():
+    """Debian's newest postgresql server binaries (15 on Debian 12)."""
+    import glob
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    return os.path.dirname(found[-1]) if found else "/usr/lib/postgresql/15/bin"
+
+
+PG_BIN = _pg_bin()
+
+
+def pg_available():
+    """Debian's postgresql server binaries are installed (the tests list of
+    tools/install-deps has them)."""
+    return os.access(os.path.join(PG_BIN, "initdb"), os.X_OK)
+
+
+def postgresql_available():
+    """pg_available(), saying what is missing for a case to skip."""
+    if not pg_available():
+        print("SKIP: needs Debian's postgresql (tools/install-deps installs it)")
+        return False
+    return True
+
+
+class PgCluster:
+    """A throwaway PostgreSQL cluster of the test's own: initdb and pg_ctl
+    with the data directory and the socket in the test's directory, no TCP
+    listener, trust for the socket only. postgres refuses to run as root, so
+    as root it runs as nobody (setpriv), in a directory nobody owns."""
+
+    def __init__(self, home):
+        self.dir = os.path.join(home.root, "pg")
+        self.data = os.path.join(self.dir, "data")
+        self.socket_dir = os.path.join(self.dir, "sock")
+        os.makedirs(self.socket_dir, mode=0o700)
+        self.prefix = []
+        if os.geteuid() == 0:
+            os.chmod(home.root, 0o711)  # nobody may pass through, not list
+            for d in (self.dir, self.socket_dir):
+                os.chown(d, 65534, 65534)
+            self.prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC"}
+        self.env = env
+        r = subprocess.run(self.prefix + [os.path.join(PG_BIN, "initdb"), "-D", self.data,
+                            "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
+                           env=env, capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, "initdb failed", r)
+        self.started = False
+        self.home_cleanups = home.cleanups
+        home.cleanups.append(self.stop)
+        self.start()
+
+    def start(self):
+        opts = "-c listen_addresses='' -c unix_socket_directories=%s -c fsync=off " \
+               "-c full_page_writes=off -c max_connections=200" % self.socket_dir
+        r = subprocess.run(self.prefix + [os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-w",
+                            "-t", "30", "-o", opts, "-l", os.path.join(self.dir, "log"),
+                            "start"], env=self.env, capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, "pg_ctl start failed", r)
+        self.started = True
+
+    def stop(self, mode="fast"):
+        if not self.started:
+            return
+        subprocess.run(self.prefix + [os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-w",
+                        "-m", mode, "stop"], env=self.env, capture_output=True, timeout=60)
+        self.started = False
+
+    def uri(self, db="postgres", user="postgres"):
+        """A libpq URI for the socket (the host is a directory, %-encoded)."""
+        return "postgresql://%s@%s/%s" % (user, urllib.parse.quote(self.socket_dir, safe=""), db)
+
+    def psql(self, sql, db="postgres", user="postgres"):
+        r = subprocess.run(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
+                            self.socket_dir, "-U", user, "-d", db, "-c", sql],
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 0, "psql failed: " + sql, r)
+        return r.stdout.strip()
+
+    def psql_background(self, sql, db="postgres", user="postgres"):
+        """psql running sql (one transaction) while the test goes on."""
+        p = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", self.socket_dir,
+                              "-U", user, "-d", db, "-c", sql],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.home_cleanups.append(lambda: p.poll() is None and p.kill())
+        return p
+
+    def set(self, setting, value):
+        """A server setting, in effect for new sessions at once."""
+        self.psql("ALTER SYSTEM SET %s = '%s'" % (setting, value))
+        self.psql("SELECT pg_reload_conf()")
+
+    def processes(self):
+        """The postmaster's pid and its children's."""
+        pm = int(open(os.path.join(self.data, "postmaster.pid")).readline())
+        kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pm)], capture_output=True,
+                              text=True).stdout.split()
+        return [pm] + [int(k) for k in kids]
+
+
+def machine(home, name):
+    """The environment of one more machine: its own HOME, XDG directories
+    and runtime directory."""
+    root = os.path.join(home.root, name)
+    env = {
+        "HOME": root,
+        "XDG_DATA_HOME": os.path.join(root, ".local", "share"),
+        "XDG_CONFIG_HOME": os.path.join(root, ".config"),
+        "XDG_RUNTIME_DIR": os.path.join(root, "run"),
+    }
+    os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
+    os.chmod(env["XDG_RUNTIME_DIR"], 0o700)
+    return env
+
+
+def token_path(env, profile="default"):
+    """A machine's token file (for a database profile: its metadata)."""
+    return os.path.join(env["XDG_DATA_HOME"], "zoho-oauth", profile + ".json")
+
+
+def configure(env, mock, uri, extra=""):
+    """A config profile that names the database: all a machine needs."""
+    d = os.path.join(env["XDG_CONFIG_HOME"], "zoho-oauth")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "config"), "w") as f:
+        f.write("[profile default]\nclient_id = %s\naccounts_url = %s\nscope = %s\nstore = %s\n%s"
+                % (CLIENT_ID, mock.url, SCOPES, uri, extra))
+
+
+def row(pg, column="record"):
+    """The default profile's row: its record, parsed, or another column."""
+    out = pg.psql("SELECT %s FROM zoho_oauth_tokens WHERE profile = 'default'" % column)
+    return json.loads(out) if column == "record" and out else out
+
+
+def fleet(home, *modes, machines=3):
+    """A cluster, a mock, and machines: the first signs in with --store;
+    the others only have a config profile."""
+    pg = PgCluster(home)
+    mock, port = setup_login(home, *modes)
+    envs = [machine(home, "m%d" % i) for i in range(machines)]
+    for env in envs:
+        configure(env, mock, pg.uri())
+    r = run(home, *login_args(mock, port, "--store", pg.uri()), env=envs[0])
+    check(r.returncode == 0, "login --store postgresql://... failed", r)
+    return pg, mock, envs

@@ -1,0 +1,94 @@
+"""zoho-oauth at a terminal: stdin and stderr on a real pseudo-terminal
+(stdout a pipe), the slave its controlling terminal, so that a Ctrl-C
+typed on the master is the terminal's SIGINT and a question is asked."""
+import fcntl
+import os
+import select
+import subprocess
+import termios
+import threading
+
+from . import common
+from .common import Failure, check, wait_for
+from .tool import tool_env
+
+
+class Terminal:
+    """zoho-oauth with stdin and stderr on a pseudo-terminal."""
+
+    def __init__(self, home, *args, env=None, stdin_tty=True):
+        e = tool_env(home, env)
+        master, slave = os.openpty()
+        self.master = master
+        self.chunks = []
+
+        def controlling():
+            # A session of its own (start_new_session), with the slave as
+            # its terminal: Ctrl-C on the master is SIGINT to the tool.
+            fcntl.ioctl(2, termios.TIOCSCTTY, 0)
+        # Under the secrets audit (meson test --setup audit), traced too.
+        self.home, self.args = home, args
+        self.tracing = home.audit.prefix() if home.audit else []
+        self.proc = subprocess.Popen([*self.tracing, common.BINARY, *args], env=e,
+                                     stdin=slave if stdin_tty else subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=slave,
+                                     start_new_session=True, preexec_fn=controlling)
+        os.close(slave)
+        self.out = b""
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
+        self._o = threading.Thread(target=self._read_out, daemon=True)
+        self._o.start()
+
+    def _read(self):
+        while True:
+            try:
+                r, _, _ = select.select([self.master], [], [], 0.5)
+                if not r:
+                    if self.proc.poll() is not None and not self._readable():
+                        break
+                    continue
+                data = os.read(self.master, 4096)
+            except OSError:
+                break  # EIO: every slave end is closed
+            if not data:
+                break
+            self.chunks.append(data)
+
+    def _readable(self):
+        r, _, _ = select.select([self.master], [], [], 0.2)
+        return bool(r)
+
+    def _read_out(self):
+        self.out = self.proc.stdout.read()
+
+    def text(self):
+        return b"".join(self.chunks).decode("utf-8", "replace")
+
+    def wait_for_text(self, needle, timeout=10):
+        found = wait_for(lambda: needle in self.text(), timeout)
+        check(found, "zoho-oauth never said %r on the terminal" % needle, repr(self.text()))
+
+    def type(self, text):
+        os.write(self.master, text.encode())
+
+    def wait(self, timeout=30):
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+            raise Failure("zoho-oauth did not finish within %ss" % timeout, repr(self.text()))
+        self._t.join(5)
+        self._o.join(5)
+        os.close(self.master)
+        if self.tracing:
+            self.home.audit.check(self.tracing, self.args)
+        return self.proc.returncode
+
+
+def decline_save(t):
+    """After a login with flags at a terminal, login offers to save them as
+    a profile: say no (an empty name)."""
+    t.wait_for_text("save these settings as a profile?", timeout=20)
+    t.type("\n")
