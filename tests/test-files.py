@@ -231,6 +231,52 @@ def case_temp_files(home):
     os.close(live_fd)
 
 
+def read_only(home, mock, expires_in):
+    """A token file whose directory can't be written (the lock file there
+    already), and the prefix that runs the tool as a user that bound holds."""
+    write_tokens(home, mock, expires_in=expires_in)
+    path = home.token_file()
+    open(path + ".lock", "w").close()
+    os.chmod(path + ".lock", 0o600)
+    prefix = unprivileged(home)
+    os.chmod(os.path.dirname(path), 0o500)
+    return prefix
+
+
+def said(text, kind):
+    return [l for l in text.splitlines() if l.startswith("zoho-oauth: %s:" % kind)]
+
+
+def case_read_only_valid_token(home):
+    """A read-only token directory and a token due a refresh with minutes
+    left: served, exit 0, one warning that says why, and no error line."""
+    mock = home.mock()
+    prefix = read_only(home, mock, 200)
+    try:
+        r = run(home, "token", prefix=prefix)
+    finally:
+        os.chmod(os.path.dirname(home.token_file()), 0o700)
+    check(r.returncode == 0 and r.stdout.strip(), "the valid token was not served", r)
+    check(not said(r.stderr, "error"), "an error line on success", r)
+    warnings = said(r.stderr, "warning")
+    check(len(warnings) == 1 and "cannot write" in warnings[0] and "still valid" in warnings[0],
+          "not one warning that says why", r)
+    check(not mock.token_requests(), "a refresh was spent although it could not be kept")
+
+
+def case_read_only_expired(home):
+    """The same with an expired token: exit 1, the error said once, last."""
+    mock = home.mock()
+    prefix = read_only(home, mock, -10)
+    try:
+        r = run(home, "token", prefix=prefix)
+    finally:
+        os.chmod(os.path.dirname(home.token_file()), 0o700)
+    lines = [l for l in r.stderr.splitlines() if l.startswith("zoho-oauth:")]
+    check(r.returncode == 1 and len(said(r.stderr, "error")) == 1 and
+          lines[-1] == said(r.stderr, "error")[0], "the error was not said once, last", r)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

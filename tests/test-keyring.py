@@ -12,9 +12,9 @@ import socket
 import threading
 import time
 
-from harness import (CLIENT_ID, SECRET, SKIP, PrivateBus, cache_files, check, console_code,
-                     keyring_available, keyring_login, login_args, lookup, main, mode_of, needs,
-                     read_json, run, setup_login, write_config)
+from harness import (CLIENT_ID, SECRET, SKIP, PrivateBus, body_of, cache_files, check,
+                     console_code, keyring_available, keyring_login, login_args, lookup, main,
+                     mode_of, needs, read_json, run, setup_login, write_config)
 
 
 def case_login(home):
@@ -251,6 +251,41 @@ def case_not_built(home):
     check(not os.path.exists(home.token_file()), "a token file was written instead")
     check(not mock.requests("/oauth/v2/auth") and not home.browser_records(wait=False),
           "the browser was opened although the tokens would have nowhere to go")
+
+
+def in_dir(path):
+    """run()'s prefix that starts the tool in path."""
+    os.makedirs(path, exist_ok=True)
+    return ("env", "-C", path)
+
+
+def refreshed_with(mock):
+    """The refresh token the last refresh sent."""
+    bodies = [body_of(e) for e in mock.token_requests() if "grant_type=refresh_token" in e["body"]]
+    return bodies[-1]["refresh_token"][0] if bodies else None
+
+
+def case_relative_token_file(home):
+    """--token-file tok.json in two projects is two profiles: a login in b
+    leaves a's refresh token in the keyring, and each refreshes with its
+    own (the keyring's items are found by the absolute path)."""
+    if not keyring_available():
+        return SKIP
+    bus = PrivateBus(home, keyring=True)
+    mock, port = setup_login(home)
+    a, b = os.path.join(home.root, "a"), os.path.join(home.root, "b")
+    for d in (a, b):
+        r = run(home, *login_args(mock, port, "--store", "keyring", "--token-file", "tok.json",
+                                  "--force"), env=bus.env, prefix=in_dir(d))
+        check(r.returncode == 0, "login in %s" % d, r)
+    first, second = mock.issued_refresh_tokens()[-2:]
+    check(first != second, "the mock issued the same refresh token twice")
+    r = run(home, "refresh", "--token-file", "tok.json", env=bus.env, prefix=in_dir(a))
+    check(r.returncode == 0 and refreshed_with(mock) == first,
+          "project a refreshed with project b's refresh token", r)
+    r = run(home, "refresh", "--token-file", "tok.json", env=bus.env, prefix=in_dir(b))
+    check(r.returncode == 0 and refreshed_with(mock) == second,
+          "project b refreshed with another refresh token", r)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -218,7 +218,8 @@ def case_foreign_accounts_server(home):
 
 def case_bad_scope(home):
     mock, port = setup_login(home)
-    for scope, words in (("ZohoCliq.Channels.READ, ZohoCliq.Messages.CREATE", "space"),
+    for scope, words in (("ZohoCliq.Channels.READ ZohoCliq.Messages.CREATE", "space"),
+                         ("ZohoCliq.Channels.READ,,ZohoCliq.Messages.CREATE", "empty item"),
                          ("ZohoCliq.Channels", "missing"),
                          ("ZohoCliq.Channels.", "missing its operation"),
                          ("ZohoCliq.Channels.REED", "not an operation")):
@@ -241,6 +242,19 @@ def case_scope_joined(home):
     q = urllib.parse.parse_qs(mock.requests("/oauth/v2/auth")[0]["query"])
     check(q["scope"] == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE,"
                          "ZohoCRM.settings.modules.READ"], "scopes not joined", q)
+
+
+def case_scope_list_copied_with_spaces(home):
+    """A list copied from a page, with blanks after (or around) its
+    commas, is taken, and sent without them."""
+    mock, port = setup_login(home)
+    args = login_args(mock, port)
+    args[args.index("--scope") + 1] = "ZohoCliq.Channels.READ, ZohoCliq.Messages.CREATE ,ZohoCliq.Chats.READ"
+    r = run(home, *args)
+    check(r.returncode == 0, "login failed", r)
+    q = urllib.parse.parse_qs(mock.requests("/oauth/v2/auth")[0]["query"])
+    check(q["scope"] == ["ZohoCliq.Channels.READ,ZohoCliq.Messages.CREATE,ZohoCliq.Chats.READ"],
+          "the blanks were sent", q)
 
 
 def case_stdout(home):
@@ -712,7 +726,9 @@ def case_interrupt(home):
         check(not port_open(port), "the port is still open after exit")
 
 
-def signal_during_exchange(home, sig, expected):
+def signal_during_exchange(home, sig, expected, said):
+    """A signal while the code is exchanged: the status, a line that says
+    nothing was saved, and nothing left behind."""
     mock, port = setup_login(home, "token-delay=20")
     bg = Background(home, *login_args(mock, port), "--no-preflight")
     check(wait_for(lambda: mock.token_requests(), 15), "the exchange never started", bg.stderr())
@@ -720,6 +736,8 @@ def signal_during_exchange(home, sig, expected):
     bg.signal(sig)
     rc = bg.wait(15)
     check(rc == expected, "expected %d, got %s" % (expected, rc), bg.stderr())
+    check("zoho-oauth: stopped (%s): nothing was saved" % said in bg.stderr(),
+          "the stop did not say what was saved", bg.stderr())
     check(time.monotonic() - start < 5, "took %.1f s to stop" % (time.monotonic() - start))
     check(not os.path.exists(home.token_file()), "a token file was written")
     check(not [n for n in os.listdir(home.root) if n.endswith(".json")], "stray files")
@@ -727,11 +745,11 @@ def signal_during_exchange(home, sig, expected):
 
 
 def case_sigint_exchange(home):
-    signal_during_exchange(home, signal.SIGINT, 130)
+    signal_during_exchange(home, signal.SIGINT, 130, "Ctrl-C")
 
 
 def case_sigterm_exchange(home):
-    signal_during_exchange(home, signal.SIGTERM, 143)
+    signal_during_exchange(home, signal.SIGTERM, 143, "SIGTERM")
 
 
 # --- keeping what Zoho issued ---

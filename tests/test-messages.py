@@ -378,6 +378,15 @@ def case_install_deps(home):
     check(r.returncode == 2 and not apt and "--build-only" in r.stderr, "an unknown option", r)
 
 
+def case_success_says_no_error(home):
+    """A refresh that works prints no error line, whatever was tried on the
+    way; nor does a cached token print anything at all."""
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=10)
+    r = run(home, "token")
+    check(r.returncode == 0 and "error:" not in r.stderr and not r.stderr, "token", r)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

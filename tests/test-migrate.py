@@ -81,6 +81,36 @@ def case_into_fleet(home):
           "migrate --force", r)
 
 
+@needs("keyring", "postgresql")
+def case_postgresql_to_keyring_keeps_cache(home):
+    """From PostgreSQL to the keyring: the access token the new store cached
+    stays (both stores cache it under the same name), so the next token
+    costs no refresh."""
+    if not keyring_available() or not postgresql_available():
+        return SKIP
+    bus = PrivateBus(home, keyring=True)
+    pg = PgCluster(home)
+    mock, port = setup_login(home)
+    r = run(home, *login_args(mock, port, "--store", pg.uri()), env=bus.env)
+    check(r.returncode == 0, "login into the database", r)
+    before = len(mock.token_requests())
+    r = run(home, "migrate", "--to", "keyring", env=bus.env)
+    check(r.returncode == 0, "migrate --to keyring", r)
+    r = run(home, "token", env=bus.env)
+    check(r.returncode == 0 and len(mock.token_requests()) == before,
+          "the migration cost a refresh", r, mock.requests())
+
+
+def case_no_tokens(home):
+    """A profile with no tokens anywhere: exit 7, saying so and how to make
+    them; never "nothing to do"."""
+    for to in ("file", "keyring"):
+        r = run(home, "migrate", "--to", to, "-p", "empty")
+        check(r.returncode == 7 and "no tokens for profile 'empty'" in r.stderr and
+              "zoho-oauth login --profile empty" in r.stderr and "nothing to do" not in r.stderr,
+              "migrate --to %s with no tokens" % to, r)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

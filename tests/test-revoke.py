@@ -114,6 +114,24 @@ def case_postgresql_local(home):
     check(not mock.requests("/oauth/v2/token/revoke"), "zoho was asked to revoke")
 
 
+def case_hint_has_profile(home):
+    """revoke -p dev when Zoho can't confirm it: the advice names the
+    profile (without it, 'revoke --local' would forget default's tokens),
+    and the error is said last, once."""
+    mock = home.mock("revoke-502")
+    write_tokens(home, mock, profile="dev", expires_in=3000)
+    write_tokens(home, mock, expires_in=3000, refresh="1000.refresh.default")
+    r = run(home, "revoke", "-p", "dev")
+    check(r.returncode == 6 and "revoke --local" in r.stderr, "revoke with zoho failing", r)
+    said = [l for l in r.stderr.splitlines() if l.startswith("zoho-oauth:")]
+    for line in said:
+        if "revoke --local" in line:
+            check("zoho-oauth revoke --local --profile dev" in line, "advice without the profile", r)
+    check(said[-1].startswith("zoho-oauth: error:") and
+          sum(l.startswith("zoho-oauth: error:") for l in said) == 1,
+          "the error is not said once, last", r)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -317,18 +317,18 @@ def case_profile_typo_token_errors(home):
     check(r.returncode == 0 and r.stdout.strip(), "the right name", r)
 
 
-def case_profile_typo_question(home):
-    """On a terminal login asks; yes uses the existing profile."""
+def case_profile_typo_not_questioned(home):
+    """At a terminal too, an explicit new profile name is never second-
+    guessed: login -p wrok warns about "work" and makes wrok (Enter at a
+    question used to abandon it)."""
     mock, port = setup_login(home)
-    before = write_tokens(home, mock, profile="work")["access_token"]
-    t = Terminal(home, *login_args(mock, port, "-p", "wrok", "--force"))
-    t.wait_for_text('use profile "work" instead? [Y/n]', 20)
-    t.type("y\n")
+    write_tokens(home, mock, profile="work")
+    t = Terminal(home, *login_args(mock, port, "-p", "wrok"))
+    t.wait_for_text('did you mean "work"?', 20)
+    t.type("\n")  # what used to answer a question
     rc = t.wait(60)
-    check(rc == 0, "login failed", t.text())
-    check(not os.path.exists(home.token_file("wrok")), "the mistyped profile was made", t.text())
-    check(read_json(home.token_file("work"))["access_token"] != before, "work got no new tokens")
-    check(len(mock.token_requests()) == 1, "no sign-in", mock.requests())
+    check(rc == 0 and "[Y/n]" not in t.text(), "login asked about an explicit new name", t.text())
+    check(os.path.exists(home.token_file("wrok")), "wrok was not made", t.text())
 
 
 # --- logging in again ---
@@ -457,11 +457,56 @@ def case_save_profile_question(home):
     check(text.startswith("[profile mine]\nclient_id = %s\n" % CLIENT_ID) and SECRET not in text,
           "the section", text)
     check(mode_of(config_path(home)) == 0o600, "mode")
+    # The tokens of the login went with the settings: 'token -p mine'
+    # finds them, and the default profile holds none.
+    r = run(home, "token", "-p", "mine")
+    check(r.returncode == 0 and r.stdout.strip(), "the tokens are not in profile mine", r)
+    check(not os.path.exists(home.token_file()), "the tokens stayed in the default profile")
+    check("moved the tokens of this login to profile 'mine'" in t.text(), "not said", t.text())
     # Empty: nothing saved.
     t = Terminal(home, *login_args(mock, port, "--force"))
     t.wait_for_text("save these settings as a profile? name (empty for no):", 20)
     t.type("\n")
     check(t.wait(60) == 0 and open(config_path(home)).read() == text, "an empty answer saved", t.text())
+
+
+def case_config_error_other_section(home):
+    """A typo in another profile's section is a warning: this profile's
+    token is refreshed and served."""
+    mock = home.mock()
+    write_tokens(home, mock, profile="good", expires_in=10)
+    write_config(home, "[profile good]\nlock_timeout = 30\n\n"
+                 "[profile bad]\nscpoe = ZohoCliq.Channels.READ\n")
+    r = run(home, "token", "-p", "good")
+    check(r.returncode == 0 and r.stdout.strip() and len(mock.token_requests()) == 1,
+          "another section's typo stopped the refresh", r)
+    check("warning:" in r.stderr and "scpoe" in r.stderr and "[profile bad]" in r.stderr and
+          "error:" not in r.stderr, "no warning, or an error", r)
+
+
+def case_config_error_own_section(home):
+    """A typo in this profile's own section: a still-valid token is served
+    (refreshed: the refresh needs no scope), with the warning; a sign-in,
+    which uses the whole section, stops, with a did-you-mean for the key.
+    A broken wait stops what must wait, but the valid token is served."""
+    mock, port = setup_login(home)
+    write_tokens(home, mock, profile="p", expires_in=200)
+    write_config(home, "[profile p]\nscpoe = ZohoCliq.Channels.READ\n")
+    r = run(home, "token", "-p", "p")
+    check(r.returncode == 0 and r.stdout.strip() and "scpoe" in r.stderr and
+          "error:" not in r.stderr, "the valid token was withheld", r)
+    r = run(home, *login_args(mock, port, "-p", "p", "--force"))
+    check(r.returncode == 2 and "unknown setting 'scpoe': did you mean 'scope'?" in r.stderr,
+          "login went on with a broken section", r)
+    write_tokens(home, mock, profile="p", expires_in=200)
+    write_config(home, "[profile p]\nlock_timeout = soon\n")
+    r = run(home, "token", "-p", "p")
+    check(r.returncode == 0 and r.stdout.strip() and "lock_timeout" in r.stderr and
+          "error:" not in r.stderr, "a broken wait withheld the valid token", r)
+    write_tokens(home, mock, profile="p", expires_in=-10)
+    r = run(home, "token", "-p", "p")
+    check(r.returncode == 2 and "error:" in r.stderr and "lock_timeout" in r.stderr,
+          "an expired token with a broken wait", r)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -10,8 +10,9 @@ import shutil
 import subprocess
 import time
 
-from harness import (BINARY, CLIENT_ID, SECRET, Background, Holder, body_of, check, file_state,
-                     lock_of, main, mode_of, read_json, run, wait_for, write_config, write_tokens)
+from harness import (BINARY, CLIENT_ID, SCOPES, SECRET, SKIP, Background, Holder, body_of, check,
+                     file_state, lock_of, login_args, main, mode_of, no_audit, read_json, run,
+                     setup_login, wait_for, write_config, write_tokens)
 
 
 # --- the cached token and the front ---
@@ -472,6 +473,51 @@ def case_clock_before_2001(home):
     write_tokens(home, mock, obtained_at=5, expires_at=3605)
     r = run(home, "token")
     check(r.returncode == 0 and len(mock.token_requests()) == 1, "not refreshed", r)
+
+
+def case_relogin_hint_once(home):
+    """refresh -p dev on a refresh token Zoho no longer honours: one error,
+    whose hint names the profile."""
+    mock = home.mock()
+    write_tokens(home, None, profile="dev", expires_in=10, refresh="1000.revoked.elsewhere",
+                 accounts_server=mock.url)
+    r = run(home, "refresh", "-p", "dev")
+    check(r.returncode == 7, "a revoked refresh token", r)
+    said = [l for l in r.stderr.splitlines() if l.startswith("zoho-oauth:")]
+    hints = [l for l in said if "zoho-oauth login" in l]
+    check(len(hints) == 1 and "zoho-oauth login --profile dev" in hints[0] and
+          sum(l.startswith("zoho-oauth: error:") for l in said) == 1, "the hint", r)
+
+
+def opens_of(home, path, *args):
+    """How many times a run opens path (strace), and the run."""
+    log = os.path.join(home.root, "strace.log")
+    if os.path.exists(log):
+        os.unlink(log)
+    r = run(home, *args, prefix=("strace", "-f", "-qq", "-e", "trace=open,openat", "-o", log, "--"))
+    n = sum(1 for line in open(log) if '"%s"' % path in line and "= -1" not in line)
+    return n, r
+
+
+@no_audit  # it traces itself
+def case_reads_record_twice_at_most(home):
+    """A cached token reads the token file once; an expiring one twice
+    (before the lock and after it, the front's lock handed over to the full
+    program); a login over working tokens once."""
+    if not shutil.which("strace"):
+        return SKIP
+    mock, port = setup_login(home)
+    write_tokens(home, mock, expires_in=3000)
+    n, r = opens_of(home, home.token_file(), "token")
+    check(r.returncode == 0 and n == 1, "a cached token opened the file %d times" % n, r)
+    write_tokens(home, mock, expires_in=10)
+    n, r = opens_of(home, home.token_file(), "token")
+    check(r.returncode == 0 and len(mock.token_requests()) == 1 and n == 2,
+          "an expiring token opened the file %d times" % n, r)
+    write_tokens(home, mock, expires_in=3000, scope=SCOPES)
+    n, r = opens_of(home, home.token_file(), *login_args(mock, port))
+    check(r.returncode == 0 and "nothing to do" in r.stderr and n == 1,
+          "a login over working tokens opened the file %d times" % n, r)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
