@@ -9,6 +9,7 @@ prompt on. In every failure nothing is written anywhere else.
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 
@@ -286,6 +287,73 @@ def case_relative_token_file(home):
     r = run(home, "refresh", "--token-file", "tok.json", env=bus.env, prefix=in_dir(b))
     check(r.returncode == 0 and refreshed_with(mock) == second,
           "project b refreshed with another refresh token", r)
+
+
+def relative_items(bus, mock, path, refresh, secret):
+    """The profile's items as an older release stored them: under the token
+    path as it was typed (relative); none under the absolute path."""
+    for kind, value in (("refresh-token", refresh), ("client-secret", secret)):
+        bus.secret_tool("clear", "application", "zoho-oauth", "file", path, "kind", kind)
+        env = dict(os.environ)
+        env.update({k: v for k, v in bus.env.items() if v is not None})
+        r = subprocess.run(["secret-tool", "store", "--label=older", "xdg:schema",
+                            "org.zoho-oauth.Token", "application", "zoho-oauth", "profile",
+                            "default", "file", "tok.json", "client_id", CLIENT_ID,
+                            "accounts_server", mock.url, "kind", kind],
+                           input=value, env=env, capture_output=True, text=True, timeout=20)
+        check(r.returncode == 0, "secret-tool store", r.stderr)
+
+
+def items_under(bus, file):
+    r = bus.secret_tool("search", "--all", "application", "zoho-oauth", "file", file)
+    return r.stdout.count("label = ")
+
+
+def case_relative_items_of_an_older_release(home):
+    """Items an older release stored under a relative token path are taken
+    over (stored under the absolute path) only when they are this profile's
+    for sure: the refresh token's fingerprint is the one its metadata
+    recorded. Without a fingerprint, or with another one, they are left
+    alone and the message says to sign in again."""
+    if not keyring_available():
+        return SKIP
+    bus = PrivateBus(home, keyring=True)
+    mock, port = setup_login(home)
+    proj = os.path.join(home.root, "proj")
+    path = os.path.join(proj, "tok.json")
+    os.makedirs(proj)
+    r = run(home, *login_args(mock, port, "--store", "keyring", "--token-file", path), env=bus.env)
+    check(r.returncode == 0, "login", r)
+    refresh = mock.issued_refresh_tokens()[-1]
+    meta = read_json(path)
+    check(len(meta.get("refresh_fingerprint", "")) == 32, "no fingerprint in the metadata", meta)
+    here = ("env", "-C", proj)
+
+    # This profile's, for sure: taken over.
+    relative_items(bus, mock, path, refresh, SECRET)
+    r = run(home, "refresh", "--token-file", "tok.json", env=bus.env, prefix=here)
+    check(r.returncode == 0 and "older release" in r.stderr and
+          body_of(mock.token_requests()[-1])["refresh_token"] == [refresh], "not taken over", r)
+    check(items_under(bus, path) == 2, "the items are not under the absolute path")
+
+    # No fingerprint (metadata an older release wrote): left alone.
+    relative_items(bus, mock, path, refresh, SECRET)
+    del meta["refresh_fingerprint"]
+    with open(path, "w") as f:
+        json.dump(meta, f)
+    before = len(mock.token_requests())
+    r = run(home, "refresh", "--token-file", "tok.json", env=bus.env, prefix=here)
+    check(r.returncode == 7 and "login" in r.stderr and items_under(bus, "tok.json") == 2 and
+          items_under(bus, path) == 0 and len(mock.token_requests()) == before,
+          "items without a fingerprint were used", r)
+
+    # Another refresh token under that name (another project's): left alone.
+    meta["refresh_fingerprint"] = "0" * 32
+    with open(path, "w") as f:
+        json.dump(meta, f)
+    r = run(home, "refresh", "--token-file", "tok.json", env=bus.env, prefix=here)
+    check(r.returncode == 7 and items_under(bus, path) == 0 and
+          len(mock.token_requests()) == before, "another profile's items were taken", r)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
