@@ -65,7 +65,7 @@ int cmd_exchange(struct settings *s)
 	struct store *current = NULL, *target = NULL;
 	char *code = NULL;
 	struct signin si = { 0 };
-	char summary[512];
+	char summary[ZOHO_SUMMARY_MAX];
 	struct tokens t;
 	bool done;
 	int status;

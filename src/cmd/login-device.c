@@ -59,7 +59,7 @@ static const char *other_dc_server(const struct profile *p, const char *location
 static int request_codes(const struct settings *s, struct device_start *d)
 {
 	const struct profile *p = &s->profile;
-	char summary[512];
+	char summary[ZOHO_SUMMARY_MAX];
 	struct http_answer a;
 	struct device_start_answer ans;
 	struct device_code_request req = {
@@ -79,7 +79,7 @@ static int request_codes(const struct settings *s, struct device_start *d)
 		*d = ans.start;
 		return ZO_OK;
 	case ANSWER_ERROR: {
-		char line[512];
+		char line[ZOHO_EXPLAIN_MAX];
 		zoho_error_explain(ans.error, GRANT_DEVICE, ans.error_text, p->accounts_url, line,
 			sizeof(line));
 		if (ans.error == ZOHO_ERR_INVALID_CLIENT)
@@ -164,7 +164,7 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 		if (status != ZO_OK)
 			break;
 
-		char summary[512];
+		char summary[ZOHO_SUMMARY_MAX];
 		struct http_answer a;
 		struct device_poll poll_answer;
 		struct token_request req = {
@@ -211,7 +211,7 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 			status = ZO_TIMEOUT;
 			break;
 		case POLL_ERROR: {
-			char line[512];
+			char line[ZOHO_EXPLAIN_MAX];
 			zoho_error_explain(poll_answer.error, GRANT_DEVICE, poll_answer.error_text, server,
 				line, sizeof(line));
 			log_error("%s", line);

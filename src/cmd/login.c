@@ -509,7 +509,7 @@ static int login_browser(const struct settings *s, struct store *target, struct 
 		goto out;
 	}
 
-	char summary[512];
+	char summary[ZOHO_SUMMARY_MAX];
 	status = exchange_code(&l, summary, sizeof(summary));
 	if (l.link_reused) {
 		status = stop_link_reused(&l);

@@ -8,6 +8,7 @@
 
 #include "cmd/revoke.h"
 #include "core/exit-status.h"
+#include "core/lock.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "store/store.h"
@@ -63,7 +64,7 @@ int cmd_revoke(struct settings *s)
 	const struct profile *p = &s->profile;
 	struct store *st;
 	struct tokens t;
-	char holder[96], lock_name[PATH_MAX + 128], hint[PROFILE_HINT_MAX];
+	char holder[LOCK_HOLDER_MAX], lock_name[PATH_MAX + 128], hint[PROFILE_HINT_MAX];
 	char keep[PROFILE_HINT_MAX + 128];
 	int status = store_open(p, 0, &st);
 	if (status != ZO_OK)

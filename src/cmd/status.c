@@ -452,7 +452,7 @@ static int status_all(struct settings *s)
 		struct tokens t;
 		struct store *st = NULL;
 		struct report r;
-		char store[128], error[REPORT_HELD_MAX];
+		char store[STORE_DESCRIBE_MAX], error[REPORT_HELD_MAX];
 		if (!profile_locate(names[i], NULL, false, &one)) {
 			worst = ZO_FAILURE;
 			continue;
@@ -513,7 +513,7 @@ int cmd_status(struct settings *s)
 	struct tokens t = { 0 };
 	struct online on = { 0 };
 	struct store *st = NULL;
-	char store[128];
+	char store[STORE_DESCRIBE_MAX];
 
 	if (s->all && s->profile_given) {
 		log_error("status --all lists every profile: drop --profile, or drop --all to see one");

@@ -206,7 +206,7 @@ enum lock_result lock_take(const char *path, enum lock_mode mode, int64_t timeou
 				break;
 			}
 			if (!said && now >= start + NOTICE_MS) {
-				char holder[96];
+				char holder[LOCK_HOLDER_MAX];
 				lock_describe_holder(fd, holder, sizeof(holder));
 				log_info("waiting for %s, which holds the lock %s (at most %lld more seconds; "
 					"--lock-timeout changes that)", holder, path,

@@ -38,6 +38,9 @@ enum lock_flags {
 	                          * (to keep tokens Zoho already issued) */
 };
 
+/* Room for who holds a lock: "process 123 (zoho-oauth-full)". */
+#define LOCK_HOLDER_MAX 96
+
 /*
  * Lock path (the lock file itself) in mode, waiting at most timeout_ms
  * (0: try once). *fd, on LOCK_TAKEN, is for lock_release(). On LOCK_BUSY

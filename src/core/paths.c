@@ -1,4 +1,5 @@
 #include <pwd.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ const char *home_dir(void)
 
 char *default_token_file(const char *profile, bool quiet)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	const char *data = getenv("XDG_DATA_HOME");
 	int n;
 	/* The XDG spec says to ignore a relative value. */

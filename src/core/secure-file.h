@@ -1,6 +1,7 @@
 #ifndef ZOHO_OAUTH_SECURE_FILE_H
 #define ZOHO_OAUTH_SECURE_FILE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -31,8 +32,8 @@
  */
 struct secure_write {
 	int fd;                 /* -1: nothing prepared */
-	char tmp[4096];
-	char path[4096];
+	char tmp[PATH_MAX];
+	char path[PATH_MAX];
 };
 
 bool secure_write_prepare(struct secure_write *w, const char *path, size_t reserve);

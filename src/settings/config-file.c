@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +130,7 @@ static char *reader(char *str, int num, void *stream)
 
 static char *expand_home(struct parse *p, const char *section, const char *value)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	if (value[0] == '/')
 		return xstrdup(value);
 	if (value[0] == '~' && value[1] == '/') {
@@ -304,7 +305,7 @@ const struct config_problem *config_problem_of(const struct config_profile *c, c
 
 char *config_default_path(void)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	const char *base = getenv("XDG_CONFIG_HOME");
 	int n;
 	if (base && base[0] == '/') {

@@ -29,7 +29,7 @@ struct device_start_answer {
 	struct device_start start;
 	enum zoho_error error;
 	char error_text[160];
-	char why[160];
+	char why[TOKENS_WHY_MAX];
 };
 void device_parse_start(const char *body, size_t len, struct device_start_answer *out);
 void device_start_finish(struct device_start *d);
@@ -51,7 +51,7 @@ struct device_poll {
 	char location[64];           /* POLL_OTHER_DC: user_location, printable */
 	enum zoho_error error;
 	char error_text[160];
-	char why[160];
+	char why[TOKENS_WHY_MAX];
 };
 
 /* Parse a poll answer received at now (Unix seconds). The caller calls

@@ -6,6 +6,7 @@
 
 #include "core/ask.h"
 #include "core/exit-status.h"
+#include "core/lock.h"
 #include "core/log.h"
 #include "core/secure-file.h"
 #include "core/signals.h"
@@ -224,7 +225,7 @@ static int write_stdout(const struct tokens *t)
 static int write_store(struct signin *si, const struct tokens *t)
 {
 	const struct profile *p = si->p;
-	char holder[96], lock_name[PATH_MAX + 128];
+	char holder[LOCK_HOLDER_MAX], lock_name[PATH_MAX + 128];
 	int64_t wait_ms = p->waits.lock_timeout * 1000;
 	if (si->deadline_ms) {
 		int64_t left = si->deadline_ms - monotonic_ms();

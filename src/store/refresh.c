@@ -32,7 +32,7 @@ static int refresh_now(const struct profile *p, struct tokens *t, bool *throttle
 {
 	struct tokens fresh;
 	struct report r;
-	char summary[512], hint[PROFILE_HINT_MAX];
+	char summary[ZOHO_SUMMARY_MAX], hint[PROFILE_HINT_MAX];
 	enum zoho_error rejected = ZOHO_ERR_OTHER;
 	struct token_request req = {
 		.grant = GRANT_REFRESH,

@@ -341,7 +341,7 @@ static bool read_back(struct store *dst, const struct tokens *want)
 int store_move(struct store *src, struct store *dst, unsigned prepare_flags, bool *copied)
 {
 	const struct profile *p = src->p;
-	char holder[96], lock_name[PATH_MAX + 128];
+	char holder[LOCK_HOLDER_MAX], lock_name[PATH_MAX + 128];
 	struct tokens t = { 0 };
 	bool two_locks = strcmp(src->lock_path, dst->lock_path) != 0;
 	*copied = false;

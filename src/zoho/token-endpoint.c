@@ -96,7 +96,7 @@ int exchange_post(const char *url, const struct buf *form, const struct net_opti
 int token_request_post(const char *accounts, const struct token_request *r,
 		const struct net_options *net, struct http_answer *a, char *summary, size_t summary_len)
 {
-	char url[600];
+	char url[ZOHO_URL_MAX];
 	struct buf form = { 0 };
 	memset(a, 0, sizeof(*a));
 	snprintf(summary, summary_len, "out of memory");
@@ -124,7 +124,7 @@ int exchange_tokens(const char *accounts, const struct token_request *r,
 	tokens_parse_answer(a.body.data, a.body.len, wall_seconds(), &ans);
 	switch (ans.kind) {
 	case ANSWER_ERROR: {
-		char line[512];
+		char line[ZOHO_EXPLAIN_MAX];
 		zoho_error_explain(ans.error, grant, ans.error_text, accounts, line, sizeof(line));
 		if (ans.error_description[0])
 			log_error("%s (zoho says: %s)", line, ans.error_description);
@@ -161,7 +161,7 @@ int exchange_tokens(const char *accounts, const struct token_request *r,
 int device_code_post(const char *accounts, const struct device_code_request *r,
 		const struct net_options *net, struct http_answer *a, char *summary, size_t summary_len)
 {
-	char url[600];
+	char url[ZOHO_URL_MAX];
 	struct buf form = { 0 };
 	memset(a, 0, sizeof(*a));
 	if ((size_t)snprintf(url, sizeof(url), "%s/oauth/v3/device/code", accounts) >= sizeof(url)) {
@@ -184,7 +184,7 @@ int device_code_post(const char *accounts, const struct device_code_request *r,
 int revoke_post(const char *accounts, const char *refresh_token, const struct net_options *net,
 		struct http_answer *a)
 {
-	char url[600];
+	char url[ZOHO_URL_MAX];
 	struct buf form = { 0 };
 	memset(a, 0, sizeof(*a));
 	if ((size_t)snprintf(url, sizeof(url), "%s/oauth/v2/token/revoke", accounts) >= sizeof(url)) {
@@ -223,7 +223,7 @@ int token_preflight(const char *accounts, enum zoho_grant grant, const char *cli
 	};
 	struct http_answer a;
 	struct token_answer ans;
-	char summary[256];
+	char summary[ZOHO_SUMMARY_MAX];
 
 	struct report held;
 	report_open(&held);
@@ -318,7 +318,7 @@ static bool user_field(const json_t *o, const char *name, char *out, size_t out_
 int zoho_user_info(const char *accounts, const char *access_token, const struct net_options *net,
 		struct zoho_user *out)
 {
-	char url[600];
+	char url[ZOHO_URL_MAX];
 	struct buf header = { 0 };
 	struct http_answer a;
 	memset(out, 0, sizeof(*out));

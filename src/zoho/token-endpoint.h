@@ -16,6 +16,12 @@
  * out of URLs).
  */
 
+/* Room for an endpoint's URL (an accounts server's origin and its path),
+ * and for the one line an exchange's failure is summed up in (the
+ * browser's page shows it). */
+#define ZOHO_URL_MAX 600
+#define ZOHO_SUMMARY_MAX 512
+
 /* What goes to the token endpoint; the grant says which fields count. */
 struct token_request {
 	enum zoho_grant grant;

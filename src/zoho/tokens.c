@@ -574,7 +574,7 @@ char *tokens_to_json_as(enum token_record kind, const struct tokens *t, const ch
 	}
 	/* Never write what we would refuse to read back. */
 	struct tokens back;
-	char why[160];
+	char why[TOKENS_WHY_MAX];
 	if (!tokens_from_json_as(kind, text, strlen(text), &back, why, sizeof(why)) ||
 			back.record != kind) {
 		log_error("refusing to write a token file this tool could not read back: %s",

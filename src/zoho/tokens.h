@@ -133,7 +133,7 @@ struct token_answer {
 	enum zoho_error error;      /* ANSWER_ERROR */
 	char error_text[160];       /* ANSWER_ERROR: Zoho's words, printable */
 	char error_description[256]; /* ANSWER_ERROR: error_description, printable; "" */
-	char why[160];              /* ANSWER_INVALID: what was wrong */
+	char why[TOKENS_WHY_MAX];              /* ANSWER_INVALID: what was wrong */
 };
 
 /*

@@ -137,6 +137,9 @@ enum zoho_grant {
  */
 enum zoho_error zoho_error_classify(const char *error, const char *description, const char *status);
 
+/* Room for zoho_error_explain()'s line. */
+#define ZOHO_EXPLAIN_MAX 512
+
 /* One line for the user: what happened and what to do. The error text is
  * only used for ZOHO_ERR_OTHER and must already be safe to print. */
 void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *error_text,
