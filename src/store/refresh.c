@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/exit-status.h"
+#include "core/lock.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "store/refresh.h"
@@ -13,7 +14,6 @@
 #define THROTTLE_WINDOW 600
 /* "for 4 minutes (until 14:05 CET)" */
 #define TIME_LEFT_MAX 96
-#define HOLDER_MAX 96
 
 /* Replace *dst with *src when Zoho sent one. */
 static void take(char **dst, char **src)
@@ -147,7 +147,7 @@ static int renew(struct store *st, const struct judge_ask *ask, const struct tok
 		struct tokens *held, enum fresh_source *source, bool may_serve)
 {
 	const struct profile *p = store_profile(st);
-	char holder[HOLDER_MAX], lock_name[PATH_MAX + 128];
+	char holder[LOCK_HOLDER_MAX], lock_name[PATH_MAX + 128];
 	if (p->waits_broken) {
 		log_error("cannot wait for another process's lock: %s", p->waits_broken);
 		return ZO_USAGE;
