@@ -66,6 +66,7 @@ int cmd_revoke(struct settings *s)
 	struct tokens t;
 	char holder[LOCK_HOLDER_MAX], lock_name[PATH_MAX + 128], hint[PROFILE_HINT_MAX];
 	char keep[PROFILE_HINT_MAX + 128];
+	bool asked = false;
 	int status = store_open(p, 0, &st);
 	if (status != ZO_OK)
 		return status;
@@ -102,6 +103,7 @@ int cmd_revoke(struct settings *s)
 			log_info("profile '%s' had no refresh token; its access token expires by itself",
 				p->name);
 	} else if ((status = store_load_secrets(st, &t)) == ZO_OK) {
+		asked = true;
 		status = revoke_at_zoho(p, &t, keep);
 		if (status == ZO_OK)
 			status = store_forget(st, 0);
@@ -114,7 +116,8 @@ out:
 	store_unlock(st);
 close:
 	if (status >= ZO_INTERRUPTED)
-		log_stopped(status, "the tokens were kept (zoho may have revoked them already)");
+		log_stopped(status, asked ? "the tokens were kept (zoho may have revoked them "
+			"already)" : "nothing was changed");
 	store_close(st);
 	return status;
 }
