@@ -290,15 +290,13 @@ int token_preflight(const char *accounts, enum zoho_grant grant, const char *cli
 bool zoho_scope_has_user_info(const char *scope)
 {
 	static const char *const wanted[] = { "AaaServer.profile.Read", "AaaServer.profile.ALL" };
-	const char *p = scope ? scope : "";
-	while (*p) {
-		/* Zoho may answer with spaces or commas between scopes. */
-		size_t n = strcspn(p, ", ");
+	/* Zoho may answer with spaces or commas between scopes. */
+	const char *cursor = scope, *item;
+	size_t n;
+	while (zoho_scope_next(&cursor, true, &item, &n))
 		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
-			if (n == strlen(wanted[i]) && ascii_ncasecmp_eq(p, wanted[i], n))
+			if (n == strlen(wanted[i]) && ascii_ncasecmp_eq(item, wanted[i], n))
 				return true;
-		p += n + (p[n] != '\0');
-	}
 	return false;
 }
 
