@@ -408,6 +408,9 @@ static void pg_unlock(struct store *st)
 {
 	struct pg_store *k = pg_of(st);
 	disconnect(k); /* rolls back what nobody committed: the row lock goes */
+	/* What the row held under the lock is history now (a refresh changed
+	 * it): whoever asks again reads it again. */
+	drop_row(k);
 	k->ignore_signals = false;
 }
 
