@@ -147,6 +147,10 @@ def case_invalid_code(home):
           "the existing token file was replaced")
     steps = final_page(home)
     check("did not complete" in steps[-1]["body"], "browser not told of the failure", steps)
+    # The command to run again names the profile.
+    r = run(home, *login_args(mock, port, "--force", "-p", "dev"))
+    check(r.returncode == 5 and "run 'zoho-oauth login --profile dev' again" in r.stderr,
+          "the hint does not name the profile", r)
 
 
 def case_html_502(home):

@@ -251,8 +251,10 @@ static void explanations(void **state)
 	char line[512];
 	zoho_error_explain(ZOHO_ERR_INVALID_CODE, GRANT_AUTHORIZATION_CODE, NULL, "x", line, sizeof(line));
 	assert_non_null(strstr(line, "expired or was already used"));
+	/* Revoked; the command to run is the caller's, which knows the profile. */
 	zoho_error_explain(ZOHO_ERR_INVALID_CODE, GRANT_REFRESH, NULL, "x", line, sizeof(line));
-	assert_non_null(strstr(line, "login"));
+	assert_non_null(strstr(line, "revoked"));
+	assert_null(strstr(line, "zoho-oauth login"));
 	zoho_error_explain(ZOHO_ERR_INVALID_CLIENT, GRANT_AUTHORIZATION_CODE, NULL,
 		"https://accounts.zoho.com", line, sizeof(line));
 	assert_non_null(strstr(line, "data centre"));

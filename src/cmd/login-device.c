@@ -142,6 +142,8 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 		opened ? "opened your browser there; " : "", (s->timeout < d.expires_ms / 1000 ?
 		s->timeout : d.expires_ms / 1000));
 
+	char again[PROFILE_HINT_MAX];
+	profile_command(p, "login --device", NULL, again, sizeof(again));
 	/* Deadlines on the monotonic clock: the code's lifetime and --timeout. */
 	int64_t start = monotonic_ms();
 	int64_t code_deadline = start + d.expires_ms;
@@ -152,11 +154,11 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 		int64_t next = monotonic_ms() + gap;
 		if (next > code_deadline || next > our_deadline) {
 			if (code_deadline <= our_deadline)
-				log_error("the code expired before the sign-in was approved: run login "
-					"--device again");
+				log_error("the code expired before the sign-in was approved: run '%s' again",
+					again);
 			else
-				log_error("no approval within %ld seconds: run login --device again, or "
-					"raise --timeout", s->timeout);
+				log_error("no approval within %ld seconds: run '%s' again, or raise "
+					"--timeout", s->timeout, again);
 			status = ZO_TIMEOUT;
 			break;
 		}
@@ -206,15 +208,19 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 			status = ZO_REFUSED;
 			break;
 		case POLL_EXPIRED:
-			log_error("the code expired before the sign-in was approved: run login --device "
-				"again");
+			log_error("the code expired before the sign-in was approved: run '%s' again",
+				again);
 			status = ZO_TIMEOUT;
 			break;
 		case POLL_ERROR: {
 			char line[ZOHO_EXPLAIN_MAX];
 			zoho_error_explain(poll_answer.error, GRANT_DEVICE, poll_answer.error_text, server,
 				line, sizeof(line));
-			log_error("%s", line);
+			if (poll_answer.error == ZOHO_ERR_INVALID_CODE) {
+				log_error("%s; run '%s' again", line, again);
+			} else {
+				log_error("%s", line);
+			}
 			status = ZO_REJECTED;
 			break;
 		}

@@ -338,7 +338,14 @@ static int exchange_code(struct login *l, char *summary, size_t summary_len)
 		.code_verifier = s->pkce ? l->pkce.verifier : NULL,
 	};
 	log_info("exchanging the code at %s", server);
-	status = exchange_tokens(server, &req, &p->net, &t, summary, summary_len, NULL);
+	struct report r;
+	enum zoho_error rejected = ZOHO_ERR_OTHER;
+	char hint[PROFILE_HINT_MAX], again[PROFILE_HINT_MAX + 32];
+	profile_command(p, "login", NULL, hint, sizeof(hint));
+	snprintf(again, sizeof(again), "run '%s' again", hint);
+	report_open(&r);
+	status = exchange_tokens(server, &req, &p->net, &t, summary, summary_len, &rejected);
+	report_fail(&r, status == ZO_REJECTED && rejected == ZOHO_ERR_INVALID_CODE ? again : NULL);
 	/* The code has done its job; don't keep it around. */
 	secret_free(l->cb.code);
 	l->cb.code = NULL;

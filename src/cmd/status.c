@@ -185,16 +185,17 @@ static void when_text(int64_t when, int64_t now, char *out, size_t len)
 }
 
 /* The text status of one profile's tokens. */
-static void print_text(const char *profile, const char *token_file, const struct tokens *t,
-		const char *store, int64_t now, const struct store_budget *b)
+static void print_text(const struct profile *p, const struct tokens *t, const char *store,
+		int64_t now, const struct store_budget *b)
 {
-	char when[128];
+	char when[128], token[PROFILE_HINT_MAX];
+	profile_command(p, "token", NULL, token, sizeof(token));
 	const struct zoho_dc *dc = zoho_dc_by_accounts(t->accounts_server);
 	const char *location = t->location ? t->location : dc ? dc->location : NULL;
 
-	printf("profile:        %s\n", profile);
+	printf("profile:        %s\n", p->name);
 	printf("store:          %s\n", store);
-	printf("token file:     %s\n", token_file);
+	printf("token file:     %s\n", p->token_path);
 	printf("client id:      %s\n", t->client_id);
 	printf("accounts:       %s%s%s%s\n", t->accounts_server, location ? " (" : "",
 		location ? location : "", location ? ")" : "");
@@ -203,16 +204,17 @@ static void print_text(const char *profile, const char *token_file, const struct
 	printf("refresh token:  %s\n", tokens_offline(t) ? "yes (offline access)" :
 		"no (online access: sign in again when the access token expires)");
 	if (!t->access_token) {
-		printf("access token:   none cached on this machine%s\n",
-			tokens_offline(t) ? "; 'zoho-oauth token' gets one" : "");
+		printf("access token:   none cached on this machine%s%s%s\n",
+			tokens_offline(t) ? "; '" : "", tokens_offline(t) ? token : "",
+			tokens_offline(t) ? "' gets one" : "");
 	} else if (tokens_time_left(t, now) > 0) {
 		when_text(t->expires_at, now, when, sizeof(when));
 		printf("access token:   valid, expires %s\n", when);
 	} else {
 		when_text(t->expires_at, now, when, sizeof(when));
-		printf("access token:   expired%s %s%s\n", t->expires_at > now ? " (its times are "
-			"in the future: not trusted)," : "", when,
-			tokens_offline(t) ? "; 'zoho-oauth token' refreshes it" : "");
+		printf("access token:   expired%s %s%s%s%s\n", t->expires_at > now ? " (its times are "
+			"in the future: not trusted)," : "", when, tokens_offline(t) ? "; '" : "",
+			tokens_offline(t) ? token : "", tokens_offline(t) ? "' refreshes it" : "");
 	}
 	if (t->access_token) {
 		when_text(t->obtained_at, now, when, sizeof(when));
@@ -473,7 +475,7 @@ static int status_all(struct settings *s)
 				json_array_append_new(array, json_of(one.name, one.token_path, &t, store, now,
 					NULL, NULL));
 			else
-				print_text(one.name, one.token_path, &t, store, now, NULL);
+				print_text(&one, &t, store, now, NULL);
 			tokens_finish(&t);
 		} else if (status == ZO_RELOGIN) {
 			no_tokens(s, &one, array);
@@ -565,7 +567,7 @@ int cmd_status(struct settings *s)
 	if (s->json) {
 		status = print_json(json_of(p->name, p->token_path, &t, store, now, &on, &budget));
 	} else {
-		print_text(p->name, p->token_path, &t, store, now, &budget);
+		print_text(p, &t, store, now, &budget);
 		if (on.asked)
 			print_online(p, &on);
 		status = flush_stdout();

@@ -385,18 +385,16 @@ void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *er
 	case ZOHO_ERR_INVALID_CODE:
 		if (grant == GRANT_REFRESH)
 			snprintf(out, out_len, "zoho says the refresh token is no longer valid: it was revoked, "
-				"by you or because more than 20 were issued for your account; "
-				"run 'zoho-oauth login' again");
+				"by you or because more than 20 were issued for your account");
 		else if (grant == GRANT_SELF_CLIENT_CODE)
 			snprintf(out, out_len, "zoho refused the code: it expired or was already used "
 				"(codes from the API console last 3 to 10 minutes and work once); generate "
 				"a new one and exchange it at once");
 		else if (grant == GRANT_DEVICE)
-			snprintf(out, out_len, "zoho refused the device code: it expired or was already used; "
-				"run 'zoho-oauth login --device' again");
+			snprintf(out, out_len, "zoho refused the device code: it expired or was already used");
 		else
 			snprintf(out, out_len, "zoho refused the authorization code: it expired or was already "
-				"used (codes live about a minute and work once); run login again");
+				"used (codes live about a minute and work once)");
 		return;
 	case ZOHO_ERR_INVALID_CLIENT:
 		snprintf(out, out_len, "zoho does not know this client id at %s: usually the client was "

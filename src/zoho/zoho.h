@@ -140,8 +140,10 @@ enum zoho_error zoho_error_classify(const char *error, const char *description, 
 /* Room for zoho_error_explain()'s line. */
 #define ZOHO_EXPLAIN_MAX 512
 
-/* One line for the user: what happened and what to do. The error text is
- * only used for ZOHO_ERR_OTHER and must already be safe to print. */
+/* One line for the user: what happened and, where it is Zoho's to say,
+ * what to do (the command to run next is the caller's: it knows the
+ * profile). The error text is only used for ZOHO_ERR_OTHER and must
+ * already be safe to print. */
 void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *error_text,
 		const char *accounts, char *out, size_t out_len);
 
