@@ -19,6 +19,9 @@ Modes:
   foreign-server=URL  the redirect names URL as accounts-server
   location=LOC        the redirect's location (default us)
   invalid-code        the token endpoint answers {"error":"invalid_code"}
+  redirect-required   an authorization code grant without redirect_uri for a
+                      code it never issued (a pre-flight's) gets
+                      invalid_redirect_uri, as a Zoho might
   html-502            the token endpoint answers 502 with an HTML page
   preflight-502       the same, only to a pre-flight check's made-up code
   empty-200           the token endpoint answers 200 with an empty body
@@ -461,6 +464,8 @@ class Handler(BaseHTTPRequestHandler):
             if entry:
                 entry["used"] = True  # a code works once, right or wrong
         redirect = p.get("redirect_uri")
+        if entry is None and redirect is None and self.state.mode("redirect-required"):
+            return self.send(200, {"error": "invalid_redirect_uri"})
         if entry is None and redirect is not None and redirect not in self.state.args.redirect_uri \
                 and not (redirect.startswith(("http://localhost:", "http://127.0.0.1:"))
                          and self.state.mode("any-loopback-redirect")):

@@ -4,8 +4,8 @@ given on the command line or on stdin, and on a profile that has tokens
 already. Against the mock Zoho Accounts server."""
 import urllib.parse
 
-from harness import (CLIENT_ID, SECRET, check, console_code, exchange_args, main, mode_of,
-                     read_json, run, write_tokens)
+from harness import (CLIENT_ID, SECRET, Terminal, check, console_code, exchange_args, main,
+                     mode_of, read_json, run, write_tokens)
 
 
 def case_console_code(home):
@@ -59,6 +59,22 @@ def case_exchange_existing(home):
     check(r.returncode == 0, "exchange --force failed", r)
     check(read_json(home.token_file())["refresh_token"] != before["refresh_token"],
           "--force did not store the new tokens")
+
+
+def case_secret_before_code(home):
+    """At a terminal with --code -: the secret is asked for first (a code
+    ages while someone types), then the code, and neither is shown."""
+    mock = home.mock()
+    code = console_code(mock)
+    t = Terminal(home, *exchange_args(mock, "--code", "-"), env={"ZOHO_CLIENT_SECRET": None})
+    t.wait_for_text("Client secret (not shown):", 20)
+    check("Code from the API console" not in t.text(), "the code was asked for first", t.text())
+    t.type(SECRET + "\n")
+    t.wait_for_text("Code from the API console (not shown):", 20)
+    t.type(code + "\n")
+    rc = t.wait(30)
+    check(rc == 0 and read_json(home.token_file())["refresh_token"], "exchange", t.text())
+    check(code not in t.text() and SECRET not in t.text(), "a secret was echoed", t.text())
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -8,8 +8,8 @@ warning and the login goes on."""
 import os
 import urllib.parse
 
-from harness import (CLIENT_ID, SECRET, check, login_args, main, read_json, run, setup_login,
-                     write_config)
+from harness import (CLIENT_ID, SECRET, check, console_code, exchange_args, login_args, main,
+                     read_json, run, setup_login, write_config)
 
 
 def preflights(mock):
@@ -132,6 +132,45 @@ def case_device_wrong_secret(home):
     pf = preflights(mock)
     check(len(pf) == 1 and "redirect_uri" not in urllib.parse.parse_qs(pf[0]["body"]),
           "the device pre-flight should carry no redirect URI", pf)
+
+
+def device_args(mock):
+    return ["login", "--device", "--client-id", CLIENT_ID, "--accounts-url", mock.url,
+            "--scope", "ZohoCliq.Channels.READ", "--timeout", "20"]
+
+
+def case_device_own_kind(home):
+    """The device flow is checked with a request of its own kind (a poll of
+    the device-token endpoint, with a made-up device code), so an answer
+    about redirect URIs, which it has none of, never stops it."""
+    mock = home.mock("redirect-required", "device-approve-after=1")
+    r = run(home, *device_args(mock), env={"BROWSER": None, "DISPLAY": None})
+    check(r.returncode == 0, "a valid device login was stopped", r)
+    pf = preflights(mock)
+    check(len(pf) == 1 and pf[0]["path"] == "/oauth/v3/device/token", "the pre-flight's kind", pf)
+    form = urllib.parse.parse_qs(pf[0]["body"])
+    check(form["grant_type"] == ["device_token"] and form["client_id"] == [CLIENT_ID] and
+          form["client_secret"] == [SECRET] and "redirect_uri" not in form,
+          "the pre-flight did not carry the real client", form)
+    check(read_json(home.token_file())["refresh_token"], "no tokens")
+
+
+def case_exchange_checked(home):
+    """exchange is checked too, before the code is used: a wrong secret is
+    found without spending it; an answer about redirect URIs (a console code
+    has none) is a warning, and the code is exchanged."""
+    mock = home.mock()
+    code = console_code(mock)
+    r = run(home, *exchange_args(mock, "--code", code), env={"ZOHO_CLIENT_SECRET": "wrong-secret-1234"})
+    check(r.returncode == 5 and "refused the client secret" in r.stderr, "a wrong secret", r)
+    check(len(preflights(mock)) == 1 and not mock.token_requests(),
+          "the code was sent with a secret the pre-flight could have found wrong",
+          mock.requests())
+    mock.set_mode("redirect-required")
+    r = run(home, *exchange_args(mock, "--code", code))
+    check(r.returncode == 0 and "does not concern a console code" in r.stderr,
+          "the exchange was stopped by an answer that does not concern it", r)
+    check(read_json(home.token_file())["refresh_token"], "no tokens")
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

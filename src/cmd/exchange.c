@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cmd/exchange.h"
+#include "core/ask.h"
 #include "core/exit-status.h"
 #include "core/log.h"
 #include "core/signals.h"
@@ -16,40 +17,36 @@
 #define CODE_MAX 1024
 
 /* The code from stdin ("--code -"): one line, so it stays out of shell
- * history and ps. */
+ * history and ps, and out of sight on the screen too. */
 static int read_code(char **out)
 {
 	char line[CODE_MAX + 2];
-	size_t len = 0;
-	if (isatty(STDIN_FILENO))
-		fputs("Code from the API console: ", stderr);
-	for (;;) {
-		char c;
-		ssize_t n = read(STDIN_FILENO, &c, 1);
-		if (n < 0 && errno == EINTR && !signals_caught())
-			continue;
-		if (n < 0 && signals_caught())
-			return ZO_INTERRUPTED + signals_caught();
-		if (n < 0) {
-			log_error("cannot read the code from stdin: %s", strerror(errno));
-			return ZO_FAILURE;
-		}
-		if (n == 0 || c == '\n')
-			break;
-		if (len > CODE_MAX) {
-			explicit_bzero(line, sizeof(line));
-			log_error("the code on stdin is longer than %d characters", CODE_MAX);
-			return ZO_USAGE;
-		}
-		line[len++] = c;
+	int status = ZO_OK;
+	switch (ask_hidden("Code from the API console (not shown): ", line, sizeof(line))) {
+	case ASK_HIDDEN_LINE:
+	case ASK_HIDDEN_END:
+		break;
+	case ASK_HIDDEN_TOO_LONG:
+		log_error("the code on stdin is longer than %d characters", CODE_MAX);
+		status = ZO_USAGE;
+		break;
+	case ASK_HIDDEN_SIGNAL:
+		status = ZO_INTERRUPTED + signals_caught();
+		break;
+	case ASK_HIDDEN_FAILED:
+		log_error("cannot read the code from stdin: %s", strerror(errno));
+		status = ZO_FAILURE;
+		break;
 	}
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-		len--;
-	line[len] = '\0';
-	char *start = line + strspn(line, " \t");
-	*out = xstrdup(start);
+	if (status == ZO_OK) {
+		size_t len = strlen(line);
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+			line[--len] = '\0';
+		if (!(*out = xstrdup(line + strspn(line, " \t"))))
+			status = ZO_FAILURE;
+	}
 	explicit_bzero(line, sizeof(line));
-	return *out ? ZO_OK : ZO_FAILURE;
+	return status;
 }
 
 static bool code_ok(const char *code)
@@ -80,17 +77,15 @@ int cmd_exchange(struct settings *s)
 		status = signin_check_scopes(&p->scope);
 	if (status != ZO_OK)
 		return status;
-	if (strcmp(s->code, "-") == 0) {
-		status = read_code(&code);
-		if (status != ZO_OK)
+	if (strcmp(s->code, "-") != 0) {
+		if (!(code = xstrdup(s->code)))
+			return ZO_FAILURE;
+		if (!code_ok(code)) {
+			log_error("that is not a code from the API console (letters, digits, '.', '-', "
+				"'_')");
+			status = ZO_USAGE;
 			goto out;
-	} else if (!(code = xstrdup(s->code))) {
-		return ZO_FAILURE;
-	}
-	if (!code_ok(code)) {
-		log_error("that is not a code from the API console (letters, digits, '.', '-', '_')");
-		status = ZO_USAGE;
-		goto out;
+		}
 	}
 	if (!s->to_stdout) {
 		status = store_open(p, 0, &current);
@@ -107,10 +102,27 @@ int cmd_exchange(struct settings *s)
 		.force = s->force || s->to_stdout,
 	};
 	status = signin_begin(&si, p, &ask, target, current, &done);
+	/* The secret first: a code ages while someone types. */
 	if (status == ZO_OK && !done)
 		status = secret_obtain(s->client_secret_file, s->client_secret_label, &si.secret);
 	if (status != ZO_OK || done)
 		goto out;
+	if (s->preflight) {
+		status = token_preflight(p->accounts_url, GRANT_SELF_CLIENT_CODE, p->client_id,
+			si.secret, NULL, &p->net);
+		if (status != ZO_OK)
+			goto out;
+	}
+	if (!code) {
+		status = read_code(&code);
+		if (status == ZO_OK && !code_ok(code)) {
+			log_error("that is not a code from the API console (letters, digits, '.', '-', "
+				"'_')");
+			status = ZO_USAGE;
+		}
+		if (status != ZO_OK)
+			goto out;
+	}
 
 	struct token_request req = {
 		.grant = GRANT_SELF_CLIENT_CODE,

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "core/ask.h"
@@ -80,4 +81,63 @@ int ask_line(const char *prompt, char *out, size_t out_len)
 	if (r <= 0)
 		fputc('\n', stderr);
 	return r;
+}
+
+enum ask_hidden_result ask_hidden(const char *prompt, char *out, size_t out_len)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO);
+	enum ask_hidden_result result = ASK_HIDDEN_LINE;
+	size_t len = 0;
+	bool any = false;
+
+	if (tty) {
+		if (tcgetattr(STDIN_FILENO, &old) != 0)
+			return ASK_HIDDEN_FAILED;
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		fputs(prompt, stderr);
+		fflush(stderr);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	for (;;) {
+		char c;
+		ssize_t n = read(STDIN_FILENO, &c, 1);
+		if (signals_caught()) {
+			result = ASK_HIDDEN_SIGNAL;
+			break;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			result = ASK_HIDDEN_FAILED;
+			break;
+		}
+		if (n == 0) {
+			if (!any)
+				result = ASK_HIDDEN_END;
+			break;
+		}
+		any = true;
+		if (c == '\n')
+			break;
+		if (len + 1 >= out_len) {
+			result = ASK_HIDDEN_TOO_LONG;
+			break;
+		}
+		out[len++] = c;
+		c = 0;
+	}
+	if (tty) {
+		int saved = errno;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		errno = saved;
+		if (result == ASK_HIDDEN_SIGNAL)
+			fputc('\n', stderr);
+	}
+	out[len < out_len ? len : out_len - 1] = '\0';
+	if (result != ASK_HIDDEN_LINE)
+		explicit_bzero(out, out_len);
+	return result;
 }

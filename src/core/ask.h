@@ -25,4 +25,19 @@ int ask_yes_no(const char *question);
  */
 int ask_line(const char *prompt, char *out, size_t out_len);
 
+/*
+ * What must not show on the screen (a client secret, a one-time code):
+ * print prompt (on a terminal only) and read one line from stdin, without
+ * echo when stdin is a terminal (the Enter still ends the line on
+ * screen). At most out_len - 1 bytes, wiped from our buffers after use.
+ */
+enum ask_hidden_result {
+	ASK_HIDDEN_LINE,        /* out holds the line (perhaps empty) */
+	ASK_HIDDEN_END,         /* the end of input before a line */
+	ASK_HIDDEN_TOO_LONG,    /* more than out_len - 1 bytes (the rest not read) */
+	ASK_HIDDEN_SIGNAL,      /* a signal (signals_caught() says which) */
+	ASK_HIDDEN_FAILED,      /* the terminal or the read failed: errno */
+};
+enum ask_hidden_result ask_hidden(const char *prompt, char *out, size_t out_len);
+
 #endif

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
+#include "core/ask.h"
 #include "core/log.h"
 #include "core/secure-file.h"
 #include "core/signals.h"
@@ -111,47 +111,29 @@ static int from_file(const char *file, const char *label, char **out)
 
 static int from_prompt(char **out)
 {
-	struct termios old, quiet;
 	char line[SECRET_MAX + 2];
-	size_t len = 0;
 	int status = ZO_OK;
-
-	if (tcgetattr(STDIN_FILENO, &old) != 0) {
-		log_error("cannot prepare the terminal for the secret prompt: %s", strerror(errno));
-		return ZO_FAILURE;
+	switch (ask_hidden("Client secret (not shown): ", line, sizeof(line))) {
+	case ASK_HIDDEN_LINE:
+	case ASK_HIDDEN_END:
+		break;
+	case ASK_HIDDEN_TOO_LONG:
+		log_error("the client secret is longer than %d characters", SECRET_MAX);
+		status = ZO_USAGE;
+		break;
+	case ASK_HIDDEN_SIGNAL:
+		status = ZO_INTERRUPTED + signals_caught();
+		break;
+	case ASK_HIDDEN_FAILED:
+		log_error("cannot read the client secret from the terminal: %s", strerror(errno));
+		status = ZO_FAILURE;
+		break;
 	}
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	quiet.c_lflag |= ECHONL;
-	fputs("Client secret (not shown): ", stderr);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	for (;;) {
-		char c;
-		ssize_t n = read(STDIN_FILENO, &c, 1);
-		if (n < 0 && errno == EINTR && !signals_caught())
-			continue;
-		if (n < 0 || signals_caught()) {
-			status = signals_caught() ? ZO_INTERRUPTED + signals_caught() : ZO_FAILURE;
-			break;
-		}
-		if (n == 0 || c == '\n')
-			break;
-		if (len + 1 >= sizeof(line)) {
-			log_error("the client secret is longer than %d characters", SECRET_MAX);
-			status = ZO_USAGE;
-			break;
-		}
-		line[len++] = c;
-	}
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-	line[len] = '\0';
 	if (status == ZO_OK && !clean(line, "the prompt"))
 		status = ZO_USAGE;
 	if (status == ZO_OK && !(*out = xstrdup(line)))
 		status = ZO_FAILURE;
 	explicit_bzero(line, sizeof(line));
-	if (status >= ZO_INTERRUPTED)
-		fputc('\n', stderr);
 	return status;
 }
 

@@ -208,18 +208,24 @@ static const char *console_of(const char *accounts)
 	return dc ? dc->console : "your data centre's API console (https://api-console.zoho.com, .eu, ...)";
 }
 
+/* The made-up code of a pre-flight: nobody was ever given it, and the
+ * mock (and a reader of Zoho's logs) can tell it apart. */
+#define PREFLIGHT_CODE "1000.zoho-oauth-preflight.0000000000000000"
+
 int token_preflight(const char *accounts, enum zoho_grant grant, const char *client_id,
 		const char *client_secret, const char *redirect_uri, const struct net_options *net)
 {
-	/* A code no one was ever given: Zoho looks at the client (and the
-	 * redirect URI) before the code, so only the client can fail here. */
+	/* A request of the flow's own kind, with a code that can't exist:
+	 * Zoho looks at the client (and for the browser's flow the redirect
+	 * URI) before the code, so only those can fail here. The device flow
+	 * polls its own endpoint; a console code is exchanged without a
+	 * redirect URI. */
 	struct token_request r = {
-		/* The device flow's client is checked like a console code. */
-		.grant = grant == GRANT_DEVICE ? GRANT_SELF_CLIENT_CODE : grant,
+		.grant = grant,
 		.client_id = client_id,
 		.client_secret = client_secret,
-		.code = "1000.zoho-oauth-preflight.0000000000000000",
-		.redirect_uri = redirect_uri,
+		.code = PREFLIGHT_CODE,
+		.redirect_uri = grant == GRANT_AUTHORIZATION_CODE ? redirect_uri : NULL,
 	};
 	struct http_answer a;
 	struct token_answer ans;
@@ -255,15 +261,14 @@ int token_preflight(const char *accounts, enum zoho_grant grant, const char *cli
 	}
 	const char *console = console_of(accounts);
 	switch (ans.error) {
-	case ZOHO_ERR_INVALID_CODE:
-		log_debug("pre-flight: zoho knows the client, its secret and redirect URI");
-		return ZO_OK;
 	case ZOHO_ERR_INVALID_CLIENT:
 		log_error("zoho at %s does not know client ID %s: the client was registered in another "
 			"data centre (try --dc), or as another client type (%s); check it at %s, before "
-			"the browser opens (--no-preflight skips this check)", accounts, client_id,
-			grant == GRANT_DEVICE ? "login --device needs a Non-browser Applications client"
-			: "login needs a Server-based Applications client", console);
+			"%s (--no-preflight skips this check)", accounts, client_id,
+			grant == GRANT_DEVICE ? "login --device needs a Non-browser Applications client" :
+			grant == GRANT_SELF_CLIENT_CODE ? "exchange needs a Self Client" :
+			"login needs a Server-based Applications client", console,
+			grant == GRANT_AUTHORIZATION_CODE ? "the browser opens" : "the code is used");
 		return ZO_REJECTED;
 	case ZOHO_ERR_INVALID_CLIENT_SECRET:
 		log_error("zoho refused the client secret for client ID %s: copy the Client Secret "
@@ -271,19 +276,33 @@ int token_preflight(const char *accounts, enum zoho_grant grant, const char *cli
 			client_id, console);
 		return ZO_REJECTED;
 	case ZOHO_ERR_INVALID_REDIRECT_URI:
-		log_error("zoho says %s is not a redirect URI registered for client ID %s: it must "
-			"match byte for byte (port, path, trailing slash); add it under Authorized "
-			"Redirect URIs at %s, or give the registered one with --redirect-uri "
-			"(--no-preflight skips this check)", redirect_uri ? redirect_uri : "(none)",
-			client_id, console);
-		return ZO_REJECTED;
+		if (grant == GRANT_AUTHORIZATION_CODE) {
+			log_error("zoho says %s is not a redirect URI registered for client ID %s: it must "
+				"match byte for byte (port, path, trailing slash); add it under Authorized "
+				"Redirect URIs at %s, or give the registered one with --redirect-uri "
+				"(--no-preflight skips this check)", redirect_uri, client_id, console);
+			return ZO_REJECTED;
+		}
+		/* This flow sends no redirect URI: not the user's mistake. */
+		log_warn("zoho answered the pre-flight check with invalid_redirect_uri, which does not "
+			"concern %s (it sends none); going on", grant == GRANT_DEVICE ?
+			"the device flow" : "a console code");
+		return ZO_OK;
 	case ZOHO_ERR_THROTTLED:
 		log_warn("zoho throttled the pre-flight check (too many requests); going on");
 		return ZO_OK;
+	case ZOHO_ERR_INVALID_CODE:
+		break;
 	case ZOHO_ERR_OTHER:
+		/* The device flow's own answers to a code it doesn't know. */
+		if (grant != GRANT_DEVICE) {
+			log_warn("zoho answered the pre-flight check with %s; going on", ans.error_text);
+			return ZO_OK;
+		}
 		break;
 	}
-	log_warn("zoho answered the pre-flight check with %s; going on", ans.error_text);
+	log_debug("pre-flight: zoho knows the client and its secret%s",
+		grant == GRANT_AUTHORIZATION_CODE ? " and redirect URI" : "");
 	return ZO_OK;
 }
 

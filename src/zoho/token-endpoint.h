@@ -73,12 +73,16 @@ int exchange_tokens(const char *accounts, const struct token_request *r,
 
 /*
  * The pre-flight check: before the browser opens (or the device code is
- * asked for), exchange a code that can't exist with the real client ID,
- * secret and redirect URI. invalid_client, invalid_client_secret and
- * invalid_redirect_uri are reported (what to fix, the DC's API console)
- * and give ZO_REJECTED; invalid_code means all is well. Network trouble
- * and any other answer are a warning and ZO_OK. A signal gives
- * ZO_INTERRUPTED + signal. redirect_uri is NULL for grants without one.
+ * asked for, or a console code is used), a request of the flow's own kind
+ * with a code that can't exist and the real client ID and secret: an
+ * authorization_code grant with the redirect URI (GRANT_AUTHORIZATION_CODE),
+ * a device-token poll (GRANT_DEVICE), an authorization_code grant without
+ * one (GRANT_SELF_CLIENT_CODE). It stops (said, with what to fix and at
+ * which API console; ZO_REJECTED) only on an answer that can only mean the
+ * user's mistake: invalid_client, invalid_client_secret, and for the
+ * browser's flow invalid_redirect_uri. Network trouble and any other
+ * answer are a warning and ZO_OK. A signal gives ZO_INTERRUPTED + signal.
+ * redirect_uri is used for GRANT_AUTHORIZATION_CODE only.
  */
 int token_preflight(const char *accounts, enum zoho_grant grant, const char *client_id,
 		const char *client_secret, const char *redirect_uri, const struct net_options *net);

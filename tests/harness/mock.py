@@ -69,7 +69,10 @@ class Mock:
         return [e for e in self.requests("/oauth/v2/token") if not self.is_preflight(e)]
 
     def preflight_requests(self):
-        return [e for e in self.requests("/oauth/v2/token") if self.is_preflight(e)]
+        """The pre-flight checks, at the token endpoint or (the device
+        flow's) at the device-token endpoint."""
+        return [e for e in self.requests() if e["path"] in ("/oauth/v2/token",
+                "/oauth/v3/device/token") and self.is_preflight(e)]
 
     def issued_refresh_tokens(self):
         """The refresh tokens the mock issued, newest last (from its log of
