@@ -220,6 +220,19 @@ def case_foreign_accounts_server(home):
     check(read_json(home.token_file())["accounts_server"] == mock.url, "accounts_server stored")
 
 
+def case_unknown_zoho_accounts_server(home):
+    """The redirect names a Zoho accounts server of the documented shape
+    that the data-centre table lacks: not trusted with the secret either,
+    but said as what it is, with the way to use it if it is real."""
+    mock, port = setup_login(home, "foreign-server=https://accounts.zoho.sg")
+    r = run(home, *login_args(mock, port))
+    check(r.returncode == 0 and len(mock.token_requests()) == 1,
+          "the code was not exchanged at the configured server", r)
+    check("a Zoho data centre this zoho-oauth does not know" in r.stderr and
+          "--accounts-url https://accounts.zoho.sg" in r.stderr and
+          "not a Zoho accounts server" not in r.stderr, "the message", r)
+
+
 def case_bad_scope(home):
     mock, port = setup_login(home)
     for scope, words in (("ZohoCliq.Channels.READ ZohoCliq.Messages.CREATE", "space"),

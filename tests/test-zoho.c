@@ -16,6 +16,33 @@ static void dc_table(void **state)
 	assert_string_equal(zoho_dc_by_accounts("https://ACCOUNTS.zoho.eu/")->location, "eu");
 	assert_null(zoho_dc_by_accounts("http://accounts.zoho.eu"));
 	assert_null(zoho_dc_by_accounts("https://accounts.zoho.eu.evil.com"));
+	/* The UAE: not on Zoho's Accounts pages, of the documented pattern. */
+	const struct zoho_dc *ae = zoho_dc_by_location("AE");
+	assert_non_null(ae);
+	assert_string_equal(ae->accounts, "https://accounts.zoho.ae");
+	assert_string_equal(ae->api, "https://www.zohoapis.ae");
+	assert_string_equal(ae->cliq, "https://cliq.zoho.ae");
+	assert_string_equal(ae->console, "https://api-console.zoho.ae");
+	assert_ptr_equal(zoho_dc_by_accounts("https://accounts.zoho.ae"), ae);
+	assert_true(zoho_api_domain_ok("https://www.zohoapis.ae", "https://accounts.zoho.ae"));
+}
+
+static void accounts_shape(void **state)
+{
+	/* A Zoho accounts host the table may lack: said as such, never
+	 * trusted for that. */
+	assert_true(zoho_accounts_shape("https://accounts.zoho.sg"));
+	assert_true(zoho_accounts_shape("https://accounts.zoho.com.br/"));
+	assert_true(zoho_accounts_shape("https://accounts.zohocloud.us"));
+	assert_true(zoho_accounts_shape("https://accounts.zoho.eu"));
+	assert_false(zoho_accounts_server_trusted("https://accounts.zoho.sg", "https://accounts.zoho.com"));
+	assert_false(zoho_accounts_shape("http://accounts.zoho.sg"));
+	assert_false(zoho_accounts_shape("https://accounts.zoho.sg:8443"));
+	assert_false(zoho_accounts_shape("https://accounts.zoho.sg/x"));
+	assert_false(zoho_accounts_shape("https://accounts.zoho.evil.com"));
+	assert_false(zoho_accounts_shape("https://accounts.zoho.s1"));
+	assert_false(zoho_accounts_shape("https://evil.com"));
+	assert_false(zoho_accounts_shape(NULL));
 }
 
 static void accounts_url(void **state)
@@ -170,7 +197,7 @@ static void cliq_hosts(void **state)
 		{ "in", "https://cliq.zoho.in" }, { "au", "https://cliq.zoho.com.au" },
 		{ "jp", "https://cliq.zoho.jp" }, { "ca", "https://cliq.zohocloud.ca" },
 		{ "sa", "https://cliq.zoho.sa" }, { "uk", "https://cliq.zoho.uk" },
-		{ "cn", "https://cliq.zoho.com.cn" },
+		{ "cn", "https://cliq.zoho.com.cn" }, { "ae", "https://cliq.zoho.ae" },
 	};
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
 		const struct zoho_dc *dc = zoho_dc_by_location(expected[i][0]);
@@ -279,6 +306,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(dc_table),
+		cmocka_unit_test(accounts_shape),
 		cmocka_unit_test(accounts_url),
 		cmocka_unit_test(trusted_servers),
 		cmocka_unit_test(scopes),

@@ -193,8 +193,11 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 		case POLL_OTHER_DC: {
 			const char *other = other_dc_server(p, poll_answer.location);
 			if (!other) {
-				log_error("zoho says your account is in data centre '%s', which this tool "
-					"does not know", poll_answer.location);
+				log_error("zoho says your account is in data centre '%s', which this "
+					"zoho-oauth does not know (its table has %s); if it is real, sign in "
+					"with --accounts-url and its accounts server (of the shape "
+					"https://accounts.zoho.%s)", poll_answer.location, zoho_dc_list(),
+					poll_answer.location);
 				status = ZO_REJECTED;
 				break;
 			}

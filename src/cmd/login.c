@@ -312,8 +312,15 @@ static const char *pick_accounts_server(const struct login *l)
 	}
 	char shown[128];
 	printable_copy(shown, sizeof(shown), named);
-	log_warn("the redirect names '%s' as the accounts server, which is not a Zoho accounts "
-		"server: ignored, exchanging the code at %s", shown, configured);
+	if (zoho_accounts_shape(named))
+		log_warn("the redirect names '%s' as your account's accounts server: a Zoho data "
+			"centre this zoho-oauth does not know (its table has %s), so the client secret "
+			"does not go there; exchanging the code at %s, which may refuse it. If that data "
+			"centre is real, sign in with --accounts-url %s", shown, zoho_dc_list(),
+			configured, shown);
+	else
+		log_warn("the redirect names '%s' as the accounts server, which is not a Zoho "
+			"accounts server: ignored, exchanging the code at %s", shown, configured);
 	return configured;
 }
 

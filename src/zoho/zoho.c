@@ -6,9 +6,17 @@
 #include "core/urlcode.h"
 #include "zoho/zoho.h"
 
-/* Cliq's hosts: Cliq's REST API pages list .com, .eu, .in, .com.au, .com.cn
- * and .jp; those for CA, SA and UK follow the accounts servers' pattern
- * (zohocloud.ca, not zoho.ca) and are assumed, not seen documented. */
+/*
+ * The data centres. Documented on Zoho's Accounts pages: the accounts
+ * servers and API domains of us, eu, in, au, jp, ca, sa, uk and cn. Not
+ * there: the UAE (ae), whose accounts server, API domain (www.zohoapis.ae),
+ * Cliq host (cliq.zoho.ae) and API console (api-console.zoho.ae) are those
+ * many community clients use, and which follow the pattern. Cliq's hosts:
+ * Cliq's REST API pages list .com, .eu, .in, .com.au, .com.cn and .jp;
+ * those for CA, SA, UK and AE follow the accounts servers' pattern
+ * (zohocloud.ca, not zoho.ca) and are assumed, not seen documented. So are
+ * the API consoles but the first six.
+ */
 static const struct zoho_dc dcs[] = {
 	{ "us", "https://accounts.zoho.com", "https://www.zohoapis.com", "https://cliq.zoho.com", "https://api-console.zoho.com" },
 	{ "eu", "https://accounts.zoho.eu", "https://www.zohoapis.eu", "https://cliq.zoho.eu", "https://api-console.zoho.eu" },
@@ -19,6 +27,7 @@ static const struct zoho_dc dcs[] = {
 	{ "sa", "https://accounts.zoho.sa", "https://www.zohoapis.sa", "https://cliq.zoho.sa", "https://api-console.zoho.sa" },
 	{ "uk", "https://accounts.zoho.uk", "https://www.zohoapis.uk", "https://cliq.zoho.uk", "https://api-console.zoho.uk" },
 	{ "cn", "https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn", "https://cliq.zoho.com.cn", "https://api-console.zoho.com.cn" },
+	{ "ae", "https://accounts.zoho.ae", "https://www.zohoapis.ae", "https://cliq.zoho.ae", "https://api-console.zoho.ae" },
 };
 
 #define N_DCS (sizeof(dcs) / sizeof(dcs[0]))
@@ -180,6 +189,32 @@ bool zoho_accounts_url_check(const char *url, char **out, char *why, size_t why_
 		snprintf(why, why_len, "out of memory");
 		return false;
 	}
+	return true;
+}
+
+bool zoho_accounts_shape(const char *server)
+{
+	struct origin o;
+	const char *rest;
+	if (!server || !origin_parse(server, &o, &rest) || strcmp(o.scheme, "https") != 0 ||
+			o.port != -1 || !(*rest == '\0' || strcmp(rest, "/") == 0))
+		return false;
+	/* accounts.zoho.TLD, accounts.zoho.com.TLD, accounts.zohocloud.TLD:
+	 * two to three lower-case letters a label. */
+	const char *h = o.host;
+	const char *tail = NULL;
+	if (ascii_ncasecmp_eq(h, "accounts.zohocloud.", 19))
+		tail = h + 19;
+	else if (ascii_ncasecmp_eq(h, "accounts.zoho.com.", 18))
+		tail = h + 18;
+	else if (ascii_ncasecmp_eq(h, "accounts.zoho.", 14))
+		tail = h + 14;
+	size_t n = tail ? strlen(tail) : 0;
+	if (n < 2 || n > 3)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((tail[i] >= 'a' && tail[i] <= 'z') || (tail[i] >= 'A' && tail[i] <= 'Z')))
+			return false;
 	return true;
 }
 

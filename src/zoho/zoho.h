@@ -71,6 +71,15 @@ enum zoho_url_check zoho_token_url_check(const char *url, const struct zoho_dc *
 bool zoho_accounts_url_check(const char *url, char **out, char *why, size_t why_len);
 
 /*
+ * Whether server has the shape of a Zoho accounts server
+ * (https://accounts.zoho.TLD, accounts.zoho.com.TLD or
+ * accounts.zohocloud.TLD, no port or path), known to the table or not:
+ * for saying that a data centre the table lacks was named, rather than a
+ * stranger's server. Never a reason to trust it with a secret.
+ */
+bool zoho_accounts_shape(const char *server);
+
+/*
  * Whether the accounts-server named by a redirect (or a device-flow
  * answer) may receive our client secret: https on a known Zoho accounts
  * host, or exactly the server the user configured.
