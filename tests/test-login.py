@@ -195,6 +195,24 @@ def case_busy_port(home):
     check(not mock.requests(), "Zoho was contacted anyway")
 
 
+def case_port_held_by_another_login(home):
+    """The port is held by another zoho-oauth login waiting for its
+    browser: the message says so, with its pid and profile, not "another
+    program"."""
+    mock, port = setup_login(home)
+    first = Background(home, *login_args(mock, port, "-p", "work", "--no-preflight"),
+                       env={"FAKE_BROWSER_MODE": "none"})
+    check(wait_for(lambda: port_open(port)), "the first login does not listen", first.stderr())
+    r = run(home, *login_args(mock, port, "-p", "other", "--no-preflight"), timeout=20)
+    first.signal(signal.SIGINT)
+    first.wait(15)
+    check(r.returncode == 1, "a port held by another login should exit 1", r)
+    # (Under the secrets audit, the process started is strace.)
+    pid = r"\d+" if home.audit else str(first.proc.pid)
+    check(re.search(r"held by another zoho-oauth login \(pid %s, profile 'work'\)" % pid, r.stderr)
+          and "in use by another program" not in r.stderr, "the holder is not named", r)
+
+
 def case_not_loopback(home):
     mock, port = setup_login(home)
     for uri, words in (("http://example.com:%d/callback" % port, "not on this machine"),

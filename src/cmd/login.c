@@ -435,7 +435,7 @@ static int login_browser(const struct settings *s, struct store *target, struct 
 		goto out;
 	}
 	/* Listen first: the browser may come back quickly. */
-	status = loopback_start(&l.redirect, l.pkce.state, &l.lb);
+	status = loopback_start(&l.redirect, l.pkce.state, p->name, &l.lb);
 	if (status != ZO_OK)
 		goto out;
 	/* A wrong client ID, data centre, secret or redirect URI would show

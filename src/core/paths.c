@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -56,4 +57,14 @@ char *tokens_dir(bool quiet)
 	if (any)
 		*strrchr(any, '/') = '\0';
 	return any;
+}
+
+const char *runtime_dir(void)
+{
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	if (!dir || dir[0] != '/' || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+			st.st_uid != geteuid() || (st.st_mode & 077))
+		return NULL;
+	return dir;
 }

@@ -17,6 +17,10 @@ const char *home_dir(void);
  * frees. Reports (unless quiet) and gives NULL on failure. */
 char *default_token_file(const char *profile, bool quiet);
 
+/* $XDG_RUNTIME_DIR when it is what the spec promises (an absolute
+ * directory of ours, mode 0700: a per-user tmpfs), else NULL. */
+const char *runtime_dir(void);
+
 /* The directory of the default token files (where default_token_file()
  * puts them); caller frees; NULL as above. */
 char *tokens_dir(bool quiet);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -136,18 +135,6 @@ bool profile_lock_path(const struct profile *p, char *out, size_t len)
 {
 	int n = snprintf(out, len, "%s.lock", p->token_path);
 	return n > 0 && (size_t)n < len;
-}
-
-/* $XDG_RUNTIME_DIR, when it is what the spec promises: an absolute
- * directory of ours with mode 0700. */
-static const char *runtime_dir(void)
-{
-	const char *dir = getenv("XDG_RUNTIME_DIR");
-	struct stat st;
-	if (!dir || dir[0] != '/' || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-			st.st_uid != geteuid() || (st.st_mode & 077))
-		return NULL;
-	return dir;
 }
 
 bool profile_cache_path(const struct profile *p, char *out, size_t len)

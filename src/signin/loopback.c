@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 
 #include "core/exit-status.h"
+#include "core/claim.h"
 #include "core/log.h"
 #include "core/signals.h"
 #include "core/util.h"
@@ -80,6 +81,7 @@ struct conn {
 
 struct loopback {
 	const struct redirect *redirect;
+	struct claim claim;            /* the port, for another login to name us */
 	const char *state;
 	struct MHD_Daemon *daemons[2];
 	int notify[2];                 /* pipe: a byte per event for the waiter */
@@ -663,7 +665,8 @@ static struct MHD_Daemon *start_daemon(struct loopback *lb, int fd, bool v6)
 		MHD_OPTION_END);
 }
 
-int loopback_start(const struct redirect *r, const char *state, struct loopback **out)
+int loopback_start(const struct redirect *r, const char *state, const char *profile,
+		struct loopback **out)
 {
 	struct loopback *lb = calloc(1, sizeof(*lb));
 	int fds[2] = { -1, -1 };
@@ -677,6 +680,7 @@ int loopback_start(const struct redirect *r, const char *state, struct loopback 
 	lb->redirect = r;
 	lb->state = state;
 	lb->notify[0] = lb->notify[1] = -1;
+	lb->claim = (struct claim)CLAIM_NONE;
 	pthread_mutex_init(&lb->lock, NULL);
 	pthread_mutex_init(&lb->conns_lock, NULL);
 	pthread_condattr_t cattr;
@@ -707,7 +711,15 @@ int loopback_start(const struct redirect *r, const char *state, struct loopback 
 		}
 		int e = errno;
 		const char *addr = families[i] == AF_INET ? "127.0.0.1" : "[::1]";
-		if (e == EADDRINUSE)
+		char name[32], who[CLAIM_LABEL_MAX + 8];
+		long pid;
+		snprintf(name, sizeof(name), "login-%ld", r->port);
+		if (e == EADDRINUSE && claim_holder(name, &pid, who, sizeof(who)))
+			log_error("port %ld on %s is held by another zoho-oauth login (pid %ld, profile "
+				"'%s') waiting for its browser: finish that sign-in or stop it (Ctrl-C where "
+				"it runs, or kill %ld), then run this one again", r->port, addr, pid, who,
+				pid);
+		else if (e == EADDRINUSE)
 			log_error("port %ld on %s is in use by another program: close it (ss -ltnp "
 				"'sport = :%ld' shows which), or register another redirect URI with Zoho "
 				"and pass it with --redirect-uri", r->port, addr, r->port);
@@ -750,6 +762,11 @@ int loopback_start(const struct redirect *r, const char *state, struct loopback 
 	signals_restore(&old);
 	log_debug("listening on %s%s%s port %ld for %s", r->listen_v4 && fds[0] >= 0 ? "127.0.0.1" : "",
 		fds[0] >= 0 && fds[1] >= 0 ? " and " : "", fds[1] >= 0 ? "[::1]" : "", r->port, r->path);
+	/* The port is ours now: another login that finds it taken can say by
+	 * whom. */
+	char name[32];
+	snprintf(name, sizeof(name), "login-%ld", r->port);
+	claim_take(&lb->claim, name, profile);
 	*out = lb;
 	return ZO_OK;
 }
@@ -891,6 +908,7 @@ void loopback_destroy(struct loopback *lb)
 	for (int i = 0; i < 2; i++)
 		if (lb->notify[i] >= 0)
 			close(lb->notify[i]);
+	claim_release(&lb->claim);
 	callback_finish(&lb->claimed);
 	free(lb->outcome_detail);
 	secret_free(lb->launch_target);

@@ -28,10 +28,13 @@ struct loopback;
 
 /*
  * Listen on the redirect's port: 127.0.0.1 and/or ::1, never any other
- * address. Returns ZO_OK, or ZO_FAILURE after saying why (port in use).
+ * address. Returns ZO_OK, or ZO_FAILURE after saying why (port in use:
+ * by which of this user's logins, with its pid and profile, when it is
+ * one). The port is claimed for profile (core/claim.h) while it is ours.
  * The listener's threads never take SIGINT/SIGTERM/SIGHUP.
  */
-int loopback_start(const struct redirect *r, const char *state, struct loopback **out);
+int loopback_start(const struct redirect *r, const char *state, const char *profile,
+		struct loopback **out);
 
 /* Readable when a callback has been claimed (see loopback_take). */
 int loopback_fd(const struct loopback *lb);
