@@ -277,6 +277,27 @@ def case_read_only_expired(home):
           lines[-1] == said(r.stderr, "error")[0], "the error was not said once, last", r)
 
 
+def case_read_only_home_at_login(home):
+    """A home that can't be written (a container's, a locked-down account):
+    login says what to do, --token-file or XDG_DATA_HOME, before the
+    browser opens; with --token-file the advice is about that path."""
+    mock, port = setup_login(home)
+    prefix = unprivileged(home)
+    os.chmod(home.home, 0o500)
+    try:
+        r = run(home, *login_args(mock, port), prefix=prefix)
+        check(r.returncode == 1 and "cannot" in r.stderr and "--token-file" in r.stderr and
+              "XDG_DATA_HOME" in r.stderr, "no advice", r)
+        check(not mock.requests("/oauth/v2/auth") and not home.browser_records(timeout=1),
+              "the browser was opened before the check")
+        r = run(home, *login_args(mock, port, "--token-file", os.path.join(home.home, "t.json")),
+                prefix=prefix)
+        check(r.returncode == 1 and "give --token-file a path in a directory you can write" in
+              r.stderr and "XDG_DATA_HOME" not in r.stderr, "the advice for a given path", r)
+    finally:
+        os.chmod(home.home, 0o700)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -106,8 +106,7 @@ static bool dir_entry_ok(const char *dir, const struct stat *st)
 	uid_t me = geteuid();
 	if (st->st_uid != me && st->st_uid != 0) {
 		log_error("%s belongs to another user (uid %u): refusing to keep tokens where "
-			"someone else can replace them; choose another --token-file", dir,
-			(unsigned)st->st_uid);
+			"someone else can replace them", dir, (unsigned)st->st_uid);
 		return false;
 	}
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)) {
@@ -182,8 +181,7 @@ bool secure_write_prepare(struct secure_write *w, const char *path, size_t reser
 	/* mkostemp opens with O_EXCL and mode 0600 whatever the umask. */
 	w->fd = mkostemp(w->tmp, O_CLOEXEC);
 	if (w->fd < 0) {
-		log_error("cannot write in %s: %s; choose another --token-file, or fix the "
-			"directory's permissions", dir, strerror(errno));
+		log_error("cannot write in %s: %s", dir, strerror(errno));
 		w->tmp[0] = '\0';
 		return false;
 	}
@@ -282,8 +280,7 @@ bool secure_write_possible(const char *path)
 				return false;
 			}
 			if (access(dir, W_OK | X_OK) != 0) {
-				log_error("cannot write in %s: %s; choose another --token-file, or fix the "
-					"directory's permissions", dir, strerror(errno));
+				log_error("cannot write in %s: %s", dir, strerror(errno));
 				return false;
 			}
 			return true;

@@ -205,7 +205,18 @@ int signin_begin(struct signin *si, const struct profile *p, const struct signin
 	if (status != ZO_OK || *done)
 		return status;
 	/* A sign-in makes a refresh token at Zoho: make sure it can be kept
-	 * before making one. */
+	 * before making one. First the profile's file (or the metadata of a
+	 * store that keeps its secrets elsewhere), with what to do about it. */
+	struct report r;
+	report_open(&r);
+	if (!secure_write_possible(p->token_path)) {
+		report_fail(&r, p->path_given ? "give --token-file a path in a directory you can "
+			"write, or fix that directory's permissions" : "fix that directory's "
+			"permissions, or sign in with --token-file PATH in a directory you can write (or "
+			"XDG_DATA_HOME set to one: the tokens go to $XDG_DATA_HOME/zoho-oauth/)");
+		return ZO_FAILURE;
+	}
+	report_drop(&r);
 	return store_prepare(si->store, NULL, 0);
 }
 
