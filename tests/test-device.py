@@ -4,10 +4,11 @@ all. Polls at the interval Zoho gives, slow_down, refusal and expiry,
 and a move to the data centre Zoho names (other_dc). Against the mock
 Zoho Accounts server."""
 import os
+import re
 import urllib.parse
 
-from harness import (CLIENT_ID, SECRET, check, in_private_network, main, make_certificate, mode_of,
-                     read_json, run)
+from harness import (CLIENT_ID, SECRET, Terminal, check, check_clean_end_of, decline_save,
+                     in_private_network, main, make_certificate, mode_of, read_json, run)
 
 
 def device_args(mock, *extra):
@@ -143,6 +144,27 @@ def case_device_other_dc_unknown(home):
     r = run(home, *device_args(mock))
     check(r.returncode == 5 and "mars" in r.stderr, "an unknown data centre", r)
     check(len(polls(mock)) == 1, "polled on after other_dc=mars")
+
+
+DEVICE_COUNTDOWN = re.compile(r"waiting for the sign-in with the code\.\.\. (\d+:\d\d) left "
+                              r"\(Ctrl-C to stop\)")
+
+
+def case_countdown(home):
+    """At a terminal the device flow shows the browser flow's countdown,
+    counting down to the code's end, cleared when the sign-in is approved;
+    "(Ctrl-C to stop)" is said on it, not twice."""
+    mock = home.mock("device-approve-after=4")
+    t = Terminal(home, *device_args(mock), env={"BROWSER": None, "DISPLAY": None})
+    decline_save(t)
+    rc = t.wait(60)
+    check(rc == 0, "the device flow failed", t.text())
+    shown = DEVICE_COUNTDOWN.findall(t.text())
+    check(len(set(shown)) >= 3 and shown == sorted(shown, reverse=True),
+          "no countdown counting down", shown, repr(t.text()))
+    check_clean_end_of(t, "signed in", DEVICE_COUNTDOWN)
+    check(t.text().count("Ctrl-C to stop") == len(shown), "(Ctrl-C to stop) said elsewhere too",
+          repr(t.text()))
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

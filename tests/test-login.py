@@ -17,10 +17,11 @@ import sys
 import time
 import urllib.parse
 
-from harness import (BINARY, CLIENT_ID, HERE, SECRET, SKIP, Background, Holder, Terminal, check,
-                     decline_save, faketime, file_state, final_page, free_port, listener_get,
-                     lock_of, login_args, main, mode_of, no_audit, port_open, read_json,
-                     remote_browser, run, setup_login, unprivileged, wait_for, write_tokens)
+from harness import (BINARY, CLEAR, CLIENT_ID, HERE, SECRET, SKIP, Background, Holder, Terminal,
+                     check, check_clean_end_of, decline_save, faketime, file_state, final_page,
+                     free_port, listener_get, lock_of, login_args, main, mode_of, no_audit,
+                     port_open, read_json, remote_browser, run, screen, setup_login, unprivileged,
+                     wait_for, write_tokens)
 
 
 def assert_no_secrets(home, r, extra=()):
@@ -544,34 +545,7 @@ COUNTDOWN = re.compile(r"waiting for the sign-in in the browser\.\.\. (\d+:\d\d)
                        r"\(Ctrl-C to stop\)")
 
 
-CLEAR = "\r\x1b[K"
-
-
 HINT_ENV = "ZOHO_OAUTH_HINT_AFTER"  # undocumented: seconds before the hint (default 20)
-
-
-def screen(raw):
-    """What a terminal shows for raw output: \\r, ESC [ K (clear to the end
-    of the line), \\n; any other escape sequence is left in as text."""
-    lines, col = [""], 0
-    i = 0
-    while i < len(raw):
-        c = raw[i]
-        if raw.startswith("\x1b[K", i):
-            lines[-1] = lines[-1][:col]
-            i += 3
-            continue
-        if c == "\r":
-            col = 0
-        elif c == "\n":
-            lines.append("")
-            col = 0
-        else:
-            line = lines[-1]
-            lines[-1] = line[:col].ljust(col) + c + line[col + 1:]
-            col += 1
-        i += 1
-    return lines
 
 
 def countdowns(text):
@@ -579,24 +553,7 @@ def countdowns(text):
 
 
 def check_clean_end(t, said):
-    """After the tool ended: no countdown left on the screen, the message
-    said on a line of its own, and the output ends with a newline (the
-    shell's prompt starts on a fresh line)."""
-    text = t.text()
-    lines = screen(text)
-    check(not any(COUNTDOWN.search(line) for line in lines),
-          "a countdown is left on the screen", "\n".join(lines), repr(text))
-    check(any(line.startswith("zoho-oauth: ") and said in line for line in lines),
-          "%r is not on a line of its own" % said, "\n".join(lines), repr(text))
-    check(text.endswith("\n"), "the output does not end with a newline", repr(text[-200:]))
-    check(lines[-1] == "", "the last line is not empty", repr(lines[-3:]))
-    # In the raw bytes too: every message that follows a countdown starts
-    # after the line was cleared, never glued to it.
-    for m in re.finditer(r"left \(Ctrl-C to stop\)", text):
-        rest = text[m.end():]
-        rest = rest[2:] if rest.startswith("^C") else rest  # the terminal's echo of Ctrl-C
-        check(rest.startswith(CLEAR), "a countdown is followed by %r without being cleared"
-              % rest[:20], repr(text))
+    check_clean_end_of(t, said, COUNTDOWN)
 
 
 @no_audit  # the terminal's SIGINT would reach strace too
@@ -660,6 +617,9 @@ def case_countdown_redirect(home):
     check(rc == 0, "login failed", repr(t.text()))
     check_clean_end(t, "exchanging the code")
     check(read_json(home.token_file())["refresh_token"], "no tokens")
+    # Ctrl-C is offered on the countdown's line, and nowhere else.
+    check(t.text().count("(Ctrl-C to stop)") == len(countdowns(t.text())),
+          "(Ctrl-C to stop) said twice", repr(t.text()))
 
 
 def case_countdown_not_on_pipe(home):

@@ -23,16 +23,24 @@
 
 #define SLOW_DOWN_MS 30000 /* Zoho: two polls within 30 s get slow_down */
 
-/* Wait ms, or less if a signal comes. */
-static int sleep_ms(long ms)
+/* Wait ms, or less if a signal comes; on a terminal, with the countdown
+ * to deadline (monotonic) redrawn as its seconds change. */
+static int sleep_ms(long ms, int64_t deadline, bool countdown)
 {
 	int64_t until = monotonic_ms() + ms;
 	for (;;) {
 		if (signals_caught())
 			return ZO_INTERRUPTED + signals_caught();
-		int64_t left = until - monotonic_ms();
+		int64_t now = monotonic_ms();
+		int64_t left = until - now;
 		if (left <= 0)
 			return ZO_OK;
+		if (countdown) {
+			login_countdown("the sign-in with the code", deadline - now);
+			int64_t tick = (deadline - now - 1) % 1000 + 1;
+			if (tick < left)
+				left = tick;
+		}
 		struct pollfd p = { .fd = signals_fd(), .events = POLLIN };
 		poll(&p, 1, (int)left);
 	}
@@ -138,9 +146,10 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 	/* Shown even with --quiet: the user must see the code to type it. */
 	fprintf(stderr, "\n    To sign in, open   %s\n    and enter the code %s\n\n",
 		d.verification_url, d.user_code);
-	log_info("%swaiting up to %ld seconds for the sign-in to be approved (Ctrl-C to stop)",
+	bool countdown = log_status_possible();
+	log_info("%swaiting up to %ld seconds for the sign-in to be approved%s",
 		opened ? "opened your browser there; " : "", (s->timeout < d.expires_ms / 1000 ?
-		s->timeout : d.expires_ms / 1000));
+		s->timeout : d.expires_ms / 1000), countdown ? "" : " (Ctrl-C to stop)");
 
 	char again[PROFILE_HINT_MAX];
 	profile_command(p, "login --device", NULL, again, sizeof(again));
@@ -162,7 +171,8 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 			status = ZO_TIMEOUT;
 			break;
 		}
-		status = sleep_ms(gap);
+		status = sleep_ms(gap, code_deadline < our_deadline ? code_deadline : our_deadline,
+			countdown);
 		if (status != ZO_OK)
 			break;
 
@@ -241,6 +251,7 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 		break;
 	}
 out:
+	log_status_end();
 	if (status >= ZO_INTERRUPTED) {
 		char saved[PATH_MAX + 64];
 		log_stopped(status, "%s", signin_saved(&si, saved, sizeof(saved)));

@@ -137,17 +137,15 @@ static void show_hint(const struct login *l)
 		log_prompt("Paste the address here: ");
 }
 
-/* The countdown line, on a terminal only (log_status_possible). */
-static void show_countdown(int64_t left_ms)
+void login_countdown(const char *what, int64_t left_ms)
 {
-	long s = (long)((left_ms + 999) / 1000);
+	long sec = (long)((left_ms + 999) / 1000);
 	char line[128], left[32];
-	if (s >= 3600)
-		snprintf(left, sizeof(left), "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+	if (sec >= 3600)
+		snprintf(left, sizeof(left), "%ld:%02ld:%02ld", sec / 3600, sec / 60 % 60, sec % 60);
 	else
-		snprintf(left, sizeof(left), "%ld:%02ld", s / 60, s % 60);
-	snprintf(line, sizeof(line), "waiting for the sign-in in the browser... %s left "
-		"(Ctrl-C to stop)", left);
+		snprintf(left, sizeof(left), "%ld:%02ld", sec / 60, sec % 60);
+	snprintf(line, sizeof(line), "waiting for %s... %s left (Ctrl-C to stop)", what, left);
 	log_status(line);
 }
 
@@ -253,7 +251,7 @@ static int wait_loop(struct login *l)
 			}
 		}
 		if (countdown && !l->pasting) {
-			show_countdown(left);
+			login_countdown("the sign-in in the browser", left);
 			/* Until the seconds shown change. */
 			int64_t tick = (left - 1) % 1000 + 1;
 			if (tick < wake)
@@ -493,8 +491,9 @@ static int login_browser(const struct settings *s, struct store *target, struct 
 		paste_instructions(&l, false);
 		l.pasting = true;
 	}
-	log_info("waiting up to %ld seconds for Zoho to send you back to %s (Ctrl-C to stop)",
-		s->timeout, p->redirect_uri);
+	/* (Ctrl-C is said once: on the countdown's line, where there is one.) */
+	log_info("waiting up to %ld seconds for Zoho to send you back to %s%s", s->timeout,
+		p->redirect_uri, log_status_possible() && !l.pasting ? "" : " (Ctrl-C to stop)");
 	if (l.pasting)
 		log_prompt("Paste the address here: ");
 

@@ -1,6 +1,8 @@
 #ifndef ZOHO_OAUTH_CMD_LOGIN_H
 #define ZOHO_OAUTH_CMD_LOGIN_H
 
+#include <stdint.h>
+
 #include "settings/settings.h"
 #include "store/store.h"
 
@@ -20,5 +22,10 @@ int login_device(const struct settings *s, struct store *target, struct store *c
  * the same client (old_secret, may be NULL), else from where the settings
  * say (settings/secret.h). The caller wipes *out. */
 int login_secret(const struct settings *s, const char *old_secret, char **out);
+
+/* The countdown line of a sign-in's wait, on a terminal only
+ * (log_status_possible()): "waiting for WHAT... 4:59 left (Ctrl-C to
+ * stop)", the same for the browser and the device flow. */
+void login_countdown(const char *what, int64_t left_ms);
 
 #endif

@@ -34,7 +34,7 @@ from .namespace import in_private_network
 from .ports import free_port, port_open
 from .postgresql import (PG_BIN, PgCluster, configure, fleet, machine, pg_available,
                          postgresql_available, row, token_path)
-from .terminal import Terminal, decline_save
+from .terminal import CLEAR, Terminal, check_clean_end_of, decline_save, screen
 from .tool import (SCOPES, Run, complete, exchange_args, faketime, login_args, run, setup_login,
                    unprivileged)
 
@@ -47,6 +47,6 @@ __all__ = [
     "remote_browser", "Mock", "body_of", "console_code", "make_certificate", "in_private_network",
     "free_port", "port_open", "PG_BIN", "PgCluster", "configure", "fleet", "machine",
     "pg_available", "postgresql_available", "row", "token_path", "Terminal", "decline_save",
-    "SCOPES", "Run", "complete", "exchange_args", "faketime", "login_args", "run", "setup_login",
+    "CLEAR", "check_clean_end_of", "screen", "SCOPES", "Run", "complete", "exchange_args", "faketime", "login_args", "run", "setup_login",
     "unprivileged",
 ]

@@ -3,6 +3,7 @@
 typed on the master is the terminal's SIGINT and a question is asked."""
 import fcntl
 import os
+import re
 import select
 import subprocess
 import termios
@@ -92,3 +93,51 @@ def decline_save(t):
     a profile: say no (an empty name)."""
     t.wait_for_text("save these settings as a profile?", timeout=20)
     t.type("\n")
+
+
+CLEAR = "\r\x1b[K"
+
+
+def screen(raw):
+    """What a terminal shows for raw output: \\r, ESC [ K (clear to the end
+    of the line), \\n; any other escape sequence is left in as text."""
+    lines, col = [""], 0
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if raw.startswith("\x1b[K", i):
+            lines[-1] = lines[-1][:col]
+            i += 3
+            continue
+        if c == "\r":
+            col = 0
+        elif c == "\n":
+            lines.append("")
+            col = 0
+        else:
+            line = lines[-1]
+            lines[-1] = line[:col].ljust(col) + c + line[col + 1:]
+            col += 1
+        i += 1
+    return lines
+
+
+def check_clean_end_of(t, said, countdown):
+    """After the tool ended on terminal t: no countdown (a compiled
+    pattern) left on the screen, the message said on a line of its own, and
+    the output ends with a newline (the shell's prompt starts on a fresh
+    line); in the raw bytes, every message that follows a countdown starts
+    after the line was cleared, never glued to it."""
+    text = t.text()
+    lines = screen(text)
+    check(not any(countdown.search(line) for line in lines),
+          "a countdown is left on the screen", "\n".join(lines), repr(text))
+    check(any(line.startswith("zoho-oauth: ") and said in line for line in lines),
+          "%r is not on a line of its own" % said, "\n".join(lines), repr(text))
+    check(text.endswith("\n"), "the output does not end with a newline", repr(text[-200:]))
+    check(lines[-1] == "", "the last line is not empty", repr(lines[-3:]))
+    for m in re.finditer(r"left \(Ctrl-C to stop\)", text):
+        rest = text[m.end():]
+        rest = rest[2:] if rest.startswith("^C") else rest  # the terminal's echo of Ctrl-C
+        check(rest.startswith(CLEAR), "a countdown is followed by %r without being cleared"
+              % rest[:20], repr(text))
