@@ -15,7 +15,7 @@ import time
 
 from harness import (CLIENT_ID, SECRET, SKIP, PrivateBus, body_of, cache_files, check,
                      console_code, keyring_available, keyring_login, login_args, lookup, main,
-                     mode_of, needs, read_json, run, setup_login, write_config)
+                     mode_of, needs, read_json, run, setup_login, status_json, write_config)
 
 
 def case_login(home):
@@ -61,7 +61,7 @@ def case_login(home):
     r = run(home, "status", env=bus.env)
     check(r.returncode == 0 and "keyring" in r.stdout, "status does not show the store", r)
     r = run(home, "status", "--json", env=bus.env)
-    check(json.loads(r.stdout)["store"] == "keyring", "status --json", r)
+    check(status_json(r)["store"] == "keyring", "status --json", r)
 
 
 def case_refresh(home):

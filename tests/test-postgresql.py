@@ -18,7 +18,7 @@ import urllib.request
 
 from harness import (CLIENT_ID, SECRET, SKIP, Background, PgCluster, check, configure, faketime,
                      fleet, login_args, main, mode_of, needs, postgresql_available, read_json, row,
-                     run, setup_login, token_path, wait_for)
+                     run, setup_login, status_json, token_path, wait_for)
 
 
 def at(seconds, env):
@@ -87,7 +87,7 @@ def case_login_shares(home):
     check(r.returncode == 0 and "PostgreSQL" in r.stdout and
           "1 of 10 new access tokens" in r.stdout, "status shows no budget", r)
     r = run(home, "status", "--json", env=c)
-    j = json.loads(r.stdout)
+    j = status_json(r)
     check(j["store"] == "postgresql" and j["budget"]["in_window"] == 1 and
           j["budget"]["window_cap"] == 10 and j["budget"]["spent_until"] is None,
           "status --json has no budget", r)

@@ -2,14 +2,17 @@
 """End-to-end tests of zoho-oauth status: what is stored for a profile
 (never a secret), times in local time with the zone and how long until or
 ago, every profile at once (--all), and asking Zoho whether the refresh
-token still works (--online). Against the mock Zoho Accounts server."""
+token still works (--online). Every --json output is held against the shape
+zoho-oauth(1) documents (harness/schema.py). Against the mock Zoho
+Accounts server."""
 import json
 import os
 import time
 import urllib.parse
 import urllib.request
 
-from harness import CLIENT_ID, SECRET, check, main, read_json, run, write_config, write_tokens
+from harness import (CLIENT_ID, SECRET, check, json_shape, main, read_json, run, status_json,
+                     write_config, write_tokens)
 
 
 def case_one_profile(home):
@@ -23,9 +26,10 @@ def case_one_profile(home):
         check(needle in r.stdout, "status lacks %r" % needle, r)
     r = run(home, "status", "--json")
     check(r.returncode == 0, "status --json failed", r)
-    j = json.loads(r.stdout)
-    check(j["profile"] == "default" and j["client_id"] == CLIENT_ID and j["refresh_token"] is True
-          and j["access_token_valid"] is True and 1700 < j["expires_in"] <= 1800
+    j = status_json(r)
+    check(j["state"] == "signed_in" and j["profile"] == "default" and j["client_id"] == CLIENT_ID
+          and j["refresh_token"] is True and j["access_token_valid"] is True
+          and 1700 < j["expires_in"] <= 1800
           and j["scopes"] == ["ZohoCliq.Channels.READ", "ZohoCliq.Messages.CREATE"]
           and j["token_file"] == home.token_file() and j["accounts_server"] == mock.url, "json", j)
     for out in (r.stdout, run(home, "status").stdout):
@@ -67,7 +71,7 @@ def case_local_time(home):
           "obtained:       %s (3 minutes ago)" % local(now - 181) in r.stdout,
           "the time obtained is not in local time with how long ago", r)
     r = run(home, "status", "--json", env={"TZ": TZ})
-    j = json.loads(r.stdout)
+    j = status_json(r)
     check(j["expires_at"] == data["expires_at"] and j["obtained_at"] == now - 180,
           "--json does not keep Unix seconds", j)
     old = write_tokens(home, mock, expires_in=-7200)
@@ -135,15 +139,15 @@ def case_all(home):
 
 
 def case_all_json(home):
-    """--all --json: an array, one object per profile, the same keys as
-    status --json for a signed-in one, a state for the others."""
+    """--all --json: an array, one object per profile, each what status
+    --json prints for it (its state: signed_in or no_tokens)."""
     mock = home.mock()
     write_config(home, CONFIG)
     write_tokens(home, mock, profile="work")
     write_tokens(home, mock, profile="solo")
     r = run(home, "status", "--all", "--json")
     check(r.returncode == 7, "expected status 7 (ci has no tokens)", r)
-    j = json.loads(r.stdout)
+    j = status_json(r)
     check(isinstance(j, list) and [o["profile"] for o in j] == ["ci", "solo", "work"],
           "not an array of every profile", j)
     check(j[0]["state"] == "no_tokens" and j[0]["login"] == "zoho-oauth login --profile ci" and
@@ -151,7 +155,8 @@ def case_all_json(home):
     for o in j[1:]:
         check(o["client_id"] == CLIENT_ID and o["store"] == "file" and o["refresh_token"] is True
               and o["access_token_valid"] is True and 3500 < o["expires_in"] <= 3600 and
-              o["accounts_server"] == mock.url and "state" not in o, "a signed-in profile", o)
+              o["accounts_server"] == mock.url and o["state"] == "signed_in", "a signed-in profile",
+              o)
 
 
 def case_json_path_escaped(home):
@@ -166,7 +171,7 @@ def case_json_path_escaped(home):
     check(r.returncode == 0, "status --json", r)
     raw = r.stdout.encode("utf-8", "surrogateescape")
     check(all(b < 0x80 for b in raw), "status --json printed non-ASCII bytes", raw[:300])
-    check(json.loads(r.stdout)["token_file"] == os.path.join(d, "t.json"),
+    check(status_json(r)["token_file"] == os.path.join(d, "t.json"),
           "the path did not come back", r.stdout)
     bad = os.fsencode(home.root) + b"/y\xff"
     os.makedirs(bad, mode=0o700)
@@ -175,7 +180,7 @@ def case_json_path_escaped(home):
     r = run(home, "status", "--json", "--token-file", path)
     raw = r.stdout.encode("utf-8", "surrogateescape")
     check(r.returncode == 0 and all(b < 0x80 for b in raw) and
-          json.loads(r.stdout)["token_file"].endswith("/y\\xff/t.json"),
+          status_json(r)["token_file"].endswith("/y\\xff/t.json"),
           "a path that is not UTF-8 was not shown escaped", r)
 
 
@@ -200,9 +205,79 @@ def case_all_hostile(home):
     check(b["junk"].get("error"), "the junk file's error", r)
     check("\x1b" not in r.stdout and "\x07" not in r.stdout, "a control byte reached the terminal")
     r = run(home, "status", "--all", "--json")
-    j = {o["profile"]: o for o in json.loads(r.stdout)}
+    j = {o["profile"]: o for o in status_json(r)}
     check(j["open"]["state"] == "error" and j["open"]["error"] and j["junk"]["state"] == "error"
           and j["good"]["access_token_valid"] is True, "--json errors", j)
+
+
+STORES = """[profile kr]
+store = keyring
+
+[profile db]
+store = postgresql://db.example/zoho
+"""
+
+
+def case_json_schema(home):
+    """Every --json output has the shape zoho-oauth(1) gives under JSON
+    OUTPUT, read from the page (status_json): every key, in its order, of
+    its type, null where the entry's state has no value for it, and the
+    schema version; here each state the file store can show, alone and in
+    --all. (The keyring's and a database's are in their own files.)"""
+    top, version = json_shape()
+    check([k.name for k in top.keys[:3]] == ["profile", "state", "schema"] and version == 1,
+          "zoho-oauth(1) does not list profile, state and schema first, or not schema 1",
+          [k.name for k in top.keys])
+    mock = home.mock()
+    # No profile at all: an empty array, and the error as before.
+    r = run(home, "status", "--all", "--json")
+    check(r.returncode == 7 and status_json(r) == [] and "no profiles" in r.stderr,
+          "--all --json without profiles", r)
+    # Signed in: nothing throttled, no budget, not asked online.
+    write_tokens(home, mock)
+    r = run(home, "status", "--json")
+    j = status_json(r)
+    check(r.returncode == 0 and j["state"] == "signed_in" and j["status"] == 0 and
+          j["error"] is None and j["login"] is None and j["location"] == "us" and
+          j["throttled_until"] is None and j["budget"] is None and j["online"] is None,
+          "a signed-in profile", j)
+    # Expired, no refresh token, throttled, no location or API domain.
+    now = int(time.time())
+    data = write_tokens(home, mock, expires_in=-60, refresh=None, throttled_until=now + 600)
+    del data["location"], data["api_domain"]
+    with open(home.token_file(), "w") as f:
+        json.dump(data, f)
+    r = run(home, "status", "--json")
+    j = status_json(r)
+    check(r.returncode == 0 and j["refresh_token"] is False and j["access_token_valid"] is False
+          and j["expires_in"] < 0 and j["throttled_until"] == now + 600 and j["location"] is None
+          and j["api_domain"] is None, "an expired, throttled profile", j)
+    # No tokens: the entry on standard output, the error still said.
+    for args in ((), ("--online",)):
+        r = run(home, "status", "--json", "--profile", "work", *args)
+        j = status_json(r)
+        check(r.returncode == 7 and j["state"] == "no_tokens" and j["profile"] == "work" and
+              j["login"] == "zoho-oauth login --profile work" and j["store"] == "file" and
+              j["token_file"] == home.token_file("work") and j["online"] is None,
+              "status --json %s without tokens" % " ".join(args), r)
+        check("zoho-oauth login --profile work" in r.stderr, "the error is not said", r)
+    # A token file that is not valid: its error, on both outputs.
+    with open(home.token_file("junk"), "w") as f:
+        f.write("not json")
+    r = run(home, "status", "--json", "--profile", "junk")
+    j = status_json(r)
+    check(r.returncode == 1 and j["state"] == "error" and j["status"] == 1 and j["error"] and
+          j["error"] in r.stderr and j["store"] is None and j["login"] is None,
+          "status --json of a token file that is not valid", r)
+    # --all: each state at once; a store where a login would put them.
+    write_config(home, STORES)
+    r = run(home, "status", "--all", "--json")
+    j = {o["profile"]: o for o in status_json(r)}
+    check(r.returncode == 1 and sorted(j) == ["db", "default", "junk", "kr"] and
+          j["default"]["state"] == "signed_in" and j["junk"]["state"] == "error" and
+          j["kr"]["store"] == "keyring" and j["db"]["store"] == "postgresql" and
+          j["kr"]["login"] == "zoho-oauth login --profile kr", "--all --json of each state", r)
+    check(mock.requests() == [], "status asked Zoho")
 
 
 def case_all_usage(home):
@@ -240,7 +315,7 @@ def case_online(home):
     check("account:        Pat Example <pat@example.com>" in r.stdout, "whose account", r)
     check(saved["access_token"] not in r.stdout + r.stderr, "a token was printed", r)
     r = run(home, "status", "--online", "--json")
-    j = json.loads(r.stdout)
+    j = status_json(r)
     check(r.returncode == 0 and j["online"]["refresh_token_works"] is True and
           j["online"]["account"] == {"display_name": "Pat Example", "email": "pat@example.com"}
           and j["client_id"] == CLIENT_ID, "--online --json", j)
@@ -254,6 +329,10 @@ def case_online_no_user_scope(home):
     check(r.returncode == 0 and len(mock.token_requests()) == 1, "one refresh", r)
     check(mock.requests("/oauth/user/info") == [], "user info asked without the scope")
     check("not asked (the scopes lack AaaServer.profile.Read)" in r.stdout, "the account line", r)
+    r = run(home, "status", "--online", "--json")
+    j = status_json(r)
+    check(r.returncode == 0 and j["online"]["refresh_token_works"] is True and
+          j["online"]["account"] is None, "--online --json without the scope", j)
 
 
 def case_online_revoked(home):
@@ -273,6 +352,11 @@ def case_online_revoked(home):
     check("zoho-oauth login --profile work" in r.stderr, "no login hint on stderr", r)
     check(mock.requests("/oauth/user/info") == [], "user info asked with a dead token")
     check(open(home.token_file("work")).read() == before, "the token file was changed")
+    r = run(home, "status", "--online", "--json", "--profile", "work")
+    j = status_json(r)
+    check(r.returncode == 7 and j["state"] == "signed_in" and j["status"] == 0 and
+          j["online"]["refresh_token_works"] is False and j["online"]["status"] == 7 and
+          j["online"]["account"] is None, "--online --json of a revoked refresh token", j)
 
 
 def case_online_hostile_user(home):

@@ -12,7 +12,7 @@ import time
 
 from harness import (BINARY, CLIENT_ID, SCOPES, SECRET, SKIP, Background, Holder, body_of, check,
                      file_state, lock_of, login_args, main, mode_of, no_audit, read_json, run,
-                     setup_login, wait_for, write_config, write_tokens)
+                     setup_login, status_json, wait_for, write_config, write_tokens)
 
 
 # --- the cached token and the front ---
@@ -464,6 +464,7 @@ def case_clock_ahead(home):
     check(read_json(home.token_file())["obtained_at"] <= time.time(), "still in the future")
     r = run(home, "status", "--json")
     check(r.returncode == 0, "status", r)
+    status_json(r)
 
 
 def case_clock_before_2001(home):

@@ -68,6 +68,51 @@ static json_t *put_child(json_t *o, const char *name, json_t *child)
 	return json_object_set_new(o, name, child) == 0 ? child : NULL;
 }
 
+/*
+ * status --json prints entries, one object per profile, in the shape
+ * zoho-oauth(1) documents under JSON OUTPUT (tests/harness/schema.py holds
+ * the output against the page): every key in every entry, in this order,
+ * null where the entry's state has no value for it, and so in each object
+ * inside. SCHEMA goes up when a key is removed, renamed or changes its
+ * type or meaning, or state gets a new value; a new key goes after the
+ * others of its object.
+ */
+#define SCHEMA 1
+
+static const char *const entry_keys[] = {
+	"profile", "state", "schema", "status", "error", "login", "token_file", "store", "client_id",
+	"accounts_server", "location", "api_domain", "scopes", "refresh_token",
+	"access_token_valid", "expires_at", "expires_in", "obtained_at", "throttled_until",
+	"budget", "online",
+};
+
+/* An entry with every key, null but those every state has. A value set
+ * later keeps its key's place: Jansson keeps the order keys were added
+ * in, and replacing a value does not move its key. */
+static json_t *new_entry(const char *profile, const char *state, int status,
+		const char *token_file)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < sizeof(entry_keys) / sizeof(entry_keys[0]); i++)
+		put(o, entry_keys[i], json_null());
+	put_text(o, "profile", profile);
+	put_text(o, "state", state);
+	put_number(o, "schema", SCHEMA);
+	put_number(o, "status", status);
+	put_text(o, "token_file", token_file);
+	return o;
+}
+
+static void put_time(json_t *o, const char *name, int64_t when, bool known)
+{
+	if (known)
+		put_number(o, name, when);
+	else
+		put(o, name, json_null());
+}
+
 static void add_budget(json_t *o, const struct store_budget *b, int64_t now)
 {
 	if (!b || !b->known)
@@ -80,75 +125,80 @@ static void add_budget(json_t *o, const struct store_budget *b, int64_t now)
 	put_number(j, "window_cap", b->window_cap);
 	put_number(j, "live", b->live);
 	put_number(j, "live_cap", b->live_cap);
-	if (b->spent_until > now)
-		put_number(j, "spent_until", b->spent_until);
-	else
-		put(j, "spent_until", json_null());
-	put_text(j, "updated_by", b->updated_by);
+	put_time(j, "spent_until", b->spent_until, b->spent_until > now);
+	put_text(j, "updated_by", b->updated_by[0] ? b->updated_by : NULL);
 	put_number(j, "updated_at", b->updated_at);
 }
 
+static void add_online(json_t *o, const struct online *on)
+{
+	if (!on || !on->asked)
+		return;
+	json_t *j = put_child(o, "online", json_object());
+	if (!j)
+		return;
+	put(j, "refresh_token_works", json_boolean(on->status == ZO_OK));
+	put_number(j, "status", on->status);
+	put_number(j, "checked_at", on->checked_at);
+	if (!on->user.known) {
+		put(j, "account", json_null());
+		return;
+	}
+	json_t *u = put_child(j, "account", json_object());
+	if (u) {
+		put_text(u, "display_name", on->user.display_name[0] ? on->user.display_name : NULL);
+		put_text(u, "email", on->user.email[0] ? on->user.email : NULL);
+	}
+}
+
+/* The entry of a profile whose tokens were read (state signed_in). */
 static json_t *json_of(const char *profile, const char *token_file, const struct tokens *t,
 		const char *store, int64_t now, const struct online *on, const struct store_budget *b)
 {
-	json_t *o = json_object();
+	json_t *o = new_entry(profile, "signed_in", ZO_OK, token_file);
 	if (!o)
 		return NULL;
+	put_text(o, "store", store);
+	put_text(o, "client_id", t->client_id);
+	put_text(o, "accounts_server", t->accounts_server);
+	put_text(o, "location", t->location);
+	put_text(o, "api_domain", t->api_domain);
 	json_t *scopes = put_child(o, "scopes", json_array());
 	/* Zoho may answer with spaces or commas between scopes. */
 	const char *cursor = t->scope, *item;
 	size_t n;
-	while (zoho_scope_next(&cursor, true, &item, &n)) {
+	while (scopes && zoho_scope_next(&cursor, true, &item, &n)) {
 		char *one = xstrndup(item, n);
 		if (one)
 			json_array_append_new(scopes, text_value(one));
 		free(one);
 	}
-	put_text(o, "profile", profile);
-	put_text(o, "token_file", token_file);
-	put_text(o, "client_id", t->client_id);
-	put_text(o, "accounts_server", t->accounts_server);
-	if (t->location)
-		put_text(o, "location", t->location);
-	else
-		put(o, "location", json_null());
-	if (t->api_domain)
-		put_text(o, "api_domain", t->api_domain);
-	else
-		put(o, "api_domain", json_null());
-	put_text(o, "store", store);
 	put(o, "refresh_token", json_boolean(tokens_offline(t)));
 	put(o, "access_token_valid", json_boolean(tokens_time_left(t, now) > 0));
-	if (t->access_token) {
-		put_number(o, "expires_at", t->expires_at);
-		put_number(o, "expires_in", (t->expires_at - now));
-		put_number(o, "obtained_at", t->obtained_at);
-	} else {
-		/* Not cached on this machine (another store's profile). */
-		put(o, "expires_at", json_null());
-		put(o, "expires_in", json_null());
-		put(o, "obtained_at", json_null());
-	}
-	if (t->throttled_until > now)
-		put_number(o, "throttled_until", t->throttled_until);
+	/* No access token: none cached on this machine (another store's
+	 * profile). */
+	bool cached = t->access_token != NULL;
+	put_time(o, "expires_at", t->expires_at, cached);
+	put_time(o, "expires_in", t->expires_at - now, cached);
+	put_time(o, "obtained_at", t->obtained_at, cached);
+	put_time(o, "throttled_until", t->throttled_until, t->throttled_until > now);
 	add_budget(o, b, now);
-	if (on && on->asked) {
-		json_t *j = put_child(o, "online", json_object());
-		if (j) {
-			put(j, "refresh_token_works", json_boolean(on->status == ZO_OK));
-			put_number(j, "status", on->status);
-			put_number(j, "checked_at", on->checked_at);
-			if (on->user.known) {
-				json_t *u = put_child(j, "account", json_object());
-				if (u && on->user.display_name[0])
-					put_text(u, "display_name", on->user.display_name);
-				if (u && on->user.email[0])
-					put_text(u, "email", on->user.email);
-			} else {
-				put(j, "account", json_null());
-			}
-		}
+	add_online(o, on);
+	return o;
+}
+
+/* The entry of a profile whose tokens can't be used (state error). */
+static json_t *json_error(const struct profile *p, int status, const char *error)
+{
+	char shown[64];
+	json_t *o = new_entry(p->name, "error", status, p->token_path);
+	if (!o)
+		return NULL;
+	if (!error[0]) {
+		snprintf(shown, sizeof(shown), "cannot be read (exit status %d)", status);
+		error = shown;
 	}
+	put_text(o, "error", error);
 	return o;
 }
 
@@ -382,13 +432,15 @@ static bool all_profiles(const struct settings *s, const char *dir, char ***name
 	return true;
 }
 
-/* What --all says of a profile with no tokens: where a sign-in would put
- * them, from its config section. */
-static void no_tokens(const struct settings *s, const struct profile *p, json_t *array)
+/* What status says of a profile with no tokens: where a sign-in would put
+ * them, from its config section. As text, printed; as JSON (json), its
+ * entry (state no_tokens), returned. */
+static json_t *no_tokens(const struct settings *s, const struct profile *p, bool json)
 {
 	struct config_profile cfg;
 	char hint[PROFILE_HINT_MAX], accounts[300] = "";
 	struct report r;
+	json_t *o = NULL;
 	profile_command(p, "login", NULL, hint, sizeof(hint));
 	/* (Its mistakes were said for this command already.) */
 	report_open(&r);
@@ -396,26 +448,22 @@ static void no_tokens(const struct settings *s, const struct profile *p, json_t 
 		memset(&cfg, 0, sizeof(cfg));
 	report_drop(&r);
 	const char *store = cfg.store ? cfg.store : "file";
-	const char *shown = strncmp(store, "postgres", 8) == 0 || strncmp(store, "service=", 8) == 0 ?
-		"database" : store;
+	bool database = strncmp(store, "postgres", 8) == 0 || strncmp(store, "service=", 8) == 0;
 	if (cfg.accounts_url)
 		snprintf(accounts, sizeof(accounts), "%s", cfg.accounts_url);
 	else if (cfg.dc && zoho_dc_by_location(cfg.dc))
 		snprintf(accounts, sizeof(accounts), "%s (%s)", zoho_dc_by_location(cfg.dc)->accounts,
 			cfg.dc);
-	if (array) {
-		json_t *o = json_object();
+	if (json) {
+		/* The store by kind, as a signed-in profile's (store_kind()). */
+		o = new_entry(p->name, "no_tokens", ZO_RELOGIN, p->token_path);
 		if (o) {
-			put_text(o, "profile", p->name);
-			put_text(o, "token_file", p->token_path);
-			put_text(o, "state", "no_tokens");
-			put_text(o, "store", shown);
 			put_text(o, "login", hint);
-			json_array_append_new(array, o);
+			put_text(o, "store", database ? "postgresql" : store);
 		}
 	} else {
 		printf("profile:        %s\n", p->name);
-		printf("store:          %s\n", shown);
+		printf("store:          %s\n", database ? "database" : store);
 		printf("token file:     %s\n", p->token_path);
 		if (accounts[0])
 			printf("accounts:       %s\n", accounts);
@@ -424,6 +472,20 @@ static void no_tokens(const struct settings *s, const struct profile *p, json_t 
 		printf("tokens:         none: log in with '%s'\n", hint);
 	}
 	config_finish(&cfg);
+	return o;
+}
+
+/* status --json of a profile whose tokens could not be read: its entry
+ * (no_tokens, or error with what was said), unless a signal stopped the
+ * command. Returns the command's exit status, exit. */
+static int print_unread(const struct settings *s, const struct profile *p, int status,
+		const char *error, int exit)
+{
+	if (!s->json || status >= ZO_INTERRUPTED)
+		return exit;
+	int printed = print_json(status == ZO_RELOGIN ? no_tokens(s, p, true) :
+		json_error(p, status, error));
+	return printed != ZO_OK ? printed : exit;
 }
 
 /* status --all. */
@@ -444,7 +506,9 @@ static int status_all(struct settings *s)
 			"holds no tokens; sign in with 'zoho-oauth login'",
 			s->config_path ? s->config_path : "none", dir);
 		free(dir);
-		return ZO_RELOGIN;
+		/* Still an array, for a script to go through. */
+		int printed = s->json ? print_json(json_array()) : ZO_OK;
+		return printed != ZO_OK ? printed : ZO_RELOGIN;
 	}
 	json_t *array = s->json ? json_array() : NULL;
 	int64_t now = wall_seconds();
@@ -478,23 +542,19 @@ static int status_all(struct settings *s)
 				print_text(&one, &t, store, now, NULL);
 			tokens_finish(&t);
 		} else if (status == ZO_RELOGIN) {
-			no_tokens(s, &one, array);
+			if (array)
+				json_array_append_new(array, no_tokens(s, &one, true));
+			else
+				no_tokens(s, &one, false);
 			if (worst == ZO_OK)
 				worst = ZO_RELOGIN;
 		} else {
-			if (!error[0])
-				snprintf(error, sizeof(error), "cannot be read (exit status %d)", status);
 			if (array) {
-				json_t *o = json_object();
-				if (o) {
-					put_text(o, "profile", one.name);
-					put_text(o, "token_file", one.token_path);
-					put_text(o, "state", "error");
-					put_text(o, "error", error);
-					put_number(o, "status", status);
-					json_array_append_new(array, o);
-				}
+				json_array_append_new(array, json_error(&one, status, error));
 			} else {
+				if (!error[0])
+					snprintf(error, sizeof(error), "cannot be read (exit status %d)",
+						status);
 				printf("profile:        %s\n", one.name);
 				printf("token file:     %s\n", one.token_path);
 				printf("error:          %s\n", error);
@@ -533,9 +593,16 @@ int cmd_status(struct settings *s)
 	}
 	if (s->all)
 		return status_all(s);
+	/* What is said of a profile that can't be read is its entry's error
+	 * too (with --json), as well as the command's. */
+	struct report r;
+	char error[REPORT_HELD_MAX];
+	report_open(&r);
 	int status = store_open(p, 0, &st);
+	report_copy(&r, error, sizeof(error));
+	report_fail(&r, NULL);
 	if (status != ZO_OK)
-		return status;
+		return print_unread(s, p, status, error, status);
 	if (s->online) {
 		ask_zoho(st, &on, &t);
 		if (on.status >= ZO_INTERRUPTED) {
@@ -546,16 +613,16 @@ int cmd_status(struct settings *s)
 	}
 	if (on.status != ZO_OK || !on.asked) {
 		/* When --online failed, its message said why: not again. */
-		struct report r;
 		tokens_finish(&t);
 		report_open(&r);
 		status = store_load(st, &t);
+		report_copy(&r, error, sizeof(error));
 		if (on.asked)
 			report_drop(&r);
 		else
 			report_fail(&r, NULL);
 		if (status != ZO_OK) {
-			status = on.asked ? on.status : status;
+			status = print_unread(s, p, status, error, on.asked ? on.status : status);
 			goto out;
 		}
 	}

@@ -232,10 +232,9 @@ void report_fail(struct report *r, const char *hint)
 	r->held[0] = '\0';
 }
 
-void report_take(struct report *r, char *out, size_t out_len)
+void report_copy(const struct report *r, char *out, size_t out_len)
 {
 	size_t o = 0;
-	report_close(r);
 	if (out_len == 0)
 		return;
 	out[0] = '\0';
@@ -247,6 +246,12 @@ void report_take(struct report *r, char *out, size_t out_len)
 		o += (size_t)w;
 		p += n + (p[n] == '\n');
 	}
+}
+
+void report_take(struct report *r, char *out, size_t out_len)
+{
+	report_close(r);
+	report_copy(r, out, out_len);
 }
 
 void report_drop(struct report *r)

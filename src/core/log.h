@@ -59,6 +59,9 @@ void report_fail(struct report *r, const char *hint);
 /* Close r and copy what it held to out, the errors joined by "; " ("" for
  * none), for the caller to say in a message of its own. */
 void report_take(struct report *r, char *out, size_t out_len);
+/* The same copy, r left open: for a caller that says the errors
+ * (report_fail) and also shows them elsewhere (status --json). */
+void report_copy(const struct report *r, char *out, size_t out_len);
 /* Close r, saying nothing of what it held. */
 void report_drop(struct report *r);
 

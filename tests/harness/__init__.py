@@ -17,6 +17,7 @@ responsibility:
   namespace   the case again in private namespaces (real host names, tmpfs)
   postgresql  a throwaway PostgreSQL cluster, and a fleet of machines
   keyring     a private session bus with the real Secret Service
+  schema      status --json held against the shape zoho-oauth(1) documents
   case        the case runner: --list for meson (what each case needs),
               attempts, exit statuses
 """
@@ -34,6 +35,7 @@ from .namespace import in_private_network
 from .ports import free_port, port_open
 from .postgresql import (PG_BIN, PgCluster, configure, fleet, machine, pg_available,
                          postgresql_available, row, token_path)
+from .schema import json_shape, status_json
 from .terminal import CLEAR, Terminal, check_clean_end_of, decline_save, screen
 from .tool import (SCOPES, Run, complete, exchange_args, faketime, login_args, run, setup_login,
                    unprivileged)
@@ -46,7 +48,7 @@ __all__ = [
     "keyring_available", "keyring_login", "lookup", "listener_get", "raw", "raw_reply",
     "remote_browser", "Mock", "body_of", "console_code", "make_certificate", "in_private_network",
     "free_port", "port_open", "PG_BIN", "PgCluster", "configure", "fleet", "machine",
-    "pg_available", "postgresql_available", "row", "token_path", "Terminal", "decline_save",
-    "CLEAR", "check_clean_end_of", "screen", "SCOPES", "Run", "complete", "exchange_args", "faketime", "login_args", "run", "setup_login",
-    "unprivileged",
+    "pg_available", "postgresql_available", "row", "token_path", "json_shape", "status_json",
+    "CLEAR", "Terminal", "check_clean_end_of", "decline_save", "screen", "SCOPES", "Run",
+    "complete", "exchange_args", "faketime", "login_args", "run", "setup_login", "unprivileged",
 ]
