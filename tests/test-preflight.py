@@ -156,21 +156,27 @@ def case_device_own_kind(home):
 
 
 def case_exchange_checked(home):
-    """exchange is checked too, before the code is used: a wrong secret is
-    found without spending it; an answer about redirect URIs (a console code
-    has none) is a warning, and the code is exchanged."""
+    """exchange --code - is checked too, before the code is read: a wrong
+    secret is found before anyone types a code that ages; an answer about
+    redirect URIs (a console code has none) is a warning, and the code is
+    exchanged. A code on the command line is its own check (no pre-flight:
+    Zoho looks at the client first)."""
     mock = home.mock()
     code = console_code(mock)
-    r = run(home, *exchange_args(mock, "--code", code), env={"ZOHO_CLIENT_SECRET": "wrong-secret-1234"})
+    r = run(home, *exchange_args(mock, "--code", "-"), input=code + "\n",
+            env={"ZOHO_CLIENT_SECRET": "wrong-secret-1234"})
     check(r.returncode == 5 and "refused the client secret" in r.stderr, "a wrong secret", r)
     check(len(preflights(mock)) == 1 and not mock.token_requests(),
           "the code was sent with a secret the pre-flight could have found wrong",
           mock.requests())
     mock.set_mode("redirect-required")
-    r = run(home, *exchange_args(mock, "--code", code))
+    r = run(home, *exchange_args(mock, "--code", "-"), input=code + "\n")
     check(r.returncode == 0 and "does not concern a console code" in r.stderr,
           "the exchange was stopped by an answer that does not concern it", r)
     check(read_json(home.token_file())["refresh_token"], "no tokens")
+    before = len(preflights(mock))
+    r = run(home, *exchange_args(mock, "--code", console_code(mock), "--force"))
+    check(r.returncode == 0 and len(preflights(mock)) == before, "a pre-flight for --code CODE", r)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

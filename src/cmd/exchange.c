@@ -107,7 +107,10 @@ int cmd_exchange(struct settings *s)
 		status = secret_obtain(s->client_secret_file, s->client_secret_label, &si.secret);
 	if (status != ZO_OK || done)
 		goto out;
-	if (s->preflight) {
+	/* Before a code is typed, the client is checked (a wrong secret is
+	 * found before the code ages); a code given on the command line is
+	 * itself the check: Zoho looks at the client first. */
+	if (s->preflight && !code) {
 		status = token_preflight(p->accounts_url, GRANT_SELF_CLIENT_CODE, p->client_id,
 			si.secret, NULL, &p->net);
 		if (status != ZO_OK)

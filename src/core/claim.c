@@ -37,6 +37,7 @@ bool claim_take(struct claim *c, const char *name, const char *label)
 	char path[PATH_MAX], text[CLAIM_LABEL_MAX + 32];
 	struct report quiet;
 	c->fd = -1;
+	c->path[0] = '\0';
 	report_open(&quiet);
 	bool ok = claim_path(name, path, sizeof(path)) && secure_dirs_for(path);
 	report_drop(&quiet);
@@ -57,14 +58,19 @@ bool claim_take(struct claim *c, const char *name, const char *label)
 		return false;
 	}
 	c->fd = fd;
+	snprintf(c->path, sizeof(c->path), "%s", path);
 	return true;
 }
 
 void claim_release(struct claim *c)
 {
-	if (c->fd >= 0)
-		close(c->fd); /* the lock goes with it; the file stays for the next one */
+	/* Removed while still ours, then let go: nothing is left behind. */
+	if (c->fd >= 0) {
+		unlink(c->path);
+		close(c->fd);
+	}
 	c->fd = -1;
+	c->path[0] = '\0';
 }
 
 bool claim_holder(const char *name, long *pid, char *label, size_t label_len)

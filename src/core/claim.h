@@ -1,6 +1,7 @@
 #ifndef ZOHO_OAUTH_CLAIM_H
 #define ZOHO_OAUTH_CLAIM_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -12,10 +13,11 @@
  * is a courtesy, for messages: failing to take one is not an error.
  */
 struct claim {
-	int fd;  /* -1: none held */
+	int fd;              /* -1: none held */
+	char path[PATH_MAX]; /* removed when the claim is given up */
 };
 
-#define CLAIM_NONE { .fd = -1 }
+#define CLAIM_NONE { .fd = -1, .path = "" }
 #define CLAIM_LABEL_MAX 80
 
 /* Claim name with label, until claim_release(). */
