@@ -73,6 +73,14 @@ static bool read_tokens(const struct ask *a, struct tokens *t)
 	return ok;
 }
 
+/* What the full program's -v says of where the token came from (cmd/token.c). */
+static void say_source(const struct ask *a, const struct tokens *t, const char *from)
+{
+	char span[32];
+	span_text(tokens_time_left(t, wall_seconds()), span, sizeof(span));
+	log_debug("profile '%s': %s, valid for %s (%s)", a->p->name, from, span, a->p->token_path);
+}
+
 static void print_token(const struct ask *a, const struct tokens *t)
 {
 	/* From here on this is the answer, failure to write included. */
@@ -145,6 +153,7 @@ static bool wait_for_refresher(const struct ask *a, const struct tokens *seen)
 	}
 	bool served = false;
 	if (read_tokens(a, &now) && judge(&now, &saw, wall_seconds(), &a->judge) == VERDICT_SERVE) {
+		say_source(a, &now, "an access token another process refreshed while this one waited");
 		print_token(a, &now);
 		served = true;
 	}
@@ -172,7 +181,7 @@ static bool serve_cached(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	if (!profile_locate(cli.profile, cli.token_file, true, &p))
 		return false;
-	log_set_level(cli.verbosity < 0 ? LOG_QUIET : LOG_NORMAL);
+	log_set_level(cli.verbosity < 0 ? LOG_QUIET : cli.verbosity > 0 ? LOG_VERBOSE : LOG_NORMAL);
 
 	struct ask a = {
 		.cli = &cli,
@@ -183,6 +192,7 @@ static bool serve_cached(int argc, char **argv)
 	bool served = false;
 	if (read_tokens(&a, &t)) {
 		if (judge(&t, NULL, wall_seconds(), &a.judge) == VERDICT_SERVE) {
+			say_source(&a, &t, "the stored access token");
 			print_token(&a, &t);
 			served = true;
 		} else if (t.throttled_until <= wall_seconds()) {

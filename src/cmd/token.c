@@ -19,13 +19,38 @@ static int fresh(const struct settings *s, const struct judge_ask *ask, const st
 	return status;
 }
 
+/* -v: where the token came from. */
+static void say_source(const struct profile *p, const struct tokens *t, enum fresh_source source)
+{
+	static const char *const from[] = {
+		[FRESH_CACHED] = "the stored access token",
+		[FRESH_RENEWED] = "a new access token, refreshed now",
+		[FRESH_MEANWHILE] = "an access token another process refreshed while this one waited",
+		[FRESH_FALLBACK] = "the stored access token, although its refresh failed",
+	};
+	char span[32];
+	span_text(tokens_time_left(t, wall_seconds()), span, sizeof(span));
+	log_debug("profile '%s': %s, valid for %s (%s)", p->name, from[source], span,
+		p->token_path);
+}
+
 static int print_token(const struct settings *s, const char *prefix)
 {
-	struct tokens t;
+	struct tokens t = { 0 };
+	struct store *st;
+	enum fresh_source source = FRESH_CACHED;
 	struct judge_ask ask = { .min_valid = s->min_valid };
-	int status = fresh(s, &ask, &s->handoff, &t);
-	if (status == ZO_OK)
+	int status = store_open(&s->profile, 0, &st);
+	if (status == ZO_OK) {
+		status = fresh_tokens_from(st, &ask, &s->handoff, &t, &source);
+		store_close(st);
+	}
+	if (status == ZO_OK) {
+		say_source(&s->profile, &t, source);
 		status = print_line(prefix, t.access_token) ? ZO_OK : ZO_FAILURE;
+	} else if (status >= ZO_INTERRUPTED) {
+		log_stopped(status, "nothing was changed");
+	}
 	tokens_finish(&t);
 	return status;
 }
