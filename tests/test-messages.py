@@ -158,6 +158,57 @@ def case_help_texts(home):
               not in text, "%s --help: what --scope does for exchange" % cmd, text)
 
 
+def case_options_first(home):
+    """Options before the command are the same options as after it, as in
+    git: the same outcome and messages, an option the command doesn't take
+    refused the same way, the client secret refused there too; options and
+    no command is a usage error that says the command is missing."""
+    write_config(home, "[profile work]\nclient_id = 1000.A\n")
+    for before, after in ((["-p", "work", "status"], ["status", "-p", "work"]),
+                          (["--profile", "work", "-q", "status", "--json"],
+                           ["status", "--json", "--profile", "work", "-q"]),
+                          (["--token-file=x.json", "-q", "refresh"],
+                           ["refresh", "--token-file=x.json", "-q"]),
+                          (["--json", "token"], ["token", "--json"]),
+                          (["--scope", "X", "status"], ["status", "--scope", "X"]),
+                          (["--frob", "token"], ["token", "--frob"]),
+                          (["-x", "revoke"], ["revoke", "-x"]),
+                          (["--min-valid", "soon", "header"], ["header", "--min-valid", "soon"]),
+                          (["--help", "token"], ["token", "--help"]),
+                          (["-p", "work", "--version", "status"], ["status", "--version"])):
+        a, b = run(home, *before), run(home, *after)
+        check((a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr),
+              "%s is not %s" % (before, after), a, b)
+    r = run(home, "--json", "token")
+    check(r.returncode == 2 and "--json does not apply to 'token'" in r.stderr, "--json token", r)
+    for args in (["--client-secret", "s3cr3t", "token"], ["--client-secret=s3cr3t"],
+                 ["-p", "work", "--client-secret", "s3cr3t", "login"]):
+        r = run(home, *args)
+        check(r.returncode == 2 and "never taken from the command line" in r.stderr
+              and "s3cr3t" not in r.stderr + r.stdout, "%s" % args, r)
+    for args in (["-p", "work"], ["-q"], ["--token-file", "x.json", "-v"]):
+        r = run(home, *args)
+        check(r.returncode == 2 and "command is missing" in r.stderr and "status" in r.stderr
+              and r.stderr.count("error:") == 1 and not r.stdout, "%s: no command" % args, r)
+    r = run(home, "-p")
+    check(r.returncode == 2 and "-p needs a value" in r.stderr, "-p alone", r)
+    r = run(home, "--profil", "work", "token")
+    check(r.returncode == 2 and "did you mean --profile?" in r.stderr
+          and "'work'" not in r.stderr, "a mistyped option before the command", r)
+    r = run(home, "-p", "work", "frob")
+    check(r.returncode == 2 and "unknown command 'frob'" in r.stderr, "an unknown command", r)
+    general = run(home, "--help").stdout
+    for args in (["-p", "work", "--help"], ["-q", "-h"]):
+        r = run(home, *args)
+        check(r.returncode == 0 and r.stdout == general, "%s: the general help" % args, r)
+    r = run(home, "-q", "help", "token")
+    check(r.returncode == 0 and r.stdout == command_help(home, "token"), "-q help token", r)
+    r = run(home, "--json", "help", "status")
+    check(r.returncode == 2 and "--json does not apply to 'help'" in r.stderr, "--json help", r)
+    r = run(home, "-v", "--version")
+    check(r.returncode == 0 and r.stdout.startswith("zoho-oauth "), "-v --version", r)
+
+
 def case_help_exit_statuses(home):
     """The footer of every command's help and the README's table list every
     status of exit-status.h (128 as 128 + N, with 130, 143 and 129)."""

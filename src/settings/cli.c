@@ -481,6 +481,194 @@ bool cli_only(const struct cli *c, const char *const *names)
 	return true;
 }
 
+/* Whether an argument is written as an option: "-p", "--profile=work",
+ * "-vv"; not "-" or "--". */
+static bool is_option(const char *a)
+{
+	return a[0] == '-' && a[1] && strcmp(a, "--") != 0;
+}
+
+/*
+ * Where the command is: past the options before it and their values, as
+ * in git ("zoho-oauth -p work token"). An unknown option is taken to have
+ * no value; read_option() says what is wrong with it before the word
+ * found here is looked at. argc when there is no command.
+ */
+static int command_at(int argc, char **argv)
+{
+	int i = 1;
+	while (i < argc && is_option(argv[i])) {
+		const char *a = argv[i++];
+		const struct opt_spec *spec = NULL;
+		if (a[1] == '-' && !strchr(a, '='))
+			spec = find_long(a + 2, strlen(a + 2));
+		else if (a[1] != '-' && !a[2])
+			spec = find_short(a[1]);
+		if (spec && spec->arg)
+			i++;
+	}
+	return i < argc ? i : argc;
+}
+
+static enum command command_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].cmd;
+	return CMD_NONE;
+}
+
+/* One option as written: "-vv" is --verbose twice. */
+struct option_use {
+	const struct opt_spec *spec;
+	const char *value; /* points into argv; NULL: none */
+	int times;
+};
+
+/*
+ * Read the option at argv[*i] and its value (after '=', or the next
+ * argument: *i is moved past it), before the command or after it alike.
+ * For a command (not CMD_NONE), an option it doesn't take is refused and
+ * the hints name its help; else they name the general help. false: said
+ * what is wrong.
+ */
+static bool read_option(int argc, char **argv, int *i, enum command cmd, struct option_use *use)
+{
+	const char *a = argv[*i];
+	const char *name = cmd == CMD_NONE ? "" : command_name(cmd);
+	const char *space = cmd == CMD_NONE ? "" : " ";
+	char shown[48];
+
+	use->value = NULL;
+	use->times = 1;
+	if (strncmp(a, "--", 2) == 0 && a[2]) {
+		const char *eq = strchr(a + 2, '=');
+		size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		printable_copy(shown, sizeof(shown), a);
+		shown[len + 2 < sizeof(shown) ? len + 2 : sizeof(shown) - 1] = '\0';
+		if ((len == 13 && memcmp(a + 2, "client-secret", 13) == 0)) {
+			log_error("the client secret is never taken from the command line (it would "
+				"show in ps and in shell history): set ZOHO_CLIENT_SECRET, pass "
+				"--client-secret-file FILE, or let the prompt ask for it");
+			return false;
+		}
+		use->spec = find_long(a + 2, len);
+		if (!use->spec) {
+			const char *near = near_option(a + 2, len);
+			if (near)
+				log_error("unknown option %s: did you mean --%s? (see 'zoho-oauth %s%s"
+					"--help')%s", shown, near, name, space, curl_hint(cmd));
+			else
+				log_error("unknown option %s: see 'zoho-oauth %s%s--help'%s", shown, name,
+					space, curl_hint(cmd));
+			return false;
+		}
+		if (eq && !use->spec->arg) {
+			log_error("option %s takes no value", shown);
+			return false;
+		}
+		use->value = eq ? eq + 1 : NULL;
+	} else if (a[0] == '-' && a[1] && a[1] != '-' && !a[2]) {
+		snprintf(shown, sizeof(shown), "-%c", a[1]);
+		use->spec = find_short(a[1]);
+		if (!use->spec) {
+			log_error("unknown option %s: see 'zoho-oauth %s%s--help'%s", shown, name, space,
+				curl_hint(cmd));
+			return false;
+		}
+	} else if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
+		use->spec = find_short('v');
+		use->times = (int)strlen(a + 1);
+		return true;
+	} else {
+		char arg[24];
+		printable_copy(arg, sizeof(arg), a);
+		log_error("unexpected argument '%s': see 'zoho-oauth %s%s--help'%s", arg, name, space,
+			curl_hint(cmd));
+		return false;
+	}
+	if (cmd != CMD_NONE && !(use->spec->commands & ON(cmd))) {
+		log_error("--%s does not apply to '%s': see 'zoho-oauth %s --help'", use->spec->name,
+			name, name);
+		return false;
+	}
+	if (use->spec->arg && !use->value) {
+		if (*i + 1 >= argc) {
+			log_error("option %s needs a value (%s)", shown, use->spec->arg);
+			return false;
+		}
+		use->value = argv[++*i];
+	}
+	return true;
+}
+
+/* Note an option as given and apply it. Returns -1 to go on, or an exit
+ * status. */
+static int take_option(struct cli *out, const struct option_use *use)
+{
+	for (int t = 0; t < use->times; t++) {
+		out->given |= (uint64_t)1 << (use->spec - specs);
+		int rc = apply(out, use->spec, use->value);
+		if (rc >= 0)
+			return rc;
+	}
+	return -1;
+}
+
+/*
+ * Nothing to run: "help [COMMAND]", "version", a word that is no
+ * command, or options alone, each after any options. Those are read
+ * first, and their mistakes said; without a word, --help and --version
+ * do what they say, and anything else lacks its command.
+ */
+static int parse_no_command(int argc, char **argv, int at, struct cli *out)
+{
+	const char *word = at < argc ? argv[at] : NULL;
+	bool help = word && strcmp(word, "help") == 0;
+	bool version = word && strcmp(word, "version") == 0;
+
+	for (int i = 1; i < at; i++) {
+		struct option_use use;
+		if (!read_option(argc, argv, &i, CMD_NONE, &use))
+			return ZO_USAGE;
+		if ((help || version) && !(use.spec->commands & ON(CMD_NONE))) {
+			log_error("--%s does not apply to '%s': see 'zoho-oauth --help'", use.spec->name,
+				word);
+			return ZO_USAGE;
+		}
+		if (!word && (use.spec->id == OPT_HELP || use.spec->id == OPT_VERSION))
+			return apply(out, use.spec, NULL);
+	}
+	if (help) {
+		const char *of = at + 1 < argc ? argv[at + 1] : "help";
+		if (strcmp(of, "help") == 0) {
+			usage(stdout, CMD_NONE);
+			return ZO_OK;
+		}
+		if (command_of(of) == CMD_NONE) {
+			unknown_command(of);
+			return ZO_USAGE;
+		}
+		usage(stdout, command_of(of));
+		return ZO_OK;
+	}
+	if (version) {
+		print_version();
+		return ZO_OK;
+	}
+	if (word) {
+		unknown_command(word);
+		return ZO_USAGE;
+	}
+	char list[160] = "";
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			commands[i].name);
+	log_error("a command is missing after the options: zoho-oauth [OPTIONS] COMMAND "
+		"[OPTIONS], where COMMAND is one of %s (see 'zoho-oauth --help')", list);
+	return ZO_USAGE;
+}
+
 static int parse(int argc, char **argv, struct cli *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -491,109 +679,28 @@ static int parse(int argc, char **argv, struct cli *out)
 		usage(stderr, CMD_NONE);
 		return ZO_USAGE;
 	}
-	const char *name = argv[1];
-	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
-		if (argc > 2 && strcmp(name, "help") == 0) {
-			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-				if (strcmp(argv[2], commands[i].name) == 0) {
-					usage(stdout, commands[i].cmd);
-					return ZO_OK;
-				}
-			unknown_command(argv[2]);
-			return ZO_USAGE;
-		}
-		usage(stdout, CMD_NONE);
-		return ZO_OK;
-	}
-	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-		print_version();
-		return ZO_OK;
-	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(name, commands[i].name) == 0)
-			out->cmd = commands[i].cmd;
-	if (out->cmd == CMD_NONE) {
-		unknown_command(name);
-		return ZO_USAGE;
-	}
+	int at = command_at(argc, argv);
+	out->cmd = at < argc ? command_of(argv[at]) : CMD_NONE;
+	if (out->cmd == CMD_NONE)
+		return parse_no_command(argc, argv, at, out);
 
-	for (int i = 2; i < argc; i++) {
+	/* The options before the command, then those after it: the same. */
+	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const struct opt_spec *spec;
-		const char *value = NULL;
-		char shown[48];
-
+		if (i == at)
+			continue;
 		/* curl: our options end at the URL or path (or at "--"); the rest
 		 * is curl's, untouched. */
-		if (out->cmd == CMD_CURL && (a[0] != '-' || strcmp(a, "--") == 0)) {
+		if (i > at && out->cmd == CMD_CURL && (a[0] != '-' || strcmp(a, "--") == 0)) {
 			i += a[0] == '-';
 			out->curl_args = argv + i;
 			out->n_curl_args = argc - i;
 			break;
 		}
-		if (strncmp(a, "--", 2) == 0 && a[2]) {
-			const char *eq = strchr(a + 2, '=');
-			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-			printable_copy(shown, sizeof(shown), a);
-			shown[len + 2 < sizeof(shown) ? len + 2 : sizeof(shown) - 1] = '\0';
-			if ((len == 13 && memcmp(a + 2, "client-secret", 13) == 0)) {
-				log_error("the client secret is never taken from the command line (it would "
-					"show in ps and in shell history): set ZOHO_CLIENT_SECRET, pass "
-					"--client-secret-file FILE, or let the prompt ask for it");
-				return ZO_USAGE;
-			}
-			spec = find_long(a + 2, len);
-			if (!spec) {
-				const char *near = near_option(a + 2, len);
-				if (near)
-					log_error("unknown option %s: did you mean --%s? (see 'zoho-oauth %s "
-						"--help')%s", shown, near, name, curl_hint(out->cmd));
-				else
-					log_error("unknown option %s: see 'zoho-oauth %s --help'%s", shown,
-						name, curl_hint(out->cmd));
-				return ZO_USAGE;
-			}
-			if (eq && !spec->arg) {
-				log_error("option %s takes no value", shown);
-				return ZO_USAGE;
-			}
-			value = eq ? eq + 1 : NULL;
-		} else if (a[0] == '-' && a[1] && a[1] != '-' && !a[2]) {
-			snprintf(shown, sizeof(shown), "-%c", a[1]);
-			spec = find_short(a[1]);
-			if (!spec) {
-				log_error("unknown option %s: see 'zoho-oauth %s --help'%s", shown, name,
-					curl_hint(out->cmd));
-				return ZO_USAGE;
-			}
-		} else if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
-			/* -vv: -v twice. */
-			for (const char *c = a + 1; *c; c++) {
-				out->given |= (uint64_t)1 << (find_short('v') - specs);
-				apply(out, find_short('v'), NULL);
-			}
-			continue;
-		} else {
-			char arg[24];
-			printable_copy(arg, sizeof(arg), a);
-			log_error("unexpected argument '%s': see 'zoho-oauth %s --help'%s", arg, name,
-				curl_hint(out->cmd));
+		struct option_use use;
+		if (!read_option(argc, argv, &i, out->cmd, &use))
 			return ZO_USAGE;
-		}
-		if (!(spec->commands & ON(out->cmd))) {
-			log_error("--%s does not apply to '%s': see 'zoho-oauth %s --help'", spec->name,
-				name, name);
-			return ZO_USAGE;
-		}
-		if (spec->arg && !value) {
-			if (i + 1 >= argc) {
-				log_error("option %s needs a value (%s)", shown, spec->arg);
-				return ZO_USAGE;
-			}
-			value = argv[++i];
-		}
-		out->given |= (uint64_t)1 << (spec - specs);
-		int rc = apply(out, spec, value);
+		int rc = take_option(out, &use);
 		if (rc >= 0)
 			return rc;
 	}
