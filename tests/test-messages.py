@@ -6,6 +6,7 @@ and zsh completion, what -v and -vv show, a front binary copied away
 from zoho-oauth-full, and tools/install-deps."""
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -20,10 +21,12 @@ WIDTH = 80
 
 
 def commands(home):
-    """The command table, as 'zoho-oauth --help' lists it."""
+    """The command table, as 'zoho-oauth --help' lists it: the commands
+    that run, so not 'help', whose help is another command's."""
     r = run(home, "--help")
     check(r.returncode == 0, "--help failed", r)
-    names = re.findall(r"^  ([a-z]+) ", r.stdout.split("Commands:", 1)[1], re.M)
+    listed = r.stdout.split("Commands:", 1)[1].split("\n\n", 1)[0]
+    names = [n for n in re.findall(r"^  ([a-z]+) ", listed, re.M) if n != "help"]
     check(len(names) >= 9, "too few commands in --help", r)
     return names
 
@@ -81,7 +84,7 @@ def case_usage(home):
     r = run(home, "--help")
     check(r.returncode == 0 and "login" in r.stdout, "--help", r)
     r = run(home, "login", "--help")
-    check(r.returncode == 0 and "--redirect-uri" in r.stdout and "Exit status" in r.stdout,
+    check(r.returncode == 0 and "--redirect-uri" in r.stdout and "Examples:" in r.stdout,
           "login --help", r)
     r = run(home, "frob")
     check(r.returncode == 2, "unknown command", r)
@@ -156,6 +159,101 @@ def case_help_texts(home):
               "%s --help: what --token-file - does" % cmd, text)
         check(("recorded only when" in text) == (cmd == "exchange") and "for exchange"
               not in text, "%s --help: what --scope does for exchange" % cmd, text)
+    # --force says what it does for the command at hand, and that alone.
+    for cmd in ("login", "exchange"):
+        force = option_help(command_help(home, cmd), "force")
+        check("working refresh token" in force and "database" not in force
+              and "migrate" not in force, "%s --help: --force" % cmd, force)
+    force = option_help(command_help(home, "migrate"), "force")
+    check("database" in force and "sign in" not in force and "refresh token" not in force,
+          "migrate --help: --force", force)
+    # Plain http is taken on loopback (a test server): the help says so.
+    for cmd in ("login", "exchange"):
+        url = option_help(command_help(home, cmd), "accounts-url")
+        check("https" in url and re.search(r"\bhttp\b", url) and "loopback" in url,
+              "%s --help: --accounts-url" % cmd, url)
+
+
+def option_help(text, name):
+    """What a help text says of option --NAME, its wrapped lines joined."""
+    m = re.search(r"^  (?:-\w, |    )--%s\b.*\n(?: {34}.*\n)*" % re.escape(name), text, re.M)
+    check(m, "no --%s in the help" % name, text)
+    return " ".join(m.group(0).split())
+
+
+def zoho_args(line):
+    """The arguments of the zoho-oauth a shell command line runs (first
+    in it, up to a pipe, a redirection, a list's && or ; or the end of a
+    $(...)), or None."""
+    m = re.search(r"(?:^|[\s(])zoho-oauth\s([^|&;<>)]*)", line)
+    return shlex.split(m.group(1)) if m else None
+
+
+def check_parses(home, line, cmd=None):
+    """The zoho-oauth command in a shell command line is taken as written:
+    run with --help put where its options end (for curl, before the URL or
+    path), it shows the help of its command (cmd, when given). Returns that
+    command."""
+    args = zoho_args(line)
+    check(args is not None, "no zoho-oauth command in %r" % line)
+    names = commands(home)
+    found = next((a for a in args if a in names), None)
+    check(found and (cmd is None or found == cmd), "%r: not a %s command" % (line, cmd or "known"))
+    if found == "curl":
+        at = next(i for i, a in enumerate(args)
+                  if i > args.index("curl") and (a.startswith("/") or "://" in a))
+        args = args[:at]
+    r = run(home, *args, "--help")
+    check(r.returncode == 0 and r.stdout == command_help(home, found),
+          "%r does not parse as written" % line, r)
+    return found
+
+
+def help_examples(text):
+    """The command lines of the Examples a help text ends with (what is
+    not a comment)."""
+    check("\nExamples:\n" in text, "the help has no examples", text)
+    lines = text.rstrip("\n").split("\nExamples:\n", 1)[1].split("\n")
+    check(all(l.startswith("  ") for l in lines), "the examples are not the help's end", text)
+    return [l.strip() for l in lines if not l.strip().startswith("#")]
+
+
+def case_help_examples(home):
+    """Each command's help ends with two or three examples: real command
+    lines of that command, each said what it does in a comment above it,
+    that parse as written; the exit statuses are left to the general help
+    and the man page."""
+    for cmd in commands(home):
+        text = command_help(home, cmd)
+        check("Exit status:" not in text, "%s --help lists the exit statuses" % cmd, text)
+        examples = help_examples(text)
+        check(2 <= len(examples) <= 3, "%s --help: %d examples" % (cmd, len(examples)), text)
+        section = text.split("\nExamples:\n", 1)[1].splitlines()
+        for n, line in enumerate(section):
+            if not line.strip().startswith("#"):
+                check(n > 0 and section[n - 1].strip().startswith("#"),
+                      "%s --help: an example without its comment: %r" % (cmd, line), text)
+        for line in examples:
+            check_parses(home, line, cmd)
+
+
+def case_help_general(home):
+    """'zoho-oauth --help' shows the options of every command, written
+    before it or after it (the profile, the token file, -q, -v, --help
+    and --version), and the help command."""
+    r = run(home, "--help")
+    check(r.returncode == 0, "--help", r)
+    check(r.stdout.startswith("usage: zoho-oauth [OPTIONS] COMMAND"), "usage line", r.stdout)
+    every = {"profile", "token-file", "quiet", "verbose", "help", "version"}
+    check(set(options_listed(r.stdout)) == every, "--help does not list the options every "
+          "command takes", r.stdout)
+    for cmd in commands(home):
+        listed = set(options_listed(command_help(home, cmd)))
+        check(every <= listed, "%s --help lacks some of %s" % (cmd, sorted(every)), listed)
+    check(re.search(r"^  help ", r.stdout.split("Commands:", 1)[1], re.M)
+          and "zoho-oauth help COMMAND" in " ".join(r.stdout.split()),
+          "--help does not show the help command", r.stdout)
+    check(r.stdout == run(home, "help").stdout == run(home, "-h").stdout, "help, -h")
 
 
 def case_options_first(home):
@@ -210,8 +308,10 @@ def case_options_first(home):
 
 
 def case_help_exit_statuses(home):
-    """The footer of every command's help and the README's table list every
-    status of exit-status.h (128 as 128 + N, with 130, 143 and 129)."""
+    """The footer of the general help ('zoho-oauth --help'; a command's
+    help ends with its examples instead), the README's table and the man
+    page list every status of exit-status.h (128 as 128 + N, with 130, 143
+    and 129)."""
     with open(os.path.join(SOURCE, "README.md")) as f:
         readme = f.read()
     table = readme.split("## Exit status", 1)[1].split("\n## ", 1)[0]
@@ -221,8 +321,6 @@ def case_help_exit_statuses(home):
     with open(os.path.join(SOURCE, "man", "zoho-oauth.1.scd")) as f:
         man = f.read().split("# EXIT STATUS", 1)[1].split("\n# ", 1)[0]
     texts = {"--help": run(home, "--help").stdout}
-    for cmd in commands(home):
-        texts[cmd] = command_help(home, cmd)
     for v in sorted(exit_statuses()):
         if v == 128:
             for name, text in texts.items():

@@ -85,7 +85,8 @@ static const struct opt_spec specs[] = {
 	{ "dc", OPT_DC, "DC", SIGNIN,
 		"data centre: {dcs} (default: us)" },
 	{ "accounts-url", OPT_ACCOUNTS_URL, "URL", SIGNIN,
-		"accounts server to use instead of the data centre's (https)" },
+		"accounts server to use instead of the data centre's (https; plain http only on "
+		"a loopback host, for tests)" },
 	{ "redirect-uri", OPT_REDIRECT_URI, "URI", ON(CMD_LOGIN),
 		"registered redirect URI (default: http://localhost:8976/callback)" },
 	{ "access-type", OPT_ACCESS_TYPE, "TYPE", ON(CMD_LOGIN),
@@ -100,8 +101,8 @@ static const struct opt_spec specs[] = {
 		"don't open a browser: print the URL and take the pasted address" },
 	{ "no-preflight", OPT_NO_PREFLIGHT, NULL, SIGNIN,
 		"don't ask Zoho to check the client before signing in" },
-	{ "force", OPT_FORCE, NULL, SIGNIN | ON(CMD_MIGRATE),
-		"sign in even if the profile already holds a working refresh token" },
+	/* What it does differs: help_more says it for each command. */
+	{ "force", OPT_FORCE, NULL, SIGNIN | ON(CMD_MIGRATE), "" },
 	{ "min-valid", OPT_MIN_VALID, "SECONDS", ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_CURL),
 		"refresh first when fewer seconds remain (default: 300)" },
 	{ "service", OPT_SERVICE, "NAME", ON(CMD_CURL),
@@ -144,7 +145,8 @@ static const struct opt_spec specs[] = {
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 _Static_assert(N_SPECS <= 64, "struct cli's given has a bit per option");
 
-/* What an option's help adds for some of its commands only. */
+/* What an option's help adds for some of its commands only (all it says,
+ * where its own help is empty). */
 static const struct {
 	int id;
 	unsigned commands;
@@ -152,8 +154,9 @@ static const struct {
 } help_more[] = {
 	{ OPT_TOKEN_FILE, SIGNIN, "; '-' writes the tokens to stdout" },
 	{ OPT_SCOPE, ON(CMD_EXCHANGE), "; recorded only when Zoho's answer lacks them" },
-	{ OPT_FORCE, ON(CMD_MIGRATE), " (migrate: replace what a shared database already holds "
-		"for the profile)" },
+	{ OPT_FORCE, SIGNIN, "sign in even if the profile already holds a working refresh token" },
+	{ OPT_FORCE, ON(CMD_MIGRATE), "replace what a shared database already holds for the "
+		"profile (another machine's sign-in)" },
 };
 
 static const char *more_help(const struct opt_spec *spec, enum command cmd)
@@ -178,6 +181,68 @@ static const struct {
 	{ CMD_EXCHANGE, "exchange", "store the tokens for a code made in the API console (Self Client)" },
 	{ CMD_MIGRATE, "migrate", "move a profile's tokens to another store (--to keyring, file...)" },
 	{ CMD_CURL, "curl", "call a Zoho API with curl, the access token added out of sight" },
+};
+
+/* What each command's help ends with: two or three real uses, each a
+ * comment saying what it does and the command line, one line each (a
+ * line starting "  --" would be taken for an option by the completions). */
+static const struct {
+	enum command cmd;
+	const char *lines;
+} examples[] = {
+	{ CMD_LOGIN,
+		"# Sign in to Cliq in the EU data centre (the client secret is asked for)\n"
+		"zoho-oauth login --client-id 1000.XXXX --dc eu --scope ZohoCliq.Channels.READ\n"
+		"# No browser here: show a code to enter on another device (Non-browser client)\n"
+		"zoho-oauth login --device --client-id 1000.XXXX --scope ZohoCliq.Channels.READ\n"
+		"# Sign in again with profile work's client and scopes, though its token works\n"
+		"zoho-oauth -p work login --force\n" },
+	{ CMD_TOKEN,
+		"# Print profile work's access token, refreshed first when about to expire\n"
+		"zoho-oauth -p work token\n"
+		"# A token that stays valid for at least 15 more minutes, kept for a script\n"
+		"token=$(zoho-oauth token --min-valid 900)\n"
+		"# A project's own token file instead of a profile's\n"
+		"zoho-oauth token --token-file ./zoho-token.json\n" },
+	{ CMD_HEADER,
+		"# Call a Zoho API, the token kept off curl's command line (and out of ps)\n"
+		"zoho-oauth header | curl -sS -H @- https://www.zohoapis.com/crm/v2/Leads\n"
+		"# The same for profile cliq, whose client is in the EU data centre\n"
+		"zoho-oauth -p cliq header | curl -H @- https://cliq.zoho.eu/api/v2/channels\n" },
+	{ CMD_REFRESH,
+		"# Get a new access token now (Zoho allows 10 per refresh token in 10 minutes)\n"
+		"zoho-oauth refresh -p work\n"
+		"# Refresh quietly, then show how long the new access token lasts\n"
+		"zoho-oauth -q refresh && zoho-oauth status\n" },
+	{ CMD_STATUS,
+		"# What profile work holds: client, data centre, scopes and the time left\n"
+		"zoho-oauth status -p work\n"
+		"# Every profile, from the config file and the token files\n"
+		"zoho-oauth status --all\n"
+		"# Ask Zoho whether the refresh token still works (this costs one refresh)\n"
+		"zoho-oauth status --online --json | jq .online.refresh_token_works\n" },
+	{ CMD_REVOKE,
+		"# Revoke profile work's refresh token at Zoho and forget its tokens here\n"
+		"zoho-oauth revoke -p work\n"
+		"# Forget the tokens on this machine only; Zoho still honours them\n"
+		"zoho-oauth revoke --local\n" },
+	{ CMD_EXCHANGE,
+		"# Store the tokens for a Self Client's code, pasted on standard input\n"
+		"zoho-oauth exchange --client-id 1000.XXXX --dc eu --code -\n"
+		"# For profile crm (its client from the config file), the code from a file\n"
+		"zoho-oauth -p crm exchange --code - < code.txt\n" },
+	{ CMD_MIGRATE,
+		"# Move the default profile's tokens into the desktop keyring (no new sign-in)\n"
+		"zoho-oauth migrate --to keyring\n"
+		"# And back into a token file\n"
+		"zoho-oauth migrate --to file\n"
+		"# Share profile ci with other machines through a PostgreSQL database\n"
+		"zoho-oauth migrate -p ci --to postgresql://zoho@db.example.com/ops\n" },
+	{ CMD_CURL,
+		"# List the Cliq channels of profile cliq, at Cliq's host of its data centre\n"
+		"zoho-oauth curl -p cliq --service cliq /api/v2/channels -sS\n"
+		"# A CRM call to the profile's api_domain, the answer to a file\n"
+		"zoho-oauth curl /crm/v2/Leads -sS --fail-with-body -o leads.json\n" },
 };
 
 /* Short names of options whose id is not their letter. */
@@ -234,29 +299,10 @@ static void print_wrapped(FILE *f, const char *text)
 
 static void exit_statuses(FILE *f);
 
-static void usage(FILE *f, enum command cmd)
+/* The options cmd takes, one a line (CMD_NONE: those every command
+ * takes). */
+static void print_options(FILE *f, enum command cmd)
 {
-	if (silent)
-		return;
-	if (cmd == CMD_NONE) {
-		fprintf(f, "usage: zoho-oauth COMMAND [OPTIONS]\n\n"
-			"Get Zoho OAuth 2.0 tokens onto this machine and keep them fresh.\n\n"
-			"Commands:\n");
-		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-		fprintf(f, "\nRun 'zoho-oauth COMMAND --help' for a command's options, "
-			"or see zoho-oauth(1).\n");
-		exit_statuses(f);
-		return;
-	}
-	if (cmd == CMD_CURL)
-		fprintf(f, "usage: zoho-oauth curl [OPTIONS] URL-OR-PATH [CURL OPTIONS...]\n\n");
-	else
-		fprintf(f, "usage: zoho-oauth %s [OPTIONS]\n\n", command_name(cmd));
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (commands[i].cmd == cmd)
-			fprintf(f, "%c%s.\n\nOptions:\n", commands[i].summary[0] - 'a' + 'A',
-				commands[i].summary + 1);
 	for (size_t i = 0; i < N_SPECS; i++) {
 		if (!(specs[i].commands & ON(cmd)))
 			continue;
@@ -277,6 +323,52 @@ static void usage(FILE *f, enum command cmd)
 			fprintf(f, "      %-27s ", opt);
 		print_wrapped(f, help);
 	}
+}
+
+static void print_examples(FILE *f, enum command cmd)
+{
+	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
+		if (examples[i].cmd != cmd)
+			continue;
+		fprintf(f, "\nExamples:\n");
+		for (const char *line = examples[i].lines; *line;) {
+			size_t len = strcspn(line, "\n");
+			fprintf(f, "  %.*s\n", (int)len, line);
+			line += len + (line[len] == '\n');
+		}
+	}
+}
+
+static void usage(FILE *f, enum command cmd)
+{
+	if (silent)
+		return;
+	if (cmd == CMD_NONE) {
+		fprintf(f, "usage: zoho-oauth [OPTIONS] COMMAND [OPTIONS]\n"
+			"       zoho-oauth help [COMMAND]\n\n"
+			"Get Zoho OAuth 2.0 tokens onto this machine and keep them fresh.\n\n"
+			"Commands:\n");
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", "help", "show this help, or with a COMMAND its options and "
+			"examples");
+		fprintf(f, "\nOptions every command takes, before the command or after it:\n");
+		print_options(f, CMD_NONE);
+		fprintf(f, "\nRun 'zoho-oauth help COMMAND' (or 'zoho-oauth COMMAND --help') for a "
+			"command's\nother options, which may come before it too, and its examples; "
+			"or see\nzoho-oauth(1).\n");
+		exit_statuses(f);
+		return;
+	}
+	if (cmd == CMD_CURL)
+		fprintf(f, "usage: zoho-oauth curl [OPTIONS] URL-OR-PATH [CURL OPTIONS...]\n\n");
+	else
+		fprintf(f, "usage: zoho-oauth %s [OPTIONS]\n\n", command_name(cmd));
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].cmd == cmd)
+			fprintf(f, "%c%s.\n\nOptions:\n", commands[i].summary[0] - 'a' + 'A',
+				commands[i].summary + 1);
+	print_options(f, cmd);
 	if (cmd == CMD_CURL)
 		fprintf(f, "\nzoho-oauth's options come before the URL or path; from there on, everything\n"
 			"goes to curl as it is. A path (/api/v2/channels) is joined to the profile's\n"
@@ -286,9 +378,9 @@ static void usage(FILE *f, enum command cmd)
 			"is refreshed and the request made once more, unless curl's output was not\n"
 			"held back (-o, -O, -N, -D, over 64 KiB) or the body came from stdin.\n"
 			"The exit status is curl's once curl ran (but a failed refresh after a 401\n"
-			"gives its own); zoho-oauth's are below, each with a message starting\n"
-			"'zoho-oauth:', and 127 means curl is not installed.\n");
-	exit_statuses(f);
+			"gives its own); zoho-oauth's (see 'zoho-oauth --help') come with a message\n"
+			"starting 'zoho-oauth:', and 127 means curl is not installed.\n");
+	print_examples(f, cmd);
 }
 
 /* Every status of core/exit-status.h (tests/test-messages.py checks). */
