@@ -126,6 +126,62 @@ def case_help_width(home):
             check(len(line) <= WIDTH, "%s: a line of %d columns: %r" % (name, len(line), line))
 
 
+def man_examples():
+    """The man page's examples as scdoc prints them: each ``` block's
+    lines, its escapes undone (\\\\ is one backslash, \\X is X)."""
+    with open(os.path.join(SOURCE, "man", "zoho-oauth.1.scd")) as f:
+        blocks = re.findall(r"^```\n(.*?)^```$", f.read(), re.M | re.S)
+    return [re.sub(r"\\(.)", r"\1", b, flags=re.S).splitlines() for b in blocks]
+
+
+def case_man_examples(home):
+    """Every example of the man page pastes as printed: a line that goes on
+    ends with a backslash (or a pipe), only such a line is followed by an
+    indented one and none ends a block; each zoho-oauth command, its lines
+    joined, parses."""
+    blocks = man_examples()
+    check(len(blocks) >= 8, "too few examples found", blocks)
+    for block in blocks:
+        joined, goes_on = [], False
+        for line in block:
+            indented = line[:1].isspace()
+            check(indented == goes_on, "the man page's example line %r %s" % (
+                line, "is not indented, though the line before goes on" if goes_on else
+                "goes on a command whose line before ends without a backslash"), block)
+            if goes_on:
+                joined[-1] += " " + line.strip()
+            else:
+                joined.append(line)
+            goes_on = line.rstrip().endswith(("\\", "|"))
+            joined[-1] = joined[-1].rstrip().rstrip("\\").rstrip()
+        check(not goes_on, "an example ends with a line that goes on", block)
+        for command in joined:
+            if zoho_args(command) is not None:
+                check_parses(home, command)
+
+
+def case_man_paths(home):
+    """The man page names installed files where the build puts them: its
+    source has no /usr/... of its own (man/meson.build fills in the
+    configured directories), and the page built has every one filled in."""
+    with open(os.path.join(SOURCE, "man", "zoho-oauth.1.scd")) as f:
+        text = f.read()
+    fixed = re.findall(r"[^\s(]*/usr/\S*", text)
+    check(not fixed, "the man page's source names fixed install paths", fixed)
+    page = os.environ.get("ZOHO_OAUTH_MAN_PAGE")
+    if not page:
+        return  # built without the man page (-Dman-pages=disabled)
+    with open(page) as f:
+        built = f.read().replace("\\&", "")
+    check(not re.search(r"@[A-Z_]+@", built), "placeholders left in the built page")
+    for var, name in (("ZOHO_OAUTH_DOCDIR", "config.example"),
+                      ("ZOHO_OAUTH_DOCDIR", "postgresql-table.sql"),
+                      ("ZOHO_OAUTH_LIBEXECDIR", "zoho-oauth-full"),
+                      ("ZOHO_OAUTH_BINDIR", "zoho-oauth")):
+        path = os.path.join(os.environ[var], name)
+        check(path in built, "the built page does not name %s" % path)
+
+
 def case_man_width(home):
     """The man page's source lines stay within 80 columns too."""
     with open(os.path.join(SOURCE, "man", "zoho-oauth.1.scd")) as f:
