@@ -447,6 +447,80 @@ print -r -- ${functions[_zoho-oauth]:+loaded}
     check("loaded" in r.stdout, "zsh could not load the completion", r.stdout + r.stderr)
 
 
+ZSH_COMPLETE = r"""
+# What the completion system would offer, printed one a line: stand-ins
+# for its functions (which keep what starts with the word typed), the
+# words typed, then the completion itself.
+_describe() { local name=${@[-1]}; print -rl -- ${(M)${${(P)name}%%:*}:#${words[CURRENT]}*}; }
+compadd() { local -a w; w=("$@"); local i=${w[(i)--]}; (( i <= $#w )) && w=(${w[i+1,-1]}); print -rl -- ${(M)w:#${words[CURRENT]}*}; }
+_message() { :; }
+_files() { print -r -- '<files>'; }
+_normal() { print -r -- "<normal ${words[1]}>"; }
+words=("${@:2}"); CURRENT=$#words
+source "$1"
+"""
+
+
+def complete_zsh(home, shell_words):
+    """What the zsh completion offers for a command line ending in the
+    word to complete, its completion system's functions stood in for."""
+    env = dict(home.env)
+    env["PATH"] = os.path.dirname(BINARY) + ":" + env["PATH"]
+    r = subprocess.run(["zsh", "-f", "-c", ZSH_COMPLETE, "zsh", os.path.join(DATA, "_zoho-oauth"),
+                        *shell_words], env=env, capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and not r.stderr, "zsh completion failed", r.stdout + r.stderr)
+    return set(r.stdout.split())
+
+
+def takes_value(script):
+    """The options a completion script skips with their value, from its
+    _zoho_oauth_takes_value."""
+    with open(os.path.join(DATA, script)) as f:
+        m = re.search(r"_zoho_oauth_takes_value\(\)\s*\{[^}]*?case \$1 in\s*([-a-z|]+)\)", f.read())
+    check(m, "%s has no _zoho_oauth_takes_value" % script)
+    return set(m.group(1).split("|"))
+
+
+def case_completion_options_first(home):
+    """Completion with options before the command (zoho-oauth -p work
+    <TAB>): the commands, then that command's options; before the command
+    the options every command takes; for bash, and for zsh when installed.
+    The options both skip with their value are the program's."""
+    write_config(home, "[profile work]\nclient_id = 1000.A\n")
+    mock = home.mock()
+    write_tokens(home, mock, profile="ci")
+    runnable = set(commands(home)) | {"help"}
+    valued = {"--" + n for n, v in all_options(home).items() if v} | {"-p"}
+    shells = [("bash", complete)]
+    if shutil.which("zsh"):
+        shells.append(("zsh", complete_zsh))
+    else:
+        print("zsh is not installed: bash only")
+    for shell, comp in shells:
+        script = "zoho-oauth.bash" if shell == "bash" else "_zoho-oauth"
+        check(takes_value(script) == valued, "%s: the options that take a value" % shell,
+              sorted(takes_value(script) ^ valued))
+        for words, want in (
+                (["-p", "work", ""], runnable),
+                (["--profile", "work", "-q", "to"], {"token"}),
+                (["--token-file", "x.json", "mi"], {"migrate"}),
+                (["-p", ""], {"work", "ci"}),
+                (["-q", "--profile", ""], {"work", "ci"}),
+                (["-p", "work", "help", ""], runnable - {"help"}),
+                (["-p", "work", "login", "--dc", "e"], {"eu"}),
+                (["-p", "work", "migrate", "--to", "k"], {"keyring"}),
+                (["-v", "--token-file", "x.json", "token", "--min"], {"--min-valid"}),
+                (["-p", "cliq", "curl", "--serv"], {"--service"})):
+            got = comp(home, ["zoho-oauth", *words])
+            check(got == want, "%s: zoho-oauth %s" % (shell, " ".join(words)), sorted(got))
+        got = comp(home, ["zoho-oauth", "-p", "work", "--"])
+        check({"--profile", "--token-file", "--quiet", "--verbose", "--help", "--version"} == got,
+              "%s: the options before a command" % shell, sorted(got))
+        got = comp(home, ["zoho-oauth", "-p", "work", "status", "--"])
+        check({"--json", "--all", "--profile"} <= got and "--scope" not in got,
+              "%s: status's options after -p work" % shell, sorted(got))
+
+
 # --- -v and -vv ---
 
 def verbose_run(home, flag):
