@@ -1,9 +1,10 @@
 # bash completion for zoho-oauth                          -*- shell-script -*-
 #
 # Options and data centres come from 'zoho-oauth COMMAND --help' (its
-# wrapped lines joined for the data centres), so they
-# never drift from the program; profile names from the config file and the
-# stored tokens.
+# wrapped lines joined for the data centres), and before the command from
+# 'zoho-oauth --help', so they never drift from the program; profile names
+# from the config file and the stored tokens. Options may come before the
+# command, as zoho-oauth takes them.
 
 _zoho_oauth_profiles()
 {
@@ -18,26 +19,55 @@ _zoho_oauth_profiles()
 	} | sort -u
 }
 
+# Whether an option takes the next word as its value: what the command is
+# found past, before it, and what curl's arguments start after.
+_zoho_oauth_takes_value()
+{
+	case $1 in -p|--profile|--token-file|--client-id|--client-secret-file|--scope|--code|--save-profile|--dc|--accounts-url|--redirect-uri|--access-type|--timeout|--min-valid|--service|--allow-host|--connect-timeout|--max-time|--lock-timeout|--store|--to|--keyring-timeout|--cacert)
+		return 0 ;;
+	esac
+	return 1
+}
+
+# The options a command's help lists (none given: those every command
+# takes, from the general help).
+_zoho_oauth_options()
+{
+	"${COMP_WORDS[0]}" ${1:+"$1"} --help 2>/dev/null |
+		sed -n 's/^  \(-[a-z], \|    \)\(--[a-z-]*\).*/\2/p'
+}
+
 _zoho_oauth()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="login token header refresh status revoke exchange migrate curl help"
+	local commands="login token header refresh status revoke exchange migrate curl"
+	local at=1 w
 
 	COMPREPLY=()
-	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
-		return
-	fi
-	if [ "${COMP_WORDS[1]}" = curl ]; then
+	# The command is the first word past the options before it and their
+	# values ("zoho-oauth -p work token"), as zoho-oauth finds it.
+	while [ "$at" -lt "$COMP_CWORD" ]; do
+		w=${COMP_WORDS[at]}
+		case $w in
+		--) break ;;
+		--*=*) ;;
+		-?*) _zoho_oauth_takes_value "$w" && at=$((at + 1)) ;;
+		*) break ;;
+		esac
+		at=$((at + 1))
+	done
+	local cmd=
+	[ "$at" -lt "$COMP_CWORD" ] && cmd=${COMP_WORDS[at]}
+	if [ "$cmd" = curl ]; then
 		# Ours up to the URL or path (or "--"), curl's from there on.
-		local i=2 w
+		local i=$((at + 1))
 		while [ "$i" -lt "$COMP_CWORD" ]; do
 			w=${COMP_WORDS[i]}
 			case $w in
 			--) i=$((i + 1)); break ;;
-			-p|--profile|--token-file|--min-valid|--service|--allow-host|--connect-timeout|--max-time|--lock-timeout|--keyring-timeout|--cacert)
-				i=$((i + 2)); continue ;;
-			-*) i=$((i + 1)); continue ;;
+			-*)
+				_zoho_oauth_takes_value "$w" && i=$((i + 1))
+				i=$((i + 1)); continue ;;
 			esac
 			break
 		done
@@ -82,14 +112,19 @@ _zoho_oauth()
 	--client-id|--scope|--accounts-url|--redirect-uri|--timeout|--connect-timeout|--max-time|--min-valid|--lock-timeout|--keyring-timeout|--code|--save-profile)
 		return ;;
 	esac
-	if [ "${COMP_WORDS[1]}" = help ]; then
-		[ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+	if [ -z "$cmd" ]; then
+		# The command, or an option before it: those every command takes.
+		case $cur in
+		-*) COMPREPLY=($(compgen -W "$(_zoho_oauth_options)" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W "$commands help" -- "$cur")) ;;
+		esac
 		return
 	fi
-	local opts
-	opts=$("${COMP_WORDS[0]}" "${COMP_WORDS[1]}" --help 2>/dev/null |
-		sed -n 's/^  \(-[a-z], \|    \)\(--[a-z-]*\).*/\2/p')
-	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+	if [ "$cmd" = help ]; then
+		[ "$COMP_CWORD" -eq $((at + 1)) ] && COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		return
+	fi
+	COMPREPLY=($(compgen -W "$(_zoho_oauth_options "$cmd")" -- "$cur"))
 }
 
 complete -F _zoho_oauth zoho-oauth

@@ -10,19 +10,19 @@
  * asks the password database.
  *
  * It serves 'token' and 'header' with nothing but --profile,
- * --token-file, --min-valid, --lock-timeout, -q and -v, when the token
- * file (or another store's metadata and cached token) reads and checks
- * clean: with enough time left at once; when the token needs a refresh
- * and another process is refreshing it, after waiting (bounded) for that
- * one and reading what it stored. Only the one process that must refresh
- * goes on to the full program, handing it the lock. argv is parsed with
- * the full program's own parser and defaults (settings/cli.c,
- * settings/defaults.h). For anything else the front replaces itself
- * (execv, same argv and environment) with the full
- * program, zoho-oauth-full ($ZOHO_OAUTH_FULL, else beside it, else in
- * libexecdir), which does everything, including every
- * message and exit status. So there is one implementation of each
- * behaviour; this file only knows when it may answer alone.
+ * --token-file, --min-valid, --lock-timeout, -q and -v (before the
+ * command or after it), when the token file (or another store's metadata
+ * and cached token) reads and checks clean: with enough time left at
+ * once; when the token needs a refresh and another process is refreshing
+ * it, after waiting (bounded) for that one and reading what it stored.
+ * Only the one process that must refresh goes on to the full program,
+ * handing it the lock. argv is parsed with the full program's own parser
+ * and defaults (settings/cli.c, settings/defaults.h). For anything else
+ * the front replaces itself (execv, same argv and environment) with the
+ * full program, zoho-oauth-full ($ZOHO_OAUTH_FULL, else beside it, else
+ * in libexecdir), which does everything, including every message and
+ * exit status. So there is one implementation of each behaviour; this
+ * file only knows when it may answer alone.
  */
 #include <errno.h>
 #include <limits.h>
@@ -170,10 +170,10 @@ static bool serve_cached(int argc, char **argv)
 
 	/* The full program's own parser, told to say nothing: anything it
 	 * would complain about (or print help for) goes to the full program,
-	 * which says it. */
-	if (argc < 2 || (strcmp(argv[1], "token") != 0 && strcmp(argv[1], "header") != 0))
-		return false;
-	if (cli_parse(argc, argv, &cli, true) >= 0 || !cli_only(&cli, served_options))
+	 * which says it. It finds the command as the full program does, after
+	 * any options before it ("zoho-oauth -p work token"). */
+	if (cli_parse(argc, argv, &cli, true) >= 0 ||
+		(cli.cmd != CMD_TOKEN && cli.cmd != CMD_HEADER) || !cli_only(&cli, served_options))
 		return false;
 	const char *file = cli.token_file ? cli.token_file : getenv("ZOHO_OAUTH_TOKEN_FILE");
 	if (file && strcmp(file, "-") == 0)

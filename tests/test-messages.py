@@ -6,6 +6,7 @@ and zsh completion, what -v and -vv show, a front binary copied away
 from zoho-oauth-full, and tools/install-deps."""
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -20,10 +21,12 @@ WIDTH = 80
 
 
 def commands(home):
-    """The command table, as 'zoho-oauth --help' lists it."""
+    """The command table, as 'zoho-oauth --help' lists it: the commands
+    that run, so not 'help', whose help is another command's."""
     r = run(home, "--help")
     check(r.returncode == 0, "--help failed", r)
-    names = re.findall(r"^  ([a-z]+) ", r.stdout.split("Commands:", 1)[1], re.M)
+    listed = r.stdout.split("Commands:", 1)[1].split("\n\n", 1)[0]
+    names = [n for n in re.findall(r"^  ([a-z]+) ", listed, re.M) if n != "help"]
     check(len(names) >= 9, "too few commands in --help", r)
     return names
 
@@ -81,7 +84,7 @@ def case_usage(home):
     r = run(home, "--help")
     check(r.returncode == 0 and "login" in r.stdout, "--help", r)
     r = run(home, "login", "--help")
-    check(r.returncode == 0 and "--redirect-uri" in r.stdout and "Exit status" in r.stdout,
+    check(r.returncode == 0 and "--redirect-uri" in r.stdout and "Examples:" in r.stdout,
           "login --help", r)
     r = run(home, "frob")
     check(r.returncode == 2, "unknown command", r)
@@ -123,6 +126,62 @@ def case_help_width(home):
             check(len(line) <= WIDTH, "%s: a line of %d columns: %r" % (name, len(line), line))
 
 
+def man_examples():
+    """The man page's examples as scdoc prints them: each ``` block's
+    lines, its escapes undone (\\\\ is one backslash, \\X is X)."""
+    with open(os.path.join(SOURCE, "man", "zoho-oauth.1.scd")) as f:
+        blocks = re.findall(r"^```\n(.*?)^```$", f.read(), re.M | re.S)
+    return [re.sub(r"\\(.)", r"\1", b, flags=re.S).splitlines() for b in blocks]
+
+
+def case_man_examples(home):
+    """Every example of the man page pastes as printed: a line that goes on
+    ends with a backslash (or a pipe), only such a line is followed by an
+    indented one and none ends a block; each zoho-oauth command, its lines
+    joined, parses."""
+    blocks = man_examples()
+    check(len(blocks) >= 8, "too few examples found", blocks)
+    for block in blocks:
+        joined, goes_on = [], False
+        for line in block:
+            indented = line[:1].isspace()
+            check(indented == goes_on, "the man page's example line %r %s" % (
+                line, "is not indented, though the line before goes on" if goes_on else
+                "goes on a command whose line before ends without a backslash"), block)
+            if goes_on:
+                joined[-1] += " " + line.strip()
+            else:
+                joined.append(line)
+            goes_on = line.rstrip().endswith(("\\", "|"))
+            joined[-1] = joined[-1].rstrip().rstrip("\\").rstrip()
+        check(not goes_on, "an example ends with a line that goes on", block)
+        for command in joined:
+            if zoho_args(command) is not None:
+                check_parses(home, command)
+
+
+def case_man_paths(home):
+    """The man page names installed files where the build puts them: its
+    source has no /usr/... of its own (man/meson.build fills in the
+    configured directories), and the page built has every one filled in."""
+    with open(os.path.join(SOURCE, "man", "zoho-oauth.1.scd")) as f:
+        text = f.read()
+    fixed = re.findall(r"[^\s(]*/usr/\S*", text)
+    check(not fixed, "the man page's source names fixed install paths", fixed)
+    page = os.environ.get("ZOHO_OAUTH_MAN_PAGE")
+    if not page:
+        return  # built without the man page (-Dman-pages=disabled)
+    with open(page) as f:
+        built = f.read().replace("\\&", "")
+    check(not re.search(r"@[A-Z_]+@", built), "placeholders left in the built page")
+    for var, name in (("ZOHO_OAUTH_DOCDIR", "config.example"),
+                      ("ZOHO_OAUTH_DOCDIR", "postgresql-table.sql"),
+                      ("ZOHO_OAUTH_LIBEXECDIR", "zoho-oauth-full"),
+                      ("ZOHO_OAUTH_BINDIR", "zoho-oauth")):
+        path = os.path.join(os.environ[var], name)
+        check(path in built, "the built page does not name %s" % path)
+
+
 def case_man_width(home):
     """The man page's source lines stay within 80 columns too."""
     with open(os.path.join(SOURCE, "man", "zoho-oauth.1.scd")) as f:
@@ -156,11 +215,159 @@ def case_help_texts(home):
               "%s --help: what --token-file - does" % cmd, text)
         check(("recorded only when" in text) == (cmd == "exchange") and "for exchange"
               not in text, "%s --help: what --scope does for exchange" % cmd, text)
+    # --force says what it does for the command at hand, and that alone.
+    for cmd in ("login", "exchange"):
+        force = option_help(command_help(home, cmd), "force")
+        check("working refresh token" in force and "database" not in force
+              and "migrate" not in force, "%s --help: --force" % cmd, force)
+    force = option_help(command_help(home, "migrate"), "force")
+    check("database" in force and "sign in" not in force and "refresh token" not in force,
+          "migrate --help: --force", force)
+    # Plain http is taken on loopback (a test server): the help says so.
+    for cmd in ("login", "exchange"):
+        url = option_help(command_help(home, cmd), "accounts-url")
+        check("https" in url and re.search(r"\bhttp\b", url) and "loopback" in url,
+              "%s --help: --accounts-url" % cmd, url)
+
+
+def option_help(text, name):
+    """What a help text says of option --NAME, its wrapped lines joined."""
+    m = re.search(r"^  (?:-\w, |    )--%s\b.*\n(?: {34}.*\n)*" % re.escape(name), text, re.M)
+    check(m, "no --%s in the help" % name, text)
+    return " ".join(m.group(0).split())
+
+
+def zoho_args(line):
+    """The arguments of the zoho-oauth a shell command line runs (first
+    in it, up to a pipe, a redirection, a list's && or ; or the end of a
+    $(...)), or None."""
+    m = re.search(r"(?:^|[\s(])zoho-oauth\s([^|&;<>)]*)", line)
+    return shlex.split(m.group(1)) if m else None
+
+
+def check_parses(home, line, cmd=None):
+    """The zoho-oauth command in a shell command line is taken as written:
+    run with --help put where its options end (for curl, before the URL or
+    path), it shows the help of its command (cmd, when given). Returns that
+    command."""
+    args = zoho_args(line)
+    check(args is not None, "no zoho-oauth command in %r" % line)
+    names = commands(home)
+    found = next((a for a in args if a in names), None)
+    check(found and (cmd is None or found == cmd), "%r: not a %s command" % (line, cmd or "known"))
+    if found == "curl":
+        at = next(i for i, a in enumerate(args)
+                  if i > args.index("curl") and (a.startswith("/") or "://" in a))
+        args = args[:at]
+    r = run(home, *args, "--help")
+    check(r.returncode == 0 and r.stdout == command_help(home, found),
+          "%r does not parse as written" % line, r)
+    return found
+
+
+def help_examples(text):
+    """The command lines of the Examples a help text ends with (what is
+    not a comment)."""
+    check("\nExamples:\n" in text, "the help has no examples", text)
+    lines = text.rstrip("\n").split("\nExamples:\n", 1)[1].split("\n")
+    check(all(l.startswith("  ") for l in lines), "the examples are not the help's end", text)
+    return [l.strip() for l in lines if not l.strip().startswith("#")]
+
+
+def case_help_examples(home):
+    """Each command's help ends with two or three examples: real command
+    lines of that command, each said what it does in a comment above it,
+    that parse as written; the exit statuses are left to the general help
+    and the man page."""
+    for cmd in commands(home):
+        text = command_help(home, cmd)
+        check("Exit status:" not in text, "%s --help lists the exit statuses" % cmd, text)
+        examples = help_examples(text)
+        check(2 <= len(examples) <= 3, "%s --help: %d examples" % (cmd, len(examples)), text)
+        section = text.split("\nExamples:\n", 1)[1].splitlines()
+        for n, line in enumerate(section):
+            if not line.strip().startswith("#"):
+                check(n > 0 and section[n - 1].strip().startswith("#"),
+                      "%s --help: an example without its comment: %r" % (cmd, line), text)
+        for line in examples:
+            check_parses(home, line, cmd)
+
+
+def case_help_general(home):
+    """'zoho-oauth --help' shows the options of every command, written
+    before it or after it (the profile, the token file, -q, -v, --help
+    and --version), and the help command."""
+    r = run(home, "--help")
+    check(r.returncode == 0, "--help", r)
+    check(r.stdout.startswith("usage: zoho-oauth [OPTIONS] COMMAND"), "usage line", r.stdout)
+    every = {"profile", "token-file", "quiet", "verbose", "help", "version"}
+    check(set(options_listed(r.stdout)) == every, "--help does not list the options every "
+          "command takes", r.stdout)
+    for cmd in commands(home):
+        listed = set(options_listed(command_help(home, cmd)))
+        check(every <= listed, "%s --help lacks some of %s" % (cmd, sorted(every)), listed)
+    check(re.search(r"^  help ", r.stdout.split("Commands:", 1)[1], re.M)
+          and "zoho-oauth help COMMAND" in " ".join(r.stdout.split()),
+          "--help does not show the help command", r.stdout)
+    check(r.stdout == run(home, "help").stdout == run(home, "-h").stdout, "help, -h")
+
+
+def case_options_first(home):
+    """Options before the command are the same options as after it, as in
+    git: the same outcome and messages, an option the command doesn't take
+    refused the same way, the client secret refused there too; options and
+    no command is a usage error that says the command is missing."""
+    write_config(home, "[profile work]\nclient_id = 1000.A\n")
+    for before, after in ((["-p", "work", "status"], ["status", "-p", "work"]),
+                          (["--profile", "work", "-q", "status", "--json"],
+                           ["status", "--json", "--profile", "work", "-q"]),
+                          (["--token-file=x.json", "-q", "refresh"],
+                           ["refresh", "--token-file=x.json", "-q"]),
+                          (["--json", "token"], ["token", "--json"]),
+                          (["--scope", "X", "status"], ["status", "--scope", "X"]),
+                          (["--frob", "token"], ["token", "--frob"]),
+                          (["-x", "revoke"], ["revoke", "-x"]),
+                          (["--min-valid", "soon", "header"], ["header", "--min-valid", "soon"]),
+                          (["--help", "token"], ["token", "--help"]),
+                          (["-p", "work", "--version", "status"], ["status", "--version"])):
+        a, b = run(home, *before), run(home, *after)
+        check((a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr),
+              "%s is not %s" % (before, after), a, b)
+    r = run(home, "--json", "token")
+    check(r.returncode == 2 and "--json does not apply to 'token'" in r.stderr, "--json token", r)
+    for args in (["--client-secret", "s3cr3t", "token"], ["--client-secret=s3cr3t"],
+                 ["-p", "work", "--client-secret", "s3cr3t", "login"]):
+        r = run(home, *args)
+        check(r.returncode == 2 and "never taken from the command line" in r.stderr
+              and "s3cr3t" not in r.stderr + r.stdout, "%s" % args, r)
+    for args in (["-p", "work"], ["-q"], ["--token-file", "x.json", "-v"]):
+        r = run(home, *args)
+        check(r.returncode == 2 and "command is missing" in r.stderr and "status" in r.stderr
+              and r.stderr.count("error:") == 1 and not r.stdout, "%s: no command" % args, r)
+    r = run(home, "-p")
+    check(r.returncode == 2 and "-p needs a value" in r.stderr, "-p alone", r)
+    r = run(home, "--profil", "work", "token")
+    check(r.returncode == 2 and "did you mean --profile?" in r.stderr
+          and "'work'" not in r.stderr, "a mistyped option before the command", r)
+    r = run(home, "-p", "work", "frob")
+    check(r.returncode == 2 and "unknown command 'frob'" in r.stderr, "an unknown command", r)
+    general = run(home, "--help").stdout
+    for args in (["-p", "work", "--help"], ["-q", "-h"]):
+        r = run(home, *args)
+        check(r.returncode == 0 and r.stdout == general, "%s: the general help" % args, r)
+    r = run(home, "-q", "help", "token")
+    check(r.returncode == 0 and r.stdout == command_help(home, "token"), "-q help token", r)
+    r = run(home, "--json", "help", "status")
+    check(r.returncode == 2 and "--json does not apply to 'help'" in r.stderr, "--json help", r)
+    r = run(home, "-v", "--version")
+    check(r.returncode == 0 and r.stdout.startswith("zoho-oauth "), "-v --version", r)
 
 
 def case_help_exit_statuses(home):
-    """The footer of every command's help and the README's table list every
-    status of exit-status.h (128 as 128 + N, with 130, 143 and 129)."""
+    """The footer of the general help ('zoho-oauth --help'; a command's
+    help ends with its examples instead), the README's table and the man
+    page list every status of exit-status.h (128 as 128 + N, with 130, 143
+    and 129)."""
     with open(os.path.join(SOURCE, "README.md")) as f:
         readme = f.read()
     table = readme.split("## Exit status", 1)[1].split("\n## ", 1)[0]
@@ -170,8 +377,6 @@ def case_help_exit_statuses(home):
     with open(os.path.join(SOURCE, "man", "zoho-oauth.1.scd")) as f:
         man = f.read().split("# EXIT STATUS", 1)[1].split("\n# ", 1)[0]
     texts = {"--help": run(home, "--help").stdout}
-    for cmd in commands(home):
-        texts[cmd] = command_help(home, cmd)
     for v in sorted(exit_statuses()):
         if v == 128:
             for name, text in texts.items():
@@ -240,6 +445,80 @@ print -r -- ${functions[_zoho-oauth]:+loaded}
     r = subprocess.run([zsh, "-f", "-c", script, "zsh", DATA], capture_output=True, text=True,
                        env=home.env)
     check("loaded" in r.stdout, "zsh could not load the completion", r.stdout + r.stderr)
+
+
+ZSH_COMPLETE = r"""
+# What the completion system would offer, printed one a line: stand-ins
+# for its functions (which keep what starts with the word typed), the
+# words typed, then the completion itself.
+_describe() { local name=${@[-1]}; print -rl -- ${(M)${${(P)name}%%:*}:#${words[CURRENT]}*}; }
+compadd() { local -a w; w=("$@"); local i=${w[(i)--]}; (( i <= $#w )) && w=(${w[i+1,-1]}); print -rl -- ${(M)w:#${words[CURRENT]}*}; }
+_message() { :; }
+_files() { print -r -- '<files>'; }
+_normal() { print -r -- "<normal ${words[1]}>"; }
+words=("${@:2}"); CURRENT=$#words
+source "$1"
+"""
+
+
+def complete_zsh(home, shell_words):
+    """What the zsh completion offers for a command line ending in the
+    word to complete, its completion system's functions stood in for."""
+    env = dict(home.env)
+    env["PATH"] = os.path.dirname(BINARY) + ":" + env["PATH"]
+    r = subprocess.run(["zsh", "-f", "-c", ZSH_COMPLETE, "zsh", os.path.join(DATA, "_zoho-oauth"),
+                        *shell_words], env=env, capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and not r.stderr, "zsh completion failed", r.stdout + r.stderr)
+    return set(r.stdout.split())
+
+
+def takes_value(script):
+    """The options a completion script skips with their value, from its
+    _zoho_oauth_takes_value."""
+    with open(os.path.join(DATA, script)) as f:
+        m = re.search(r"_zoho_oauth_takes_value\(\)\s*\{[^}]*?case \$1 in\s*([-a-z|]+)\)", f.read())
+    check(m, "%s has no _zoho_oauth_takes_value" % script)
+    return set(m.group(1).split("|"))
+
+
+def case_completion_options_first(home):
+    """Completion with options before the command (zoho-oauth -p work
+    <TAB>): the commands, then that command's options; before the command
+    the options every command takes; for bash, and for zsh when installed.
+    The options both skip with their value are the program's."""
+    write_config(home, "[profile work]\nclient_id = 1000.A\n")
+    mock = home.mock()
+    write_tokens(home, mock, profile="ci")
+    runnable = set(commands(home)) | {"help"}
+    valued = {"--" + n for n, v in all_options(home).items() if v} | {"-p"}
+    shells = [("bash", complete)]
+    if shutil.which("zsh"):
+        shells.append(("zsh", complete_zsh))
+    else:
+        print("zsh is not installed: bash only")
+    for shell, comp in shells:
+        script = "zoho-oauth.bash" if shell == "bash" else "_zoho-oauth"
+        check(takes_value(script) == valued, "%s: the options that take a value" % shell,
+              sorted(takes_value(script) ^ valued))
+        for words, want in (
+                (["-p", "work", ""], runnable),
+                (["--profile", "work", "-q", "to"], {"token"}),
+                (["--token-file", "x.json", "mi"], {"migrate"}),
+                (["-p", ""], {"work", "ci"}),
+                (["-q", "--profile", ""], {"work", "ci"}),
+                (["-p", "work", "help", ""], runnable - {"help"}),
+                (["-p", "work", "login", "--dc", "e"], {"eu"}),
+                (["-p", "work", "migrate", "--to", "k"], {"keyring"}),
+                (["-v", "--token-file", "x.json", "token", "--min"], {"--min-valid"}),
+                (["-p", "cliq", "curl", "--serv"], {"--service"})):
+            got = comp(home, ["zoho-oauth", *words])
+            check(got == want, "%s: zoho-oauth %s" % (shell, " ".join(words)), sorted(got))
+        got = comp(home, ["zoho-oauth", "-p", "work", "--"])
+        check({"--profile", "--token-file", "--quiet", "--verbose", "--help", "--version"} == got,
+              "%s: the options before a command" % shell, sorted(got))
+        got = comp(home, ["zoho-oauth", "-p", "work", "status", "--"])
+        check({"--json", "--all", "--profile"} <= got and "--scope" not in got,
+              "%s: status's options after -p work" % shell, sorted(got))
 
 
 # --- -v and -vv ---

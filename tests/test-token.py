@@ -111,6 +111,38 @@ def case_front_defers(home):
     check(mock.requests() == [], "a cached token made a request")
 
 
+def case_front_options_first(home):
+    """Options before the command (zoho-oauth -p work token, as in git) are
+    the same options: a cached token is still the front's to serve, without
+    the full program; what the front doesn't serve gets the full program's
+    answer, as after the command."""
+    mock = home.mock()
+    work = write_tokens(home, mock, profile="work", expires_in=3000,
+                        access_token="1000.access.work")["access_token"] + "\n"
+    default = write_tokens(home, mock, expires_in=3000, refresh="1000.refresh.default",
+                           access_token="1000.access.default")["access_token"] + "\n"
+    header = "Authorization: Zoho-oauthtoken "
+    for args, want in ((["-p", "work", "token"], work),
+                       (["--profile", "work", "header"], header + work),
+                       (["--profile=work", "-q", "token"], work),
+                       (["-q", "token"], default),
+                       (["--token-file", home.token_file("work"), "token"], work),
+                       (["-v", "--min-valid", "60", "header", "-p", "work"], header + work)):
+        r, libs = loaded_libraries(home, *args)
+        check(r.returncode == 0 and r.stdout == want, "%s: not the cached token" % args, r)
+        heavy = [l for l in libs if "curl" in l or "microhttpd" in l or "gnutls" in l]
+        check(not heavy, "%s: the full program served it (it loaded %s)" % (args, heavy))
+        r = run(home, *args)
+        check(r.returncode == 0 and r.stdout == want and r.stderr == "", args, r)
+    for args, status in ((["--json", "token"], 2), (["--min-valid", "5000", "token"], 2),
+                         (["-p", "work"], 2), (["--bogus", "token"], 2),
+                         (["-p", "work", "--help", "token"], 0)):
+        r = run(home, *args)
+        check(r.returncode == status, "%s should exit %d" % (args, status), r)
+        check(work not in r.stdout and default not in r.stdout, "%s printed a token" % args, r)
+    check(mock.requests() == [], "a cached token made a request")
+
+
 def case_min_valid(home):
     mock = home.mock()
     data = write_tokens(home, mock, expires_in=120)

@@ -85,7 +85,8 @@ static const struct opt_spec specs[] = {
 	{ "dc", OPT_DC, "DC", SIGNIN,
 		"data centre: {dcs} (default: us)" },
 	{ "accounts-url", OPT_ACCOUNTS_URL, "URL", SIGNIN,
-		"accounts server to use instead of the data centre's (https)" },
+		"accounts server to use instead of the data centre's (https; plain http only on "
+		"a loopback host, for tests)" },
 	{ "redirect-uri", OPT_REDIRECT_URI, "URI", ON(CMD_LOGIN),
 		"registered redirect URI (default: http://localhost:8976/callback)" },
 	{ "access-type", OPT_ACCESS_TYPE, "TYPE", ON(CMD_LOGIN),
@@ -100,8 +101,8 @@ static const struct opt_spec specs[] = {
 		"don't open a browser: print the URL and take the pasted address" },
 	{ "no-preflight", OPT_NO_PREFLIGHT, NULL, SIGNIN,
 		"don't ask Zoho to check the client before signing in" },
-	{ "force", OPT_FORCE, NULL, SIGNIN | ON(CMD_MIGRATE),
-		"sign in even if the profile already holds a working refresh token" },
+	/* What it does differs: help_more says it for each command. */
+	{ "force", OPT_FORCE, NULL, SIGNIN | ON(CMD_MIGRATE), "" },
 	{ "min-valid", OPT_MIN_VALID, "SECONDS", ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_CURL),
 		"refresh first when fewer seconds remain (default: 300)" },
 	{ "service", OPT_SERVICE, "NAME", ON(CMD_CURL),
@@ -144,7 +145,8 @@ static const struct opt_spec specs[] = {
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 _Static_assert(N_SPECS <= 64, "struct cli's given has a bit per option");
 
-/* What an option's help adds for some of its commands only. */
+/* What an option's help adds for some of its commands only (all it says,
+ * where its own help is empty). */
 static const struct {
 	int id;
 	unsigned commands;
@@ -152,8 +154,9 @@ static const struct {
 } help_more[] = {
 	{ OPT_TOKEN_FILE, SIGNIN, "; '-' writes the tokens to stdout" },
 	{ OPT_SCOPE, ON(CMD_EXCHANGE), "; recorded only when Zoho's answer lacks them" },
-	{ OPT_FORCE, ON(CMD_MIGRATE), " (migrate: replace what a shared database already holds "
-		"for the profile)" },
+	{ OPT_FORCE, SIGNIN, "sign in even if the profile already holds a working refresh token" },
+	{ OPT_FORCE, ON(CMD_MIGRATE), "replace what a shared database already holds for the "
+		"profile (another machine's sign-in)" },
 };
 
 static const char *more_help(const struct opt_spec *spec, enum command cmd)
@@ -178,6 +181,68 @@ static const struct {
 	{ CMD_EXCHANGE, "exchange", "store the tokens for a code made in the API console (Self Client)" },
 	{ CMD_MIGRATE, "migrate", "move a profile's tokens to another store (--to keyring, file...)" },
 	{ CMD_CURL, "curl", "call a Zoho API with curl, the access token added out of sight" },
+};
+
+/* What each command's help ends with: two or three real uses, each a
+ * comment saying what it does and the command line, one line each (a
+ * line starting "  --" would be taken for an option by the completions). */
+static const struct {
+	enum command cmd;
+	const char *lines;
+} examples[] = {
+	{ CMD_LOGIN,
+		"# Sign in to Cliq in the EU data centre (the client secret is asked for)\n"
+		"zoho-oauth login --client-id 1000.XXXX --dc eu --scope ZohoCliq.Channels.READ\n"
+		"# No browser here: show a code to enter on another device (Non-browser client)\n"
+		"zoho-oauth login --device --client-id 1000.XXXX --scope ZohoCliq.Channels.READ\n"
+		"# Sign in again with profile work's client and scopes, though its token works\n"
+		"zoho-oauth -p work login --force\n" },
+	{ CMD_TOKEN,
+		"# Print profile work's access token, refreshed first when about to expire\n"
+		"zoho-oauth -p work token\n"
+		"# A token that stays valid for at least 15 more minutes, kept for a script\n"
+		"token=$(zoho-oauth token --min-valid 900)\n"
+		"# A project's own token file instead of a profile's\n"
+		"zoho-oauth token --token-file ./zoho-token.json\n" },
+	{ CMD_HEADER,
+		"# Call a Zoho API, the token kept off curl's command line (and out of ps)\n"
+		"zoho-oauth header | curl -sS -H @- https://www.zohoapis.com/crm/v2/Leads\n"
+		"# The same for profile cliq, whose client is in the EU data centre\n"
+		"zoho-oauth -p cliq header | curl -H @- https://cliq.zoho.eu/api/v2/channels\n" },
+	{ CMD_REFRESH,
+		"# Get a new access token now (Zoho allows 10 per refresh token in 10 minutes)\n"
+		"zoho-oauth refresh -p work\n"
+		"# Refresh quietly, then show how long the new access token lasts\n"
+		"zoho-oauth -q refresh && zoho-oauth status\n" },
+	{ CMD_STATUS,
+		"# What profile work holds: client, data centre, scopes and the time left\n"
+		"zoho-oauth status -p work\n"
+		"# Every profile, from the config file and the token files\n"
+		"zoho-oauth status --all\n"
+		"# Ask Zoho whether the refresh token still works (this costs one refresh)\n"
+		"zoho-oauth status --online --json | jq .online.refresh_token_works\n" },
+	{ CMD_REVOKE,
+		"# Revoke profile work's refresh token at Zoho and forget its tokens here\n"
+		"zoho-oauth revoke -p work\n"
+		"# Forget the tokens on this machine only; Zoho still honours them\n"
+		"zoho-oauth revoke --local\n" },
+	{ CMD_EXCHANGE,
+		"# Store the tokens for a Self Client's code, pasted on standard input\n"
+		"zoho-oauth exchange --client-id 1000.XXXX --dc eu --code -\n"
+		"# For profile crm (its client from the config file), the code from a file\n"
+		"zoho-oauth -p crm exchange --code - < code.txt\n" },
+	{ CMD_MIGRATE,
+		"# Move the default profile's tokens into the desktop keyring (no new sign-in)\n"
+		"zoho-oauth migrate --to keyring\n"
+		"# And back into a token file\n"
+		"zoho-oauth migrate --to file\n"
+		"# Share profile ci with other machines through a PostgreSQL database\n"
+		"zoho-oauth migrate -p ci --to postgresql://zoho@db.example.com/ops\n" },
+	{ CMD_CURL,
+		"# List the Cliq channels of profile cliq, at Cliq's host of its data centre\n"
+		"zoho-oauth curl -p cliq --service cliq /api/v2/channels -sS\n"
+		"# A CRM call to the profile's api_domain, the answer to a file\n"
+		"zoho-oauth curl /crm/v2/Leads -sS --fail-with-body -o leads.json\n" },
 };
 
 /* Short names of options whose id is not their letter. */
@@ -234,29 +299,10 @@ static void print_wrapped(FILE *f, const char *text)
 
 static void exit_statuses(FILE *f);
 
-static void usage(FILE *f, enum command cmd)
+/* The options cmd takes, one a line (CMD_NONE: those every command
+ * takes). */
+static void print_options(FILE *f, enum command cmd)
 {
-	if (silent)
-		return;
-	if (cmd == CMD_NONE) {
-		fprintf(f, "usage: zoho-oauth COMMAND [OPTIONS]\n\n"
-			"Get Zoho OAuth 2.0 tokens onto this machine and keep them fresh.\n\n"
-			"Commands:\n");
-		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-		fprintf(f, "\nRun 'zoho-oauth COMMAND --help' for a command's options, "
-			"or see zoho-oauth(1).\n");
-		exit_statuses(f);
-		return;
-	}
-	if (cmd == CMD_CURL)
-		fprintf(f, "usage: zoho-oauth curl [OPTIONS] URL-OR-PATH [CURL OPTIONS...]\n\n");
-	else
-		fprintf(f, "usage: zoho-oauth %s [OPTIONS]\n\n", command_name(cmd));
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (commands[i].cmd == cmd)
-			fprintf(f, "%c%s.\n\nOptions:\n", commands[i].summary[0] - 'a' + 'A',
-				commands[i].summary + 1);
 	for (size_t i = 0; i < N_SPECS; i++) {
 		if (!(specs[i].commands & ON(cmd)))
 			continue;
@@ -277,6 +323,52 @@ static void usage(FILE *f, enum command cmd)
 			fprintf(f, "      %-27s ", opt);
 		print_wrapped(f, help);
 	}
+}
+
+static void print_examples(FILE *f, enum command cmd)
+{
+	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
+		if (examples[i].cmd != cmd)
+			continue;
+		fprintf(f, "\nExamples:\n");
+		for (const char *line = examples[i].lines; *line;) {
+			size_t len = strcspn(line, "\n");
+			fprintf(f, "  %.*s\n", (int)len, line);
+			line += len + (line[len] == '\n');
+		}
+	}
+}
+
+static void usage(FILE *f, enum command cmd)
+{
+	if (silent)
+		return;
+	if (cmd == CMD_NONE) {
+		fprintf(f, "usage: zoho-oauth [OPTIONS] COMMAND [OPTIONS]\n"
+			"       zoho-oauth help [COMMAND]\n\n"
+			"Get Zoho OAuth 2.0 tokens onto this machine and keep them fresh.\n\n"
+			"Commands:\n");
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", "help", "show this help, or with a COMMAND its options and "
+			"examples");
+		fprintf(f, "\nOptions every command takes, before the command or after it:\n");
+		print_options(f, CMD_NONE);
+		fprintf(f, "\nRun 'zoho-oauth help COMMAND' (or 'zoho-oauth COMMAND --help') for a "
+			"command's\nother options, which may come before it too, and its examples; "
+			"or see\nzoho-oauth(1).\n");
+		exit_statuses(f);
+		return;
+	}
+	if (cmd == CMD_CURL)
+		fprintf(f, "usage: zoho-oauth curl [OPTIONS] URL-OR-PATH [CURL OPTIONS...]\n\n");
+	else
+		fprintf(f, "usage: zoho-oauth %s [OPTIONS]\n\n", command_name(cmd));
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].cmd == cmd)
+			fprintf(f, "%c%s.\n\nOptions:\n", commands[i].summary[0] - 'a' + 'A',
+				commands[i].summary + 1);
+	print_options(f, cmd);
 	if (cmd == CMD_CURL)
 		fprintf(f, "\nzoho-oauth's options come before the URL or path; from there on, everything\n"
 			"goes to curl as it is. A path (/api/v2/channels) is joined to the profile's\n"
@@ -286,9 +378,9 @@ static void usage(FILE *f, enum command cmd)
 			"is refreshed and the request made once more, unless curl's output was not\n"
 			"held back (-o, -O, -N, -D, over 64 KiB) or the body came from stdin.\n"
 			"The exit status is curl's once curl ran (but a failed refresh after a 401\n"
-			"gives its own); zoho-oauth's are below, each with a message starting\n"
-			"'zoho-oauth:', and 127 means curl is not installed.\n");
-	exit_statuses(f);
+			"gives its own); zoho-oauth's (see 'zoho-oauth --help') come with a message\n"
+			"starting 'zoho-oauth:', and 127 means curl is not installed.\n");
+	print_examples(f, cmd);
 }
 
 /* Every status of core/exit-status.h (tests/test-messages.py checks). */
@@ -481,6 +573,194 @@ bool cli_only(const struct cli *c, const char *const *names)
 	return true;
 }
 
+/* Whether an argument is written as an option: "-p", "--profile=work",
+ * "-vv"; not "-" or "--". */
+static bool is_option(const char *a)
+{
+	return a[0] == '-' && a[1] && strcmp(a, "--") != 0;
+}
+
+/*
+ * Where the command is: past the options before it and their values, as
+ * in git ("zoho-oauth -p work token"). An unknown option is taken to have
+ * no value; read_option() says what is wrong with it before the word
+ * found here is looked at. argc when there is no command.
+ */
+static int command_at(int argc, char **argv)
+{
+	int i = 1;
+	while (i < argc && is_option(argv[i])) {
+		const char *a = argv[i++];
+		const struct opt_spec *spec = NULL;
+		if (a[1] == '-' && !strchr(a, '='))
+			spec = find_long(a + 2, strlen(a + 2));
+		else if (a[1] != '-' && !a[2])
+			spec = find_short(a[1]);
+		if (spec && spec->arg)
+			i++;
+	}
+	return i < argc ? i : argc;
+}
+
+static enum command command_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].cmd;
+	return CMD_NONE;
+}
+
+/* One option as written: "-vv" is --verbose twice. */
+struct option_use {
+	const struct opt_spec *spec;
+	const char *value; /* points into argv; NULL: none */
+	int times;
+};
+
+/*
+ * Read the option at argv[*i] and its value (after '=', or the next
+ * argument: *i is moved past it), before the command or after it alike.
+ * For a command (not CMD_NONE), an option it doesn't take is refused and
+ * the hints name its help; else they name the general help. false: said
+ * what is wrong.
+ */
+static bool read_option(int argc, char **argv, int *i, enum command cmd, struct option_use *use)
+{
+	const char *a = argv[*i];
+	const char *name = cmd == CMD_NONE ? "" : command_name(cmd);
+	const char *space = cmd == CMD_NONE ? "" : " ";
+	char shown[48];
+
+	use->value = NULL;
+	use->times = 1;
+	if (strncmp(a, "--", 2) == 0 && a[2]) {
+		const char *eq = strchr(a + 2, '=');
+		size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		printable_copy(shown, sizeof(shown), a);
+		shown[len + 2 < sizeof(shown) ? len + 2 : sizeof(shown) - 1] = '\0';
+		if ((len == 13 && memcmp(a + 2, "client-secret", 13) == 0)) {
+			log_error("the client secret is never taken from the command line (it would "
+				"show in ps and in shell history): set ZOHO_CLIENT_SECRET, pass "
+				"--client-secret-file FILE, or let the prompt ask for it");
+			return false;
+		}
+		use->spec = find_long(a + 2, len);
+		if (!use->spec) {
+			const char *near = near_option(a + 2, len);
+			if (near)
+				log_error("unknown option %s: did you mean --%s? (see 'zoho-oauth %s%s"
+					"--help')%s", shown, near, name, space, curl_hint(cmd));
+			else
+				log_error("unknown option %s: see 'zoho-oauth %s%s--help'%s", shown, name,
+					space, curl_hint(cmd));
+			return false;
+		}
+		if (eq && !use->spec->arg) {
+			log_error("option %s takes no value", shown);
+			return false;
+		}
+		use->value = eq ? eq + 1 : NULL;
+	} else if (a[0] == '-' && a[1] && a[1] != '-' && !a[2]) {
+		snprintf(shown, sizeof(shown), "-%c", a[1]);
+		use->spec = find_short(a[1]);
+		if (!use->spec) {
+			log_error("unknown option %s: see 'zoho-oauth %s%s--help'%s", shown, name, space,
+				curl_hint(cmd));
+			return false;
+		}
+	} else if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
+		use->spec = find_short('v');
+		use->times = (int)strlen(a + 1);
+		return true;
+	} else {
+		char arg[24];
+		printable_copy(arg, sizeof(arg), a);
+		log_error("unexpected argument '%s': see 'zoho-oauth %s%s--help'%s", arg, name, space,
+			curl_hint(cmd));
+		return false;
+	}
+	if (cmd != CMD_NONE && !(use->spec->commands & ON(cmd))) {
+		log_error("--%s does not apply to '%s': see 'zoho-oauth %s --help'", use->spec->name,
+			name, name);
+		return false;
+	}
+	if (use->spec->arg && !use->value) {
+		if (*i + 1 >= argc) {
+			log_error("option %s needs a value (%s)", shown, use->spec->arg);
+			return false;
+		}
+		use->value = argv[++*i];
+	}
+	return true;
+}
+
+/* Note an option as given and apply it. Returns -1 to go on, or an exit
+ * status. */
+static int take_option(struct cli *out, const struct option_use *use)
+{
+	for (int t = 0; t < use->times; t++) {
+		out->given |= (uint64_t)1 << (use->spec - specs);
+		int rc = apply(out, use->spec, use->value);
+		if (rc >= 0)
+			return rc;
+	}
+	return -1;
+}
+
+/*
+ * Nothing to run: "help [COMMAND]", "version", a word that is no
+ * command, or options alone, each after any options. Those are read
+ * first, and their mistakes said; without a word, --help and --version
+ * do what they say, and anything else lacks its command.
+ */
+static int parse_no_command(int argc, char **argv, int at, struct cli *out)
+{
+	const char *word = at < argc ? argv[at] : NULL;
+	bool help = word && strcmp(word, "help") == 0;
+	bool version = word && strcmp(word, "version") == 0;
+
+	for (int i = 1; i < at; i++) {
+		struct option_use use;
+		if (!read_option(argc, argv, &i, CMD_NONE, &use))
+			return ZO_USAGE;
+		if ((help || version) && !(use.spec->commands & ON(CMD_NONE))) {
+			log_error("--%s does not apply to '%s': see 'zoho-oauth --help'", use.spec->name,
+				word);
+			return ZO_USAGE;
+		}
+		if (!word && (use.spec->id == OPT_HELP || use.spec->id == OPT_VERSION))
+			return apply(out, use.spec, NULL);
+	}
+	if (help) {
+		const char *of = at + 1 < argc ? argv[at + 1] : "help";
+		if (strcmp(of, "help") == 0) {
+			usage(stdout, CMD_NONE);
+			return ZO_OK;
+		}
+		if (command_of(of) == CMD_NONE) {
+			unknown_command(of);
+			return ZO_USAGE;
+		}
+		usage(stdout, command_of(of));
+		return ZO_OK;
+	}
+	if (version) {
+		print_version();
+		return ZO_OK;
+	}
+	if (word) {
+		unknown_command(word);
+		return ZO_USAGE;
+	}
+	char list[160] = "";
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			commands[i].name);
+	log_error("a command is missing after the options: zoho-oauth [OPTIONS] COMMAND "
+		"[OPTIONS], where COMMAND is one of %s (see 'zoho-oauth --help')", list);
+	return ZO_USAGE;
+}
+
 static int parse(int argc, char **argv, struct cli *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -491,109 +771,28 @@ static int parse(int argc, char **argv, struct cli *out)
 		usage(stderr, CMD_NONE);
 		return ZO_USAGE;
 	}
-	const char *name = argv[1];
-	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
-		if (argc > 2 && strcmp(name, "help") == 0) {
-			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-				if (strcmp(argv[2], commands[i].name) == 0) {
-					usage(stdout, commands[i].cmd);
-					return ZO_OK;
-				}
-			unknown_command(argv[2]);
-			return ZO_USAGE;
-		}
-		usage(stdout, CMD_NONE);
-		return ZO_OK;
-	}
-	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-		print_version();
-		return ZO_OK;
-	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(name, commands[i].name) == 0)
-			out->cmd = commands[i].cmd;
-	if (out->cmd == CMD_NONE) {
-		unknown_command(name);
-		return ZO_USAGE;
-	}
+	int at = command_at(argc, argv);
+	out->cmd = at < argc ? command_of(argv[at]) : CMD_NONE;
+	if (out->cmd == CMD_NONE)
+		return parse_no_command(argc, argv, at, out);
 
-	for (int i = 2; i < argc; i++) {
+	/* The options before the command, then those after it: the same. */
+	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const struct opt_spec *spec;
-		const char *value = NULL;
-		char shown[48];
-
+		if (i == at)
+			continue;
 		/* curl: our options end at the URL or path (or at "--"); the rest
 		 * is curl's, untouched. */
-		if (out->cmd == CMD_CURL && (a[0] != '-' || strcmp(a, "--") == 0)) {
+		if (i > at && out->cmd == CMD_CURL && (a[0] != '-' || strcmp(a, "--") == 0)) {
 			i += a[0] == '-';
 			out->curl_args = argv + i;
 			out->n_curl_args = argc - i;
 			break;
 		}
-		if (strncmp(a, "--", 2) == 0 && a[2]) {
-			const char *eq = strchr(a + 2, '=');
-			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-			printable_copy(shown, sizeof(shown), a);
-			shown[len + 2 < sizeof(shown) ? len + 2 : sizeof(shown) - 1] = '\0';
-			if ((len == 13 && memcmp(a + 2, "client-secret", 13) == 0)) {
-				log_error("the client secret is never taken from the command line (it would "
-					"show in ps and in shell history): set ZOHO_CLIENT_SECRET, pass "
-					"--client-secret-file FILE, or let the prompt ask for it");
-				return ZO_USAGE;
-			}
-			spec = find_long(a + 2, len);
-			if (!spec) {
-				const char *near = near_option(a + 2, len);
-				if (near)
-					log_error("unknown option %s: did you mean --%s? (see 'zoho-oauth %s "
-						"--help')%s", shown, near, name, curl_hint(out->cmd));
-				else
-					log_error("unknown option %s: see 'zoho-oauth %s --help'%s", shown,
-						name, curl_hint(out->cmd));
-				return ZO_USAGE;
-			}
-			if (eq && !spec->arg) {
-				log_error("option %s takes no value", shown);
-				return ZO_USAGE;
-			}
-			value = eq ? eq + 1 : NULL;
-		} else if (a[0] == '-' && a[1] && a[1] != '-' && !a[2]) {
-			snprintf(shown, sizeof(shown), "-%c", a[1]);
-			spec = find_short(a[1]);
-			if (!spec) {
-				log_error("unknown option %s: see 'zoho-oauth %s --help'%s", shown, name,
-					curl_hint(out->cmd));
-				return ZO_USAGE;
-			}
-		} else if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
-			/* -vv: -v twice. */
-			for (const char *c = a + 1; *c; c++) {
-				out->given |= (uint64_t)1 << (find_short('v') - specs);
-				apply(out, find_short('v'), NULL);
-			}
-			continue;
-		} else {
-			char arg[24];
-			printable_copy(arg, sizeof(arg), a);
-			log_error("unexpected argument '%s': see 'zoho-oauth %s --help'%s", arg, name,
-				curl_hint(out->cmd));
+		struct option_use use;
+		if (!read_option(argc, argv, &i, out->cmd, &use))
 			return ZO_USAGE;
-		}
-		if (!(spec->commands & ON(out->cmd))) {
-			log_error("--%s does not apply to '%s': see 'zoho-oauth %s --help'", spec->name,
-				name, name);
-			return ZO_USAGE;
-		}
-		if (spec->arg && !value) {
-			if (i + 1 >= argc) {
-				log_error("option %s needs a value (%s)", shown, spec->arg);
-				return ZO_USAGE;
-			}
-			value = argv[++i];
-		}
-		out->given |= (uint64_t)1 << (spec - specs);
-		int rc = apply(out, spec, value);
+		int rc = take_option(out, &use);
 		if (rc >= 0)
 			return rc;
 	}
