@@ -107,7 +107,11 @@ def case_front_defers(home):
                  ["header", "-v", "--token-file", home.token_file()],
                  ["token", "--max-time", "5"]):
         r = run(home, *args)
-        check(r.returncode == 0 and data["access_token"] in r.stdout and r.stderr == "", args, r)
+        # (-v says where the token came from; token@verbose_source.)
+        said = "" if "-v" not in args else \
+            "zoho-oauth: debug: profile 'default': the stored access token, valid for"
+        check(r.returncode == 0 and data["access_token"] in r.stdout and
+              r.stderr.startswith(said) and r.stderr.count("\n") == (1 if said else 0), args, r)
     check(mock.requests() == [], "a cached token made a request")
 
 
@@ -133,7 +137,9 @@ def case_front_options_first(home):
         heavy = [l for l in libs if "curl" in l or "microhttpd" in l or "gnutls" in l]
         check(not heavy, "%s: the full program served it (it loaded %s)" % (args, heavy))
         r = run(home, *args)
-        check(r.returncode == 0 and r.stdout == want and r.stderr == "", args, r)
+        said = "" if "-v" not in args else "zoho-oauth: debug: profile 'work': the stored"
+        check(r.returncode == 0 and r.stdout == want and r.stderr.startswith(said) and
+              r.stderr.count("\n") == (1 if said else 0), args, r)
     for args, status in ((["--json", "token"], 2), (["--min-valid", "5000", "token"], 2),
                          (["-p", "work"], 2), (["--bogus", "token"], 2),
                          (["-p", "work", "--help", "token"], 0)):
@@ -555,6 +561,26 @@ def case_reads_record_twice_at_most(home):
     n, r = opens_of(home, home.token_file(), *login_args(mock, port))
     check(r.returncode == 0 and "nothing to do" in r.stderr and n == 1,
           "a login over working tokens opened the file %d times" % n, r)
+
+
+def case_verbose_source(home):
+    """token -v says where the token came from, once: the stored one (the
+    front says it), one refreshed now, one kept although its refresh
+    failed."""
+    mock = home.mock()
+    write_tokens(home, mock, expires_in=3000)
+    r = run(home, "token", "-v")
+    check(r.returncode == 0 and "debug: profile 'default': the stored access token, valid for "
+          in r.stderr and "minutes (%s)" % home.token_file() in r.stderr, "from the store", r)
+    write_tokens(home, mock, expires_in=10)
+    r = run(home, "token", "-v")
+    check(r.returncode == 0 and "a new access token, refreshed now, valid for" in r.stderr,
+          "refreshed", r)
+    write_tokens(home, mock, expires_in=200)
+    mock.set_mode("html-502")
+    r = run(home, "token", "-v")
+    check(r.returncode == 0 and "the stored access token, although its refresh failed" in r.stderr,
+          "kept", r)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
