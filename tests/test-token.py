@@ -417,6 +417,8 @@ def case_lock_busy(home):
         check(r.stdout == "" and not mock.token_requests(), "something was done anyway", r)
         r = run(home, "revoke", "--lock-timeout", "1", timeout=20)
         check(r.returncode == 8 and os.path.exists(home.token_file()), "revoke under a held lock", r)
+        # One is singular: "after 1 second", not "1 seconds".
+        check("gave up after 1 second waiting" in r.stderr, "the count is not said right", r)
         r = run(home, "refresh", "--lock-timeout", "0", timeout=20)
         check(r.returncode == 8 and r.elapsed < 3, "--lock-timeout 0 tries once", r)
     finally:

@@ -147,9 +147,10 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 	fprintf(stderr, "\n    To sign in, open   %s\n    and enter the code %s\n\n",
 		d.verification_url, d.user_code);
 	bool countdown = log_status_possible();
-	log_info("%swaiting up to %ld seconds for the sign-in to be approved%s",
-		opened ? "opened your browser there; " : "", (s->timeout < d.expires_ms / 1000 ?
-		s->timeout : d.expires_ms / 1000), countdown ? "" : " (Ctrl-C to stop)");
+	long wait_s = s->timeout < d.expires_ms / 1000 ? s->timeout : d.expires_ms / 1000;
+	log_info("%swaiting up to %ld second%s for the sign-in to be approved%s",
+		opened ? "opened your browser there; " : "", wait_s, plural(wait_s),
+		countdown ? "" : " (Ctrl-C to stop)");
 
 	char again[PROFILE_HINT_MAX];
 	profile_command(p, "login --device", NULL, again, sizeof(again));
@@ -166,8 +167,8 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 				log_error("the code expired before the sign-in was approved: run '%s' again",
 					again);
 			else
-				log_error("no approval within %ld seconds: run '%s' again, or raise "
-					"--timeout", s->timeout, again);
+				log_error("no approval within %ld second%s: run '%s' again, or raise "
+					"--timeout", s->timeout, plural(s->timeout), again);
 			status = ZO_TIMEOUT;
 			break;
 		}
@@ -198,7 +199,8 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 		case POLL_SLOW_DOWN:
 			if (gap < SLOW_DOWN_MS)
 				gap = SLOW_DOWN_MS;
-			log_debug("zoho asks to poll less often: every %ld seconds now", gap / 1000);
+			log_debug("zoho asks to poll less often: every %ld second%s now", gap / 1000,
+				plural(gap / 1000));
 			continue;
 		case POLL_OTHER_DC: {
 			const char *other = other_dc_server(p, poll_answer.location);

@@ -237,8 +237,8 @@ static int wait_loop(struct login *l)
 		int64_t left = deadline - now;
 		if (left <= 0) {
 			log_status_end();
-			log_error("no answer from the browser within %ld seconds: run login again, "
-				"or raise --timeout", l->s->timeout);
+			log_error("no answer from the browser within %ld second%s: run login again, "
+				"or raise --timeout", l->s->timeout, plural(l->s->timeout));
 			return ZO_TIMEOUT;
 		}
 		int64_t wake = left > 60000 ? 60000 : left;
@@ -492,8 +492,9 @@ static int login_browser(const struct settings *s, struct store *target, struct 
 		l.pasting = true;
 	}
 	/* (Ctrl-C is said once: on the countdown's line, where there is one.) */
-	log_info("waiting up to %ld seconds for Zoho to send you back to %s%s", s->timeout,
-		p->redirect_uri, log_status_possible() && !l.pasting ? "" : " (Ctrl-C to stop)");
+	log_info("waiting up to %ld second%s for Zoho to send you back to %s%s", s->timeout,
+		plural(s->timeout), p->redirect_uri,
+		log_status_possible() && !l.pasting ? "" : " (Ctrl-C to stop)");
 	if (l.pasting)
 		log_prompt("Paste the address here: ");
 

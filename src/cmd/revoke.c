@@ -80,9 +80,10 @@ int cmd_revoke(struct settings *s)
 		goto close;
 	}
 	if (status == ZO_BUSY)
-		log_error("gave up after %ld seconds waiting for %s, which holds the lock %s; "
+		log_error("gave up after %ld second%s waiting for %s, which holds the lock %s; "
 			"nothing was revoked (--lock-timeout waits longer)", p->waits.lock_timeout,
-			holder, store_lock_name(st, lock_name, sizeof(lock_name)));
+			plural(p->waits.lock_timeout), holder,
+			store_lock_name(st, lock_name, sizeof(lock_name)));
 	if (status != ZO_OK)
 		goto close;
 

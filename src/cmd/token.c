@@ -71,8 +71,9 @@ int cmd_refresh(struct settings *s)
 	struct judge_ask ask = { .force = true };
 	int status = fresh(s, &ask, NULL, &t);
 	if (status == ZO_OK)
-		log_info("refreshed profile '%s': the access token is valid for %lld minutes",
-			s->profile.name, (long long)(t.expires_at - wall_seconds()) / 60);
+		log_info("refreshed profile '%s': the access token is valid for %lld minute%s",
+			s->profile.name, (long long)(t.expires_at - wall_seconds()) / 60,
+			plural((t.expires_at - wall_seconds()) / 60));
 	tokens_finish(&t);
 	return status;
 }

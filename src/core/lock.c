@@ -208,9 +208,9 @@ enum lock_result lock_take(const char *path, enum lock_mode mode, int64_t timeou
 			if (!said && now >= start + NOTICE_MS) {
 				char holder[LOCK_HOLDER_MAX];
 				lock_describe_holder(fd, holder, sizeof(holder));
-				log_info("waiting for %s, which holds the lock %s (at most %lld more seconds; "
-					"--lock-timeout changes that)", holder, path,
-					(long long)(deadline - now + 999) / 1000);
+				long long more = (deadline - now + 999) / 1000;
+				log_info("waiting for %s, which holds the lock %s (at most %lld more second%s; "
+					"--lock-timeout changes that)", holder, path, more, plural(more));
 				said = true;
 			}
 			if (!w.armed && !wakeup_init(&w)) {

@@ -95,12 +95,17 @@ int64_t wall_seconds(void)
 	return (int64_t)time(NULL);
 }
 
+const char *plural(long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 void span_text(int64_t seconds, char *out, size_t len)
 {
 	if (seconds < 0)
 		seconds = 0;
 	if (seconds < 120)
-		snprintf(out, len, "%lld second%s", (long long)seconds, seconds == 1 ? "" : "s");
+		snprintf(out, len, "%lld second%s", (long long)seconds, plural(seconds));
 	else if (seconds < 2 * 3600)
 		snprintf(out, len, "%lld minutes", (long long)(seconds / 60));
 	else if (seconds < 2 * 86400)

@@ -31,6 +31,9 @@ int64_t monotonic_ms(void);
 /* Unix seconds. */
 int64_t wall_seconds(void);
 
+/* "s" for a count other than one: "%ld second%s", n, plural(n). */
+const char *plural(long long n);
+
 /* "45 seconds", "52 minutes", "3 hours", "2 days". */
 void span_text(int64_t seconds, char *out, size_t len);
 /* A Unix time as local time with the zone: "14:05 CET", or with the date

@@ -85,9 +85,10 @@ static int failed(const struct store *st, enum kr_result r, const char *doing, c
 	case KR_STOPPED:
 		return ZO_INTERRUPTED + signals_caught();
 	case KR_TIMEOUT:
-		log_error("cannot %s: the keyring did not answer within %ld seconds (%s); "
+		log_error("cannot %s: the keyring did not answer within %ld second%s (%s); "
 			"--keyring-timeout waits longer. Nothing was written elsewhere", doing,
-			st->p->waits.keyring_timeout, why[0] ? why : "no answer");
+			st->p->waits.keyring_timeout, plural(st->p->waits.keyring_timeout),
+			why[0] ? why : "no answer");
 		return ZO_STORE;
 	case KR_NO_BUS:
 	case KR_NO_SERVICE:

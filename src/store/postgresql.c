@@ -109,8 +109,9 @@ static int failed(struct pg_store *k, enum pgs_result r, const char *doing, cons
 	case PG_STOPPED:
 		return ZO_INTERRUPTED + signals_caught();
 	case PG_TIMEOUT:
-		log_error("cannot %s: the database %s did not answer within %ld seconds (%s); "
+		log_error("cannot %s: the database %s did not answer within %ld second%s (%s); "
 			"--connect-timeout waits longer", doing, k->spec, k->base.p->waits.connect_timeout,
+			plural(k->base.p->waits.connect_timeout),
 			why[0] ? why : "no answer");
 		return ZO_STORE;
 	case PG_DENIED:

@@ -157,11 +157,12 @@ static int renew(struct store *st, const struct judge_ask *ask, const struct tok
 		long waited = p->waits.lock_timeout + p->waits.lock_waited;
 		store_lock_name(st, lock_name, sizeof(lock_name));
 		if (may_serve)
-			log_error("%s has held the lock %s for %ld seconds", holder, lock_name, waited);
+			log_error("%s has held the lock %s for %ld second%s", holder, lock_name, waited,
+				plural(waited));
 		else
-			log_error("gave up after %ld seconds waiting for %s, which holds the lock %s (a "
+			log_error("gave up after %ld second%s waiting for %s, which holds the lock %s (a "
 				"zoho-oauth still refreshing, or one that is stuck); --lock-timeout waits "
-				"longer", waited, holder, lock_name);
+				"longer", waited, plural(waited), holder, lock_name);
 		return ZO_BUSY;
 	}
 	if (status == ZO_RELOGIN) {

@@ -359,8 +359,9 @@ int store_move(struct store *src, struct store *dst, unsigned prepare_flags, boo
 		store_lock_name(src, lock_name, sizeof(lock_name));
 	}
 	if (status == ZO_BUSY)
-		log_error("gave up after %ld seconds waiting for %s, which holds the lock %s; "
-			"nothing was moved", p->waits.lock_timeout, holder, lock_name);
+		log_error("gave up after %ld second%s waiting for %s, which holds the lock %s; "
+			"nothing was moved", p->waits.lock_timeout, plural(p->waits.lock_timeout), holder,
+			lock_name);
 	if (status == ZO_RELOGIN)
 		status = store_load(src, &t); /* says there is nothing */
 	if (status != ZO_OK) {
