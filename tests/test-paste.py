@@ -14,7 +14,8 @@ import time
 import urllib.parse
 
 from harness import (SECRET, Background, Terminal, check, decline_save, listener_get, login_args,
-                     main, mode_of, port_open, remote_browser, run, setup_login, wait_for)
+                     main, mode_of, port_open, remote_browser, run, screen, setup_login, unwrap,
+                     wait_for)
 
 
 def complaints(bg):
@@ -221,6 +222,36 @@ def case_url_once_browser_fails(home):
     decline_save(t)
     rc = t.wait(20)
     check(rc == 0, "the paste did not sign in", repr(t.text()))
+
+
+def case_wrapped_at_terminal(home):
+    """At a terminal the paste instructions (some 300 characters) are
+    wrapped at 80 columns however wide the window (or at its width when
+    narrower), the lines after the first indented by two, the command in
+    quotes whole; the consent URL stays on a line of its own, unbroken. On a
+    pipe the same words are one line, for grep."""
+    mock, port = setup_login(home)
+    said = ("After 'Accept' that browser goes to http://localhost:%d/callback?... and, unless "
+            "it runs on this machine, fails to load it." % port)
+    for cols, width in ((200, 80), (60, 60)):
+        t = Terminal(home, *login_args(mock, port, "--timeout", "2"), env=NO_BROWSER, cols=cols)
+        t.wait_for_text("Paste the address here")
+        t.wait(20)
+        lines = screen(t.text())
+        url = [l for l in lines if "/oauth/v2/auth?" in l]
+        check(len(url) == 1 and url[0].startswith("    http") and len(url[0]) > width,
+              "the URL is not whole on a line of its own", "\n".join(lines))
+        long = [l for l in lines if len(l) > width and l not in url]
+        check(not long, "lines wider than %d columns" % width, "\n".join(long))
+        start = [i for i, l in enumerate(lines) if l.startswith("After 'Accept'")]
+        check(start and lines[start[0] + 1].startswith("  ") and lines[start[0] + 2].startswith("  "),
+              "the paste instructions are not wrapped with an indent", "\n".join(lines))
+        check(said in unwrap(t.text()), "the words changed", repr(t.text()))
+        check("'ssh -L %d:localhost:%d ...')" % (port, port) in "\n".join(lines),
+              "the ssh command is broken", "\n".join(lines))
+    r = run(home, *login_args(mock, port, "--no-browser", "--timeout", "2"), env=NO_BROWSER)
+    check(any(l.startswith(said) and l.endswith("...')") for l in r.stderr.split("\n")),
+          "on a pipe the paste instructions are not one line", r)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

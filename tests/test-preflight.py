@@ -8,8 +8,8 @@ warning and the login goes on."""
 import os
 import urllib.parse
 
-from harness import (CLIENT_ID, SECRET, check, console_code, exchange_args, login_args, main,
-                     read_json, run, setup_login, write_config)
+from harness import (CLIENT_ID, SECRET, Terminal, check, console_code, exchange_args, login_args,
+                     main, read_json, run, screen, setup_login, unwrap, write_config)
 
 
 def preflights(mock):
@@ -177,6 +177,28 @@ def case_exchange_checked(home):
     before = len(preflights(mock))
     r = run(home, *exchange_args(mock, "--code", console_code(mock), "--force"))
     check(r.returncode == 0 and len(preflights(mock)) == before, "a pre-flight for --code CODE", r)
+
+
+def case_wrong_client_at_terminal(home):
+    """At a terminal the pre-flight's error (some 250 characters) is
+    wrapped at 80 columns, the lines after the first indented by two; the
+    same words as on a pipe."""
+    mock, port = setup_login(home)
+    args = login_args(mock, port)
+    args[args.index(CLIENT_ID)] = "1000.NOSUCHCLIENT"
+    piped = run(home, *args)
+    said = [l for l in piped.stderr.split("\n") if l.startswith("zoho-oauth: error: ")]
+    check(piped.returncode == 5 and len(said) == 1 and len(said[0]) > 160,
+          "on a pipe the error is not one long line", piped)
+    t = Terminal(home, *args, cols=120)
+    rc = t.wait(20)
+    lines = [l for l in screen(t.text()) if l]
+    check(rc == 5, "wrong client at a terminal: expected status 5", t.text())
+    check(all(len(l) <= 80 for l in lines), "lines wider than 80 columns", "\n".join(lines))
+    first = [i for i, l in enumerate(lines) if l.startswith("zoho-oauth: error: ")]
+    check(len(first) == 1 and lines[first[0] + 1].startswith("  "),
+          "the error is not wrapped with an indent", "\n".join(lines))
+    check(said[0] in unwrap(t.text()), "the words differ from the pipe's", repr(t.text()))
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

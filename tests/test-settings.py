@@ -291,7 +291,7 @@ def case_profile_typo_login_warns(home):
     write_config(home, "[profile work]\nclient_id = %s\nscope = ZohoCliq.Channels.READ\n" % CLIENT_ID)
     r = run(home, *login_args(mock, port, "-p", "wrok"))
     check(r.returncode == 0, "login failed", r)
-    check('no profile "wrok"; did you mean "work"?' in r.stderr, "no did-you-mean", r)
+    check("no profile 'wrok'; did you mean 'work'?" in r.stderr, "no did-you-mean", r)
     check(os.path.exists(home.token_file("wrok")), "the new profile was not made", r)
     # Now it exists: no more warnings.
     r = run(home, *login_args(mock, port, "-p", "wrok", "--force"))
@@ -306,10 +306,10 @@ def case_profile_typo_token_errors(home):
     for args in (["token"], ["header"], ["refresh"], ["status"], ["revoke"], ["curl", "/api"]):
         r = run(home, args[0], "-p", "wrok", *args[1:])
         check(r.returncode == 7, "%s -p wrok: expected status 7" % args[0], r)
-        check('no profile "wrok"; did you mean "work"?' in r.stderr
+        check("no profile 'wrok'; did you mean 'work'?" in r.stderr
               and "zoho-oauth login --profile wrok" in r.stderr, "%s: no suggestion" % args[0], r)
     r = run(home, "token", "--profile", "Work")
-    check(r.returncode == 7 and 'did you mean "work"?' in r.stderr, "a case difference", r)
+    check(r.returncode == 7 and "did you mean 'work'?" in r.stderr, "a case difference", r)
     r = run(home, "token", "-p", "zzzzzzzz")
     check(r.returncode == 7 and "did you mean" not in r.stderr and "no tokens for profile" in r.stderr,
           "a far-off name", r)
@@ -319,12 +319,12 @@ def case_profile_typo_token_errors(home):
 
 def case_profile_typo_not_questioned(home):
     """At a terminal too, an explicit new profile name is never second-
-    guessed: login -p wrok warns about "work" and makes wrok (Enter at a
+    guessed: login -p wrok warns about 'work' and makes wrok (Enter at a
     question used to abandon it)."""
     mock, port = setup_login(home)
     write_tokens(home, mock, profile="work")
     t = Terminal(home, *login_args(mock, port, "-p", "wrok"))
-    t.wait_for_text('did you mean "work"?', 20)
+    t.wait_for_text("did you mean 'work'?", 20)
     t.type("\n")  # what used to answer a question
     rc = t.wait(60)
     check(rc == 0 and "[Y/n]" not in t.text(), "login asked about an explicit new name", t.text())
@@ -348,7 +348,7 @@ def case_reuse_on_second_login(home):
     r = run(home, "login", "-p", "work", "--force", "--timeout", "20",
             env={"ZOHO_CLIENT_SECRET": None})
     check(r.returncode == 0, "second login failed", r)
-    check('using the client, data centre, scope and redirect URI of the existing profile "work" '
+    check("using the client, data centre, scope and redirect URI of the existing profile 'work' "
           '(give --client-id, --dc, --scope or --redirect-uri to change them)' in r.stderr,
           "the reuse was not said", r)
     check(SECRET not in r.stderr + r.stdout, "the secret was printed", r)
@@ -366,7 +366,7 @@ def case_reuse_on_second_login(home):
     r = run(home, "login", "-p", "work", "--force", "--timeout", "20", "--scope",
             "ZohoCliq.Chats.READ")
     check(r.returncode == 0, "third login failed", r)
-    check('using the client, data centre and redirect URI of the existing profile "work"'
+    check("using the client, data centre and redirect URI of the existing profile 'work'"
           in r.stderr, "the reuse line does not leave the scope out", r)
     check(auth_scopes(mock)[-1] == "ZohoCliq.Chats.READ", "the new scope was not used",
           auth_scopes(mock))

@@ -268,6 +268,58 @@ static void log_layer_escapes_every_message(void **state)
 	free(text);
 }
 
+/* Wrapping (what a terminal gets): at spaces, within the width, the lines
+ * after the first indented by two; a wide word whole on its own line;
+ * nothing at width 0 (a pipe). */
+static const char *wrapped(const char *text, size_t width)
+{
+	static char out[1024];
+	size_t n = log_wrap(text, width, out, sizeof(out));
+	assert_int_equal(n, strlen(out));
+	return out;
+}
+
+static void messages_wrap_at_spaces(void **state)
+{
+	(void)state;
+	const char *text = "zoho-oauth: error: the quick brown fox jumps over the lazy dog";
+	assert_string_equal(wrapped(text, 0), text);
+	assert_string_equal(wrapped(text, 80), text);
+	assert_string_equal(wrapped(text, 30),
+		"zoho-oauth: error: the quick\n  brown fox jumps over the\n  lazy dog");
+	/* Exactly the width fits. */
+	assert_string_equal(wrapped("aaaa bbbb cccc", 9), "aaaa bbbb\n  cccc");
+	/* A URL wider than a line is never cut. */
+	assert_string_equal(wrapped("open https://accounts.zoho.com/oauth/v2/auth?x=1 now", 20),
+		"open\n  https://accounts.zoho.com/oauth/v2/auth?x=1\n  now");
+	/* A command in quotes stays whole, to be copied; an apostrophe is no quote. */
+	assert_string_equal(wrapped("sign in with 'zoho-oauth login -p work' first", 20),
+		"sign in with\n  'zoho-oauth login -p work'\n  first");
+	assert_string_equal(wrapped("the README's list of roles", 16),
+		"the README's\n  list of roles");
+	/* Two spaces at a break go; the message's own leading spaces stay. */
+	assert_string_equal(wrapped("  one  two", 6), "  one\n  two");
+	/* UTF-8 counts by characters: four "é" take four columns. */
+	assert_string_equal(wrapped("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 ab", 7),
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 ab");
+	/* Every line of a long message is within 80 columns. */
+	char line[600] = "zoho-oauth: error: ";
+	while (strlen(line) < 500)
+		strcat(line, "word ");
+	const char *w = wrapped(line, 80);
+	for (const char *p = w; *p;) {
+		size_t n = strcspn(p, "\n");
+		assert_true(n <= 80);
+		p += n + (p[n] == '\n');
+		if (p[0])
+			assert_memory_equal(p, "  w", 3);
+	}
+	/* Too small a buffer: cut, terminated, the length needed returned. */
+	char small[8];
+	assert_int_equal(log_wrap(text, 30, small, sizeof(small)), strlen(wrapped(text, 30)));
+	assert_string_equal(small, "zoho-oa");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +333,7 @@ int main(void)
 		cmocka_unit_test(printable_copy_escapes),
 		cmocka_unit_test(log_layer_escapes_every_message),
 		cmocka_unit_test(distance_counts_edits),
+		cmocka_unit_test(messages_wrap_at_spaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

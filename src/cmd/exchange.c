@@ -69,7 +69,7 @@ int cmd_exchange(struct settings *s)
 
 	if (!s->code) {
 		log_error("no code: pass --code CODE, or --code - to read it from stdin (generate "
-			"it in the API console: your Self Client, \"Generate Code\")");
+			"it in the API console: your Self Client, 'Generate Code')");
 		return ZO_USAGE;
 	}
 	status = signin_check_profile(p, SIGNIN_CODE, s->config_path);

@@ -91,8 +91,8 @@ static int request_codes(const struct settings *s, struct device_start *d)
 		zoho_error_explain(ans.error, GRANT_DEVICE, ans.error_text, p->accounts_url, line,
 			sizeof(line));
 		if (ans.error == ZOHO_ERR_INVALID_CLIENT)
-			log_error("%s (the device flow needs a client of type \"Non-browser "
-				"Applications\")", line);
+			log_error("%s (the device flow needs a client of type 'Non-browser "
+				"Applications')", line);
 		else
 			log_error("%s", line);
 		return ZO_REJECTED;

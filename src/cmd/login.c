@@ -83,16 +83,18 @@ static int check_redirect(struct login *l)
 static void paste_instructions(const struct login *l, bool browser_failed)
 {
 	log_status_end();
-	if (browser_failed)
-		fprintf(stderr, "The browser could not be started. Open the URL above in a browser on "
-			"any machine and sign in to Zoho.\n");
-	else
-		fprintf(stderr, "No browser here. Open this URL in a browser on any machine and sign in "
-			"to Zoho:\n\n    %s\n\n", l->url);
-	fprintf(stderr, "After \"Accept\" that browser goes to %s?... and, unless it runs on this "
+	if (browser_failed) {
+		log_paragraph("The browser could not be started. Open the URL above in a browser on "
+			"any machine and sign in to Zoho.");
+	} else {
+		log_paragraph("No browser here. Open this URL in a browser on any machine and sign in "
+			"to Zoho:");
+		fprintf(stderr, "\n    %s\n\n", l->url);
+	}
+	log_paragraph("After 'Accept' that browser goes to %s?... and, unless it runs on this "
 		"machine, fails to load it. That is expected: copy the whole address from its address "
 		"bar, paste it here and press Enter. (Or forward the port first: "
-		"ssh -L %ld:localhost:%ld ...)\n",
+		"'ssh -L %ld:localhost:%ld ...')",
 		l->p->redirect_uri, l->redirect.port, l->redirect.port);
 }
 
@@ -123,10 +125,10 @@ static void show_hint(const struct login *l)
 		return;
 	/* (A prompt's line is ended by the log itself.) */
 	log_info("no answer yet. If Zoho shows an error page in the browser:");
-	log_info("\"Invalid Redirect Uri\": the API console's redirect URI for this");
+	log_info("'Invalid Redirect Uri': the API console's redirect URI for this");
 	log_info("  client must be exactly (or pass that one with --redirect-uri):");
 	log_info("  %s", l->p->redirect_uri);
-	log_info("\"Invalid Client\": the client is in another data centre (--dc) or");
+	log_info("'Invalid Client': the client is in another data centre (--dc) or");
 	log_info("  is not a Server-based client; this login signs in at:");
 	if (l->p->dc)
 		log_info("  %s (--dc %s)", host, l->p->dc->location);
@@ -710,7 +712,7 @@ static int reuse_old(struct settings *s, const struct tokens *old, char **secret
 			log_info("using the %s of the tokens in %s (give %s to change %s)", what,
 				p->token_path, options, n > 1 ? "them" : "it");
 		else
-			log_info("using the %s of the existing profile \"%s\" (give %s to change %s)",
+			log_info("using the %s of the existing profile '%s' (give %s to change %s)",
 				what, p->name, options, n > 1 ? "them" : "it");
 	}
 	return ZO_OK;
@@ -731,8 +733,8 @@ int cmd_login(struct settings *s)
 		if (old)
 			status = reuse_old(s, old, &old_secret);
 		else if (p->near[0])
-			log_warn("no profile \"%s\"; did you mean \"%s\"? (going on: this login makes a "
-				"new profile \"%s\")", p->name, p->near, p->name);
+			log_warn("no profile '%s'; did you mean '%s'? (going on: this login makes a "
+				"new profile '%s')", p->name, p->near, p->name);
 	}
 	if (status == ZO_OK)
 		status = signin_check_profile(p, s->device ? SIGNIN_DEVICE : SIGNIN_BROWSER,

@@ -105,16 +105,142 @@ void log_status_end(void)
 static void emit(bool error, const char *prefix, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
-/* One line to stderr, already escaped. stderr is unbuffered: the line is
- * built first so that it leaves in one write and stays whole when several
- * processes share a terminal. */
+/*
+ * Wrapping: on a terminal a message is wrapped at 80 columns (or the
+ * terminal's width, when narrower), at spaces, the lines after the first
+ * indented by two; a word wider than that (a URL, a path) or a quoted
+ * command ('zoho-oauth login -p work') is never broken, so that it can
+ * still be copied. On a pipe or in a file
+ * every message is one line, for grep and for scripts.
+ */
+#define WRAP_COLUMNS 80
+#define WRAP_INDENT "  "
+
+size_t log_wrap_width(void)
+{
+	static int tty = -1;
+	if (tty < 0) {
+		const char *term = getenv("TERM");
+		tty = isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
+	}
+	if (!tty)
+		return 0;
+	struct winsize ws;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20 && ws.ws_col < WRAP_COLUMNS)
+		return ws.ws_col;
+	return WRAP_COLUMNS;
+}
+
+/* Columns taken by text[0..len): UTF-8 continuation bytes take none. */
+static size_t columns(const char *text, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)text[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* Whether q, in text, opens or closes a quoted command or name ('zoho-oauth
+ * login -p work'): a quote after a space, a bracket or the start opens one,
+ * the next quote closes it. A quoted span is never broken, so that what it
+ * names can be copied whole; an apostrophe (README's) opens nothing. */
+static bool quote_toggles(const char *text, const char *q, bool quoted)
+{
+	if (*q != '\'')
+		return quoted;
+	if (quoted)
+		return false;
+	return q == text || q[-1] == ' ' || q[-1] == '(';
+}
+
+size_t log_wrap(const char *text, size_t width, char *out, size_t out_len)
+{
+	size_t o = 0, len = strlen(text);
+	const char *s = text, *end = text + len;
+	bool first = true;
+#define PUT(p, n) do { \
+		size_t n_ = (n), fit_ = o < out_len ? out_len - o : 0; \
+		if (fit_) \
+			memcpy(out + o, (p), n_ < fit_ ? n_ : fit_); \
+		o += n_; \
+	} while (0)
+	while (s < end) {
+		size_t room = first ? width : width - (sizeof(WRAP_INDENT) - 1);
+		if (!first)
+			PUT(WRAP_INDENT, sizeof(WRAP_INDENT) - 1);
+		const char *cut = NULL;
+		if (width == 0 || columns(s, (size_t)(end - s)) <= room) {
+			cut = end;
+		} else {
+			/* The last space that keeps the line within room, past any
+			 * spaces the line starts with (they are the message's own). */
+			const char *word = s;
+			while (word < end && *word == ' ')
+				word++;
+			size_t used = columns(s, (size_t)(word - s));
+			bool quoted = false;
+			const char *q = word;
+			for (; q < end && used <= room; q++) {
+				quoted = quote_toggles(text, q, quoted);
+				if (*q == ' ' && !quoted)
+					cut = q;
+				used += ((unsigned char)*q & 0xC0) != 0x80;
+			}
+			/* One wide word: whole, on its own line. */
+			for (; !cut && q < end; q++) {
+				quoted = quote_toggles(text, q, quoted);
+				if (*q == ' ' && !quoted)
+					cut = q;
+			}
+			if (!cut)
+				cut = end;
+		}
+		const char *stop = cut;
+		while (stop > s && stop[-1] == ' ' && cut != end)
+			stop--;
+		PUT(s, (size_t)(stop - s));
+		s = cut;
+		while (s < end && *s == ' ')
+			s++;
+		if (s < end)
+			PUT("\n", 1);
+		first = false;
+	}
+#undef PUT
+	if (out_len)
+		out[o < out_len ? o : out_len - 1] = '\0';
+	return o;
+}
+
+/* One message to stderr, already escaped, wrapped on a terminal. stderr is
+ * unbuffered: the text is built first so that it leaves in one write and
+ * stays whole when several processes share a terminal. */
 static void say(const char *prefix, const char *shown)
 {
+	size_t width = log_wrap_width();
+	char small[1024], *line = small, *wrapped = NULL;
+	size_t need = strlen(prefix) + strlen(shown) + 1;
+	if (need > sizeof(small) && (line = malloc(need)) == NULL)
+		line = small;
+	snprintf(line, line == small ? sizeof(small) : need, "%s%s", prefix, shown);
+	if (width) {
+		/* At most an indent and a newline for every space, and one. */
+		size_t spaces = 1;
+		for (const char *q = line; *q; q++)
+			spaces += *q == ' ';
+		size_t room = strlen(line) + spaces * (sizeof(WRAP_INDENT)) + 1;
+		wrapped = malloc(room);
+		if (wrapped)
+			log_wrap(line, width, wrapped, room);
+	}
 	pthread_mutex_lock(&out_lock);
 	status_clear();
-	fprintf(stderr, "%s%s%s\n", prompt_open ? "\n" : "", prefix, shown);
+	fprintf(stderr, "%s%s\n", prompt_open ? "\n" : "", wrapped ? wrapped : line);
 	prompt_open = false;
 	pthread_mutex_unlock(&out_lock);
+	free(wrapped);
+	if (line != small)
+		free(line);
 }
 
 static void hold(struct report *r, const char *shown)
@@ -143,10 +269,11 @@ static void error_line(const char *shown)
  * error text, libmicrohttpd's and libcurl's words), so every one is passed
  * through text_escape() here, where no caller can forget it: a control
  * character shows as \x1b or \u009b instead of acting on the terminal. No
- * message is meant to hold a newline or a tab (the few multi-line texts,
- * the consent URL and the paste instructions, are written by their callers
- * with fprintf and hold only our own text), so one shows as \n or \t and
- * every message stays one line. Each is cut at LOG_LINE_MAX.
+ * message is meant to hold a newline or a tab (the consent URL and the
+ * device code, set apart on lines of their own, are written by their
+ * callers with fprintf and hold only our own text), so one shows as \n or
+ * \t and every message is one line, but for the wrapping of say(). Each is
+ * cut at LOG_LINE_MAX.
  */
 #define LOG_LINE_MAX 8192
 
@@ -286,6 +413,16 @@ void log_stopped(int status, const char *fmt, ...)
 bool log_stopped_said(void)
 {
 	return stopped_said;
+}
+
+void log_paragraph(const char *fmt, ...)
+{
+	if (current < LOG_QUIET)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	emit(false, "", fmt, ap);
+	va_end(ap);
 }
 
 void log_error(const char *fmt, ...)

@@ -75,6 +75,9 @@ void log_stopped(int status, const char *fmt, ...) __attribute__((format(printf,
 bool log_stopped_said(void);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A paragraph of our own words with no prefix (the paste instructions),
+ * said even with --quiet, escaped and wrapped as every message is. */
+void log_paragraph(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -101,5 +104,17 @@ void log_prompt(const char *text);
 void log_prompt_done(void);
 void log_status(const char *text);
 void log_status_end(void);
+
+/*
+ * On a terminal (stderr, TERM not dumb) every message is wrapped at
+ * log_wrap_width() columns: 80, or the terminal's width when narrower; 0
+ * (no wrapping) on a pipe or in a file. log_wrap() wraps text at width
+ * (0: not at all) into out, at spaces, the lines after the first indented
+ * by two; a word wider than a line, or a span in single quotes (a
+ * command to run), is never broken. It returns the length the
+ * whole of it needs, as snprintf does; out is always terminated.
+ */
+size_t log_wrap_width(void);
+size_t log_wrap(const char *text, size_t width, char *out, size_t out_len);
 
 #endif

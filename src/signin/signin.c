@@ -23,9 +23,9 @@
 int signin_check_profile(const struct profile *p, enum signin_kind kind, const char *config_path)
 {
 	static const char *const client_of[] = {
-		[SIGNIN_BROWSER] = "the \"Client ID\" of a Server-based client",
-		[SIGNIN_DEVICE] = "the \"Client ID\" of a Non-browser client",
-		[SIGNIN_CODE] = "the Self Client's \"Client ID\"",
+		[SIGNIN_BROWSER] = "the 'Client ID' of a Server-based client",
+		[SIGNIN_DEVICE] = "the 'Client ID' of a Non-browser client",
+		[SIGNIN_CODE] = "the Self Client's 'Client ID'",
 	};
 	const char *config = config_path ? config_path : "the config file";
 	if (!p->client_id) {

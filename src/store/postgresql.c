@@ -115,8 +115,8 @@ static int failed(struct pg_store *k, enum pgs_result r, const char *doing, cons
 			why[0] ? why : "no answer");
 		return ZO_STORE;
 	case PG_DENIED:
-		log_error("cannot %s: the database %s refused: %s (the README's \"Sharing a token "
-			"across machines\" lists what the role needs)", doing, k->spec, why);
+		log_error("cannot %s: the database %s refused: %s (the README's 'Sharing a token "
+			"across machines' lists what the role needs)", doing, k->spec, why);
 		return ZO_STORE;
 	case PG_NOT_FOUND:
 	case PG_BUSY:
@@ -437,8 +437,8 @@ static int pg_prepare(struct store *st, const struct tokens *current, unsigned f
 	enum pgs_result r = k->api->setup(&c, k->conn);
 	if (r == PG_DENIED) {
 		log_error("the database %s has no table zoho_oauth_tokens and this role may not create "
-			"it (%s): ask its administrator to create it (the README's \"Sharing a token "
-			"across machines\" has the SQL)", k->spec, why);
+			"it (%s): ask its administrator to create it (the README's 'Sharing a token "
+			"across machines' has the SQL)", k->spec, why);
 		disconnect(k);
 		return ZO_STORE;
 	}

@@ -429,7 +429,7 @@ int store_say_no_tokens(const struct store *st, const char *where_looked)
 	char hint[PROFILE_HINT_MAX];
 	profile_command(p, "login", NULL, hint, sizeof(hint));
 	if (p->near[0])
-		log_error("no profile \"%s\"; did you mean \"%s\"? (no tokens for profile '%s': %s; to "
+		log_error("no profile '%s'; did you mean '%s'? (no tokens for profile '%s': %s; to "
 			"make it, sign in with '%s')", p->name, p->near, p->name, where_looked, hint);
 	else
 		log_error("no tokens for profile '%s' (%s): sign in first with '%s'", p->name,

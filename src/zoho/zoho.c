@@ -438,7 +438,7 @@ void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *er
 		return;
 	case ZOHO_ERR_INVALID_CLIENT_SECRET:
 		snprintf(out, out_len, "zoho rejected the client secret: copy it again from the API "
-			"console (the client's \"Client Secret\" tab)");
+			"console (the client's 'Client Secret' tab)");
 		return;
 	case ZOHO_ERR_INVALID_REDIRECT_URI:
 		snprintf(out, out_len, "zoho says the redirect URI is not the one registered for this "

@@ -36,7 +36,7 @@ from .ports import free_port, port_open
 from .postgresql import (PG_BIN, PgCluster, configure, fleet, machine, pg_available,
                          postgresql_available, row, token_path)
 from .schema import json_shape, status_json
-from .terminal import CLEAR, Terminal, check_clean_end_of, decline_save, screen
+from .terminal import CLEAR, Terminal, check_clean_end_of, decline_save, screen, unwrap
 from .tool import (SCOPES, Run, complete, exchange_args, faketime, login_args, run, setup_login,
                    unprivileged)
 
@@ -49,6 +49,6 @@ __all__ = [
     "remote_browser", "Mock", "body_of", "console_code", "make_certificate", "in_private_network",
     "free_port", "port_open", "PG_BIN", "PgCluster", "configure", "fleet", "machine",
     "pg_available", "postgresql_available", "row", "token_path", "json_shape", "status_json",
-    "CLEAR", "Terminal", "check_clean_end_of", "decline_save", "screen", "SCOPES", "Run",
+    "CLEAR", "Terminal", "check_clean_end_of", "decline_save", "screen", "unwrap", "SCOPES", "Run",
     "complete", "exchange_args", "faketime", "login_args", "run", "setup_login", "unprivileged",
 ]

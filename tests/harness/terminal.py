@@ -5,6 +5,7 @@ import fcntl
 import os
 import re
 import select
+import struct
 import subprocess
 import termios
 import threading
@@ -17,9 +18,11 @@ from .tool import tool_env
 class Terminal:
     """zoho-oauth with stdin and stderr on a pseudo-terminal."""
 
-    def __init__(self, home, *args, env=None, stdin_tty=True):
+    def __init__(self, home, *args, env=None, stdin_tty=True, cols=0):
         e = tool_env(home, env)
         master, slave = os.openpty()
+        if cols:  # a window that wide (a fresh pty has none: 0 x 0)
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
         self.master = master
         self.chunks = []
 
@@ -66,8 +69,15 @@ class Terminal:
     def text(self):
         return b"".join(self.chunks).decode("utf-8", "replace")
 
+    def flat(self):
+        """The text with the terminal's wrapping undone: a message wrapped
+        at 80 columns goes on in a line indented by two, which joins the
+        one before with a space (a line of our own set apart starts with
+        four)."""
+        return unwrap(self.text())
+
     def wait_for_text(self, needle, timeout=10):
-        found = wait_for(lambda: needle in self.text(), timeout)
+        found = wait_for(lambda: needle in self.text() or needle in self.flat(), timeout)
         check(found, "zoho-oauth never said %r on the terminal" % needle, repr(self.text()))
 
     def type(self, text):
@@ -86,6 +96,11 @@ class Terminal:
         if self.tracing:
             self.home.audit.check(self.tracing, self.args)
         return self.proc.returncode
+
+
+def unwrap(text):
+    """Terminal text with the wrapping of messages undone (see flat())."""
+    return re.sub(r"\r?\n  (?=\S)", " ", text)
 
 
 def decline_save(t):
@@ -132,7 +147,7 @@ def check_clean_end_of(t, said, countdown):
     lines = screen(text)
     check(not any(countdown.search(line) for line in lines),
           "a countdown is left on the screen", "\n".join(lines), repr(text))
-    check(any(line.startswith("zoho-oauth: ") and said in line for line in lines),
+    check(any(line.startswith("zoho-oauth: ") and said in line for line in screen(unwrap(text))),
           "%r is not on a line of its own" % said, "\n".join(lines), repr(text))
     check(text.endswith("\n"), "the output does not end with a newline", repr(text[-200:]))
     check(lines[-1] == "", "the last line is not empty", repr(lines[-3:]))
