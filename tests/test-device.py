@@ -167,6 +167,20 @@ def case_countdown(home):
           repr(t.text()))
 
 
+def case_browser_fails(home):
+    """A $BROWSER that fails at once: the device flow says so, never that
+    it opened the browser, and goes on (the code is on the screen)."""
+    mock = home.mock()
+    r = run(home, *device_args(mock), env={"BROWSER": "false"})
+    check(r.returncode == 0, "the device flow failed", r)
+    check("the browser ('false' from $BROWSER) exited with an error" in r.stderr,
+          "the failure is not said", r)
+    check("opened your browser" not in r.stderr, "a browser that failed was said to open", r)
+    r = run(home, *device_args(mock, "--force"))
+    check(r.returncode == 0 and "opened your browser there" in r.stderr,
+          "a browser that started was not said to open", r)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -847,6 +847,27 @@ def case_login_with_1999_clock(home):
     check(r.returncode == 0 and len(mock.token_requests()) == 2, "not refreshed once read", r)
 
 
+def case_browser_named_as_set(home):
+    """The browser is named in messages as the user set it: the whole
+    $BROWSER command (here a wrapper, as 'flatpak run ...' is), not the
+    file name of the program it starts; xdg-open by its name."""
+    mock, port = setup_login(home)
+    browser = "env ZOHO_TEST_WRAPPER=1 %s" % home.env["BROWSER"]
+    r = run(home, *login_args(mock, port), env={"BROWSER": browser})
+    check(r.returncode == 0, "login through a wrapper failed", r)
+    check("opened your browser ('%s' from $BROWSER)" % browser in r.stderr,
+          "the browser is not named as $BROWSER has it", r)
+    # No $BROWSER, a display: xdg-open (here the stand-in browser).
+    bindir = os.path.join(home.root, "bin")
+    os.makedirs(bindir, exist_ok=True)
+    os.symlink(home.env["BROWSER"], os.path.join(bindir, "xdg-open"))
+    r = run(home, *login_args(mock, port, "--force"),
+            env={"BROWSER": None, "DISPLAY": ":99", "PATH": bindir + ":" + os.environ["PATH"]})
+    check(r.returncode == 0 and "opened your browser (xdg-open)" in r.stderr,
+          "xdg-open is not named", r)
+    check(len(mock.token_requests()) == 2, "expected two exchanges", mock.requests())
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -161,6 +161,8 @@ def case_no_browser_no_terminal(home):
     check("could not be started" in r.stderr or "no browser" in r.stderr.lower(),
           "the message does not say there is no browser", r)
     check(not port_open(port), "the listener is still up")
+    # Known locally, at once: nothing went to Zoho, not even the pre-flight.
+    check(not mock.requests(), "Zoho was asked before the end", mock.requests())
 
 
 def case_browser_fails_no_terminal(home):
@@ -169,7 +171,9 @@ def case_browser_fails_no_terminal(home):
     mock, port = setup_login(home)
     r = run(home, *login_args(mock, port, "--timeout", "60"), env={"BROWSER": shutil.which("false")})
     check_ends_at_once(r, mock)
-    check("exited with an error" in r.stderr, "the message does not say the browser failed", r)
+    check("the browser ('%s' from $BROWSER) exited with an error" % shutil.which("false")
+          in r.stderr, "the message does not say the browser failed", r)
+    check("opened your browser" not in r.stderr, "a browser that failed was said to open", r)
 
 
 def case_no_browser_flag_still_waits(home):
@@ -217,6 +221,7 @@ def case_url_once_browser_fails(home):
           % text.count("/oauth/v2/auth?"), repr(text))
     check("could not be started" in text or "exited with an error" in text,
           "the failure is not said", repr(text))
+    check("opened your browser" not in text, "a browser that failed was said to open", repr(text))
     url = [l.strip() for l in text.split("\n") if "/oauth/v2/auth?" in l][0]
     t.type(remote_browser(url) + "\n")
     decline_save(t)

@@ -142,6 +142,10 @@ int login_device(const struct settings *s, struct store *target, struct store *c
 	const char *open_url = d.verification_uri_complete ? d.verification_uri_complete :
 		d.verification_url;
 	bool opened = s->open_browser && browser_open(open_url, NULL, &browser);
+	if (opened && !browser_started(&browser, -1)) {
+		log_warn("the browser (%s) exited with an error", browser.name);
+		opened = false;
+	}
 	browser_forget(&browser);
 	/* Shown even with --quiet: the user must see the code to type it. */
 	fprintf(stderr, "\n    To sign in, open   %s\n    and enter the code %s\n\n",

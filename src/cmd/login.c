@@ -44,6 +44,7 @@ struct login {
 	struct loopback *lb;
 	struct callback cb;
 	struct browser browser;
+	bool browser_tried;       /* it was started, and failed at once */
 	const char *url;          /* the consent URL */
 	bool link_reused;         /* the browser's one-time link was opened twice */
 	int64_t hint_at;          /* when to explain Zoho's error pages */
@@ -80,15 +81,17 @@ static int check_redirect(struct login *l)
 /* Printed even with --quiet: without it nobody can sign in. When the
  * browser failed after it was started, the URL is on the screen already,
  * above: it is not printed again. */
-static void paste_instructions(const struct login *l, bool browser_failed)
+static void paste_instructions(const struct login *l, bool url_shown)
 {
+	/* Why there is no browser: --no-browser says it itself. */
+	const char *why = !l->s->open_browser ? "" : url_shown || l->browser_tried ?
+		"The browser could not be started. " : "No browser here. ";
 	log_status_end();
-	if (browser_failed) {
-		log_paragraph("The browser could not be started. Open the URL above in a browser on "
-			"any machine and sign in to Zoho.");
+	if (url_shown) {
+		log_paragraph("%sOpen the URL above in a browser on any machine and sign in to Zoho.",
+			why);
 	} else {
-		log_paragraph("No browser here. Open this URL in a browser on any machine and sign in "
-			"to Zoho:");
+		log_paragraph("%sOpen this URL in a browser on any machine and sign in to Zoho:", why);
 		fprintf(stderr, "\n    %s\n\n", l->url);
 	}
 	log_paragraph("After 'Accept' that browser goes to %s?... and, unless it runs on this "
@@ -277,7 +280,7 @@ static int wait_loop(struct login *l)
 			char name[sizeof(l->browser.name)];
 			memcpy(name, l->browser.name, sizeof(name));
 			if (browser_failed(&l->browser) && !l->pasting) {
-				log_warn("%s exited with an error", name);
+				log_warn("the browser (%s) exited with an error", name);
 				if (nobody_to_sign_in(l))
 					return stop_nobody_to_sign_in();
 				paste_instructions(l, true);
@@ -389,6 +392,7 @@ static int stop_link_reused(struct login *l)
 #define LINK_MAX 96
 
 
+
 int login_secret(const struct settings *s, const char *old_secret, char **out)
 {
 	if (old_secret)
@@ -415,6 +419,10 @@ static int login_browser(const struct settings *s, struct store *target, struct 
 		.force = s->force || s->to_stdout,
 	};
 	status = signin_begin(&l.si, p, &ask, target, current, &done);
+	/* Nothing to start a browser with and nobody at a terminal: known
+	 * here, locally, before the secret is read or anything goes to Zoho. */
+	if (status == ZO_OK && !done && nobody_to_sign_in(&l) && !browser_possible())
+		status = stop_nobody_to_sign_in();
 	if (status == ZO_OK && !done)
 		status = login_secret(s, old_secret, &l.si.secret);
 	if (status != ZO_OK || done) {
@@ -477,6 +485,11 @@ static int login_browser(const struct settings *s, struct store *target, struct 
 		}
 		opened = browser_open(link, url.data, &l.browser);
 		explicit_bzero(link, sizeof(link));
+		if (opened && !browser_started(&l.browser, loopback_fd(l.lb))) {
+			log_warn("the browser (%s) exited with an error", l.browser.name);
+			opened = false;
+			l.browser_tried = true;
+		}
 	}
 	if (opened) {
 		log_info("opened your browser (%s) to sign in to Zoho; if it did not appear, open "

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include "signin/portal.h"
 
 #define MAX_ARGS 32
+/* How much of a $BROWSER command a message shows. */
+#define BROWSER_NAME_SHOWN 80
 
 /* Start argv with its own session (no terminal signals reach it) and
  * stdio on /dev/null, without waiting; its pidfd lets the caller hear of
@@ -31,8 +34,6 @@ static bool spawn_detached(char *const argv[], char *const envp[], struct browse
 		log_debug("could not run %s: %s", argv[0], strerror(e ? e : errno));
 		return false;
 	}
-	const char *base = strrchr(argv[0], '/');
-	snprintf(b->name, sizeof(b->name), "%s", base ? base + 1 : argv[0]);
 	return true;
 }
 
@@ -44,13 +45,45 @@ bool browser_failed(struct browser *b)
 	return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 }
 
+/* How long a browser just started may take to fail before it counts as
+ * started: xdg-open and a running browser's launcher hand the URL on and
+ * exit well within this; a browser that starts anew is still running. */
+#define BROWSER_START_MS 500
+
+bool browser_started(struct browser *b, int done_fd)
+{
+	int64_t until = monotonic_ms() + BROWSER_START_MS;
+	for (;;) {
+		if (b->child.pidfd < 0)
+			return true; /* nothing to watch: the portal, or no pidfd */
+		int64_t left = until - monotonic_ms();
+		if (left <= 0)
+			return true;
+		struct pollfd p[3] = {
+			{ .fd = b->child.pidfd, .events = POLLIN },
+			{ .fd = done_fd, .events = POLLIN },
+			{ .fd = signals_fd(), .events = POLLIN },
+		};
+		int n = poll(p, 3, (int)left);
+		if (n < 0 && errno != EINTR)
+			return true;
+		if (n > 0 && (p[1].revents || p[2].revents))
+			return true;
+		if (p[0].revents & POLLIN)
+			return !browser_failed(b);
+	}
+}
+
 void browser_forget(struct browser *b)
 {
 	child_forget(&b->child);
 }
 
-/* Run one command line from $BROWSER (split on blanks, no shell). */
-static bool run_command(const char *command, const char *url, char **envp, struct browser *b)
+/* Run one command line from $BROWSER (split on blanks, no shell). Named in
+ * messages as the user wrote it: what a wrapper or a link resolves to is
+ * not what they chose. */
+static bool run_command(const char *command, const char *url, char **envp, struct browser *b,
+	bool from_env)
 {
 	char *copy = xstrdup(command);
 	char *argv[MAX_ARGS + 2];
@@ -90,6 +123,19 @@ static bool run_command(const char *command, const char *url, char **envp, struc
 	}
 	argv[0] = path;
 	ok = spawn_detached(argv, envp, b);
+	if (ok && from_env) {
+		const char *c = command + strspn(command, " \t");
+		size_t n = strlen(c);
+		while (n && (c[n - 1] == ' ' || c[n - 1] == '\t'))
+			n--;
+		if (n > BROWSER_NAME_SHOWN)
+			snprintf(b->name, sizeof(b->name), "'%.*s...' from $BROWSER",
+				BROWSER_NAME_SHOWN, c);
+		else
+			snprintf(b->name, sizeof(b->name), "'%.*s' from $BROWSER", (int)n, c);
+	} else if (ok) {
+		snprintf(b->name, sizeof(b->name), "%s", command);
+	}
 out:
 	for (size_t i = 0; i < nsubst; i++)
 		free(subst[i]);
@@ -112,7 +158,7 @@ bool browser_open(const char *url, const char *private_url, struct browser *b)
 		char *list = xstrdup(browser);
 		for (char *save = NULL, *cmd = list ? strtok_r(list, ":", &save) : NULL; cmd && !ok;
 				cmd = strtok_r(NULL, ":", &save))
-			ok = run_command(cmd, url, envp, b);
+			ok = run_command(cmd, url, envp, b, true);
 		free(list);
 		if (!ok)
 			log_warn("could not start the browser named in $BROWSER");
@@ -123,9 +169,40 @@ bool browser_open(const char *url, const char *private_url, struct browser *b)
 			snprintf(b->name, sizeof(b->name), "the desktop portal");
 	}
 	if (!ok && (getenv("DISPLAY") || getenv("WAYLAND_DISPLAY")))
-		ok = run_command("xdg-open", url, envp, b);
+		ok = run_command("xdg-open", url, envp, b, false);
 	else if (!ok)
 		log_debug("no $BROWSER and no display: not trying xdg-open");
 	free(envp);
 	return ok;
+}
+
+/* The first word of a $BROWSER command, found on $PATH. */
+static bool command_found(const char *command)
+{
+	char word[PATH_MAX], path[PATH_MAX];
+	const char *c = command + strspn(command, " \t");
+	size_t n = strcspn(c, " \t");
+	if (n == 0 || n >= sizeof(word))
+		return false;
+	memcpy(word, c, n);
+	word[n] = '\0';
+	return program_find(word, path, sizeof(path));
+}
+
+bool browser_possible(void)
+{
+	const char *browser = getenv("BROWSER");
+	bool found = false;
+	if (browser && *browser) {
+		char *list = xstrdup(browser);
+		for (char *save = NULL, *cmd = list ? strtok_r(list, ":", &save) : NULL; cmd && !found;
+				cmd = strtok_r(NULL, ":", &save))
+			found = command_found(cmd);
+		free(list);
+	}
+	if (!found && portal_wanted())
+		found = true;
+	if (!found && (getenv("DISPLAY") || getenv("WAYLAND_DISPLAY")))
+		found = command_found("xdg-open");
+	return found;
 }

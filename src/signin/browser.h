@@ -9,7 +9,8 @@
 struct browser {
 	struct child child; /* pid 0: nothing to watch (none started, or the portal); its
 	                     * pidfd is readable when it exits, -1 when unavailable */
-	char name[64];      /* what was started, for messages */
+	char name[128];     /* what was started, as the user named it: "'firefox' from
+	                     * $BROWSER", "xdg-open", "the desktop portal" */
 };
 
 /*
@@ -28,10 +29,27 @@ struct browser {
 bool browser_open(const char *url, const char *private_url, struct browser *b);
 
 /*
+ * Whether browser_open() has anything to try: a $BROWSER command that is
+ * on $PATH, the portal in a sandbox, or xdg-open with a display. Instant
+ * and local: login asks it before anything goes to Zoho, so that nobody
+ * waits on a sign-in nobody can open.
+ */
+bool browser_possible(void);
+
+/*
  * Call when b->child.pidfd is readable: reap the program and say whether it
  * failed (a non-zero exit, as xdg-open gives when it finds no browser).
  */
 bool browser_failed(struct browser *b);
+
+/*
+ * Whether the program browser_open() just started is running, or ended
+ * well, rather than failed at once: "opened your browser" is said only
+ * then. Waits at most half a second, less when it ends, done_fd (the
+ * listener's, -1 for none) is readable or a signal comes (the caller's
+ * wait deals with those). A failure has been reaped: b watches nothing.
+ */
+bool browser_started(struct browser *b, int done_fd);
 
 /* Stop watching (the program keeps running). */
 void browser_forget(struct browser *b);
