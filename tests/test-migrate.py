@@ -5,7 +5,7 @@ with --force."""
 
 from harness import (SECRET, SKIP, PgCluster, PrivateBus, cache_files, check, fleet,
                      keyring_available, login_args, lookup, main, needs, postgresql_available,
-                     read_json, row, run, setup_login, token_path, write_tokens)
+                     read_json, row, run, setup_login, token_path, write_config, write_tokens)
 
 
 @needs("keyring")
@@ -48,9 +48,12 @@ def case_postgresql(home):
     r = run(home, *login_args(mock, port))
     check(r.returncode == 0, "login", r)
     before = read_json(home.token_file())
+    # The machine that moves it in gives the row its figure of live tokens.
+    write_config(home, "[profile default]\nlive_tokens = 15\n")
     r = run(home, "migrate", "--to", pg.uri())
     check(r.returncode == 0, "migrate --to postgresql", r)
     check(row(pg)["refresh_token"] == before["refresh_token"], "the row lacks the refresh token")
+    check(row(pg).get("live_tokens") == 15, "the row lacks the figure of live tokens", row(pg))
     meta = read_json(home.token_file())
     check(meta["store"] == pg.uri() and meta.get("refresh_token") is True, "the metadata", meta)
     r = run(home, "token")

@@ -499,6 +499,41 @@ def case_database_stops_while_expiring(home):
           pg.uri() in said[-1], "no error said last", r)
 
 
+def case_live_tokens_settable(home):
+    """Zoho's pages give 10, 15 or 30 live access tokens per refresh token;
+    the fleet counts against 10 unless its login was told more (live_tokens
+    in the config): the row keeps the figure for every machine, and a
+    machine's own config may only lower it. Forced refreshes two minutes
+    apart (never ten in ten minutes): with 30 all twelve are made; a
+    machine that says 10 holds back once ten are alive."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home, "access-cap=30", extra="live_tokens = 30\n")
+    check(row(pg).get("live_tokens") == 30, "the login did not keep its figure in the row", row(pg))
+    configure(c, mock, pg.uri(), "live_tokens = 10\n")
+    check(status_json(run(home, "status", "--json", env=b))["budget"]["live_cap"] == 30,
+          "machine b does not count against the row's 30")
+    check(status_json(run(home, "status", "--json", env=c))["budget"]["live_cap"] == 10,
+          "machine c's own 10 does not lower it")
+    for step in range(1, 12):
+        mock.advance(120)
+        r = run(home, "refresh", **at(step * 120, b))
+        check(r.returncode == 0, "refresh %d held back with a cap of 30" % step, r)
+    check(len(refreshes(mock)) == 11 and row(pg).get("live_tokens") == 30,
+          "the refreshes did not keep the row's figure", row(pg))
+    mock.advance(120)
+    r = run(home, "refresh", **at(12 * 120, c))
+    check(r.returncode == 5 and "have used what Zoho allows" in r.stderr,
+          "machine c, at 10, did not hold back with twelve alive", r)
+    check(len(refreshes(mock)) == 11, "machine c refreshed anyway")
+    # A new login from a machine that says nothing: the strictest again.
+    configure(a, mock, pg.uri())
+    r = run(home, "login", "--force", "--timeout", "20", **at(12 * 120, a))
+    check(r.returncode == 0 and "live_tokens" not in row(pg), "the login kept the old figure", r)
+    check(status_json(run(home, "status", "--json", env=b))["budget"]["live_cap"] == 10,
+          "machine b's 30 raised the row's figure")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -509,6 +509,26 @@ def case_config_error_own_section(home):
           "an expired token with a broken wait", r)
 
 
+def case_config_live_tokens(home):
+    """live_tokens (Zoho's live access tokens per refresh token) takes a
+    whole number up to 30, the highest figure Zoho's pages give; anything
+    else is a problem of the section, said with the range, and a sign-in
+    stops on it."""
+    mock, port = setup_login(home)
+    for bad in ("31", "0", "ten"):
+        write_config(home, "[profile p]\nlive_tokens = %s\n" % bad)
+        r = run(home, *login_args(mock, port, "-p", "p", "--force"))
+        check(r.returncode == 2 and
+              "live_tokens is a whole number from 1 to 30, not '%s'" % bad in r.stderr,
+              "live_tokens = %s was taken" % bad, r)
+    write_config(home, "[profile p]\nlive_tokens = 15\n")
+    r = run(home, *login_args(mock, port, "-p", "p", "--force"))
+    check(r.returncode == 0 and "live_tokens is" not in r.stderr, "live_tokens = 15 refused", r)
+    write_config(home, "[profile p]\nlive_tkens = 15\n")
+    r = run(home, "status", "-p", "p")
+    check("did you mean 'live_tokens'?" in r.stderr, "no did-you-mean for live_tokens", r)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@
  *   lock_timeout = 60            ; seconds
  *   preflight = no               ; skip login's check of the client
  *   store = keyring              ; or file, or postgresql://...
+ *   live_tokens = 30             ; Zoho's live access tokens per refresh token
  *
  * Every value is checked as it is read (settings/keys.h, as the command
  * line's); strings are owned (NULL: unset). What is wrong in the file is
@@ -49,6 +50,8 @@ struct config_profile {
 	char *access_type;        /* "offline" or "online" */
 	long lock_timeout;        /* seconds; -1: unset */
 	long keyring_timeout;     /* seconds; -1: unset */
+	long live_tokens;         /* Zoho's limit of live access tokens per refresh
+	                           * token, as this machine believes it; -1: unset */
 	bool no_preflight;        /* preflight = no */
 	char *store;              /* "file", "keyring", or a database */
 	bool found;               /* the section exists */

@@ -94,6 +94,17 @@ bool key_seconds(const char *value, long min, long max, long *out, char *why, si
 	return true;
 }
 
+bool key_count(const char *value, long min, long max, long *out, char *why, size_t why_len)
+{
+	if (!parse_long(value, min, max, out)) {
+		char shown[24];
+		printable_copy(shown, sizeof(shown), value);
+		snprintf(why, why_len, "is a whole number from %ld to %ld, not '%.16s'", min, max, shown);
+		return false;
+	}
+	return true;
+}
+
 bool key_store(const char *spec, char **out, char *why, size_t why_len)
 {
 	if (strcmp(spec, "file") == 0 || strcmp(spec, "keyring") == 0)

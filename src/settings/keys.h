@@ -34,5 +34,7 @@ bool key_store(const char *value, char **out, char *why, size_t why_len);
 bool key_yes_no(const char *value, bool *out, char *why, size_t why_len);
 /* A whole number of seconds in [min, max]. */
 bool key_seconds(const char *value, long min, long max, long *out, char *why, size_t why_len);
+/* A whole number from min to max (a count, not a time). */
+bool key_count(const char *value, long min, long max, long *out, char *why, size_t why_len);
 
 #endif

@@ -47,6 +47,10 @@ struct profile {
 	char *cacert;          /* owned; net.cacert points here */
 	struct net_options net;
 	struct waits waits;
+	int live_tokens;       /* Zoho's limit of live access tokens per refresh token as
+	                        * this machine's config sets it (live_tokens =); 0: not
+	                        * set. A shared store keeps the figure of the login in
+	                        * its row; this may only lower it */
 	char *waits_broken;    /* why a wait of the profile's own config section can't be
 	                        * used (a command that must wait stops with it); NULL */
 };

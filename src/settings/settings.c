@@ -156,6 +156,7 @@ static int resolve_profile(const struct cli *cli, struct settings *s, struct con
 		log_error("--%s: %s", s->cmd == CMD_MIGRATE ? "to" : "store", why);
 		return ZO_USAGE;
 	}
+	p->live_tokens = cfg->live_tokens > 0 ? (int)cfg->live_tokens : 0;
 	return ZO_OK;
 }
 

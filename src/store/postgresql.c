@@ -18,10 +18,14 @@
  *
  * Zoho's limits are counted in the row: the times of the access tokens
  * issued for the current refresh token in the last hour. While ten were
- * issued in the last ten minutes (Zoho allows ten), or LIVE_CAP in the
+ * issued in the last ten minutes (Zoho allows ten), or the live cap in the
  * last hour (Zoho keeps 10, 15 or 30 alive, by which page you read, and
  * silently ends the oldest), nobody refreshes: the current token is
- * served while it is valid, and what is held back says until when.
+ * served while it is valid, and what is held back says until when. The
+ * live cap is the strictest figure unless the login (or migrate) that
+ * filled the row was given another (live_tokens in its config): the row
+ * keeps it, for every machine, and a machine's own config may only lower
+ * it (live_cap()).
  */
 #include <errno.h>
 #include <limits.h>
@@ -44,10 +48,9 @@
 #include "store/postgresql-api.h"
 #include "store/remote.h"
 
-#define WINDOW 600          /* Zoho: 10 new access tokens per refresh token per 10 minutes */
-#define WINDOW_CAP 10
-#define LIVE_WINDOW 3600    /* an access token lives an hour */
-#define LIVE_CAP 10         /* the lowest of the figures Zoho gives */
+#define WINDOW ZOHO_REFRESH_WINDOW
+#define WINDOW_CAP ZOHO_REFRESHES_PER_WINDOW
+#define LIVE_WINDOW ZOHO_ACCESS_LIFETIME
 
 #define PG_WHY_MAX 512
 
@@ -178,7 +181,16 @@ static int by_time(const void *a, const void *b)
  * ahead are a clock gone wrong, and ignored. A second's rounding is taken
  * against us.
  */
-static int64_t spent_until(const struct pg_row *row, int64_t now, int *in_window, int *live)
+/* The live access tokens counted against: the row's figure (the
+ * strictest when it has none), or this machine's, when lower. */
+static int live_cap(const struct profile *p, int recorded)
+{
+	int cap = recorded > 0 ? recorded : ZOHO_LIVE_TOKENS_STRICTEST;
+	return p->live_tokens > 0 && p->live_tokens < cap ? p->live_tokens : cap;
+}
+
+static int64_t spent_until(const struct pg_row *row, int cap, int64_t now, int *in_window,
+		int *live)
 {
 	int64_t at[PG_MAX_ISSUED];
 	int n = 0, w = 0, l = 0;
@@ -194,8 +206,8 @@ static int64_t spent_until(const struct pg_row *row, int64_t now, int *in_window
 	int64_t until = 0;
 	/* Newest last: the one whose ageing out frees a place is the cap-th
 	 * newest. */
-	if (l >= LIVE_CAP && at[n - LIVE_CAP] + LIVE_WINDOW + 1 > until)
-		until = at[n - LIVE_CAP] + LIVE_WINDOW + 1;
+	if (l >= cap && at[n - cap] + LIVE_WINDOW + 1 > until)
+		until = at[n - cap] + LIVE_WINDOW + 1;
 	if (w >= WINDOW_CAP && at[n - WINDOW_CAP] + WINDOW + 1 > until)
 		until = at[n - WINDOW_CAP] + WINDOW + 1;
 	if (in_window)
@@ -221,7 +233,8 @@ static int row_tokens(struct pg_store *k, struct tokens *out)
 			"left as it is", k->spec, k->base.p->name, why);
 		return ZO_FAILURE;
 	}
-	out->budget_until = spent_until(&k->row, wall_seconds(), NULL, NULL);
+	out->budget_until = spent_until(&k->row, live_cap(k->base.p, out->live_tokens),
+		wall_seconds(), NULL, NULL);
 	return ZO_OK;
 }
 
@@ -506,7 +519,10 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 	full.refresh_fingerprint = NULL;
 	full.budget_until = 0; /* counted from the row each time, not kept */
 
+	/* A new refresh token (a login, a migration) brings this machine's
+	 * figure of live tokens to the row; the same one keeps the row's. */
 	enum pg_change change = PG_NEW_REFRESH;
+	full.live_tokens = p->live_tokens;
 	if (k->row_refresh && full.refresh_token && strcmp(k->row_refresh, full.refresh_token) == 0) {
 		struct tokens was;
 		change = PG_ONE_MORE;
@@ -514,6 +530,7 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 			if (was.access_token && full.access_token &&
 					strcmp(was.access_token, full.access_token) == 0)
 				change = PG_SAME;
+			full.live_tokens = was.live_tokens;
 			tokens_finish(&was);
 		}
 	}
@@ -657,8 +674,18 @@ static int pg_budget(struct store *st, struct store_budget *out)
 	out->known = true;
 	out->window = WINDOW;
 	out->window_cap = WINDOW_CAP;
-	out->live_cap = LIVE_CAP;
-	out->spent_until = spent_until(&k->row, now, &out->in_window, &out->live);
+	/* The row's figure, quietly: a record that can't be read is said by
+	 * whoever needs its tokens. */
+	struct tokens t;
+	char why[TOKENS_WHY_MAX];
+	int recorded = 0;
+	if (tokens_from_json_as(RECORD_FILE, k->row.record, strlen(k->row.record), &t, why,
+			sizeof(why))) {
+		recorded = t.live_tokens;
+		tokens_finish(&t);
+	}
+	out->live_cap = live_cap(k->base.p, recorded);
+	out->spent_until = spent_until(&k->row, out->live_cap, now, &out->in_window, &out->live);
 	/* Written by whoever may write the table: made safe to print. */
 	text_escape(out->updated_by, sizeof(out->updated_by), k->row.updated_by,
 		strlen(k->row.updated_by));

@@ -244,6 +244,23 @@ static bool get_time(const json_t *obj, const char *name, bool required, int64_t
 	return true;
 }
 
+/* A count from 1 to max, when present (0 when absent). */
+static bool get_count(const json_t *obj, const char *name, int max, int *out, char *why,
+		size_t why_len)
+{
+	const json_t *item = json_object_get(obj, name);
+	*out = 0;
+	if (!item)
+		return true;
+	if (!json_is_integer(item) || json_integer_value(item) < 1 ||
+			json_integer_value(item) > max) {
+		snprintf(why, why_len, "%s is not a whole number from 1 to %d", name, max);
+		return false;
+	}
+	*out = (int)json_integer_value(item);
+	return true;
+}
+
 static bool bad(char *why, size_t why_len, const char *what)
 {
 	snprintf(why, why_len, "%s", what);
@@ -315,7 +332,9 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 				why_len) &&
 			client_fields(root, out, why, why_len) &&
 			get_time(root, "expires_at", true, &out->expires_at, why, why_len) &&
-			get_time(root, "obtained_at", true, &out->obtained_at, why, why_len);
+			get_time(root, "obtained_at", true, &out->obtained_at, why, why_len) &&
+			get_count(root, "live_tokens", ZOHO_LIVE_TOKENS_MOST, &out->live_tokens, why,
+				why_len);
 		break;
 	case RECORD_META: {
 		/* Where the tokens are, and nothing secret. */
@@ -542,7 +561,9 @@ static bool fill(json_t *root, enum token_record kind, const struct tokens *t, c
 		(!t->redirect_uri || add_string(root, "redirect_uri", t->redirect_uri)) &&
 		(kind != RECORD_FILE || add_time(root, "obtained_at", t->obtained_at)) &&
 		(kind != RECORD_FILE || !t->throttled_until ||
-			add_time(root, "throttled_until", t->throttled_until));
+			add_time(root, "throttled_until", t->throttled_until)) &&
+		(kind != RECORD_FILE || !t->live_tokens ||
+			add_time(root, "live_tokens", t->live_tokens));
 }
 
 char *tokens_to_json_as(enum token_record kind, const struct tokens *t, const char *cache_for)

@@ -41,6 +41,9 @@ struct tokens {
 	int64_t obtained_at;    /* Unix seconds, by the clock of whoever got it */
 	int64_t throttled_until; /* Unix seconds; 0: not throttled. Zoho refused a
 	                          * refresh as too many: no request before then */
+	int live_tokens;        /* a shared store's record: the figure of Zoho's live access
+	                         * tokens per refresh token its login was given
+	                         * (live_tokens =); 0: not recorded (the strictest) */
 	int64_t budget_until;   /* Unix seconds; 0: none. A shared store counted
 	                         * Zoho's limits spent: no refresh before then */
 	/* Another store's record (RECORD_META): */

@@ -6,6 +6,21 @@
 
 #include "core/util.h"
 
+/*
+ * Zoho's limits on access tokens per refresh token. Its pages agree on the
+ * refreshes (10 new access tokens in 10 minutes, then refusals for the
+ * rest of the window) but not on how many stay alive at once (the oldest
+ * is ended silently past the figure): 30 on Cliq's OAuth walkthrough, 15
+ * on CRM's "token validity" page, 10 on the Accounts "token limits" page.
+ * The strictest is the default; a user who knows better may set up to the
+ * highest (live_tokens in the config).
+ */
+#define ZOHO_REFRESH_WINDOW 600        /* seconds */
+#define ZOHO_REFRESHES_PER_WINDOW 10
+#define ZOHO_ACCESS_LIFETIME 3600      /* seconds an access token lives */
+#define ZOHO_LIVE_TOKENS_STRICTEST 10
+#define ZOHO_LIVE_TOKENS_MOST 30
+
 /* What Zoho's documentation says about its data centres. */
 struct zoho_dc {
 	const char *location;  /* "us", "eu", ... as in the redirect's location */

@@ -146,14 +146,15 @@ def row(pg, column="record"):
     return json.loads(out) if column == "record" and out else out
 
 
-def fleet(home, *modes, machines=3):
+def fleet(home, *modes, machines=3, extra=""):
     """A cluster, a mock, and machines: the first signs in with --store;
-    the others only have a config profile."""
+    the others only have a config profile. extra: more lines for every
+    machine's profile section."""
     pg = PgCluster(home)
     mock, port = setup_login(home, *modes)
     envs = [machine(home, "m%d" % i) for i in range(machines)]
     for env in envs:
-        configure(env, mock, pg.uri())
+        configure(env, mock, pg.uri(), extra)
     r = run(home, *login_args(mock, port, "--store", pg.uri()), env=envs[0])
     check(r.returncode == 0, "login --store postgresql://... failed", r)
     return pg, mock, envs
