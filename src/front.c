@@ -10,11 +10,14 @@
  * asks the password database.
  *
  * It serves 'token' and 'header' with nothing but --profile,
- * --token-file, --min-valid, --lock-timeout, -q and -v (before the
- * command or after it), when the token file (or another store's metadata
- * and cached token) reads and checks clean: with enough time left at
- * once; when the token needs a refresh and another process is refreshing
- * it, after waiting (bounded) for that one and reading what it stored.
+ * --token-file, --min-valid, --lock-timeout, --no-refresh-ahead, -q and -v
+ * (before the command or after it), when the token file (or another
+ * store's metadata) and the cached token read and check clean: with
+ * enough time left at once, and past the soft margin with the token
+ * renewed behind the caller (store/ahead.h: the full program, started
+ * detached); when the token needs a refresh and another process is
+ * refreshing it, after waiting (bounded) for that one and reading what it
+ * stored.
  * Only the one process that must refresh goes on to the full program,
  * handing it the lock. argv is parsed with the full program's own parser
  * and defaults (settings/cli.c, settings/defaults.h). For anything else
@@ -42,6 +45,7 @@
 #include "settings/config-file.h"
 #include "settings/profile.h"
 #include "settings/waits.h"
+#include "store/ahead.h"
 #include "store/judge.h"
 #include "store/local.h"
 #include "zoho/tokens.h"
@@ -49,7 +53,8 @@
 /* What the front may be asked and still answer alone: what changes only
  * messages, where the token is, how fresh it must be, how long to wait. */
 static const char *const served_options[] = {
-	"profile", "token-file", "min-valid", "lock-timeout", "quiet", "verbose", NULL,
+	"profile", "token-file", "min-valid", "lock-timeout", "no-refresh-ahead", "quiet", "verbose",
+	NULL,
 };
 
 struct ask {
@@ -66,7 +71,7 @@ static bool read_tokens(const struct ask *a, struct tokens *t)
 	char why[TOKENS_WHY_MAX];
 	struct report quiet;
 	report_open(&quiet);
-	bool ok = local_read(a->p->token_path, t, &mode, &owner, why, sizeof(why)) == TOKEN_FILE_OK;
+	bool ok = local_read(a->p, t, &mode, &owner, why, sizeof(why)) == TOKEN_FILE_OK;
 	report_drop(&quiet);
 	if (!ok)
 		tokens_finish(t);
@@ -89,6 +94,19 @@ static void print_token(const struct ask *a, const struct tokens *t)
 		exit(1);
 }
 
+/* The profile's config section, quietly (the full program says what is
+ * wrong with it); read only when a setting is needed. */
+static bool load_config(const struct ask *a, struct config_profile *cfg)
+{
+	char *config = config_default_path();
+	struct report quiet;
+	report_open(&quiet);
+	bool loaded = config && config_load(config, a->p->name, cfg);
+	report_drop(&quiet);
+	free(config);
+	return loaded;
+}
+
 /* How long to wait for another process's lock, as the full program
  * resolves it (settings/waits.h); the config is read only here, when
  * there is a wait. false when the profile's own lock_timeout is broken:
@@ -98,19 +116,48 @@ static bool lock_timeout(const struct ask *a, long *out)
 	struct config_profile cfg;
 	struct waits w;
 	bool ok = true;
-	char *config = a->cli->lock_timeout >= 0 ? NULL : config_default_path();
-	struct report quiet;
-	report_open(&quiet);
-	bool loaded = config && config_load(config, a->p->name, &cfg);
-	report_drop(&quiet);
+	bool loaded = a->cli->lock_timeout < 0 && load_config(a, &cfg);
 	if (loaded && config_problem_of(&cfg, "lock_timeout"))
 		ok = false;
 	waits_resolve(a->cli, loaded ? &cfg : NULL, 0, &w);
 	if (loaded)
 		config_finish(&cfg);
-	free(config);
 	*out = w.lock_timeout;
 	return ok;
+}
+
+/* Where the full program is: $ZOHO_OAUTH_FULL, else beside this binary
+ * (the build tree, a relocated install), else in LIBEXECDIR. beside gets
+ * the second place looked, for messages. */
+static const char *full_program(char *beside, size_t beside_len, char *installed,
+		size_t installed_len)
+{
+	const char *env = getenv("ZOHO_OAUTH_FULL");
+	snprintf(installed, installed_len, "%s/zoho-oauth-full", LIBEXECDIR);
+	if (!path_beside_self("zoho-oauth-full", beside, beside_len))
+		beside[0] = '\0';
+	if (env && *env)
+		return env;
+	return beside[0] && access(beside, X_OK) == 0 ? beside : installed;
+}
+
+/* Served past the soft margin: unless turned off, have the token renewed
+ * behind the caller, and say what an earlier renewal ahead left. */
+static void renew_behind(const struct ask *a, const struct tokens *t)
+{
+	struct config_profile cfg;
+	bool loaded = !a->cli->no_refresh_ahead && load_config(a, &cfg);
+	bool on = refresh_ahead_resolve(a->cli, loaded ? &cfg : NULL);
+	if (loaded)
+		config_finish(&cfg);
+	if (!on)
+		return;
+	if (t->ahead_failed_at)
+		ahead_say_failure(a->p, t, wall_seconds());
+	char beside[PATH_MAX + 32], installed[PATH_MAX + 32];
+	const char *full = full_program(beside, sizeof(beside), installed, sizeof(installed));
+	if (ahead_start(a->p, full, t) == AHEAD_STARTED)
+		say_source(a, t, "the stored access token, being renewed behind this call");
 }
 
 /*
@@ -186,14 +233,19 @@ static bool serve_cached(int argc, char **argv)
 	struct ask a = {
 		.cli = &cli,
 		.p = &p,
-		.judge = { .min_valid = min_valid_resolve(&cli) },
+		.judge = { .min_valid = min_valid_resolve(&cli), .ahead_ok = true },
 	};
 	struct tokens t;
 	bool served = false;
 	if (read_tokens(&a, &t)) {
-		if (judge(&t, NULL, wall_seconds(), &a.judge) == VERDICT_SERVE) {
+		enum verdict v = judge(&t, NULL, wall_seconds(), &a.judge);
+		if (v == VERDICT_SERVE) {
 			say_source(&a, &t, "the stored access token");
 			print_token(&a, &t);
+			served = true;
+		} else if (v == VERDICT_SERVE_AHEAD) {
+			print_token(&a, &t);
+			renew_behind(&a, &t);
 			served = true;
 		} else if (t.throttled_until <= wall_seconds()) {
 			/* (Throttled: the full program says until when.) */
@@ -211,17 +263,14 @@ static void run_full(char **argv)
 {
 	char beside[PATH_MAX + 32], installed[PATH_MAX + 32];
 	const char *env = getenv("ZOHO_OAUTH_FULL");
+	const char *full = full_program(beside, sizeof(beside), installed, sizeof(installed));
+	execv(full, argv);
 	if (env && *env) {
-		execv(env, argv);
 		log_error("cannot run ZOHO_OAUTH_FULL=%s: %s (set it to the path of "
 			"zoho-oauth-full, or unset it)", env, strerror(errno));
 		return;
 	}
-	bool near = path_beside_self("zoho-oauth-full", beside, sizeof(beside));
-	if (near && access(beside, X_OK) == 0)
-		execv(beside, argv);
-	snprintf(installed, sizeof(installed), "%s/zoho-oauth-full", LIBEXECDIR);
-	execv(installed, argv);
+	bool near = beside[0] != '\0';
 	log_error("cannot run zoho-oauth-full, which does all but serve a cached token (%s): "
 		"looked for %s%s%s; copy it beside this program, install zoho-oauth completely, or "
 		"set ZOHO_OAUTH_FULL=/path/to/zoho-oauth-full", strerror(errno), near ? beside : "",

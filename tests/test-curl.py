@@ -13,7 +13,7 @@ import signal
 import socket
 import threading
 
-from harness import (HERE, SECRET, Background, check, complete, main, read_json, run, wait_for,
+from harness import (HERE, SECRET, Background, check, complete, current_tokens, main, read_json, run, wait_for,
                      write_tokens)
 
 def with_fake_curl(home, mode=None):
@@ -245,7 +245,7 @@ def case_retry_on_invalid_token(home):
     check(len(mock.token_requests()) == 1, "expected exactly one refresh", mock.token_requests())
     reqs = api_requests(mock)
     check(len(reqs) == 2, "expected the request and one repeat", reqs)
-    new = read_json(home.token_file())
+    new = current_tokens(home)
     check(new["access_token"] != data["access_token"], "the token file was not refreshed")
     check(reqs[0]["headers"]["Authorization"] == "Zoho-oauthtoken " + data["access_token"] and
           reqs[1]["headers"]["Authorization"] == "Zoho-oauthtoken " + new["access_token"],
@@ -292,7 +292,7 @@ def case_stdin_body_not_repeated(home):
                 ["-F", "file=@-"], ["-F", "text=<-;type=text/plain"], ["--data-urlencode", "text@-"],
                 ["-sSd@-"]]
     for n, extra in enumerate(variants):
-        current = read_json(home.token_file())
+        current = current_tokens(home)
         kill_access_token(mock, current)
         before_api, before_refresh = len(api_requests(mock)), len(mock.token_requests())
         r = run(home, "curl", "/api/v2/upload", "-sS", *extra, input="payload-%d" % n)

@@ -852,14 +852,16 @@ def case_browser_named_as_set(home):
     $BROWSER command (here a wrapper, as 'flatpak run ...' is), not the
     file name of the program it starts; xdg-open by its name."""
     mock, port = setup_login(home)
-    browser = "env ZOHO_TEST_WRAPPER=1 %s" % home.env["BROWSER"]
-    r = run(home, *login_args(mock, port), env={"BROWSER": browser})
+    bindir = os.path.join(home.root, "bin")
+    os.makedirs(bindir, exist_ok=True)
+    os.symlink(home.env["BROWSER"], os.path.join(bindir, "stand-in-browser"))
+    path = bindir + ":" + os.environ["PATH"]
+    browser = "env ZOHO_TEST_WRAPPER=1 stand-in-browser"
+    r = run(home, *login_args(mock, port), env={"BROWSER": browser, "PATH": path})
     check(r.returncode == 0, "login through a wrapper failed", r)
     check("opened your browser ('%s' from $BROWSER)" % browser in r.stderr,
           "the browser is not named as $BROWSER has it", r)
     # No $BROWSER, a display: xdg-open (here the stand-in browser).
-    bindir = os.path.join(home.root, "bin")
-    os.makedirs(bindir, exist_ok=True)
     os.symlink(home.env["BROWSER"], os.path.join(bindir, "xdg-open"))
     r = run(home, *login_args(mock, port, "--force"),
             env={"BROWSER": None, "DISPLAY": ":99", "PATH": bindir + ":" + os.environ["PATH"]})

@@ -534,6 +534,32 @@ def case_live_tokens_settable(home):
           "machine b's 30 raised the row's figure")
 
 
+def case_refresh_ahead(home):
+    """On a shared row, refresh ahead is how one machine renews the fleet's
+    token before anyone waits: a machine past the soft margin is served at
+    once and renews the row behind it; another that looks later finds the
+    row renewed and asks Zoho nothing."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    run(home, "token", env=b)
+    run(home, "token", env=c)
+    age(pg, [a, b, c], 2600)  # 1,000 s left of the hour: past the soft margin
+    old = row(pg)["access_token"]
+    before = len(refreshes(mock))
+    r = run(home, "token", env=dict(b, CI=None))
+    check(r.returncode == 0 and r.stdout.strip() == old, "machine b was not served at once", r)
+    check(wait_for(lambda: row(pg)["access_token"] != old, 15), "the row was not renewed ahead")
+    check(len(refreshes(mock)) == before + 1, "expected one refresh", mock.requests())
+    r = run(home, "token", env=dict(c, CI=None))
+    check(r.returncode == 0, "machine c", r)
+    time.sleep(2)
+    check(len(refreshes(mock)) == before + 1, "machine c refreshed again", mock.requests())
+    r = run(home, "token", env=dict(c, CI=None))
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"],
+          "machine c did not get the renewed token", r)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

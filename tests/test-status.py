@@ -11,7 +11,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from harness import (CLIENT_ID, SECRET, check, json_shape, main, read_json, run, status_json,
+from harness import (CLIENT_ID, SECRET, check, current_tokens, json_shape, main, read_json, run, status_json,
                      write_config, write_tokens)
 
 
@@ -303,7 +303,7 @@ def case_online(home):
     check(len(mock.token_requests()) == 1, "expected exactly one refresh", mock.requests())
     form = urllib.parse.parse_qs(mock.token_requests()[0]["body"])
     check(form["grant_type"] == ["refresh_token"], "not a refresh", form)
-    saved = read_json(home.token_file())
+    saved = current_tokens(home)
     check(saved["access_token"] != data["access_token"] and
           saved["refresh_token"] == data["refresh_token"], "the new access token was not kept")
     info = mock.requests("/oauth/user/info")

@@ -11,7 +11,7 @@ import subprocess
 import time
 
 from harness import (BINARY, CLIENT_ID, SCOPES, SECRET, SKIP, Background, Holder, body_of, check,
-                     file_state, lock_of, login_args, main, mode_of, no_audit, read_json, run,
+                     current_tokens, file_state, lock_of, login_args, main, mode_of, no_audit, read_json, run,
                      setup_login, status_json, wait_for, write_config, write_tokens)
 
 
@@ -74,7 +74,7 @@ def case_front_static(home):
     write_tokens(home, mock, expires_in=10)
     r = run(home, "token")
     check(r.returncode == 0 and len(mock.token_requests()) == 1 and
-          r.stdout.strip() == read_json(home.token_file())["access_token"], "no refresh", r)
+          r.stdout.strip() == current_tokens(home)["access_token"], "no refresh", r)
 
 
 def case_fast_path(home):
@@ -179,7 +179,7 @@ def case_refresh_when_expiring(home):
     check(b["grant_type"] == ["refresh_token"] and b["refresh_token"] == [old["refresh_token"]]
           and b["client_secret"] == [SECRET] and b["client_id"] == [CLIENT_ID], "request", b)
     check(reqs[0]["query"] == "", "the refresh put something in the URL", reqs[0])
-    new = read_json(home.token_file())
+    new = current_tokens(home)
     check(r.stdout == new["access_token"] + "\n", "printed token is not the stored one", r)
     check(new["access_token"] != old["access_token"], "the access token did not change")
     check(new["refresh_token"] == old["refresh_token"], "the refresh token was not kept")
@@ -198,7 +198,7 @@ def case_forced_refresh(home):
     r = run(home, "refresh")
     check(r.returncode == 0 and r.stdout == "", "refresh", r)
     check(len(mock.token_requests()) == 1, "refresh made no request")
-    new = read_json(home.token_file())
+    new = current_tokens(home)
     check(new["access_token"] != old["access_token"], "the token did not change")
     check(new["refresh_token"] == old["refresh_token"], "the refresh token changed")
     check(new["access_token"] not in r.stderr, "the token was printed on stderr", r)
@@ -307,7 +307,7 @@ def case_refresh_limit(home):
     for i in range(10):
         r = run(home, "refresh")
         check(r.returncode == 0, "refresh %d failed" % (i + 1), r)
-    before = read_json(home.token_file())
+    before = current_tokens(home)
     r = run(home, "refresh")
     check(r.returncode == 5 and "10 minutes" in r.stderr, "the 11th refresh", r)
     check(tokens_but_throttle(home.token_file()) == before, "the tokens changed")
@@ -330,7 +330,7 @@ def case_concurrent(home):
     check(len(outputs) == 1, "the callers printed different tokens", outputs)
     check(len(mock.token_requests()) == 1,
           "expected exactly one refresh, saw %d" % len(mock.token_requests()))
-    check(outputs.pop() == read_json(home.token_file())["access_token"] + "\n", "not the stored one")
+    check(outputs.pop() == current_tokens(home)["access_token"] + "\n", "not the stored one")
 
 
 def case_short_lived_tokens(home):
@@ -501,7 +501,7 @@ def case_clock_ahead(home):
     r = run(home, "token")
     check(r.returncode == 0 and len(mock.token_requests()) == 1, "not refreshed", r)
     check(r.stdout != data["access_token"] + "\n", "the future token was served", r)
-    check(read_json(home.token_file())["obtained_at"] <= time.time(), "still in the future")
+    check(current_tokens(home)["obtained_at"] <= time.time(), "still in the future")
     r = run(home, "status", "--json")
     check(r.returncode == 0, "status", r)
     status_json(r)

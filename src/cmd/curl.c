@@ -466,7 +466,7 @@ int cmd_curl(struct settings *s)
 			"install curl'");
 		return ZO_NO_PROGRAM;
 	}
-	struct judge_ask fit = { .min_valid = s->min_valid };
+	struct judge_ask fit = { .min_valid = s->min_valid, .ahead_ok = s->refresh_ahead };
 	status = store_open(p, 0, &st);
 	if (status == ZO_OK)
 		status = fresh_tokens(st, &fit, NULL, &t);

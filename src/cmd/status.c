@@ -83,7 +83,7 @@ static const char *const entry_keys[] = {
 	"profile", "state", "schema", "status", "error", "login", "token_file", "store", "client_id",
 	"accounts_server", "location", "api_domain", "scopes", "refresh_token",
 	"access_token_valid", "expires_at", "expires_in", "obtained_at", "throttled_until",
-	"budget", "online",
+	"budget", "online", "ahead",
 };
 
 /* An entry with every key, null but those every state has. A value set
@@ -128,6 +128,20 @@ static void add_budget(json_t *o, const struct store_budget *b, int64_t now)
 	put_time(j, "spent_until", b->spent_until, b->spent_until > now);
 	put_text(j, "updated_by", b->updated_by[0] ? b->updated_by : NULL);
 	put_number(j, "updated_at", b->updated_at);
+}
+
+/* What the last renewal ahead that failed left (store/ahead.h). */
+static void add_ahead(json_t *o, const struct tokens *t)
+{
+	if (!t->ahead_failed_at)
+		return;
+	json_t *j = put_child(o, "ahead", json_object());
+	if (!j)
+		return;
+	put_number(j, "failed_at", t->ahead_failed_at);
+	put_number(j, "exit_status", t->ahead_status);
+	put_text(j, "error", t->ahead_error);
+	put_time(j, "retry_at", t->ahead_retry_at, t->ahead_retry_at != 0);
 }
 
 static void add_online(json_t *o, const struct online *on)
@@ -184,6 +198,7 @@ static json_t *json_of(const char *profile, const char *token_file, const struct
 	put_time(o, "throttled_until", t->throttled_until, t->throttled_until > now);
 	add_budget(o, b, now);
 	add_online(o, on);
+	add_ahead(o, t);
 	return o;
 }
 
@@ -274,6 +289,19 @@ static void print_text(const struct profile *p, const struct tokens *t, const ch
 		when_text(t->throttled_until, now, when, sizeof(when));
 		printf("throttled:      zoho refused refreshes as too many; no request until %s\n",
 			when);
+	}
+	if (t->ahead_failed_at) {
+		char login[PROFILE_HINT_MAX];
+		when_text(t->ahead_failed_at, now, when, sizeof(when));
+		printf("renewal ahead:  failed %s:\n                %s\n", when,
+			t->ahead_error ? t->ahead_error : "no reason recorded");
+		if (t->ahead_retry_at) {
+			when_text(t->ahead_retry_at, now, when, sizeof(when));
+			printf("                next try after %s\n", when);
+		} else {
+			profile_command(p, "login", NULL, login, sizeof(login));
+			printf("                no new try before a new sign-in ('%s')\n", login);
+		}
 	}
 	if (b && b->known) {
 		printf("refresh budget: %d of %d new access tokens in the last %d minutes, %d of %d\n"

@@ -27,6 +27,7 @@ static void say_source(const struct profile *p, const struct tokens *t, enum fre
 		[FRESH_RENEWED] = "a new access token, refreshed now",
 		[FRESH_MEANWHILE] = "an access token another process refreshed while this one waited",
 		[FRESH_FALLBACK] = "the stored access token, although its refresh failed",
+		[FRESH_AHEAD] = "the stored access token, being renewed behind this call",
 	};
 	char span[32];
 	span_text(tokens_time_left(t, wall_seconds()), span, sizeof(span));
@@ -39,7 +40,7 @@ static int print_token(const struct settings *s, const char *prefix)
 	struct tokens t = { 0 };
 	struct store *st;
 	enum fresh_source source = FRESH_CACHED;
-	struct judge_ask ask = { .min_valid = s->min_valid };
+	struct judge_ask ask = { .min_valid = s->min_valid, .ahead_ok = s->refresh_ahead };
 	int status = store_open(&s->profile, 0, &st);
 	if (status == ZO_OK) {
 		status = fresh_tokens_from(st, &ask, &s->handoff, &t, &source);
@@ -68,9 +69,12 @@ int cmd_header(struct settings *s)
 int cmd_refresh(struct settings *s)
 {
 	struct tokens t;
-	struct judge_ask ask = { .force = true };
-	int status = fresh(s, &ask, NULL, &t);
-	if (status == ZO_OK)
+	/* Started behind a served caller (store/ahead.h), with its lock:
+	 * renew unless someone did since it looked. */
+	bool ahead = s->handoff.ahead && s->handoff.lock_fd >= 0;
+	struct judge_ask ask = { .force = !ahead, .ahead = ahead, .min_valid = s->min_valid };
+	int status = fresh(s, &ask, ahead ? &s->handoff : NULL, &t);
+	if (status == ZO_OK && !ahead)
 		log_info("refreshed profile '%s': the access token is valid for %lld minute%s",
 			s->profile.name, (long long)(t.expires_at - wall_seconds()) / 60,
 			plural((t.expires_at - wall_seconds()) / 60));

@@ -2,6 +2,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/handoff.h"
 #include "core/lock.h"
@@ -10,6 +12,9 @@
 #define LOCK_FD_ENV "ZOHO_OAUTH_LOCK_FD"
 #define LOCK_WAITED_ENV "ZOHO_OAUTH_LOCK_WAITED"
 #define SEEN_ENV "ZOHO_OAUTH_SEEN"
+#define AHEAD_ENV "ZOHO_OAUTH_AHEAD"
+#define ADDED_MAX 4
+#define ADDED_LEN 64
 
 bool handoff_give(const struct handoff *h)
 {
@@ -38,7 +43,7 @@ bool handoff_give(const struct handoff *h)
 void handoff_take(struct handoff *out)
 {
 	const char *fd = getenv(LOCK_FD_ENV), *waited = getenv(LOCK_WAITED_ENV);
-	const char *seen = getenv(SEEN_ENV);
+	const char *seen = getenv(SEEN_ENV), *ahead = getenv(AHEAD_ENV);
 	long n;
 	*out = (struct handoff)HANDOFF_NONE;
 	/* Close-on-exec again: no program started later holds the lock. */
@@ -56,7 +61,52 @@ void handoff_take(struct handoff *out)
 		out->seen_obtained_at = obtained;
 		out->seen_expires_at = expires;
 	}
+	out->ahead = ahead && strcmp(ahead, "1") == 0;
 	unsetenv(LOCK_FD_ENV);
 	unsetenv(LOCK_WAITED_ENV);
 	unsetenv(SEEN_ENV);
+	unsetenv(AHEAD_ENV);
+}
+
+static bool ours(const char *entry)
+{
+	static const char *const names[] = {
+		LOCK_FD_ENV "=", LOCK_WAITED_ENV "=", SEEN_ENV "=", AHEAD_ENV "=",
+		"ZOHO_CLIENT_SECRET=",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strncmp(entry, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
+char **handoff_environment(const struct handoff *h, int fd_number)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	/* One block: the array, then the text of what is added, so that one
+	 * free() ends it all. */
+	size_t slots = n + ADDED_MAX + 1;
+	char **env = calloc(1, slots * sizeof(*env) + ADDED_MAX * ADDED_LEN);
+	if (!env)
+		return NULL;
+	char *text = (char *)(env + slots);
+	size_t o = 0;
+	if (h->lock_fd >= 0)
+		snprintf(text + o * ADDED_LEN, ADDED_LEN, LOCK_FD_ENV "=%d", fd_number), o++;
+	if (h->waited_ms > 0)
+		snprintf(text + o * ADDED_LEN, ADDED_LEN, LOCK_WAITED_ENV "=%ld", h->waited_ms), o++;
+	if (h->seen)
+		snprintf(text + o * ADDED_LEN, ADDED_LEN, SEEN_ENV "=%" PRId64 ":%" PRId64,
+			h->seen_obtained_at, h->seen_expires_at), o++;
+	if (h->ahead)
+		snprintf(text + o * ADDED_LEN, ADDED_LEN, AHEAD_ENV "=1"), o++;
+	for (size_t i = 0; i < o; i++)
+		env[i] = text + i * ADDED_LEN;
+	for (size_t i = 0; i < n; i++)
+		if (!ours(environ[i]))
+			env[o++] = environ[i];
+	env[o] = NULL;
+	return env;
 }

@@ -165,6 +165,7 @@ bool secure_write_prepare(struct secure_write *w, const char *path, size_t reser
 
 	w->fd = -1;
 	w->tmp[0] = '\0';
+	w->fleeting = false;
 	if (!split_path(path, dir, sizeof(dir), base, sizeof(base)) ||
 			strlen(path) >= sizeof(w->path)) {
 		log_error("%s: not a file name", path);
@@ -225,7 +226,7 @@ bool secure_write_commit_as(struct secure_write *w, const char *path, const void
 	if (!target_ok(path))
 		goto out;
 	if (lseek(w->fd, 0, SEEK_SET) != 0 || !write_all(w->fd, data, len) ||
-			ftruncate(w->fd, (off_t)len) != 0 || fdatasync(w->fd) != 0) {
+			ftruncate(w->fd, (off_t)len) != 0 || (!w->fleeting && fdatasync(w->fd) != 0)) {
 		log_error("cannot write %s: %s", w->tmp, strerror(errno));
 		goto out;
 	}
@@ -235,7 +236,7 @@ bool secure_write_commit_as(struct secure_write *w, const char *path, const void
 	}
 	w->tmp[0] = '\0';
 	/* Make the rename itself durable. */
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = w->fleeting ? -1 : open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		fsync(dfd);
 		close(dfd);
@@ -259,6 +260,15 @@ bool secure_write(const char *path, const void *data, size_t len)
 {
 	struct secure_write w;
 	return secure_write_prepare(&w, path, len) && secure_write_commit(&w, data, len);
+}
+
+bool cache_write(const char *path, const void *data, size_t len)
+{
+	struct secure_write w;
+	if (!secure_write_prepare(&w, path, 0))
+		return false;
+	w.fleeting = true;
+	return secure_write_commit(&w, data, len);
 }
 
 bool secure_write_possible(const char *path)

@@ -32,6 +32,7 @@
  */
 struct secure_write {
 	int fd;                 /* -1: nothing prepared */
+	bool fleeting;          /* a cache: not synced to the disk (see cache_write()) */
 	char tmp[PATH_MAX];
 	char path[PATH_MAX];
 };
@@ -44,6 +45,14 @@ void secure_write_abort(struct secure_write *w);
 
 /* prepare + commit in one go. */
 bool secure_write(const char *path, const void *data, size_t len);
+
+/*
+ * The same for a cache, whose loss costs one refresh: atomic (a reader
+ * sees the old file or the new one, never a mix), mode 0600, in a safe
+ * directory, but not synced to the disk, so that it costs no more than the
+ * write (a crash may leave the old one, or none).
+ */
+bool cache_write(const char *path, const void *data, size_t len);
 
 /*
  * Check, before any work that would be lost, that secure_write(path) can

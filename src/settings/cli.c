@@ -46,6 +46,7 @@ enum opt_id {
 	OPT_ONLINE,
 	OPT_VERSION,
 	OPT_SAVE_PROFILE,
+	OPT_NO_REFRESH_AHEAD,
 };
 
 #define ON(c) (1u << (c))
@@ -105,6 +106,9 @@ static const struct opt_spec specs[] = {
 	{ "force", OPT_FORCE, NULL, SIGNIN | ON(CMD_MIGRATE), "" },
 	{ "min-valid", OPT_MIN_VALID, "SECONDS", ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_CURL),
 		"refresh first when fewer seconds remain (default: 300)" },
+	{ "no-refresh-ahead", OPT_NO_REFRESH_AHEAD, NULL, ON(CMD_TOKEN) | ON(CMD_HEADER) | ON(CMD_CURL),
+		"don't renew the token behind this call when it nears the margin (default: do, "
+		"unless $CI is set)" },
 	{ "service", OPT_SERVICE, "NAME", ON(CMD_CURL),
 		"join a path to this API of the profile's data centre: cliq (cliq.zoho.*) or api "
 		"(the default: the profile's api_domain)" },
@@ -460,6 +464,7 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 	case OPT_NO_PKCE: out->no_pkce = true; break;
 	case OPT_NO_BROWSER: out->no_browser = true; break;
 	case OPT_NO_PREFLIGHT: out->no_preflight = true; break;
+	case OPT_NO_REFRESH_AHEAD: out->no_refresh_ahead = true; break;
 	case OPT_FORCE: out->force = true; break;
 	case OPT_JSON: out->json = true; break;
 	case OPT_ALL: out->all = true; break;

@@ -54,6 +54,7 @@ struct cli {
 	bool no_pkce;
 	bool no_browser;
 	bool no_preflight;
+	bool no_refresh_ahead;
 	bool force;
 	bool device;
 	bool json;

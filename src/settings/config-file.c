@@ -25,6 +25,7 @@
 static const char *const known_keys[] = {
 	"client_id", "dc", "accounts_url", "scope", "redirect_uri", "client_secret_file",
 	"access_type", "lock_timeout", "store", "keyring_timeout", "preflight", "live_tokens",
+	"refresh_ahead",
 };
 
 struct parse {
@@ -213,6 +214,10 @@ static void setting(struct parse *p, const char *section, const char *name, cons
 		ok = key_seconds(value, 1, 600, &c->keyring_timeout, why, sizeof(why));
 	} else if (strcmp(name, "live_tokens") == 0) {
 		ok = key_count(value, 1, ZOHO_LIVE_TOKENS_MOST, &c->live_tokens, why, sizeof(why));
+	} else if (strcmp(name, "refresh_ahead") == 0) {
+		bool yes;
+		if ((ok = key_yes_no(value, &yes, why, sizeof(why))))
+			c->refresh_ahead = yes;
 	} else if (strcmp(name, "preflight") == 0) {
 		bool yes;
 		if ((ok = key_yes_no(value, &yes, why, sizeof(why))))
@@ -234,7 +239,8 @@ static void setting(struct parse *p, const char *section, const char *name, cons
 		else
 			problem(p, section, name, "unknown setting '%s' (known: client_id, dc, "
 				"accounts_url, scope, redirect_uri, client_secret_file, access_type, "
-				"lock_timeout, store, keyring_timeout, preflight, live_tokens)", name);
+				"lock_timeout, store, keyring_timeout, preflight, live_tokens, "
+				"refresh_ahead)", name);
 		return;
 	}
 	if (!ok)
@@ -291,7 +297,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	/* Another profile's settings are checked too (its mistakes are said,
 	 * as warnings), and dropped. */
 	struct config_profile scratch = { .lock_timeout = -1, .keyring_timeout = -1,
-		.live_tokens = -1 };
+		.live_tokens = -1, .refresh_ahead = -1 };
 	setting(p, section, name, value, mine ? p->out : &scratch);
 	config_finish(&scratch);
 	return 1;
@@ -328,6 +334,7 @@ static void init(struct config_profile *out)
 	out->lock_timeout = -1;
 	out->keyring_timeout = -1;
 	out->live_tokens = -1;
+	out->refresh_ahead = -1;
 }
 
 static void parse_text(const char *text, size_t len, const char *name, const char *profile,

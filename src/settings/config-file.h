@@ -21,6 +21,7 @@
  *   preflight = no               ; skip login's check of the client
  *   store = keyring              ; or file, or postgresql://...
  *   live_tokens = 30             ; Zoho's live access tokens per refresh token
+ *   refresh_ahead = no           ; never renew a token behind a caller
  *
  * Every value is checked as it is read (settings/keys.h, as the command
  * line's); strings are owned (NULL: unset). What is wrong in the file is
@@ -53,6 +54,7 @@ struct config_profile {
 	long live_tokens;         /* Zoho's limit of live access tokens per refresh
 	                           * token, as this machine believes it; -1: unset */
 	bool no_preflight;        /* preflight = no */
+	int refresh_ahead;        /* refresh_ahead = yes (1) or no (0); -1: unset */
 	char *store;              /* "file", "keyring", or a database */
 	bool found;               /* the section exists */
 	struct config_problem problems[CONFIG_PROBLEMS_MAX]; /* the first ones, in the file's order */

@@ -298,6 +298,7 @@ int settings_resolve(const struct cli *cli, const struct handoff *handoff, struc
 		status = resolve_net(cli, s, &cfg);
 	if (status == ZO_OK) {
 		s->min_valid = min_valid_resolve(cli);
+		s->refresh_ahead = refresh_ahead_resolve(cli, &cfg);
 		s->json = cli->json;
 		s->all = cli->all;
 		s->online = cli->online;

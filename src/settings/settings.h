@@ -48,6 +48,7 @@ struct settings {
 	char *save_profile;          /* login: [profile NAME] to write; NULL: none */
 
 	long min_valid;              /* token, header, curl: seconds the token must have left */
+	bool refresh_ahead;          /* token, header, curl: renew behind the caller */
 	bool json;                   /* status: as JSON */
 	bool all;                    /* status: every profile */
 	bool online;                 /* status: ask Zoho (one refresh) */

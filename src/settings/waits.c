@@ -1,3 +1,6 @@
+#include <stdlib.h>
+#include <string.h>
+
 #include "settings/defaults.h"
 #include "settings/waits.h"
 
@@ -19,6 +22,16 @@ void waits_resolve(const struct cli *cli, const struct config_profile *cfg, long
 	long waited = waited_ms / 1000;
 	out->lock_waited = waited < out->lock_timeout ? waited : out->lock_timeout;
 	out->lock_timeout -= out->lock_waited;
+}
+
+bool refresh_ahead_resolve(const struct cli *cli, const struct config_profile *cfg)
+{
+	if (cli->no_refresh_ahead)
+		return false;
+	if (cfg && cfg->refresh_ahead >= 0)
+		return cfg->refresh_ahead;
+	const char *ci = getenv("CI");
+	return !ci || !*ci || strcmp(ci, "false") == 0 || strcmp(ci, "0") == 0;
 }
 
 long min_valid_resolve(const struct cli *cli)

@@ -18,4 +18,10 @@ void waits_resolve(const struct cli *cli, const struct config_profile *cfg, long
 		struct waits *out);
 long min_valid_resolve(const struct cli *cli);
 
+/* Whether token, header and curl may renew a token behind the caller
+ * (store/ahead.h): not with --no-refresh-ahead; else the profile's
+ * refresh_ahead; else yes, unless $CI is set (a CI runner kills the
+ * processes a job leaves behind). cfg may be NULL. */
+bool refresh_ahead_resolve(const struct cli *cli, const struct config_profile *cfg);
+
 #endif

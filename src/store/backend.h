@@ -30,6 +30,7 @@ struct store_ops {
 	int (*prepare)(struct store *st, const struct tokens *current, unsigned flags);
 	void (*abandon)(struct store *st);
 	int (*save)(struct store *st, const struct tokens *t);
+	int (*save_access)(struct store *st, const struct tokens *t);   /* NULL: save */
 	int (*save_aside)(struct store *st, const struct tokens *t, char *where, size_t where_len);
 	int (*forget)(struct store *st, unsigned flags);
 	void (*describe)(const struct store *st, char *out, size_t len);  /* NULL: kind */

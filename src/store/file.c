@@ -1,7 +1,14 @@
 /*
- * The file store: everything in one JSON file, mode 0600, in a directory
- * only we can change (zoho/tokens.c reads and writes the format). The
- * lock is an flock on "PATH.lock" beside it (store.c, core/lock.c).
+ * The file store: everything durable in one JSON file, the record, mode
+ * 0600, in a directory only we can change (zoho/tokens.c reads and writes
+ * the format), written by a sign-in, a migration and a revocation only,
+ * atomically and synced. A refresh writes the new access token to the
+ * cache (store/local.h: in $XDG_RUNTIME_DIR, not synced) and never the
+ * record, which holds the refresh token: no refresh, killed at any
+ * moment, can harm it. The record keeps the access token of its sign-in,
+ * so that an older release reads it as the token file it knows (and
+ * refreshes it once it has expired). The lock is an flock on "PATH.lock"
+ * beside it (store.c, core/lock.c), whichever cache a process uses.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +22,7 @@
 #include "core/secure-file.h"
 #include "core/util.h"
 #include "store/backend.h"
+#include "store/local.h"
 
 /* Room kept for a token file beyond what it holds now: a longer access
  * token, a new API domain. Token files are under 2 KiB. */
@@ -23,6 +31,7 @@
 struct file_store {
 	struct store base;
 	struct secure_write pending;
+	bool pending_cache;   /* what is prepared is the cache (a refresh), not the record */
 };
 
 static struct file_store *file_of(struct store *st)
@@ -52,7 +61,23 @@ static int file_prepare(struct store *st, const struct tokens *current, unsigned
 {
 	struct file_store *f = file_of(st);
 	size_t reserve = RESERVE_EXTRA;
-	(void)flags;
+	secure_write_abort(&f->pending);
+	f->pending_cache = false;
+	/* A refresh writes the cache, room made first as for the record; where
+	 * the cache can't be, the record takes it (as before there was one). */
+	if (flags & STORE_FOR_REFRESH) {
+		char cache[PATH_MAX];
+		struct report quiet;
+		report_open(&quiet);
+		bool ok = profile_cache_path(st->p, cache, sizeof(cache)) && secure_dirs_for(cache) &&
+			secure_write_prepare(&f->pending, cache, reserve);
+		report_drop(&quiet);
+		if (ok) {
+			f->pending.fleeting = true;
+			f->pending_cache = true;
+			return ZO_OK;
+		}
+	}
 	if (current) {
 		char *json = tokens_to_json(current);
 		if (!json)
@@ -67,6 +92,7 @@ static int file_prepare(struct store *st, const struct tokens *current, unsigned
 static void file_abandon(struct store *st)
 {
 	secure_write_abort(&file_of(st)->pending);
+	file_of(st)->pending_cache = false;
 }
 
 /* Write t to path: through the prepared file when there is one. */
@@ -79,6 +105,7 @@ static int write_tokens(struct file_store *f, const char *path, const struct tok
 	whole.refresh_elsewhere = false;
 	whole.refresh_fingerprint = NULL;
 	whole.budget_until = 0;
+	whole.ahead_failed_at = 0; /* the cache's */
 	char *json = tokens_to_json(&whole);
 	if (!json) {
 		secure_write_abort(&f->pending);
@@ -94,7 +121,37 @@ static int file_save(struct store *st, const struct tokens *t)
 {
 	/* Under the lock: clear what a killed writer left behind. */
 	secure_write_clean(st->where);
-	return write_tokens(file_of(st), st->where, t);
+	int status = write_tokens(file_of(st), st->where, t);
+	/* The record is the newest now: an older cache, or what a refresh
+	 * ahead remembered of the tokens it replaces, goes. */
+	if (status == ZO_OK)
+		local_forget_cache(st->p);
+	return status;
+}
+
+static int file_save_access(struct store *st, const struct tokens *t)
+{
+	struct file_store *f = file_of(st);
+	/* Under the lock: clear what a killed writer left behind. */
+	secure_write_clean(st->where);
+	if (f->pending.fd < 0 || !f->pending_cache)
+		return file_save(st, t); /* the record was prepared, or nothing */
+	secure_write_clean(f->pending.path);
+	char *json = tokens_to_json_as(RECORD_CACHE, t, st->where);
+	struct report r;
+	char why[REPORT_HELD_MAX];
+	report_open(&r);
+	bool ok = json && secure_write_commit(&f->pending, json, strlen(json));
+	report_take(&r, why, sizeof(why));
+	secret_free(json);
+	if (!json)
+		secure_write_abort(&f->pending);
+	f->pending_cache = false;
+	if (ok)
+		return ZO_OK;
+	/* Zoho issued it: the record keeps it rather than nobody. */
+	log_warn("%s; the token file takes the new access token instead", why[0] ? why : "no cache");
+	return file_save(st, t);
 }
 
 static int file_save_aside(struct store *st, const struct tokens *t, char *where, size_t where_len)
@@ -117,6 +174,8 @@ static int file_forget(struct store *st, unsigned flags)
 		log_error("cannot remove %s: %s", st->where, strerror(errno));
 		return ZO_FAILURE;
 	}
+	if (mine)
+		local_forget_cache(st->p);
 	return ZO_OK;
 }
 
@@ -133,6 +192,7 @@ static const struct store_ops file_ops = {
 	.prepare = file_prepare,
 	.abandon = file_abandon,
 	.save = file_save,
+	.save_access = file_save_access,
 	.save_aside = file_save_aside,
 	.forget = file_forget,
 	.destroy = file_destroy,

@@ -12,6 +12,15 @@ struct token_seen token_seen_of(const struct tokens *t)
 	return s;
 }
 
+void judge_margins(const struct tokens *t, long min_valid, int64_t *hard, int64_t *soft)
+{
+	int64_t lifetime = t->expires_at - t->obtained_at;
+	if (lifetime < 0)
+		lifetime = 0;
+	*hard = min_valid < lifetime / 2 ? min_valid : lifetime / 2;
+	*soft = *hard + (lifetime - *hard) / 4;
+}
+
 enum verdict judge(const struct tokens *held, const struct token_seen *seen, int64_t now,
 		const struct judge_ask *ask)
 {
@@ -21,11 +30,16 @@ enum verdict judge(const struct tokens *held, const struct token_seen *seen, int
 			VERDICT_RENEW;
 	if (ask->force || left <= 0)
 		return VERDICT_RENEW;
-	if (!tokens_need_refresh(held, ask->min_valid, now))
-		return VERDICT_SERVE;
 	/* Renewed: newer than what the first look saw (an older token,
 	 * another machine's say, is no renewal). */
 	bool renewed = seen && (held->obtained_at > seen->obtained_at ||
 		(held->obtained_at == seen->obtained_at && held->expires_at > seen->expires_at));
+	if (ask->ahead)
+		return renewed ? VERDICT_SERVE : VERDICT_RENEW;
+	if (!tokens_need_refresh(held, ask->min_valid, now)) {
+		int64_t hard, soft;
+		judge_margins(held, ask->min_valid, &hard, &soft);
+		return ask->ahead_ok && !seen && left < soft ? VERDICT_SERVE_AHEAD : VERDICT_SERVE;
+	}
 	return renewed ? VERDICT_SERVE : VERDICT_RENEW;
 }

@@ -21,6 +21,10 @@ struct judge_ask {
 	bool force;         /* renew it whatever is left (refresh, status --online) */
 	const char *dead;   /* an access token an API refused: never served; another
 	                     * one with time left is (someone renewed it meanwhile) */
+	bool ahead_ok;      /* the caller may be served at once and the token renewed
+	                     * behind it, past the soft margin (VERDICT_SERVE_AHEAD) */
+	bool ahead;         /* this is that renewal: renew unless someone did since
+	                     * the first look */
 };
 
 /* The times of the token a first look saw, for the second look. */
@@ -30,15 +34,27 @@ struct token_seen {
 
 enum verdict {
 	VERDICT_SERVE,      /* use it as it is */
+	VERDICT_SERVE_AHEAD, /* use it, and have it renewed behind the caller */
 	VERDICT_RENEW,      /* ask Zoho for a new one (under the lock) */
 };
+
+/*
+ * The two margins of a token (seconds before it expires): past the hard
+ * one callers wait for a renewal (min_valid, at most half the token's
+ * lifetime); past the soft one, a quarter of the rest of the lifetime
+ * beyond the hard one (1,125 s for a one-hour token and 300 s), a caller
+ * that allows it is served at once and the token renewed behind it.
+ */
+void judge_margins(const struct tokens *t, long min_valid, int64_t *hard, int64_t *soft);
 
 /*
  * held: the tokens as stored now; seen: NULL on the first look (no lock),
  * else what the first look saw, now that the lock is held. A token renewed
  * between the two looks (newer than seen's) is served while it has any
- * time left, whatever its lifetime: whoever renewed it judged it worth it. A token whose times can't be believed (tokens_time_left()) is
- * renewed, never served.
+ * time left, whatever its lifetime: whoever renewed it judged it worth it.
+ * A token whose times can't be believed (tokens_time_left()) is renewed,
+ * never served. On the first look, with ask->ahead_ok, a token past the
+ * soft margin but not the hard one is VERDICT_SERVE_AHEAD.
  */
 enum verdict judge(const struct tokens *held, const struct token_seen *seen, int64_t now,
 		const struct judge_ask *ask);

@@ -22,12 +22,28 @@
  */
 
 /*
- * Read the record at token_path and, when it is metadata, its cached
- * access token (a missing or stale cache leaves access_token NULL and
- * expires_at 0: refresh). Returns a token_file_result; why and the
- * mode/owner as tokens_read_file() gives them.
+ * Read the record at the profile's token path and its cached access
+ * token: for metadata, the cache it names (a missing or stale cache
+ * leaves access_token NULL and expires_at 0: refresh); for a token file,
+ * the cache at profile_cache_path(), whose access token is taken when it
+ * is the newer (the file's own is the first cache: a token file that a
+ * refresh never rewrote, or one an older release wrote whole). Returns a
+ * token_file_result; why and the mode/owner as tokens_read_file() gives
+ * them.
  */
-enum token_file_result local_read(const char *token_path, struct tokens *out, unsigned *mode,
+enum token_file_result local_read(const struct profile *p, struct tokens *out, unsigned *mode,
 		unsigned *owner, char *why, size_t why_len);
+
+/*
+ * Write t's access token, its times and what a refresh made ahead of
+ * time left (RECORD_CACHE) to the cache at path (NULL: the token file's,
+ * profile_cache_path()): atomic and 0600, but not synced to the disk (a
+ * cache lost costs one refresh). Said when it fails.
+ */
+bool local_write_cache(const struct profile *p, const char *path, const struct tokens *t);
+
+/* Remove a token file's cache (a sign-in or a migration wrote the record
+ * anew; a revocation). */
+void local_forget_cache(const struct profile *p);
 
 #endif

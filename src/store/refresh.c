@@ -1,11 +1,13 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/exit-status.h"
 #include "core/lock.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "store/ahead.h"
 #include "store/refresh.h"
 #include "zoho/token-endpoint.h"
 
@@ -64,6 +66,12 @@ static int refresh_now(const struct profile *p, struct tokens *t, bool *throttle
 	t->expires_at = fresh.expires_at;
 	t->obtained_at = fresh.obtained_at;
 	t->throttled_until = 0;
+	/* Renewed: what a refresh ahead remembered is over. */
+	t->ahead_failed_at = 0;
+	t->ahead_retry_at = 0;
+	t->ahead_status = 0;
+	secret_free(t->ahead_error);
+	t->ahead_error = NULL;
 	tokens_finish(&fresh);
 	return ZO_OK;
 }
@@ -122,12 +130,12 @@ static int refresh_locked(struct store *st, const struct judge_ask *ask, struct 
 	/* Before asking Zoho: the answer must have somewhere to go (a full
 	 * disk would otherwise spend a refresh, and Zoho allows ten in ten
 	 * minutes, on every call). */
-	status = store_prepare(st, t, 0);
+	status = store_prepare(st, t, STORE_FOR_REFRESH);
 	if (status != ZO_OK)
 		return status;
 	status = refresh_now(p, t, &throttled);
 	if (status == ZO_OK)
-		return store_save(st, t);
+		return store_save_access(st, t);
 	if (throttled) {
 		t->throttled_until = now + THROTTLE_WINDOW;
 		if (store_save(st, t) == ZO_OK) {
@@ -139,6 +147,58 @@ static int refresh_locked(struct store *st, const struct judge_ask *ask, struct 
 		store_abandon(st);
 	}
 	return status;
+}
+
+/*
+ * A refresh ahead (store/ahead.h), under the lock: unless a failure
+ * remembered says not yet, refresh, and remember what went wrong in the
+ * cache, where the next caller and status find it. Its errors are said
+ * as ever (to nobody: the refresher's stderr is /dev/null).
+ */
+static int renew_ahead(struct store *st, const struct judge_ask *ask, struct tokens *held)
+{
+	int64_t now = wall_seconds();
+	if (ahead_held_back(held, now))
+		return ZO_OK; /* another refresher failed meanwhile: its word stands */
+	struct report r;
+	char why[REPORT_HELD_MAX];
+	report_open(&r);
+	int status = refresh_locked(st, ask, held);
+	report_copy(&r, why, sizeof(why));
+	report_fail(&r, NULL);
+	if (status == ZO_OK || status >= ZO_INTERRUPTED)
+		return status;
+	now = wall_seconds();
+	secret_free(held->ahead_error);
+	if (strlen(why) >= AHEAD_ERROR_MAX)
+		why[AHEAD_ERROR_MAX - 1] = '\0';
+	/* The cache holds ASCII: anything else (Zoho's words, escaped once
+	 * already) becomes '?'. */
+	for (char *c = why; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
+	held->ahead_error = xstrdup(why[0] ? why : "it failed");
+	held->ahead_failed_at = now;
+	held->ahead_status = status;
+	held->ahead_retry_at = ahead_retry_at(status, held, now);
+	store_note(st, held);
+	return status;
+}
+
+/* A token served past its soft margin: renewed behind the caller, by
+ * this very program started anew (store/ahead.h). */
+static void behind(struct store *st, const struct tokens *held, enum fresh_source *source)
+{
+	const struct profile *p = store_profile(st);
+	char self[PATH_MAX];
+	if (held->ahead_failed_at)
+		ahead_say_failure(p, held, wall_seconds());
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	if (ahead_start(p, self, held) == AHEAD_STARTED)
+		*source = FRESH_AHEAD;
 }
 
 /* The lock, the second look and, when it is still needed, the refresh:
@@ -183,6 +243,9 @@ static int renew(struct store *st, const struct judge_ask *ask, const struct tok
 		*held = now_held;
 		if (judge(held, seen, wall_seconds(), ask) == VERDICT_SERVE) {
 			*source = FRESH_MEANWHILE;
+		} else if (ask->ahead) {
+			status = renew_ahead(st, ask, held);
+			*source = FRESH_RENEWED;
 		} else {
 			status = refresh_locked(st, ask, held);
 			*source = FRESH_RENEWED;
@@ -208,9 +271,14 @@ int fresh_tokens_from(struct store *st, const struct judge_ask *ask, const struc
 		/* The front judged its own look; the open's read was the second. */
 		seen.obtained_at = handed->seen_obtained_at;
 		seen.expires_at = handed->seen_expires_at;
-	} else if (judge(&held, NULL, wall_seconds(), ask) == VERDICT_SERVE) {
-		*out = held;
-		return ZO_OK;
+	} else {
+		enum verdict v = judge(&held, NULL, wall_seconds(), ask);
+		if (v == VERDICT_SERVE_AHEAD)
+			behind(st, &held, source);
+		if (v != VERDICT_RENEW) {
+			*out = held;
+			return ZO_OK;
+		}
 	}
 
 	/* From here on a failure may still end in the token in hand, while it

@@ -20,6 +20,10 @@
  * was made under that lock: it is the second look, judged against what
  * the front saw, and no third read is made.
  *
+ * With ask->ahead_ok, a token past its soft margin (store/judge.h) is
+ * served as it is and renewed behind the caller (store/ahead.h), and a
+ * failure of an earlier renewal ahead is said as a warning.
+ *
  * What goes wrong is said once: as a warning when the access token in
  * hand still has time left and is served anyway (not for a refresh token
  * Zoho no longer honours, nor when interrupted), else as the error.
@@ -39,6 +43,7 @@ enum fresh_source {
 	FRESH_RENEWED,     /* renewed here, now */
 	FRESH_MEANWHILE,   /* renewed by another process while this one waited */
 	FRESH_FALLBACK,    /* the renewal failed; the one in hand still has time left */
+	FRESH_AHEAD,       /* what the store held, being renewed behind the caller */
 };
 int fresh_tokens_from(struct store *st, const struct judge_ask *ask, const struct handoff *handed,
 		struct tokens *out, enum fresh_source *source);

@@ -12,6 +12,7 @@
 #include "core/module.h"
 #include "core/secure-file.h"
 #include "core/util.h"
+#include "store/local.h"
 #include "store/remote.h"
 
 bool remote_write(const struct profile *p, const char *store, const struct tokens *t,
@@ -34,17 +35,23 @@ bool remote_write(const struct profile *p, const char *store, const struct token
 		remote_fingerprint(t->refresh_token, fingerprint);
 		meta.refresh_fingerprint = fingerprint;
 	}
-	if (!secure_dirs_for(meta_path) || !secure_dirs_for(cache_path))
+	if (!secure_dirs_for(meta_path))
 		return false;
-	if (meta.access_token) {
-		char *json = tokens_to_json_as(RECORD_CACHE, &meta, p->token_path);
-		bool ok = json && secure_write(cache_path, json, strlen(json));
-		secret_free(json);
-		if (!ok)
-			return false;
-	}
+	if (meta.access_token && !local_write_cache(p, cache_path, &meta))
+		return false;
 	char *json = tokens_to_json_as(RECORD_META, &meta, NULL);
-	bool ok = json && secure_write(meta_path, json, strlen(json));
+	if (!json)
+		return false;
+	/* A refresh changes the cache only: the metadata is written when it
+	 * says something new (a sign-in, a migration). */
+	struct buf was = { 0 };
+	struct report quiet;
+	report_open(&quiet);
+	bool same = secure_read(meta_path, NULL, strlen(json) + 1, false, &was, NULL) == READ_OK &&
+		was.len == strlen(json) && memcmp(was.data, json, was.len) == 0;
+	report_drop(&quiet);
+	buf_finish(&was);
+	bool ok = same || secure_write(meta_path, json, strlen(json));
 	secret_free(json);
 	return ok;
 }

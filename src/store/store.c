@@ -31,7 +31,7 @@ static void read_record(struct store *st)
 	rec->why[0] = '\0';
 	rec->under_lock = lock_handed_for(st->lock_path);
 	report_open(&quiet);
-	rec->result = local_read(st->where, &rec->tokens, &rec->mode, &rec->owner, rec->why,
+	rec->result = local_read(st->p, &rec->tokens, &rec->mode, &rec->owner, rec->why,
 		sizeof(rec->why));
 	if (rec->result == TOKEN_FILE_UNREADABLE)
 		report_take(&quiet, rec->why, sizeof(rec->why));
@@ -276,6 +276,19 @@ void store_abandon(struct store *st)
 int store_save(struct store *st, const struct tokens *t)
 {
 	return st->ops->save(st, t);
+}
+
+int store_save_access(struct store *st, const struct tokens *t)
+{
+	return st->ops->save_access ? st->ops->save_access(st, t) : st->ops->save(st, t);
+}
+
+int store_note(struct store *st, const struct tokens *t)
+{
+	const struct tokens *rec = &st->record.tokens;
+	const char *cache = st->record.result == TOKEN_FILE_OK && rec->record == RECORD_META ?
+		rec->access_cache : NULL;
+	return local_write_cache(st->p, cache, t) ? ZO_OK : ZO_FAILURE;
 }
 
 int store_save_aside(struct store *st, const struct tokens *t, char *where, size_t where_len)

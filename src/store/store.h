@@ -128,17 +128,34 @@ int store_reload(struct store *st);
  * a keyring that answers. current (may be NULL) sizes what will be saved.
  * With STORE_KEEP_EXISTING, a shared store that already holds the
  * profile's tokens is not to be replaced (a migration into a fleet's
- * database without --force): said, ZO_USAGE. Undone by the save or by
+ * database without --force): said, ZO_USAGE. With STORE_FOR_REFRESH, what
+ * follows is store_save_access(). Undone by the save or by
  * store_abandon().
  */
 enum store_prepare_flags {
 	STORE_KEEP_EXISTING = 1,
+	STORE_FOR_REFRESH = 2,
 };
 int store_prepare(struct store *st, const struct tokens *current, unsigned flags);
 void store_abandon(struct store *st);
 
 /* Save t (atomically), as prepared if it was; the caller holds the lock. */
 int store_save(struct store *st, const struct tokens *t);
+
+/*
+ * After a refresh, under the lock: t's new access token goes to the
+ * cache (store/local.h), and the record stays as it is, byte for byte:
+ * a refresh never rewrites the refresh token (the file store's record and
+ * another store's metadata are written by a sign-in, a migration or a
+ * revocation only). A shared database's row, the fleet's cache, takes it
+ * too. When the cache can't be written, the record takes it (durably), so
+ * that the token Zoho issued is never lost.
+ */
+int store_save_access(struct store *st, const struct tokens *t);
+
+/* Under the lock: what a refresh ahead left (t's ahead_*, with its access
+ * token as it is) goes to the cache. */
+int store_note(struct store *st, const struct tokens *t);
 
 /*
  * Save t where the lock doesn't matter, because the lock can't be had and

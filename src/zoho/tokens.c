@@ -53,6 +53,7 @@ void tokens_finish(struct tokens *t)
 	free(t->access_cache);
 	free(t->cache_for);
 	free(t->refresh_fingerprint);
+	free(t->ahead_error);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -324,15 +325,17 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 		get_time(root, "throttled_until", false, &out->throttled_until, why, why_len);
 	switch (kind) {
 	case RECORD_FILE:
-		ok = ok && get_string(root, "access_token", true, TOKEN_MAX, false, &out->access_token, why,
-				why_len) &&
+		/* A record may have no access token (the cache has it): then
+		 * no times either. */
+		ok = ok && get_string(root, "access_token", false, TOKEN_MAX, false, &out->access_token,
+				why, why_len) &&
 			get_string(root, "refresh_token", false, TOKEN_MAX, false, &out->refresh_token, why,
 				why_len) &&
 			get_string(root, "client_secret", true, 512, false, &out->client_secret, why,
 				why_len) &&
 			client_fields(root, out, why, why_len) &&
-			get_time(root, "expires_at", true, &out->expires_at, why, why_len) &&
-			get_time(root, "obtained_at", true, &out->obtained_at, why, why_len) &&
+			get_time(root, "expires_at", out->access_token, &out->expires_at, why, why_len) &&
+			get_time(root, "obtained_at", out->access_token, &out->obtained_at, why, why_len) &&
 			get_count(root, "live_tokens", ZOHO_LIVE_TOKENS_MOST, &out->live_tokens, why,
 				why_len);
 		break;
@@ -364,7 +367,20 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 				why_len) &&
 			get_string(root, "for", true, 4096, false, &out->cache_for, why, why_len) &&
 			get_time(root, "expires_at", true, &out->expires_at, why, why_len) &&
-			get_time(root, "obtained_at", true, &out->obtained_at, why, why_len);
+			get_time(root, "obtained_at", true, &out->obtained_at, why, why_len) &&
+			get_time(root, "ahead_failed_at", false, &out->ahead_failed_at, why, why_len) &&
+			get_time(root, "record_at", false, &out->record_at, why, why_len);
+		if (ok && out->ahead_failed_at) {
+			const json_t *status = json_object_get(root, "ahead_status");
+			ok = get_string(root, "ahead_error", true, AHEAD_ERROR_MAX, true, &out->ahead_error,
+					why, why_len) &&
+				get_time(root, "ahead_retry_at", true, &out->ahead_retry_at, why, why_len);
+			if (ok && (!json_is_integer(status) || json_integer_value(status) < 1 ||
+					json_integer_value(status) > 255))
+				ok = bad(why, why_len, "ahead_status is not an exit status");
+			else if (ok)
+				out->ahead_status = (int)json_integer_value(status);
+		}
 		break;
 	}
 	if (ok && kind != RECORD_CACHE && out->api_domain &&
@@ -408,18 +424,19 @@ bool tokens_copy(struct tokens *dst, const struct tokens *src)
 		copy_string(&dst->store, src->store) &&
 		copy_string(&dst->access_cache, src->access_cache) &&
 		copy_string(&dst->cache_for, src->cache_for) &&
-		copy_string(&dst->refresh_fingerprint, src->refresh_fingerprint);
+		copy_string(&dst->refresh_fingerprint, src->refresh_fingerprint) &&
+		copy_string(&dst->ahead_error, src->ahead_error);
 	if (!ok) {
 		/* The pointers not yet copied are src's: clear them before
 		 * finishing what was. */
 		char **fields[] = { &dst->access_token, &dst->refresh_token, &dst->token_type,
 			&dst->api_domain, &dst->scope, &dst->client_id, &dst->client_secret,
 			&dst->accounts_server, &dst->location, &dst->redirect_uri, &dst->store,
-			&dst->access_cache, &dst->cache_for, &dst->refresh_fingerprint };
+			&dst->access_cache, &dst->cache_for, &dst->refresh_fingerprint, &dst->ahead_error };
 		const char *theirs[] = { src->access_token, src->refresh_token, src->token_type,
 			src->api_domain, src->scope, src->client_id, src->client_secret,
 			src->accounts_server, src->location, src->redirect_uri, src->store,
-			src->access_cache, src->cache_for, src->refresh_fingerprint };
+			src->access_cache, src->cache_for, src->refresh_fingerprint, src->ahead_error };
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 			if (*fields[i] == theirs[i])
 				*fields[i] = NULL;
@@ -441,6 +458,12 @@ void tokens_take_cache(struct tokens *meta, struct tokens *cache)
 	meta->expires_at = cache->expires_at;
 	meta->obtained_at = cache->obtained_at;
 	meta->throttled_until = cache->throttled_until;
+	meta->ahead_failed_at = cache->ahead_failed_at;
+	meta->ahead_status = cache->ahead_status;
+	meta->ahead_retry_at = cache->ahead_retry_at;
+	free(meta->ahead_error);
+	meta->ahead_error = cache->ahead_error;
+	cache->ahead_error = NULL;
 	tokens_finish(cache);
 }
 
@@ -548,7 +571,12 @@ static bool fill(json_t *root, enum token_record kind, const struct tokens *t, c
 			add_string(root, "access_token", t->access_token) &&
 			add_time(root, "expires_at", t->expires_at) &&
 			add_time(root, "obtained_at", t->obtained_at) &&
-			(!t->throttled_until || add_time(root, "throttled_until", t->throttled_until));
+			(!t->throttled_until || add_time(root, "throttled_until", t->throttled_until)) &&
+			(!t->record_at || add_time(root, "record_at", t->record_at)) &&
+			(!t->ahead_failed_at || (add_time(root, "ahead_failed_at", t->ahead_failed_at) &&
+				add_time(root, "ahead_status", t->ahead_status) &&
+				add_string(root, "ahead_error", t->ahead_error ? t->ahead_error : "?") &&
+				add_time(root, "ahead_retry_at", t->ahead_retry_at)));
 	}
 	return add_string(root, "token_type", t->token_type) &&
 		add_string(root, "api_domain", t->api_domain) &&

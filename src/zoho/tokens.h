@@ -12,7 +12,11 @@
  *  - the token file of the file store: everything;
  *  - the metadata of another store (the keyring, a database), at the same
  *    path: where the tokens are, and nothing secret;
- *  - the access-token cache of such a store, on this machine.
+ *  - the access-token cache, on this machine: where a refresh puts the
+ *    new access token, for every store (the file store's record, like
+ *    another store's metadata, is written only by a sign-in, a migration
+ *    or a revocation), with what the last refresh made ahead of time
+ *    behind a caller's back could not do.
  */
 enum token_record {
 	RECORD_FILE,
@@ -51,6 +55,14 @@ struct tokens {
 	char *access_cache;     /* where the access token is cached, absolute */
 	bool refresh_elsewhere; /* a refresh token is held in the store; not here */
 	char *cache_for;        /* RECORD_CACHE: the metadata path it belongs to */
+	int64_t record_at;      /* a token file's: the obtained_at of the record itself, which
+	                         * its cache names (written over that record); 0: unknown */
+	/* RECORD_CACHE: the last refresh made ahead of time that failed
+	 * (ahead_failed_at 0: none since the last success or sign-in). */
+	int64_t ahead_failed_at; /* Unix seconds */
+	int ahead_status;       /* its exit status (core/exit-status.h) */
+	char *ahead_error;      /* what went wrong, printable */
+	int64_t ahead_retry_at; /* no new one before (0: not before a new sign-in) */
 	char *refresh_fingerprint; /* RECORD_META: the refresh token's fingerprint (the
 	                         * hex of SHA-256's first 16 bytes), written when it is
 	                         * stored, to tell this profile's keyring items from
@@ -59,6 +71,8 @@ struct tokens {
 
 /* Room for what the parsers say is wrong with a record or an answer. */
 #define TOKENS_WHY_MAX 160
+/* The longest ahead_error a cache may hold. */
+#define AHEAD_ERROR_MAX 1024
 
 /* Whether the profile has a refresh token (here, or in its store). */
 bool tokens_offline(const struct tokens *t);

@@ -25,8 +25,8 @@ from .background import Background, RawStderr, check_no_raw_controls
 from .case import main, needs, no_audit
 from .common import (BINARY, CLIENT_ID, DATA, HERE, PYTHON, SECRET, SKIP, SOURCE, Failure, check,
                      wait_for)
-from .files import (Holder, file_state, lock_of, mode_of, read_json, write_config, write_secret,
-                    write_tokens)
+from .files import (Holder, cache_path, current_tokens, file_state, lock_of, mode_of, read_json,
+                    write_config, write_secret, write_tokens)
 from .home import Home, final_page
 from .keyring import PrivateBus, cache_files, keyring_available, keyring_login, lookup
 from .listener import listener_get, raw, raw_reply, remote_browser
@@ -38,12 +38,12 @@ from .postgresql import (PG_BIN, PgCluster, configure, fleet, machine, pg_availa
 from .schema import json_shape, status_json
 from .terminal import CLEAR, Terminal, check_clean_end_of, decline_save, screen, unwrap
 from .tool import (SCOPES, Run, complete, exchange_args, faketime, login_args, run, setup_login,
-                   unprivileged)
+                   tool_env, unprivileged)
 
 __all__ = [
     "Background", "RawStderr", "check_no_raw_controls", "main", "needs", "no_audit", "BINARY",
     "CLIENT_ID", "DATA", "HERE", "PYTHON", "SECRET", "SKIP", "SOURCE", "Failure", "check",
-    "wait_for", "Holder", "file_state", "lock_of", "mode_of", "read_json", "write_config",
+    "wait_for", "Holder", "cache_path", "current_tokens", "file_state", "lock_of", "mode_of", "read_json", "write_config",
     "write_secret", "write_tokens", "Home", "final_page", "PrivateBus", "cache_files",
     "keyring_available", "keyring_login", "lookup", "listener_get", "raw", "raw_reply",
     "remote_browser", "Mock", "body_of", "console_code", "make_certificate", "in_private_network",
@@ -51,4 +51,5 @@ __all__ = [
     "pg_available", "postgresql_available", "row", "token_path", "json_shape", "status_json",
     "CLEAR", "Terminal", "check_clean_end_of", "decline_save", "screen", "unwrap", "SCOPES", "Run",
     "complete", "exchange_args", "faketime", "login_args", "run", "setup_login", "unprivileged",
+    "tool_env",
 ]

@@ -49,6 +49,11 @@ def write_tokens(home, mock, profile="default", expires_in=3600, refresh="1000.r
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump(data, f, indent=1)
+    # As a login does: the cache of the tokens this replaces goes.
+    try:
+        os.unlink(cache_path(home.env, path))
+    except FileNotFoundError:
+        pass
     return data
 
 
@@ -92,3 +97,34 @@ class Holder:
         if self.proc.poll() is None:
             self.proc.stdin.close()
             self.proc.wait(10)
+
+
+def cache_path(env, token_path):
+    """Where zoho-oauth caches a profile's access token (profile_cache_path()):
+    in $XDG_RUNTIME_DIR/zoho-oauth/, named after the token path with the
+    low half of its FNV-1a hash, else PATH.cache beside it."""
+    runtime = env.get("XDG_RUNTIME_DIR")
+    if not runtime:
+        return token_path + ".cache"
+    h = 14695981039346656037
+    for c in token_path.encode():
+        h = ((h ^ c) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return os.path.join(runtime, "zoho-oauth", "%s-%08x.json" % (os.path.basename(token_path)[:64],
+                                                               h & 0xFFFFFFFF))
+
+
+def current_tokens(home, profile="default", path=None, env=None):
+    """The token file as zoho-oauth reads it: the record, with the cached
+    access token (and its times) when that is the newer. A refresh writes
+    only the cache."""
+    path = path or home.token_file(profile)
+    data = read_json(path)
+    cache = cache_path(env or home.env, path)
+    if os.path.exists(cache):
+        c = read_json(cache)
+        over = c.get("record_at", 0) == data.get("obtained_at", 0)
+        if c.get("for") == path and (over or not data.get("access_token") or
+                                     c["obtained_at"] > data.get("obtained_at", 0)):
+            for k in ("access_token", "expires_at", "obtained_at"):
+                data[k] = c[k]
+    return data

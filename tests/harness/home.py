@@ -30,6 +30,10 @@ class Home:
             "BROWSER": os.path.join(HERE, "fake-browser.py"),
             "FAKE_BROWSER_LOG": self.browser_log,
             "ZOHO_CLIENT_SECRET": SECRET,
+            # No refresh ahead (a detached refresher behind a served call)
+            # unless a case asks for it with CI=None: what the mock sees
+            # stays what the case did.
+            "CI": "1",
         }
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MSAN_OPTIONS"):
             if k in os.environ:
