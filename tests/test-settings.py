@@ -162,6 +162,14 @@ def case_database_password_refused(home):
     check(DB_PASSWORD not in r.stderr, "the password was echoed from the config", r)
     check(len(mock.token_requests()) == 0, "zoho was asked")
     check(not mock.requests(), "something was sent", mock.requests())
+    # A name is no password: a database, a user or a service called so.
+    write_config(home, "")
+    for spec in ("postgresql:///passwords", "postgresql://passwordless@db.example/password_db",
+                 "postgres://bot@db.example/tokens?application_name=password",
+                 "service=password"):
+        r = run(home, "migrate", "--to", spec)
+        check(r.returncode == 7 and ".pgpass" not in r.stderr,
+              "%s was refused as if it held a password" % spec, r)
 
 
 # --- scopes ---

@@ -105,6 +105,79 @@ bool key_count(const char *value, long min, long max, long *out, char *why, size
 	return true;
 }
 
+/* Whether the n bytes at key, %-decoded, are "password" in any case. */
+static bool is_password_key(const char *key, size_t n)
+{
+	static const char want[] = "password";
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)key[i], hi, lo;
+		if (c == '%' && i + 2 < n + 0 && (hi = url_hex_value(key[i + 1])) >= 0 &&
+				(lo = url_hex_value(key[i + 2])) >= 0) {
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (k >= sizeof(want) - 1 || tolower(c) != want[k++])
+			return false;
+	}
+	return k == sizeof(want) - 1;
+}
+
+/* A URI's password: in its userinfo (user:PASSWORD@), or a password=
+ * parameter of its query. */
+static bool uri_has_password(const char *spec)
+{
+	const char *authority = strstr(spec, "://") + 3;
+	size_t len = strcspn(authority, "/?");
+	const char *at = NULL;
+	for (const char *p = authority; p < authority + len; p++)
+		if (*p == '@')
+			at = p;
+	if (at && memchr(authority, ':', (size_t)(at - authority)))
+		return true;
+	const char *query = strchr(spec, '?');
+	for (const char *p = query ? query + 1 : NULL; p && *p;) {
+		size_t item = strcspn(p, "&");
+		size_t key = strcspn(p, "=&");
+		if (key < item + 1 && is_password_key(p, key))
+			return true;
+		p += item + (p[item] == '&');
+	}
+	return false;
+}
+
+/* A keyword string's password=... (keywords are separated by blanks; a
+ * value may be quoted, with \\ escapes). */
+static bool keywords_have_password(const char *spec)
+{
+	const char *p = spec;
+	while (*p) {
+		p += strspn(p, " \t");
+		size_t key = strcspn(p, "= \t");
+		if (p[key] == '\0')
+			return false;
+		bool match = is_password_key(p, key);
+		p += key;
+		p += strspn(p, " \t");
+		if (*p != '=')
+			continue;
+		if (match)
+			return true;
+		p++;
+		p += strspn(p, " \t");
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+		} else {
+			p += strcspn(p, " \t");
+		}
+	}
+	return false;
+}
+
 bool key_store(const char *spec, char **out, char *why, size_t why_len)
 {
 	if (strcmp(spec, "file") == 0 || strcmp(spec, "keyring") == 0)
@@ -118,27 +191,11 @@ bool key_store(const char *spec, char **out, char *why, size_t why_len)
 		return false;
 	}
 	/* postgresql://user:PASSWORD@host/db, ?password=... or password=... in
-	 * a keyword string; libpq decodes %XX in a URI, so look at it decoded and
-	 * in any case. Checked first: the message to give is where a password
-	 * goes instead, whatever else is wrong. */
-	char plain[1025];
-	size_t n = 0;
-	for (const char *p = spec; *p && n < sizeof(plain) - 1; p++) {
-		int hi, lo;
-		if (p[0] == '%' && (hi = url_hex_value(p[1])) >= 0 && (lo = url_hex_value(p[2])) >= 0) {
-			plain[n++] = (char)(hi * 16 + lo);
-			p += 2;
-		} else {
-			plain[n++] = *p;
-		}
-	}
-	plain[n] = '\0';
-	for (size_t i = 0; i < n; i++)
-		plain[i] = (char)tolower((unsigned char)plain[i]);
-	const char *at = uri ? strchr(spec, '@') : NULL;
-	const char *colon = uri ? strchr(strstr(spec, "://") + 3, ':') : NULL;
-	bool has_password = (at && colon && colon < at) || strstr(plain, "password") != NULL;
-	explicit_bzero(plain, sizeof(plain));
+	 * a keyword string (libpq decodes %XX in a URI, and takes keywords in
+	 * any case): checked first, since where a password goes instead is the
+	 * message to give, whatever else is wrong. Only a password counts: a
+	 * database or user named "passwords" is no password. */
+	bool has_password = uri ? uri_has_password(spec) : keywords_have_password(spec);
 	if (has_password) {
 		snprintf(why, why_len, "the database connection string holds a password, which would "
 			"show in ps, in shell history or in this file: put it in ~/.pgpass (or the file "
