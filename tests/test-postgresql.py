@@ -560,6 +560,41 @@ def case_refresh_ahead(home):
           "machine c did not get the renewed token", r)
 
 
+def transactions(pg):
+    """Transactions the database has seen (each call of this adds one, once
+    its connection ends)."""
+    return int(pg.psql("SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                       "WHERE datname = current_database()"))
+
+
+def case_spent_budget_remembered(home):
+    """The fleet has used what Zoho allows (ten new access tokens in ten
+    minutes) and the token has expired: the first call learns it from the
+    row and says until when (exit 5); the machine remembers it in its
+    cache, and the next 29 calls say the same without a database
+    transaction."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    for _ in range(9):
+        r = run(home, "refresh", env=a)
+        check(r.returncode == 0, "refresh", r)
+    run(home, "token", env=b)
+    age(pg, [a, b], 3700)
+    r = run(home, "token", env=b)
+    check(r.returncode == 5 and "have used what Zoho allows" in r.stderr, "the first call", r)
+    before = transactions(pg)
+    overhead = transactions(pg) - before  # what a look itself costs
+    before += overhead
+    for _ in range(29):
+        r = run(home, "token", env=b)
+        check(r.returncode == 5 and "have used what Zoho allows" in r.stderr and
+              "until" in r.stderr, "a later call", r)
+    spent = transactions(pg) - before - overhead
+    check(spent == 0, "29 calls made %d database transactions" % spent)
+    check(len(refreshes(mock)) == 9, "zoho was asked", mock.requests())
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

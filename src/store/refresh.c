@@ -85,6 +85,27 @@ static void time_left_text(int64_t left, int64_t until, char *out, size_t len)
 	snprintf(out, len, "%s (until %s)", span, when);
 }
 
+/* Zoho's throttle, or a shared store's spent budget, says no refresh yet:
+ * said, ZO_REJECTED; else ZO_OK. */
+static int held_back(const struct profile *p, const struct tokens *t, int64_t now)
+{
+	char text[TIME_LEFT_MAX];
+	if (t->throttled_until > now) {
+		time_left_text(t->throttled_until - now, t->throttled_until, text, sizeof(text));
+		log_error("zoho is throttling refreshes of profile '%s' (too many in 10 minutes): no "
+			"new request for %s", p->name, text);
+		return ZO_REJECTED;
+	}
+	if (t->budget_until > now) {
+		time_left_text(t->budget_until - now, t->budget_until, text, sizeof(text));
+		log_error("the machines sharing profile '%s' have used what Zoho allows its refresh "
+			"token (10 new access tokens in 10 minutes, and only so many alive at once): no "
+			"refresh for %s", p->name, text);
+		return ZO_REJECTED;
+	}
+	return ZO_OK;
+}
+
 /*
  * Under the lock, with what the store holds now in t: refresh, and keep
  * the result (a throttle answer is kept too, so that nobody asks again
@@ -94,7 +115,7 @@ static int refresh_locked(struct store *st, const struct judge_ask *ask, struct 
 {
 	const struct profile *p = store_profile(st);
 	int64_t now = wall_seconds();
-	char text[TIME_LEFT_MAX], hint[PROFILE_HINT_MAX];
+	char hint[PROFILE_HINT_MAX];
 	bool throttled;
 
 	if (!tokens_offline(t)) {
@@ -109,22 +130,20 @@ static int refresh_locked(struct store *st, const struct judge_ask *ask, struct 
 				tokens_time_left(t, now) > 0 ? "is about to expire" : "has expired", hint);
 		return ZO_RELOGIN;
 	}
-	if (t->throttled_until > now) {
-		time_left_text(t->throttled_until - now, t->throttled_until, text, sizeof(text));
-		log_error("zoho is throttling refreshes of profile '%s' (too many in 10 minutes): no "
-			"new request for %s", p->name, text);
-		return ZO_REJECTED;
-	}
 	if (t->budget_until > now) {
-		time_left_text(t->budget_until - now, t->budget_until, text, sizeof(text));
-		log_error("the machines sharing profile '%s' have used what Zoho allows its refresh "
-			"token (10 new access tokens in 10 minutes, and only so many alive at once): no "
-			"refresh for %s", p->name, text);
-		return ZO_REJECTED;
+		/* Remembered on this machine (in the cache): its callers don't
+		 * ask the database again before then. */
+		struct report quiet;
+		report_open(&quiet);
+		store_note(st, t);
+		report_drop(&quiet);
 	}
+	int status = held_back(p, t, now);
+	if (status != ZO_OK)
+		return status;
 	/* The keyring or the database hands out the refresh token only now,
 	 * when it is needed. */
-	int status = store_load_secrets(st, t);
+	status = store_load_secrets(st, t);
 	if (status != ZO_OK)
 		return status;
 	/* Before asking Zoho: the answer must have somewhere to go (a full
@@ -208,6 +227,11 @@ static int renew(struct store *st, const struct judge_ask *ask, const struct tok
 {
 	const struct profile *p = store_profile(st);
 	char holder[LOCK_HOLDER_MAX], lock_name[PATH_MAX + 128];
+	/* What this machine remembers (Zoho's throttle, a spent budget) is
+	 * enough to say no: no lock, no database. */
+	int no = held_back(p, held, wall_seconds());
+	if (no != ZO_OK)
+		return no;
 	if (p->waits_broken) {
 		log_error("cannot wait for another process's lock: %s", p->waits_broken);
 		return ZO_USAGE;

@@ -49,7 +49,9 @@ struct tokens {
 	                         * tokens per refresh token its login was given
 	                         * (live_tokens =); 0: not recorded (the strictest) */
 	int64_t budget_until;   /* Unix seconds; 0: none. A shared store counted
-	                         * Zoho's limits spent: no refresh before then */
+	                         * Zoho's limits spent: no refresh before then (a
+	                         * machine's cache remembers it, so that its callers
+	                         * don't ask the database again meanwhile) */
 	/* Another store's record (RECORD_META): */
 	char *store;            /* "keyring", or a database's connection string */
 	char *access_cache;     /* where the access token is cached, absolute */
