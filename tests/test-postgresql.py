@@ -16,9 +16,10 @@ import threading
 import time
 import urllib.request
 
-from harness import (CLIENT_ID, SECRET, SKIP, Background, PgCluster, check, configure, faketime,
-                     fleet, login_args, main, mode_of, needs, postgresql_available, read_json, row,
-                     run, setup_login, status_json, token_path, wait_for)
+from harness import (CLIENT_ID, SECRET, SKIP, Background, PgBouncer, PgCluster, check, configure,
+                     faketime, fleet, login_args, main, mode_of, needs, pgbouncer_available,
+                     postgresql_available, read_json, row, run, setup_login, status_json,
+                     token_path, wait_for)
 
 
 def at(seconds, env):
@@ -593,6 +594,36 @@ def case_spent_budget_remembered(home):
     spent = transactions(pg) - before - overhead
     check(spent == 0, "29 calls made %d database transactions" % spent)
     check(len(refreshes(mock)) == 9, "zoho was asked", mock.requests())
+
+
+def case_through_pgbouncer(home):
+    """Through PgBouncer in transaction mode with a pool of one server
+    connection (every transaction may get the connection another client
+    just had): sign-in, shared tokens, one refresh for a burst on two
+    machines, and no setting of ours left on the server connection for the
+    next client (a session-level SET would follow the connection)."""
+    if not postgresql_available() or not pgbouncer_available():
+        return SKIP
+    bouncers = []
+
+    def through(pg):
+        bouncers.append(PgBouncer(home, pg, pool_size=1))
+        return bouncers[0].uri()
+    pg, mock, (a, b, c) = fleet(home, "token-delay=0.3", through=through)
+    bouncer = bouncers[0]
+    r = run(home, "token", env=b)
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"],
+          "machine b did not get the shared token through the pooler", r)
+    age(pg, [a, b], 3500)
+    before = len(refreshes(mock))
+    procs = [Background(home, "token", env=env) for env in (a, b, a, b, a, b)]
+    for p in procs:
+        check(p.wait(60) == 0, "a caller failed through the pooler", p.stderr())
+    check(len(refreshes(mock)) == before + 1, "the burst made %d refreshes"
+          % (len(refreshes(mock)) - before), mock.requests())
+    for setting in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"):
+        check(bouncer.psql("SHOW %s" % setting) == "0",
+              "%s of ours stayed on the pooled server connection" % setting)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -11,7 +11,12 @@
  * PQcancel(), which waits on the server without a bound). The server
  * bounds each statement too (statement_timeout), the row lock's wait
  * (lock_timeout), and how long a transaction that holds the row may sit
- * idle (idle_in_transaction_session_timeout, while we ask Zoho).
+ * idle (idle_in_transaction_session_timeout, while we ask Zoho), each set
+ * with SET LOCAL in the transaction it bounds: every statement runs in a
+ * transaction (begin(), run_bounded()), and nothing is left on the
+ * session, so that a connection pooler in transaction mode (PgBouncer)
+ * may give the server connection to another client between two of them.
+ * The row's lock is the row's, and the advisory lock transaction-scoped.
  */
 #include <errno.h>
 #include <poll.h>
@@ -154,8 +159,20 @@ static enum pgs_result classify(const struct pg_call *c, PGresult *res)
  * One statement, with text parameters, within timeout_ms. *res (when not
  * NULL) is its result on PG_OK, for PQclear().
  */
+static enum pgs_result run_as(const struct pg_call *c, struct pgs_conn *conn, int timeout_ms,
+		const char *sql, int n, const char *const *params, PGresult **res, bool simple);
+
 static enum pgs_result run(const struct pg_call *c, struct pgs_conn *conn, int timeout_ms,
 		const char *sql, int n, const char *const *params, PGresult **res)
+{
+	return run_as(c, conn, timeout_ms, sql, n, params, res, false);
+}
+
+/* The same; simple: sql may be several statements, without parameters
+ * (the simple query protocol: one round trip). */
+
+static enum pgs_result run_as(const struct pg_call *c, struct pgs_conn *conn, int timeout_ms,
+		const char *sql, int n, const char *const *params, PGresult **res, bool simple)
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	enum pgs_result r = PG_OK;
@@ -167,7 +184,8 @@ static enum pgs_result run(const struct pg_call *c, struct pgs_conn *conn, int t
 		say(c, "the connection was lost");
 		return PG_FAILED;
 	}
-	if (!PQsendQueryParams(conn->pq, sql, n, NULL, params, NULL, NULL, 0)) {
+	if (!(simple ? PQsendQuery(conn->pq, sql) :
+			PQsendQueryParams(conn->pq, sql, n, NULL, params, NULL, NULL, 0))) {
 		say(c, PQerrorMessage(conn->pq));
 		conn->broken = true;
 		return PG_FAILED;
@@ -223,12 +241,52 @@ give_up:
 	return r;
 }
 
-static enum pgs_result set_timeout(const struct pg_call *c, struct pgs_conn *conn, const char *what,
-		bool local, long ms)
+/*
+ * A transaction begun, with the server's own bounds for it set: SET LOCAL
+ * only, in one round trip. Nothing is set for the session: behind a
+ * connection pooler in transaction mode (PgBouncer) the server connection
+ * is another client's once the transaction ends, and a session setting
+ * would go with it. statement_ms bounds each statement; lock_ms (0: none)
+ * the wait for a lock; idle_ms (0: none) how long the transaction may sit
+ * idle while it holds the row.
+ */
+static enum pgs_result begin(const struct pg_call *c, struct pgs_conn *conn, long statement_ms,
+		long lock_ms, long idle_ms)
 {
-	char sql[96];
-	snprintf(sql, sizeof(sql), "SET %s%s = %ld", local ? "LOCAL " : "", what, ms > 0 ? ms : 1);
-	return run(c, conn, c->timeout_ms, sql, 0, NULL, NULL);
+	char sql[256];
+	int n = snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout = %ld",
+		statement_ms > 0 ? statement_ms : 1);
+	if (lock_ms > 0)
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, "; SET LOCAL lock_timeout = %ld", lock_ms);
+	if (idle_ms > 0)
+		snprintf(sql + n, sizeof(sql) - (size_t)n,
+			"; SET LOCAL idle_in_transaction_session_timeout = %ld", idle_ms);
+	return run_as(c, conn, c->timeout_ms, sql, 0, NULL, NULL, true);
+}
+
+static enum pgs_result pq_finish(const struct pg_call *c, struct pgs_conn *conn, bool commit);
+
+/* One statement outside the row's transaction, in a bounded transaction
+ * of its own; within it, as it is. */
+static enum pgs_result run_bounded(const struct pg_call *c, struct pgs_conn *conn,
+		const char *sql, int n, const char *const *params, PGresult **res)
+{
+	if (res)
+		*res = NULL;
+	if (!conn->broken && PQtransactionStatus(conn->pq) == PQTRANS_INTRANS)
+		return run(c, conn, c->timeout_ms, sql, n, params, res);
+	enum pgs_result r = begin(c, conn, c->timeout_ms, 0, 0);
+	if (r == PG_OK)
+		r = run(c, conn, c->timeout_ms, sql, n, params, res);
+	enum pgs_result end = pq_finish(c, conn, r == PG_OK);
+	if (r == PG_OK && end != PG_OK) {
+		if (res) {
+			PQclear(*res);
+			*res = NULL;
+		}
+		r = end;
+	}
+	return r;
 }
 
 #define TABLE_SQL \
@@ -244,20 +302,18 @@ static enum pgs_result set_timeout(const struct pg_call *c, struct pgs_conn *con
 static enum pgs_result pq_setup(const struct pg_call *c, struct pgs_conn *conn)
 {
 	PGresult *res;
-	enum pgs_result r = set_timeout(c, conn, "statement_timeout", false, c->timeout_ms);
-	if (r == PG_OK)
-		r = run(c, conn, c->timeout_ms, "SELECT to_regclass('zoho_oauth_tokens') IS NOT NULL", 0,
-			NULL, &res);
+	enum pgs_result r = run_bounded(c, conn,
+		"SELECT to_regclass('zoho_oauth_tokens') IS NOT NULL", 0, NULL, &res);
 	if (r != PG_OK)
 		return r;
 	bool there = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (there)
 		return PG_OK;
-	r = run(c, conn, c->timeout_ms, TABLE_SQL, 0, NULL, NULL);
+	r = run_bounded(c, conn, TABLE_SQL, 0, NULL, NULL);
 	if (r == PG_FAILED) {
 		/* Two first uses at once: the other one's table is as good. */
-		if (run(c, conn, c->timeout_ms, "SELECT to_regclass('zoho_oauth_tokens') IS NOT NULL", 0,
+		if (run_bounded(c, conn, "SELECT to_regclass('zoho_oauth_tokens') IS NOT NULL", 0,
 				NULL, &res) == PG_OK) {
 			there = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 			PQclear(res);
@@ -267,8 +323,6 @@ static enum pgs_result pq_setup(const struct pg_call *c, struct pgs_conn *conn)
 	}
 	return r;
 }
-
-static enum pgs_result pq_finish(const struct pg_call *c, struct pgs_conn *conn, bool commit);
 
 /* "1,2,3" (array_to_string of a bigint[]): strictly, the newest
  * PG_MAX_ISSUED kept. */
@@ -306,17 +360,11 @@ static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, 
 
 	memset(out, 0, sizeof(*out));
 	if (lock) {
-		r = run(c, conn, c->timeout_ms, "BEGIN", 0, NULL, NULL);
-		if (r == PG_OK)
-			r = set_timeout(c, conn, "lock_timeout", true, lock_ms);
-		if (r == PG_OK)
-			r = set_timeout(c, conn, "statement_timeout", true, (long)lock_ms + c->timeout_ms);
 		/* While we hold the row and ask Zoho, the transaction is idle:
 		 * a server that ends idle transactions early would free the row
 		 * for a second refresh. Not past what our request may take. */
-		if (r == PG_OK)
-			r = set_timeout(c, conn, "idle_in_transaction_session_timeout", true,
-				(long)c->hold_ms + c->timeout_ms);
+		r = begin(c, conn, (long)lock_ms + c->timeout_ms, lock_ms > 0 ? lock_ms : 1,
+			(long)c->hold_ms + c->timeout_ms);
 		/* A row that isn't there yet can't be locked: the profile's name
 		 * is, so that two first sign-ins don't overwrite each other. */
 		if (r == PG_OK)
@@ -324,13 +372,15 @@ static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, 
 				"SELECT pg_advisory_xact_lock(hashtext('zoho_oauth_tokens:' || $1))", 1,
 				params, NULL);
 	} else {
-		r = set_timeout(c, conn, "statement_timeout", false, c->timeout_ms);
+		r = PG_OK;
 	}
-	if (r == PG_OK)
-		r = run(c, conn, c->timeout_ms + (lock ? lock_ms : 0),
-			lock ? "SELECT record, array_to_string(issued, ','), updated_by, "
+	if (r == PG_OK && lock)
+		r = run(c, conn, c->timeout_ms + lock_ms,
+			"SELECT record, array_to_string(issued, ','), updated_by, "
 				"extract(epoch from updated_at)::bigint FROM zoho_oauth_tokens "
-				"WHERE profile = $1 FOR UPDATE" :
+				"WHERE profile = $1 FOR UPDATE", 1, params, &res);
+	else if (r == PG_OK)
+		r = run_bounded(c, conn,
 			"SELECT record, array_to_string(issued, ','), updated_by, "
 				"extract(epoch from updated_at)::bigint FROM zoho_oauth_tokens "
 				"WHERE profile = $1", 1, params, &res);
@@ -394,13 +444,13 @@ static enum pgs_result pq_put(const struct pg_call *c, struct pgs_conn *conn, co
 		"WHEN 'more' THEN ARRAY(SELECT x FROM unnest(t.issued) AS x "
 		"WHERE x >= $6::bigint - 3600 AND x <= $6::bigint + 3600 ORDER BY x) || $6::bigint "
 		"ELSE t.issued END, updated_at = now(), updated_by = EXCLUDED.updated_by";
-	return run(c, conn, c->timeout_ms, sql, 7, params, NULL);
+	return run_bounded(c, conn, sql, 7, params, NULL);
 }
 
 static enum pgs_result pq_remove(const struct pg_call *c, struct pgs_conn *conn, const char *profile)
 {
 	const char *params[] = { profile };
-	enum pgs_result r = run(c, conn, c->timeout_ms, "DELETE FROM zoho_oauth_tokens WHERE profile = $1",
+	enum pgs_result r = run_bounded(c, conn, "DELETE FROM zoho_oauth_tokens WHERE profile = $1",
 		1, params, NULL);
 	return r == PG_NOT_FOUND ? PG_OK : r;  /* no table: nothing to remove */
 }

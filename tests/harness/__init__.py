@@ -33,8 +33,8 @@ from .listener import listener_get, raw, raw_reply, remote_browser
 from .mock import Mock, body_of, console_code, make_certificate
 from .namespace import in_private_network
 from .ports import free_port, port_open
-from .postgresql import (PG_BIN, PgCluster, configure, fleet, machine, pg_available,
-                         postgresql_available, row, token_path)
+from .postgresql import (PG_BIN, PgBouncer, PgCluster, configure, fleet, machine, pg_available,
+                         pgbouncer_available, postgresql_available, row, token_path)
 from .schema import json_shape, status_json
 from .terminal import CLEAR, Terminal, check_clean_end_of, decline_save, screen, unwrap
 from .tool import (SCOPES, Run, complete, exchange_args, faketime, login_args, run, setup_login,
@@ -47,7 +47,7 @@ __all__ = [
     "write_secret", "write_tokens", "Home", "final_page", "PrivateBus", "cache_files",
     "keyring_available", "keyring_login", "lookup", "listener_get", "raw", "raw_reply",
     "remote_browser", "Mock", "body_of", "console_code", "make_certificate", "in_private_network",
-    "free_port", "port_open", "PG_BIN", "PgCluster", "configure", "fleet", "machine",
+    "free_port", "port_open", "PG_BIN", "PgBouncer", "PgCluster", "pgbouncer_available", "configure", "fleet", "machine",
     "pg_available", "postgresql_available", "row", "token_path", "json_shape", "status_json",
     "CLEAR", "Terminal", "check_clean_end_of", "decline_save", "screen", "unwrap", "SCOPES", "Run",
     "complete", "exchange_args", "faketime", "login_args", "run", "setup_login", "unprivileged",

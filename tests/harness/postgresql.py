@@ -3,7 +3,9 @@
 share one profile's tokens in it."""
 import json
 import os
+import shutil
 import subprocess
+import time
 import urllib.parse
 
 from .common import CLIENT_ID, check
@@ -111,6 +113,71 @@ class PgCluster:
         return [pm] + [int(k) for k in kids]
 
 
+def pgbouncer_available():
+    """Debian's pgbouncer is installed (tools/install-deps installs it)."""
+    if not shutil.which("pgbouncer") and not os.access("/usr/sbin/pgbouncer", os.X_OK):
+        print("SKIP: needs Debian's pgbouncer (tools/install-deps installs it)")
+        return False
+    return True
+
+
+class PgBouncer:
+    """PgBouncer in front of a PgCluster: transaction pooling (a server
+    connection goes to another client once a transaction ends), a pool of
+    pool_size server connections, on a socket of its own; as nobody when
+    the tests run as root, as the cluster is."""
+
+    def __init__(self, home, pg, pool_size=1, max_clients=200):
+        self.dir = os.path.join(home.root, "bouncer")
+        os.makedirs(self.dir, mode=0o700)
+        self.port = 6432
+        users = os.path.join(self.dir, "users.txt")
+        with open(users, "w") as f:
+            f.write('"postgres" ""\n')
+        ini = os.path.join(self.dir, "pgbouncer.ini")
+        with open(ini, "w") as f:
+            f.write("[databases]\npostgres = host=%s dbname=postgres user=postgres\n"
+                    "[pgbouncer]\nlisten_addr =\nlisten_port = %d\nunix_socket_dir = %s\n"
+                    "auth_type = trust\nauth_file = %s\npool_mode = transaction\n"
+                    "default_pool_size = %d\nmin_pool_size = 0\nreserve_pool_size = 0\n"
+                    "max_client_conn = %d\nlogfile = %s\npidfile = %s\n"
+                    "ignore_startup_parameters = extra_float_digits\n"
+                    % (pg.socket_dir, self.port, self.dir, users, pool_size, max_clients,
+                       os.path.join(self.dir, "log"), os.path.join(self.dir, "pid")))
+        if pg.prefix:
+            for name in os.listdir(self.dir):
+                os.chown(os.path.join(self.dir, name), 65534, 65534)
+            os.chown(self.dir, 65534, 65534)
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        self.proc = subprocess.Popen(pg.prefix + [binary, ini], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        home.cleanups.append(self.stop)
+        sock = os.path.join(self.dir, ".s.PGSQL.%d" % self.port)
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        check(os.path.exists(sock), "pgbouncer did not start", open(os.path.join(self.dir, "log")).read()
+              if os.path.exists(os.path.join(self.dir, "log")) else "")
+
+    def uri(self, db="postgres", user="postgres"):
+        return "postgresql://%s@%s:%d/%s" % (user, urllib.parse.quote(self.dir, safe=""),
+                                            self.port, db)
+
+    def psql(self, sql, db="postgres", user="postgres"):
+        """sql through the pooler (one transaction of its own)."""
+        r = subprocess.run(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", self.dir,
+                            "-p", str(self.port), "-U", user, "-d", db, "-c", sql],
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 0, "psql through pgbouncer failed: " + sql, r)
+        return r.stdout.strip()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
 def machine(home, name):
     """The environment of one more machine: its own HOME, XDG directories
     and runtime directory."""
@@ -146,15 +213,17 @@ def row(pg, column="record"):
     return json.loads(out) if column == "record" and out else out
 
 
-def fleet(home, *modes, machines=3, extra=""):
+def fleet(home, *modes, machines=3, extra="", through=None):
     """A cluster, a mock, and machines: the first signs in with --store;
     the others only have a config profile. extra: more lines for every
-    machine's profile section."""
+    machine's profile section; through(pg): the URI the machines use
+    instead of the cluster's own (a pooler's)."""
     pg = PgCluster(home)
+    uri = through(pg) if through else pg.uri()
     mock, port = setup_login(home, *modes)
     envs = [machine(home, "m%d" % i) for i in range(machines)]
     for env in envs:
-        configure(env, mock, pg.uri(), extra)
-    r = run(home, *login_args(mock, port, "--store", pg.uri()), env=envs[0])
+        configure(env, mock, uri, extra)
+    r = run(home, *login_args(mock, port, "--store", uri), env=envs[0])
     check(r.returncode == 0, "login --store postgresql://... failed", r)
     return pg, mock, envs
