@@ -39,6 +39,10 @@ enum pgs_result {
 
 struct pg_call {
 	int timeout_ms;     /* connecting, and each statement */
+	int64_t deadline_ms; /* monotonic milliseconds (CLOCK_MONOTONIC): the whole
+	                     * conversation ends by then, the name lookup, the
+	                     * connection, every statement and the lock included;
+	                     * 0: none beyond timeout_ms */
 	int hold_ms;        /* the most a locked row may wait for us (a request to Zoho) */
 	int (*stop)(void);
 	char *why;
@@ -90,7 +94,7 @@ struct pg_api {
 	void (*free_row)(struct pg_row *row);
 };
 
-#define PG_API_VERSION 1
+#define PG_API_VERSION 2
 #define PG_SYMBOL "zoho_oauth_postgresql"
 
 #endif

@@ -18,7 +18,9 @@
  * may give the server connection to another client between two of them.
  * The row's lock is the row's, and the advisory lock transaction-scoped.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +80,117 @@ static enum pgs_result wait_for(const struct pg_call *c, int fd, short events, i
 	}
 }
 
+/* want, or the conversation's deadline when that comes first. */
+static int64_t until(const struct pg_call *c, int64_t want)
+{
+	return c->deadline_ms > 0 && c->deadline_ms < want ? c->deadline_ms : want;
+}
+
+/*
+ * The host of conninfo, looked up here rather than by libpq, whose lookup
+ * blocks (in PQconnectPoll) for as long as the resolver takes, deaf to
+ * Ctrl-C and to our deadline: getaddrinfo_a() in the background, polled
+ * against both. Every address found (up to LOOKUP_MAX) goes to libpq as a
+ * hostaddr list, each with the name as its host (for TLS and .pgpass), so
+ * that libpq tries them in turn as it would have: hosts gets "NAME,NAME",
+ * addrs "A1,A2"; both "" when there is nothing to look up (a socket
+ * directory, an address, hostaddr given, several hosts: then libpq does
+ * as it does).
+ */
+#define LOOKUP_MAX 8
+#define LOOKUP_TEXT (LOOKUP_MAX * (INET6_ADDRSTRLEN + 1))
+
+static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, int64_t deadline,
+		char *hosts, size_t hosts_len, char *addrs, size_t addrs_len)
+{
+	hosts[0] = addrs[0] = '\0';
+	char *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+	if (!opts) {
+		PQfreemem(err);
+		return PG_OK; /* libpq says what is wrong with it */
+	}
+	const char *host = NULL, *hostaddr = NULL, *port = NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			hostaddr = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+	}
+	if (!host)
+		host = getenv("PGHOST");
+	unsigned char raw[sizeof(struct in6_addr)];
+	if (!host || !*host || host[0] == '/' || host[0] == '@' || strchr(host, ',') ||
+			(hostaddr && *hostaddr) || getenv("PGHOSTADDR") ||
+			inet_pton(AF_INET, host, raw) == 1 || inet_pton(AF_INET6, host, raw) == 1) {
+		PQconninfoFree(opts);
+		return PG_OK;
+	}
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct gaicb req = { .ar_name = host, .ar_service = port && *port ? port : NULL,
+		.ar_request = &hints };
+	struct gaicb *list[] = { &req };
+	enum pgs_result r = PG_OK;
+	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+		PQconninfoFree(opts);
+		return PG_OK; /* libpq looks it up, as before */
+	}
+	int e;
+	while ((e = gai_error(&req)) == EAI_INPROGRESS) {
+		if (c->stop && c->stop()) {
+			r = PG_STOPPED;
+			break;
+		}
+		if (now_ms() >= deadline) {
+			say(c, "no answer from the name server within the time allowed");
+			r = PG_TIMEOUT;
+			break;
+		}
+		struct timespec slice = { 0, 20 * 1000000L };
+		nanosleep(&slice, NULL);
+	}
+	if (r != PG_OK) {
+		/* The lookup's thread finishes on its own; what it finds is
+		 * dropped with the process. */
+		gai_cancel(&req);
+	} else if (e != 0) {
+		char text[256];
+		snprintf(text, sizeof(text), "could not look up the database host %.128s: %s", host,
+			gai_strerror(e));
+		say(c, text);
+		r = PG_FAILED;
+	} else {
+		size_t ho = 0, ao = 0;
+		int n = 0;
+		for (const struct addrinfo *a = req.ar_result; a && n < LOOKUP_MAX; a = a->ai_next) {
+			char one[INET6_ADDRSTRLEN];
+			const void *in = a->ai_family == AF_INET6 ?
+				(const void *)&((const struct sockaddr_in6 *)a->ai_addr)->sin6_addr :
+				(const void *)&((const struct sockaddr_in *)a->ai_addr)->sin_addr;
+			if ((a->ai_family != AF_INET && a->ai_family != AF_INET6) ||
+					!inet_ntop(a->ai_family, in, one, sizeof(one)))
+				continue;
+			int hw = snprintf(hosts + ho, hosts_len - ho, "%s%s", n ? "," : "", host);
+			int aw = snprintf(addrs + ao, addrs_len - ao, "%s%s", n ? "," : "", one);
+			if (hw < 0 || aw < 0 || (size_t)hw >= hosts_len - ho ||
+					(size_t)aw >= addrs_len - ao)
+				break;
+			ho += (size_t)hw;
+			ao += (size_t)aw;
+			n++;
+		}
+		if (n == 0)
+			hosts[0] = addrs[0] = '\0';
+		else
+			hosts[ho] = addrs[ao] = '\0';
+		freeaddrinfo(req.ar_result);
+	}
+	PQconninfoFree(opts);
+	return r;
+}
+
 static void drop_notice(void *arg, const char *message)
 {
 	(void)arg;
@@ -94,13 +207,32 @@ static enum pgs_result pq_connect(const struct pg_call *c, const char *conninfo,
 	 * the kernel's two hours. */
 	snprintf(timeout, sizeof(timeout), "%d", (c->timeout_ms + 999) / 1000);
 	snprintf(user_timeout, sizeof(user_timeout), "%d", c->timeout_ms);
-	const char *keys[] = { "connect_timeout", "fallback_application_name", "keepalives_idle",
-		"keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname", NULL };
-	const char *values[] = { timeout, name, "10", "5", "3", user_timeout, conninfo, NULL };
-	int64_t deadline = now_ms() + c->timeout_ms;
-
+	int64_t deadline = until(c, now_ms() + c->timeout_ms);
+	char *hosts = malloc(LOOKUP_MAX * 256), *addrs = malloc(LOOKUP_TEXT);
 	*out = NULL;
+	if (!hosts || !addrs) {
+		free(hosts);
+		free(addrs);
+		say(c, "out of memory");
+		return PG_FAILED;
+	}
+	enum pgs_result found = look_up(c, conninfo, deadline, hosts, LOOKUP_MAX * 256, addrs,
+		LOOKUP_TEXT);
+	if (found != PG_OK) {
+		free(hosts);
+		free(addrs);
+		return found;
+	}
+	/* After dbname: the addresses found win over libpq's own lookup. */
+	const char *keys[] = { "connect_timeout", "fallback_application_name", "keepalives_idle",
+		"keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname",
+		addrs[0] ? "host" : NULL, "hostaddr", NULL };
+	const char *values[] = { timeout, name, "10", "5", "3", user_timeout, conninfo,
+		addrs[0] ? hosts : NULL, addrs, NULL };
+
 	PGconn *pq = PQconnectStartParams(keys, values, 1);
+	free(hosts);
+	free(addrs);
 	if (!pq) {
 		say(c, "out of memory");
 		return PG_FAILED;
@@ -174,7 +306,7 @@ static enum pgs_result run(const struct pg_call *c, struct pgs_conn *conn, int t
 static enum pgs_result run_as(const struct pg_call *c, struct pgs_conn *conn, int timeout_ms,
 		const char *sql, int n, const char *const *params, PGresult **res, bool simple)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = until(c, now_ms() + timeout_ms);
 	enum pgs_result r = PG_OK;
 	PGresult *last = NULL;
 

@@ -65,6 +65,7 @@ struct pg_store {
 	char *row_refresh;     /* the row's refresh token when locked, to tell a
 	                        * refresh from a new sign-in */
 	bool busy_on_row;      /* the last lock() waited out the row, not the flock */
+	int64_t deadline_ms;   /* the conversation's (conversation()) */
 	bool ignore_signals;   /* a sign-in's save: waits go on through signals */
 };
 
@@ -93,6 +94,7 @@ static struct pg_call call_for(const struct pg_store *k, char *why, size_t why_l
 	const struct waits *w = &k->base.p->waits;
 	struct pg_call c = {
 		.timeout_ms = (int)w->connect_timeout * 1000,
+		.deadline_ms = k->deadline_ms,
 		.hold_ms = (int)(w->max_time + 5) * 1000,
 		/* Tokens Zoho issued are being saved: a signal waits. */
 		.stop = k->ignore_signals ? NULL : stop_waiting,
@@ -128,6 +130,15 @@ static int failed(struct pg_store *k, enum pgs_result r, const char *doing, cons
 	}
 	log_error("cannot %s: the database %s: %s", doing, k->spec, why[0] ? why : "failed");
 	return ZO_STORE;
+}
+
+/* The one deadline of what is said to the database from now on: the
+ * connection (once), every statement and the row's lock within ms, as
+ * documented (a read or a write within --connect-timeout, the lock within
+ * --lock-timeout more). */
+static void conversation(struct pg_store *k, int64_t ms)
+{
+	k->deadline_ms = monotonic_ms() + ms;
 }
 
 static int connect_db(struct pg_store *k, const char *doing)
@@ -250,6 +261,7 @@ static int fetch_row(struct pg_store *k, bool quiet)
 {
 	const struct profile *p = k->base.p;
 	char why[PG_WHY_MAX];
+	conversation(k, p->waits.connect_timeout * 1000);
 	int status = connect_db(k, "read the tokens");
 	if (status != ZO_OK)
 		return status;
@@ -378,6 +390,7 @@ static int pg_lock(struct store *st, int64_t timeout_ms, unsigned flags, char *h
 
 	k->busy_on_row = false;
 	k->ignore_signals = flags & STORE_LOCK_KEEP_SIGNALS;
+	conversation(k, timeout_ms + st->p->waits.connect_timeout * 1000);
 	int status = connect_db(k, "lock the tokens");
 	if (status == ZO_OK) {
 		struct pg_call c = call_for(k, why, sizeof(why));
@@ -442,6 +455,7 @@ static int pg_prepare(struct store *st, const struct tokens *current, unsigned f
 		return ZO_FAILURE;
 	if (current)
 		return ZO_OK;
+	conversation(k, st->p->waits.connect_timeout * 1000);
 	int status = connect_db(k, "use the database");
 	if (status != ZO_OK)
 		return status;
@@ -537,6 +551,8 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 
 	int status = ZO_FAILURE;
 	char *record = tokens_to_json(&full);
+	/* Whatever the lock's conversation had left: a write of its own. */
+	conversation(k, p->waits.connect_timeout * 1000);
 	if (record)
 		status = connect_db(k, "store the tokens");
 	if (status == ZO_OK) {
@@ -622,6 +638,7 @@ static int pg_forget(struct store *st, unsigned flags)
 		remote_forget(st->p, k->spec);
 		return ZO_OK;
 	}
+	conversation(k, st->p->waits.connect_timeout * 1000);
 	int status = connect_db(k, "remove the tokens");
 	if (status == ZO_OK) {
 		struct pg_call c = call_for(k, why, sizeof(why));

@@ -8,12 +8,14 @@ import tempfile
 from .common import NAMESPACE_MARK, SKIP
 
 
-def in_private_network(home, names=(), tmpfs=None):
+def in_private_network(home, names=(), tmpfs=None, resolv=None):
     """Run the current case again inside new user, mount and network
     namespaces: only a loopback interface, and an /etc/hosts of its own that
     sends names to 127.0.0.1, so a test can stand in for a real host name (a
     Zoho data centre) on loopback without touching the machine. With tmpfs
     = (path, size), a tmpfs of that size is mounted at path (a full disk).
+    With resolv, that text is the copy's /etc/resolv.conf (a name server of
+    the case's own on loopback).
     Returns in the copy; the original exits with its status (77, skipped,
     where the kernel does not allow the namespaces)."""
     if os.environ.get(NAMESPACE_MARK):
@@ -30,6 +32,12 @@ def in_private_network(home, names=(), tmpfs=None):
         hosts.write("127.0.0.1 %s\n" % n)
     hosts.close()
     script = 'ip link set lo up && mount --bind "$0" /etc/hosts'
+    conf = None
+    if resolv:
+        conf = tempfile.NamedTemporaryFile("w", prefix="zoho-oauth-resolv-", delete=False)
+        conf.write(resolv)
+        conf.close()
+        script += ' && mount --bind "%s" "$(readlink -f /etc/resolv.conf)"' % conf.name
     if tmpfs:
         os.makedirs(tmpfs[0], exist_ok=True)
         script += ' && mount -t tmpfs -o size=%s,mode=0700 tmpfs "%s"' % (tmpfs[1], tmpfs[0])
@@ -40,4 +48,6 @@ def in_private_network(home, names=(), tmpfs=None):
     r = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "--net", "sh", "-c",
                         script, hosts.name, sys.executable, *sys.argv], env=env)
     os.unlink(hosts.name)
+    if conf:
+        os.unlink(conf.name)
     sys.exit(r.returncode)
