@@ -128,20 +128,21 @@ def case_nothing_started_when_lock_held(home):
     """The profile's lock is held (someone is refreshing, or stuck): the
     caller is served and starts nothing; once it is free, a call does."""
     mock = home.mock()
-    old = write_tokens(home, mock, expires_in=IN_SOFT)
-    holder = Holder(lock_of(home))
+    profile = "held-%d" % os.getpid()  # (other cases' refreshers are "default"'s)
+    old = write_tokens(home, mock, profile=profile, expires_in=IN_SOFT)
+    holder = Holder(home.token_file(profile) + ".lock")
     try:
         start = time.monotonic()
-        r = run(home, "token", env=AHEAD)
+        r = run(home, "token", "-p", profile, env=AHEAD)
         check(r.returncode == 0 and r.stdout == old["access_token"] + "\n" and
               time.monotonic() - start < 5, "not served at once under a held lock", r)
         time.sleep(1.5)
-        check(not refreshes(mock) and not refreshers("default"),
+        check(not refreshes(mock) and not refreshers(profile),
               "something was started although the lock was held", mock.requests())
     finally:
         holder.release()
-    r = run(home, "token", env=AHEAD)
-    check(r.returncode == 0 and renewed(home, old["access_token"]),
+    r = run(home, "token", "-p", profile, env=AHEAD)
+    check(r.returncode == 0 and renewed(home, old["access_token"], profile),
           "nothing was renewed once the lock was free", mock.requests())
 
 

@@ -656,6 +656,30 @@ def case_name_lookup_bounded(home):
           % (time.monotonic() - start, p.returncode), err)
 
 
+def case_read_before_lock(home):
+    """A machine whose cached token has expired reads the row before it
+    locks it: another machine renewed the token already, so it takes that
+    one at once and never waits for the row, which someone holds."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, _) = fleet(home)
+    run(home, "token", env=b)
+    age(pg, [a, b], 3700)  # both caches and the row: expired
+    r = run(home, "refresh", env=a)
+    check(r.returncode == 0, "machine a's refresh", r)
+    renewed = row(pg)["access_token"]
+    before = len(refreshes(mock))
+    holder = pg.psql_background(HOLD_ROW % 60)
+    check(wait_for(lambda: row_held(pg), timeout=20), "psql never held the row")
+    try:
+        r = run(home, "token", "--lock-timeout", "5", env=b)
+    finally:
+        holder.kill()
+    check(r.returncode == 0 and r.stdout.strip() == renewed and r.elapsed < 3,
+          "machine b waited for the row instead of reading it (%.1f s)" % r.elapsed, r)
+    check(len(refreshes(mock)) == before, "machine b refreshed again", mock.requests())
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

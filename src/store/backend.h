@@ -23,6 +23,8 @@ struct store_ops {
 	bool (*has_tokens)(struct store *st);
 	int (*load)(struct store *st, struct tokens *out);
 	int (*load_secrets)(struct store *st, struct tokens *t);  /* NULL: load has all */
+	/* A shared copy read without a lock (NULL: none; store_peek()) */
+	int (*peek)(struct store *st);
 	/* After the lock file's lock (NULL: nothing more): a database's row. */
 	int (*lock)(struct store *st, int64_t timeout_ms, unsigned flags, char *holder,
 		size_t holder_len);

@@ -671,6 +671,28 @@ static void pg_restore_hint(const struct store *st, const char *aside, char *out
 	profile_command(&there, "migrate", more, out, len);
 }
 
+/* A plain read of the row (no transaction held, no row lock): when it has
+ * a newer access token than this machine's cache, that goes to the cache
+ * (store_peek() reads the record again). */
+static int pg_peek(struct store *st)
+{
+	struct pg_store *k = pg_of(st);
+	int status = fetch_row(k, true);
+	if (status != ZO_OK)
+		return status;
+	struct tokens t;
+	status = row_tokens(k, &t);
+	if (status != ZO_OK)
+		return status;
+	const struct tokens *here = store_local(st);
+	if (t.access_token && (!here || !here->access_token || t.obtained_at > here->obtained_at ||
+			(t.obtained_at == here->obtained_at && t.expires_at > here->expires_at)) &&
+			!write_local(k, &t, st->where))
+		status = ZO_FAILURE;
+	tokens_finish(&t);
+	return status;
+}
+
 static void pg_lock_name(const struct store *st, char *out, size_t len)
 {
 	const struct pg_store *k = (const struct pg_store *)st;
@@ -725,6 +747,7 @@ static const struct store_ops pg_ops = {
 	.has_tokens = pg_has_tokens,
 	.load = pg_load,
 	.load_secrets = pg_load_secrets,
+	.peek = pg_peek,
 	.lock = pg_lock,
 	.unlock = pg_unlock,
 	.prepare = pg_prepare,

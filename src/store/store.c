@@ -278,6 +278,19 @@ int store_save(struct store *st, const struct tokens *t)
 	return st->ops->save(st, t);
 }
 
+int store_peek(struct store *st)
+{
+	if (!st->ops->peek)
+		return ZO_OK;
+	struct report quiet;
+	report_open(&quiet);
+	int status = st->ops->peek(st);
+	report_drop(&quiet);
+	if (status == ZO_OK)
+		read_record(st);
+	return status;
+}
+
 int store_save_access(struct store *st, const struct tokens *t)
 {
 	return st->ops->save_access ? st->ops->save_access(st, t) : st->ops->save(st, t);

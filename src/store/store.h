@@ -115,6 +115,16 @@ int store_lock(struct store *st, int64_t timeout_ms, unsigned flags, char *holde
 void store_unlock(struct store *st);
 
 /*
+ * Before the lock, for a store that many machines share (a database): a
+ * plain read of its copy, and when that holds a newer access token than
+ * this machine's, the machine takes it (its cache) and the record is read
+ * again; so that only a machine that must refresh locks the row. ZO_OK
+ * when there is nothing newer too, and at once for the other stores;
+ * quiet: what goes wrong is for the lock to find again.
+ */
+int store_peek(struct store *st);
+
+/*
  * Under the lock: read the record again (the second look), unless the
  * first read was made under this very lock (one the front took before it
  * handed over: then it is the second look already). Returns as
