@@ -237,7 +237,9 @@ static bool serve_cached(int argc, char **argv)
 	};
 	struct tokens t;
 	bool served = false;
-	if (read_tokens(&a, &t)) {
+	/* A fleet machine's look at the row is due: the full program's. */
+	if (read_tokens(&a, &t) && !(t.record == RECORD_META && t.check_by &&
+			wall_seconds() >= t.check_by)) {
 		enum verdict v = judge(&t, NULL, wall_seconds(), &a.judge);
 		if (v == VERDICT_SERVE) {
 			say_source(&a, &t, "the stored access token");

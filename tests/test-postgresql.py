@@ -680,6 +680,36 @@ def case_read_before_lock(home):
     check(len(refreshes(mock)) == before, "machine b refreshed again", mock.requests())
 
 
+def case_revoke_reaches_fleet(home):
+    """A revoke on one machine reaches the others: each serving its cached
+    token looks at the row at most every check_interval seconds (here 1),
+    and once it is gone says so, forgets the tokens too and exits 7; a new
+    login elsewhere is taken up the same way. Between looks, the cache
+    serves without asking the database."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home, extra="check_interval = 1\n")
+    for env in (b, c):
+        r = run(home, "token", env=env)
+        check(r.returncode == 0, "a machine's first token", r)
+    # A new login on a: the others take it up at their next look.
+    r = run(home, "login", "--force", "--timeout", "20", env=a)
+    check(r.returncode == 0, "the new login on machine a", r)
+    time.sleep(1.2)
+    r = run(home, "token", env=b)
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"],
+          "machine b kept serving the tokens a new login replaced", r)
+    r = run(home, "revoke", env=a)
+    check(r.returncode == 0 and "stop serving their cached access token within 1 second" in
+          r.stderr, "revoke does not say how long until every machine stops", r)
+    time.sleep(1.2)
+    for env in (b, c):
+        r = run(home, "token", env=env)
+        check(r.returncode == 7 and "revoked on another machine" in r.stderr,
+              "a machine still served a revoked profile's token", r)
+        check(not os.path.exists(token_path(env)), "the machine did not forget the tokens")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

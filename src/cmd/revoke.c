@@ -108,7 +108,12 @@ int cmd_revoke(struct settings *s)
 		status = revoke_at_zoho(p, &t, keep);
 		if (status == ZO_OK)
 			status = store_forget(st, 0);
-		if (status == ZO_OK)
+		if (status == ZO_OK && strcmp(store_kind(st), "postgresql") == 0)
+			log_info("revoked the tokens of profile '%s' at %s and removed %s; the other "
+				"machines sharing it stop serving their cached access token within %ld "
+				"second%s (check_interval)", p->name, t.accounts_server, store_where(st),
+				p->check_interval, plural(p->check_interval));
+		else if (status == ZO_OK)
 			log_info("revoked the tokens of profile '%s' at %s and removed %s", p->name,
 				t.accounts_server, store_where(st));
 	}

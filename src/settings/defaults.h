@@ -12,6 +12,7 @@
 #define DEFAULT_MAX_TIME 30          /* seconds for a whole request */
 #define DEFAULT_MIN_VALID 300        /* seconds an access token must have left */
 #define DEFAULT_KEYRING_TIMEOUT 5    /* seconds for each keyring answer */
+#define DEFAULT_CHECK_INTERVAL 60    /* seconds between a fleet machine's looks at its row */
 /* The lock: a little more than a healthy refresher needs. */
 #define DEFAULT_LOCK_TIMEOUT(max_time) ((max_time) + 5)
 

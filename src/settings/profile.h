@@ -47,6 +47,8 @@ struct profile {
 	char *cacert;          /* owned; net.cacert points here */
 	struct net_options net;
 	struct waits waits;
+	long check_interval;   /* a shared store: how often, at most, a machine serving its
+	                        * cached token asks whether it still stands (seconds) */
 	int live_tokens;       /* Zoho's limit of live access tokens per refresh token as
 	                        * this machine's config sets it (live_tokens =); 0: not
 	                        * set. A shared store keeps the figure of the login in

@@ -157,6 +157,7 @@ static int resolve_profile(const struct cli *cli, struct settings *s, struct con
 		return ZO_USAGE;
 	}
 	p->live_tokens = cfg->live_tokens > 0 ? (int)cfg->live_tokens : 0;
+	p->check_interval = cfg->check_interval > 0 ? cfg->check_interval : DEFAULT_CHECK_INTERVAL;
 	return ZO_OK;
 }
 

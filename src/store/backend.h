@@ -23,6 +23,9 @@ struct store_ops {
 	bool (*has_tokens)(struct store *st);
 	int (*load)(struct store *st, struct tokens *out);
 	int (*load_secrets)(struct store *st, struct tokens *t);  /* NULL: load has all */
+	/* Whether the tokens still stand in a shared store (NULL: none;
+	 * store_check()) */
+	int (*check)(struct store *st);
 	/* A shared copy read without a lock (NULL: none; store_peek()) */
 	int (*peek)(struct store *st);
 	/* After the lock file's lock (NULL: nothing more): a database's row. */

@@ -45,6 +45,7 @@
 #include "core/text.h"
 #include "core/util.h"
 #include "store/backend.h"
+#include "store/local.h"
 #include "store/postgresql-api.h"
 #include "store/remote.h"
 
@@ -253,15 +254,19 @@ static int row_tokens(struct pg_store *k, struct tokens *out)
  * the profile at the database. */
 static bool write_local(struct pg_store *k, const struct tokens *t, const char *meta_path)
 {
-	return remote_write(k->base.p, k->spec, t, meta_path);
+	/* Just seen in the row: the next look at it is an interval away. */
+	struct tokens seen = *t; /* shallow */
+	seen.check_by = wall_seconds() + k->base.p->check_interval;
+	return remote_write(k->base.p, k->spec, &seen, meta_path);
 }
 
-/* Read the row (no lock), into k->row. */
-static int fetch_row(struct pg_store *k, bool quiet)
+/* Read the row (no lock), into k->row, within within_ms (0: within
+ * --connect-timeout). */
+static int fetch_row_within(struct pg_store *k, bool quiet, int64_t within_ms)
 {
 	const struct profile *p = k->base.p;
 	char why[PG_WHY_MAX];
-	conversation(k, p->waits.connect_timeout * 1000);
+	conversation(k, within_ms ? within_ms : p->waits.connect_timeout * 1000);
 	int status = connect_db(k, "read the tokens");
 	if (status != ZO_OK)
 		return status;
@@ -282,6 +287,11 @@ static int fetch_row(struct pg_store *k, bool quiet)
 		return ZO_RELOGIN;
 	}
 	return quiet ? ZO_STORE : failed(k, r, "read the tokens", why);
+}
+
+static int fetch_row(struct pg_store *k, bool quiet)
+{
+	return fetch_row_within(k, quiet, 0);
 }
 
 /* Whether the record at the token path is this database's metadata. */
@@ -671,6 +681,61 @@ static void pg_restore_hint(const struct store *st, const char *aside, char *out
 	profile_command(&there, "migrate", more, out, len);
 }
 
+/* This machine's look at the row, when due (store_check()). */
+static int pg_check(struct store *st)
+{
+	struct pg_store *k = pg_of(st);
+	const struct profile *p = st->p;
+	const struct tokens *here = &st->record.tokens;
+	char hint[PROFILE_HINT_MAX];
+	struct report quiet;
+	report_open(&quiet);
+	int status = fetch_row_within(k, true, STORE_CHECK_MS);
+	report_drop(&quiet);
+	if (status == ZO_RELOGIN) {
+		remote_forget(p, k->spec);
+		profile_command(p, "login", NULL, hint, sizeof(hint));
+		log_error("the tokens of profile '%s' were revoked on another machine (the database %s "
+			"no longer holds them); this machine forgot them too: sign in again with '%s'",
+			p->name, k->spec, hint);
+		return ZO_RELOGIN;
+	}
+	struct tokens t;
+	if (status == ZO_OK) {
+		report_open(&quiet);
+		status = row_tokens(k, &t);
+		report_drop(&quiet);
+	}
+	if (status != ZO_OK) {
+		/* No answer in time: the cached token serves, and the next look
+		 * is an interval away (a stalled database delays nobody). */
+		log_debug("could not look at the row of profile '%s' in %s: looking again in %ld "
+			"second%s", p->name, k->spec, p->check_interval, plural(p->check_interval));
+		struct tokens next = *here; /* shallow */
+		next.check_by = wall_seconds() + p->check_interval;
+		report_open(&quiet);
+		if (here->access_token)
+			local_write_cache(p, here->access_cache, &next);
+		report_drop(&quiet);
+		return ZO_OK;
+	}
+	/* A new sign-in (another refresh token) or a renewal: the row's; else
+	 * what this machine has, looked at again later. */
+	char fp[FINGERPRINT_HEX + 1] = "";
+	if (t.refresh_token)
+		remote_fingerprint(t.refresh_token, fp);
+	bool replaced = here->refresh_fingerprint && fp[0] &&
+		strcmp(fp, here->refresh_fingerprint) != 0;
+	bool newer = t.access_token && (!here->access_token || t.obtained_at > here->obtained_at);
+	if (replaced)
+		log_debug("profile '%s' was signed in again on another machine: using its tokens",
+			p->name);
+	status = write_local(k, replaced || newer || !here->access_token ? &t : here, st->where) ?
+		ZO_OK : ZO_FAILURE;
+	tokens_finish(&t);
+	return status;
+}
+
 /* A plain read of the row (no transaction held, no row lock): when it has
  * a newer access token than this machine's cache, that goes to the cache
  * (store_peek() reads the record again). */
@@ -747,6 +812,7 @@ static const struct store_ops pg_ops = {
 	.has_tokens = pg_has_tokens,
 	.load = pg_load,
 	.load_secrets = pg_load_secrets,
+	.check = pg_check,
 	.peek = pg_peek,
 	.lock = pg_lock,
 	.unlock = pg_unlock,

@@ -303,7 +303,12 @@ int fresh_tokens_from(struct store *st, const struct judge_ask *ask, const struc
 	struct tokens held;
 	*source = FRESH_CACHED;
 	memset(out, 0, sizeof(*out));
-	int status = store_load(st, &held);
+	/* A fleet's machine looks at the row now and then: revoked or
+	 * replaced elsewhere, its cached token is served no more. */
+	int status = store_check(st);
+	if (status != ZO_OK)
+		return status;
+	status = store_load(st, &held);
 	if (status != ZO_OK)
 		return status;
 	struct token_seen seen = token_seen_of(&held);

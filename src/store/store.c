@@ -278,6 +278,18 @@ int store_save(struct store *st, const struct tokens *t)
 	return st->ops->save(st, t);
 }
 
+int store_check(struct store *st)
+{
+	const struct tokens *t = &st->record.tokens;
+	if (!st->ops->check || st->record.result != TOKEN_FILE_OK || t->record != RECORD_META ||
+			!t->check_by || wall_seconds() < t->check_by)
+		return ZO_OK;
+	int status = st->ops->check(st);
+	if (status == ZO_OK)
+		read_record(st);
+	return status;
+}
+
 int store_peek(struct store *st)
 {
 	if (!st->ops->peek)

@@ -115,6 +115,20 @@ int store_lock(struct store *st, int64_t timeout_ms, unsigned flags, char *holde
 void store_unlock(struct store *st);
 
 /*
+ * For a store that many machines share (a database), when this machine's
+ * next look is due (the cache's check_by: at most every check_interval
+ * seconds, never on every call): whether its tokens still stand there.
+ * Revoked elsewhere (the row is gone): this machine forgets them too,
+ * said with the command that signs in again, ZO_RELOGIN. Replaced by a
+ * new sign-in, or renewed: this machine takes the row's (its cache), and
+ * the record is read again. A store that doesn't answer within
+ * STORE_CHECK_MS is asked again at the next look, and the cached token is
+ * used meanwhile: ZO_OK. At once for the other stores.
+ */
+#define STORE_CHECK_MS 1000
+int store_check(struct store *st);
+
+/*
  * Before the lock, for a store that many machines share (a database): a
  * plain read of its copy, and when that holds a newer access token than
  * this machine's, the machine takes it (its cache) and the record is read

@@ -370,7 +370,8 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 			get_time(root, "obtained_at", true, &out->obtained_at, why, why_len) &&
 			get_time(root, "ahead_failed_at", false, &out->ahead_failed_at, why, why_len) &&
 			get_time(root, "record_at", false, &out->record_at, why, why_len) &&
-			get_time(root, "budget_until", false, &out->budget_until, why, why_len);
+			get_time(root, "budget_until", false, &out->budget_until, why, why_len) &&
+			get_time(root, "check_by", false, &out->check_by, why, why_len);
 		if (ok && out->ahead_failed_at) {
 			const json_t *status = json_object_get(root, "ahead_status");
 			ok = get_string(root, "ahead_error", true, AHEAD_ERROR_MAX, true, &out->ahead_error,
@@ -460,6 +461,7 @@ void tokens_take_cache(struct tokens *meta, struct tokens *cache)
 	meta->obtained_at = cache->obtained_at;
 	meta->throttled_until = cache->throttled_until;
 	meta->budget_until = cache->budget_until;
+	meta->check_by = cache->check_by;
 	meta->ahead_failed_at = cache->ahead_failed_at;
 	meta->ahead_status = cache->ahead_status;
 	meta->ahead_retry_at = cache->ahead_retry_at;
@@ -576,6 +578,7 @@ static bool fill(json_t *root, enum token_record kind, const struct tokens *t, c
 			(!t->throttled_until || add_time(root, "throttled_until", t->throttled_until)) &&
 			(!t->record_at || add_time(root, "record_at", t->record_at)) &&
 			(!t->budget_until || add_time(root, "budget_until", t->budget_until)) &&
+			(!t->check_by || add_time(root, "check_by", t->check_by)) &&
 			(!t->ahead_failed_at || (add_time(root, "ahead_failed_at", t->ahead_failed_at) &&
 				add_time(root, "ahead_status", t->ahead_status) &&
 				add_string(root, "ahead_error", t->ahead_error ? t->ahead_error : "?") &&

@@ -57,6 +57,9 @@ struct tokens {
 	char *access_cache;     /* where the access token is cached, absolute */
 	bool refresh_elsewhere; /* a refresh token is held in the store; not here */
 	char *cache_for;        /* RECORD_CACHE: the metadata path it belongs to */
+	int64_t check_by;       /* RECORD_CACHE of a shared store: when this machine asks the
+	                         * store again whether the tokens still stand (revoked
+	                         * or replaced elsewhere); 0: never */
 	int64_t record_at;      /* a token file's: the obtained_at of the record itself, which
 	                         * its cache names (written over that record); 0: unknown */
 	/* RECORD_CACHE: the last refresh made ahead of time that failed
