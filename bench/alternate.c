@@ -1,9 +1,13 @@
 /*
- * Time commands in turn: one run of each, then the next round, each round
- * starting one command further on, so that a machine that gets busier or
- * quieter during the measurement weighs on every command alike (hyperfine
- * runs all of one command, then all of the next: on a shared machine a
- * ratio between two of its medians is partly the drift between them).
+ * Time commands in turn: one run of each, then the next round, so that a
+ * machine that gets busier or quieter during the measurement weighs on
+ * every command alike (hyperfine runs all of one command, then all of the
+ * next: on a shared machine a ratio between two of its medians is partly
+ * the drift between them). Each round runs the commands in an order of
+ * its own, shuffled (the same sequence of orders every time): in a fixed
+ * order each command would always follow the same one, and a heavy one
+ * (a dynamically linked program mapping 31 libraries) leaves the next a
+ * slower start, which would weigh on that one command only.
  * Every command is started with posix_spawnp, its output and errors to
  * /dev/null, and must exit 0. Prints one median per command, in milliseconds, a line
  * each, in the order given.
@@ -24,6 +28,16 @@ static int by_value(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
+}
+
+/* xorshift64*: a fixed sequence, so that two runs shuffle alike. */
+static unsigned long long next_random(void)
+{
+	static unsigned long long x = 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	return x * 0x2545f4914f6cdd1dULL;
 }
 
 static double now_ms(void)
@@ -58,9 +72,18 @@ int main(int argc, char **argv)
 			posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) != 0 ||
 			posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0) != 0)
 		return 1;
+	int order[64];
+	for (int k = 0; k < n; k++)
+		order[k] = k;
 	for (int round = 0; round < warmup + runs; round++) {
+		for (int k = n - 1; k > 0; k--) {
+			int j = (int)(next_random() % (unsigned long long)(k + 1));
+			int swap = order[k];
+			order[k] = order[j];
+			order[j] = swap;
+		}
 		for (int k = 0; k < n; k++) {
-			int c = (round + k) % n;
+			int c = order[k];
 			pid_t pid;
 			int status;
 			double start = now_ms();
