@@ -513,9 +513,14 @@ enum token_file_result tokens_read_file_as(enum token_record kind, const char *p
 	memset(out, 0, sizeof(*out));
 	if (quiet)
 		report_open(&held);
-	/* A directory others can change could hold anyone's file. */
-	r = secure_dir_ok(path) ? secure_read(path, NULL, TOKEN_FILE_MAX, false, &text, &st) :
-		READ_FAILED;
+	/* A directory others can change could hold anyone's file: looked at
+	 * once there is a file (a missing cache, the common case, costs one
+	 * open). */
+	r = secure_read(path, NULL, TOKEN_FILE_MAX, false, &text, &st);
+	if (r == READ_OK && !secure_dir_ok(path)) {
+		buf_finish(&text);
+		r = READ_FAILED;
+	}
 	if (quiet)
 		report_drop(&held);
 	if (r == READ_MISSING)
