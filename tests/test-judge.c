@@ -52,6 +52,69 @@ static void margin_is_at_most_half_the_life(void **state)
 	assert_int_equal(judge(&t, NULL, NOW, &ask), VERDICT_RENEW);
 }
 
+static void past_the_soft_margin_is_served_ahead(void **state)
+{
+	/* A one-hour token, a 300 s margin: the soft one is 300 + 3,300 / 4
+	 * = 1,125 s before it expires. */
+	struct judge_ask ask = { .min_valid = 300, .ahead_ok = true };
+	struct tokens t = token("a", 3600 - 1200, 3600);
+	assert_int_equal(judge(&t, NULL, NOW, &ask), VERDICT_SERVE);
+	t = token("a", 3600 - 1000, 3600);
+	assert_int_equal(judge(&t, NULL, NOW, &ask), VERDICT_SERVE_AHEAD);
+	/* Not for a caller that doesn't allow it, nor on the second look. */
+	struct token_seen seen = token_seen_of(&t);
+	assert_int_equal(judge(&t, &seen, NOW, &ask), VERDICT_SERVE);
+	ask.ahead_ok = false;
+	assert_int_equal(judge(&t, NULL, NOW, &ask), VERDICT_SERVE);
+}
+
+static void a_fleet_machine_renews_earlier(void **state)
+{
+	/* Half the distance between the margins of a one-hour token is
+	 * (1,125 - 300) / 2 = 412 s: the machine furthest out (1000) moves
+	 * both by all of it, one half-way (500) by 206 s. */
+	struct judge_ask ask = { .min_valid = 300, .spread = 1000 };
+	struct tokens t = token("a", 3600 - 600, 3600);
+	int64_t hard, soft;
+	judge_margins(&t, 300, 1000, &hard, &soft);
+	assert_int_equal(hard, 712);
+	assert_int_equal(soft, 1537);
+	assert_int_equal(judge(&t, NULL, NOW, &ask), VERDICT_RENEW);
+	ask.spread = 0;
+	assert_int_equal(judge(&t, NULL, NOW, &ask), VERDICT_SERVE);
+	ask.spread = 500;
+	assert_int_equal(judge(&t, NULL, NOW, &ask), VERDICT_SERVE);
+	t = token("a", 3600 - 500, 3600);
+	assert_int_equal(judge(&t, NULL, NOW, &ask), VERDICT_RENEW);
+	/* The soft margin too: renewed behind the caller from 1,537 s left. */
+	ask = (struct judge_ask){ .min_valid = 300, .ahead_ok = true, .spread = 1000 };
+	t = token("a", 3600 - 1500, 3600);
+	assert_int_equal(judge(&t, NULL, NOW, &ask), VERDICT_SERVE_AHEAD);
+	ask.spread = 0;
+	assert_int_equal(judge(&t, NULL, NOW, &ask), VERDICT_SERVE);
+}
+
+static void a_fleet_machine_never_renews_later(void **state)
+{
+	/* Whatever its place, a machine renews no later than alone, and a
+	 * place out of range counts as none. */
+	for (int64_t left = 1; left <= 3600; left++) {
+		struct tokens t = token("a", 3600 - left, 3600);
+		struct judge_ask alone = { .min_valid = 300, .ahead_ok = true };
+		enum verdict v0 = judge(&t, NULL, NOW, &alone);
+		for (int spread = 0; spread <= 1000; spread += 125) {
+			struct judge_ask ask = { .min_valid = 300, .ahead_ok = true, .spread = spread };
+			enum verdict v = judge(&t, NULL, NOW, &ask);
+			if (v0 == VERDICT_RENEW)
+				assert_int_equal(v, VERDICT_RENEW);
+			if (v0 == VERDICT_SERVE_AHEAD)
+				assert_int_not_equal(v, VERDICT_SERVE);
+		}
+		struct judge_ask wild = { .min_valid = 300, .ahead_ok = true, .spread = 5000 };
+		assert_int_equal(judge(&t, NULL, NOW, &wild), v0);
+	}
+}
+
 static void times_from_the_future_are_not_believed(void **state)
 {
 	struct judge_ask ask = { .min_valid = 0 };
@@ -134,6 +197,9 @@ int main(void)
 		cmocka_unit_test(inside_the_margin_is_renewed),
 		cmocka_unit_test(expired_or_none_is_renewed),
 		cmocka_unit_test(margin_is_at_most_half_the_life),
+		cmocka_unit_test(past_the_soft_margin_is_served_ahead),
+		cmocka_unit_test(a_fleet_machine_renews_earlier),
+		cmocka_unit_test(a_fleet_machine_never_renews_later),
 		cmocka_unit_test(times_from_the_future_are_not_believed),
 		cmocka_unit_test(force_renews),
 		cmocka_unit_test(renewed_meanwhile_is_served),

@@ -12,13 +12,19 @@ struct token_seen token_seen_of(const struct tokens *t)
 	return s;
 }
 
-void judge_margins(const struct tokens *t, long min_valid, int64_t *hard, int64_t *soft)
+void judge_margins(const struct tokens *t, long min_valid, int spread, int64_t *hard,
+		int64_t *soft)
 {
 	int64_t lifetime = t->expires_at - t->obtained_at;
 	if (lifetime < 0)
 		lifetime = 0;
+	if (spread < 0 || spread > JUDGE_SPREAD_MAX)
+		spread = 0;
 	*hard = min_valid < lifetime / 2 ? min_valid : lifetime / 2;
 	*soft = *hard + (lifetime - *hard) / 4;
+	int64_t earlier = (*soft - *hard) / 2 * spread / JUDGE_SPREAD_MAX;
+	*hard += earlier;
+	*soft += earlier;
 }
 
 enum verdict judge(const struct tokens *held, const struct token_seen *seen, int64_t now,
@@ -36,10 +42,9 @@ enum verdict judge(const struct tokens *held, const struct token_seen *seen, int
 		(held->obtained_at == seen->obtained_at && held->expires_at > seen->expires_at));
 	if (ask->ahead)
 		return renewed ? VERDICT_SERVE : VERDICT_RENEW;
-	if (!tokens_need_refresh(held, ask->min_valid, now)) {
-		int64_t hard, soft;
-		judge_margins(held, ask->min_valid, &hard, &soft);
+	int64_t hard, soft;
+	judge_margins(held, ask->min_valid, ask->spread, &hard, &soft);
+	if (left >= hard)
 		return ask->ahead_ok && !seen && left < soft ? VERDICT_SERVE_AHEAD : VERDICT_SERVE;
-	}
 	return renewed ? VERDICT_SERVE : VERDICT_RENEW;
 }

@@ -25,6 +25,8 @@ struct judge_ask {
 	                     * behind it, past the soft margin (VERDICT_SERVE_AHEAD) */
 	bool ahead;         /* this is that renewal: renew unless someone did since
 	                     * the first look */
+	int spread;         /* a machine of a fleet (a shared store): its place among the
+	                     * fleet's refresh moments, 0-1000 (judge_margins()); 0 alone */
 };
 
 /* The times of the token a first look saw, for the second look. */
@@ -44,8 +46,15 @@ enum verdict {
  * lifetime); past the soft one, a quarter of the rest of the lifetime
  * beyond the hard one (1,125 s for a one-hour token and 300 s), a caller
  * that allows it is served at once and the token renewed behind it.
+ * A fleet's machine (spread > 0) moves both earlier by spread thousandths
+ * of half the distance between them (up to 412 s for a one-hour token),
+ * so that a thousand machines sharing one token don't all reach a margin
+ * in the same second: the one furthest out renews, the others find the
+ * new token. Never later than alone, so never less safe.
  */
-void judge_margins(const struct tokens *t, long min_valid, int64_t *hard, int64_t *soft);
+#define JUDGE_SPREAD_MAX 1000
+void judge_margins(const struct tokens *t, long min_valid, int spread, int64_t *hard,
+		int64_t *soft);
 
 /*
  * held: the tokens as stored now; seen: NULL on the first look (no lock),

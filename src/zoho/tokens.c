@@ -372,6 +372,7 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 			get_time(root, "record_at", false, &out->record_at, why, why_len) &&
 			get_time(root, "budget_until", false, &out->budget_until, why, why_len) &&
 			get_time(root, "check_by", false, &out->check_by, why, why_len);
+		ok = ok && get_count(root, "spread", 1000, &out->spread, why, why_len);
 		if (ok && out->ahead_failed_at) {
 			const json_t *status = json_object_get(root, "ahead_status");
 			ok = get_string(root, "ahead_error", true, AHEAD_ERROR_MAX, true, &out->ahead_error,
@@ -462,6 +463,7 @@ void tokens_take_cache(struct tokens *meta, struct tokens *cache)
 	meta->throttled_until = cache->throttled_until;
 	meta->budget_until = cache->budget_until;
 	meta->check_by = cache->check_by;
+	meta->spread = cache->spread;
 	meta->ahead_failed_at = cache->ahead_failed_at;
 	meta->ahead_status = cache->ahead_status;
 	meta->ahead_retry_at = cache->ahead_retry_at;
@@ -476,16 +478,6 @@ int64_t tokens_time_left(const struct tokens *t, int64_t now)
 	if (t->obtained_at > now + TOKENS_CLOCK_SKEW || t->expires_at < t->obtained_at)
 		return 0;
 	return t->expires_at > now ? t->expires_at - now : 0;
-}
-
-bool tokens_need_refresh(const struct tokens *t, long min_valid, int64_t now)
-{
-	int64_t left = tokens_time_left(t, now);
-	int64_t margin = min_valid;
-	int64_t lifetime = t->expires_at - t->obtained_at;
-	if (margin > lifetime / 2)
-		margin = lifetime / 2;
-	return left <= 0 || left < margin;
 }
 
 void tokens_check_api_domain(struct tokens *t, const char *accounts_server)
@@ -584,6 +576,7 @@ static bool fill(json_t *root, enum token_record kind, const struct tokens *t, c
 			(!t->record_at || add_time(root, "record_at", t->record_at)) &&
 			(!t->budget_until || add_time(root, "budget_until", t->budget_until)) &&
 			(!t->check_by || add_time(root, "check_by", t->check_by)) &&
+			(!t->spread || add_time(root, "spread", t->spread)) &&
 			(!t->ahead_failed_at || (add_time(root, "ahead_failed_at", t->ahead_failed_at) &&
 				add_time(root, "ahead_status", t->ahead_status) &&
 				add_string(root, "ahead_error", t->ahead_error ? t->ahead_error : "?") &&

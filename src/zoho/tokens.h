@@ -60,6 +60,9 @@ struct tokens {
 	int64_t check_by;       /* RECORD_CACHE of a shared store: when this machine asks the
 	                         * store again whether the tokens still stand (revoked
 	                         * or replaced elsewhere); 0: never */
+	int spread;             /* RECORD_CACHE of a shared store: this machine's place among
+	                         * the fleet's refresh moments (store/judge.h), 1-1000, for
+	                         * the front; 0: none */
 	int64_t record_at;      /* a token file's: the obtained_at of the record itself, which
 	                         * its cache names (written over that record); 0: unknown */
 	/* RECORD_CACHE: the last refresh made ahead of time that failed
@@ -104,14 +107,6 @@ void tokens_take_cache(struct tokens *meta, struct tokens *cache);
  * treated as expired: refreshed, never served.
  */
 int64_t tokens_time_left(const struct tokens *t, int64_t now);
-
-/*
- * Whether t should be refreshed before use when a caller wants min_valid
- * seconds left. The margin is at most half the token's lifetime, so that
- * a token Zoho issues for less than min_valid (expires_in can be short)
- * is used, not refreshed by every caller.
- */
-bool tokens_need_refresh(const struct tokens *t, long min_valid, int64_t now);
 
 /*
  * Drop t->api_domain (with a warning) unless it is https on a Zoho API
