@@ -240,6 +240,9 @@ static bool serve_cached(int argc, char **argv)
 	/* A fleet machine's look at the row is due: the full program's. */
 	if (read_tokens(&a, &t) && !(t.record == RECORD_META && t.check_by &&
 			wall_seconds() >= t.check_by)) {
+		/* A fleet's machine: its place among the refresh moments, as the
+		 * full program last wrote it in the cache. */
+		a.judge.spread = t.spread;
 		enum verdict v = judge(&t, NULL, wall_seconds(), &a.judge);
 		if (v == VERDICT_SERVE) {
 			say_source(&a, &t, "the stored access token");

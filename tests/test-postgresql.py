@@ -565,6 +565,72 @@ def case_refresh_ahead(home):
           "machine c did not get the renewed token", r)
 
 
+def case_refresh_moments_spread(home):
+    """A fleet's machines reach the margins at moments of their own, so
+    that a thousand of them don't all ask for the row in the same second.
+    With 600 s left of the hour (not yet the 300 s margin of a machine
+    alone) the machine furthest out (machine_offset = 100: 712 s) renews
+    the row and waits for it; the one at 0 and the one half-way (506 s)
+    serve their token and ask nothing. Behind the callers likewise: 1,500 s
+    left is past the furthest one's soft moment (1,537 s), not the others'
+    (1,125 and 1,331 s). The front judges by the place the full program
+    wrote in the machine's cache."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    for env, offset in ((a, 0), (b, 50), (c, 100)):
+        configure(env, mock, pg.uri(), "machine_offset = %d\n" % offset)
+        r = run(home, "token", env=env)
+        check(r.returncode == 0, "token on a fresh machine", r)
+    caches = [read_json(read_json(token_path(env))["access_cache"]) for env in (a, b, c)]
+    check([x.get("spread") for x in caches] == [None, 500, 1000],
+          "the caches do not carry the machines' places", caches)
+
+    age(pg, [a, b, c], 3000)  # 600 s left
+    old = row(pg)["access_token"]
+    before = len(refreshes(mock))
+    for env, name in ((a, "a"), (b, "b")):
+        r = run(home, "token", env=env)
+        check(r.returncode == 0 and r.stdout.strip() == old,
+              "machine %s did not serve its token" % name, r)
+    check(len(refreshes(mock)) == before, "a machine renewed before its moment",
+          mock.requests())
+    r = run(home, "token", env=c)
+    new = row(pg)["access_token"]
+    check(r.returncode == 0 and new != old and r.stdout.strip() == new,
+          "the machine furthest out did not renew the row at 600 s left", r)
+    check(len(refreshes(mock)) == before + 1, "expected one refresh", mock.requests())
+
+    # a and b take the renewed token at their next look at the row (as if
+    # check_interval had gone by).
+    for env, name in ((a, "a"), (b, "b")):
+        path = read_json(token_path(env))["access_cache"]
+        cache = read_json(path)
+        cache["check_by"] = 1
+        with open(path, "w") as f:
+            json.dump(cache, f)
+        r = run(home, "token", env=env)
+        check(r.returncode == 0 and r.stdout.strip() == new,
+              "machine %s did not take the renewed token from the row" % name, r)
+
+    # Behind the callers: refresh ahead on (CI unset), 1,500 s left.
+    age(pg, [a, b, c], 2100)
+    old = row(pg)["access_token"]
+    before = len(refreshes(mock))
+    for env, name in ((a, "a"), (b, "b")):
+        r = run(home, "token", env=dict(env, CI=None))
+        check(r.returncode == 0 and r.stdout.strip() == old,
+              "machine %s was not served at once" % name, r)
+    time.sleep(2)
+    check(len(refreshes(mock)) == before and row(pg)["access_token"] == old,
+          "a machine renewed ahead before its moment", mock.requests())
+    r = run(home, "token", env=dict(c, CI=None))
+    check(r.returncode == 0 and r.stdout.strip() == old, "machine c was not served at once", r)
+    check(wait_for(lambda: row(pg)["access_token"] != old, 15),
+          "the machine furthest out did not renew the row behind its caller")
+    check(len(refreshes(mock)) == before + 1, "expected one refresh", mock.requests())
+
+
 def transactions(pg):
     """Transactions the database has seen (each call of this adds one, once
     its connection ends)."""

@@ -12,6 +12,7 @@
 #include "core/handoff.h"
 #include "settings/cli.h"
 #include "settings/settings.h"
+#include "settings/waits.h"
 #include "unit.h"
 
 static char root[PATH_MAX];
@@ -236,6 +237,44 @@ static void near_profile_for_a_named_one(void **state)
 	config("");
 }
 
+static void machine_offset_set_or_derived(void **state)
+{
+	struct settings s;
+	config("[profile fleet]\nmachine_offset = 40\n");
+	const char *token[] = { "token", "-p", "fleet", NULL };
+	assert_int_equal(resolve(&s, token, NULL), ZO_OK);
+	assert_int_equal(s.profile.machine_offset, 400);
+	settings_finish(&s);
+	config("[profile fleet]\nmachine_offset = auto\n");
+	assert_int_equal(resolve(&s, token, NULL), ZO_OK);
+	assert_int_equal(s.profile.machine_offset, machine_offset_resolve(NULL));
+	settings_finish(&s);
+	/* Out of range: said (a warning), and the derived one used. */
+	config("[profile fleet]\nmachine_offset = 101\n");
+	assert_int_equal(resolve(&s, token, NULL), ZO_OK);
+	assert_int_equal(s.profile.machine_offset, machine_offset_resolve(NULL));
+	settings_finish(&s);
+	config("");
+
+	/* Derived: stable, and spread over the whole range for machines
+	 * that share a machine ID (containers of one image) but not a name. */
+	assert_int_equal(machine_offset_of("0123456789abcdef", "web-1"),
+		machine_offset_of("0123456789abcdef", "web-1"));
+	int tenths[10] = { 0 };
+	for (int i = 0; i < 1000; i++) {
+		char host[32];
+		snprintf(host, sizeof(host), "web-%d", i);
+		int o = machine_offset_of("0123456789abcdef", host);
+		assert_in_range(o, 0, 1000);
+		tenths[o == 1000 ? 9 : o / 100]++;
+	}
+	for (int i = 0; i < 10; i++)
+		assert_in_range(tenths[i], 60, 140);
+	/* The ID counts too, and the name is not glued to it. */
+	assert_int_not_equal(machine_offset_of("a", "web-1"), machine_offset_of("b", "web-1"));
+	assert_int_not_equal(machine_offset_of("ab", "c"), machine_offset_of("a", "bc"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +286,7 @@ int main(void)
 		cmocka_unit_test(own_sections_problem),
 		cmocka_unit_test(orphan_lines_stop_a_signin_only),
 		cmocka_unit_test(near_profile_for_a_named_one),
+		cmocka_unit_test(machine_offset_set_or_derived),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -25,7 +25,7 @@
 static const char *const known_keys[] = {
 	"client_id", "dc", "accounts_url", "scope", "redirect_uri", "client_secret_file",
 	"access_type", "lock_timeout", "store", "keyring_timeout", "preflight", "live_tokens",
-	"refresh_ahead", "check_interval",
+	"refresh_ahead", "check_interval", "machine_offset",
 };
 
 struct parse {
@@ -216,6 +216,11 @@ static void setting(struct parse *p, const char *section, const char *name, cons
 		ok = key_count(value, 1, ZOHO_LIVE_TOKENS_MOST, &c->live_tokens, why, sizeof(why));
 	} else if (strcmp(name, "check_interval") == 0) {
 		ok = key_seconds(value, 1, 3600, &c->check_interval, why, sizeof(why));
+	} else if (strcmp(name, "machine_offset") == 0) {
+		if (strcmp(value, "auto") == 0)
+			c->machine_offset = -1;
+		else if (!(ok = key_count(value, 0, 100, &c->machine_offset, why, sizeof(why))))
+			snprintf(why, sizeof(why), "is auto or a whole number from 0 to 100");
 	} else if (strcmp(name, "refresh_ahead") == 0) {
 		bool yes;
 		if ((ok = key_yes_no(value, &yes, why, sizeof(why))))
@@ -242,7 +247,7 @@ static void setting(struct parse *p, const char *section, const char *name, cons
 			problem(p, section, name, "unknown setting '%s' (known: client_id, dc, "
 				"accounts_url, scope, redirect_uri, client_secret_file, access_type, "
 				"lock_timeout, store, keyring_timeout, preflight, live_tokens, "
-				"refresh_ahead, check_interval)", name);
+				"refresh_ahead, check_interval, machine_offset)", name);
 		return;
 	}
 	if (!ok)
@@ -299,7 +304,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	/* Another profile's settings are checked too (its mistakes are said,
 	 * as warnings), and dropped. */
 	struct config_profile scratch = { .lock_timeout = -1, .keyring_timeout = -1,
-		.live_tokens = -1, .refresh_ahead = -1, .check_interval = -1 };
+		.live_tokens = -1, .refresh_ahead = -1, .check_interval = -1,
+		.machine_offset = -1 };
 	setting(p, section, name, value, mine ? p->out : &scratch);
 	config_finish(&scratch);
 	return 1;
@@ -338,6 +344,7 @@ static void init(struct config_profile *out)
 	out->live_tokens = -1;
 	out->refresh_ahead = -1;
 	out->check_interval = -1;
+	out->machine_offset = -1;
 }
 
 static void parse_text(const char *text, size_t len, const char *name, const char *profile,

@@ -23,6 +23,8 @@
  *   live_tokens = 30             ; Zoho's live access tokens per refresh token
  *   refresh_ahead = no           ; never renew a token behind a caller
  *   check_interval = 60          ; a shared store: seconds between looks at the row
+ *   machine_offset = 40          ; a shared store: this machine's place among the
+ *                                ; fleet's refresh moments, 0-100 (auto: its own)
  *
  * Every value is checked as it is read (settings/keys.h, as the command
  * line's); strings are owned (NULL: unset). What is wrong in the file is
@@ -57,6 +59,7 @@ struct config_profile {
 	bool no_preflight;        /* preflight = no */
 	int refresh_ahead;        /* refresh_ahead = yes (1) or no (0); -1: unset */
 	long check_interval;      /* seconds; -1: unset */
+	long machine_offset;      /* percent, 0-100; -1: unset or auto */
 	char *store;              /* "file", "keyring", or a database */
 	bool found;               /* the section exists */
 	struct config_problem problems[CONFIG_PROBLEMS_MAX]; /* the first ones, in the file's order */

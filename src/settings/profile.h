@@ -49,6 +49,9 @@ struct profile {
 	struct waits waits;
 	long check_interval;   /* a shared store: how often, at most, a machine serving its
 	                        * cached token asks whether it still stands (seconds) */
+	int machine_offset;    /* a shared store: this machine's place among the fleet's
+	                        * refresh moments, 0-1000 (store/judge.h; machine_offset =,
+	                        * else derived from the machine's ID and host name) */
 	int live_tokens;       /* Zoho's limit of live access tokens per refresh token as
 	                        * this machine's config sets it (live_tokens =); 0: not
 	                        * set. A shared store keeps the figure of the login in

@@ -158,6 +158,7 @@ static int resolve_profile(const struct cli *cli, struct settings *s, struct con
 	}
 	p->live_tokens = cfg->live_tokens > 0 ? (int)cfg->live_tokens : 0;
 	p->check_interval = cfg->check_interval > 0 ? cfg->check_interval : DEFAULT_CHECK_INTERVAL;
+	p->machine_offset = machine_offset_resolve(cfg);
 	return ZO_OK;
 }
 

@@ -1,5 +1,8 @@
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "settings/defaults.h"
 #include "settings/waits.h"
@@ -37,4 +40,38 @@ bool refresh_ahead_resolve(const struct cli *cli, const struct config_profile *c
 long min_valid_resolve(const struct cli *cli)
 {
 	return cli->min_valid >= 0 ? cli->min_valid : DEFAULT_MIN_VALID;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+int machine_offset_of(const char *machine_id, const char *host)
+{
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, machine_id);
+	h = fnv1a(h ^ '\n', host);
+	return (int)(h % 1001);
+}
+
+int machine_offset_resolve(const struct config_profile *cfg)
+{
+	if (cfg && cfg->machine_offset >= 0)
+		return (int)cfg->machine_offset * 10;
+	/* 32 hex digits and a newline; anything else is used as it is. */
+	char id[64] = "", host[256] = "";
+	int fd = open("/etc/machine-id", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, id, sizeof(id) - 1);
+		id[n > 0 ? n : 0] = '\0';
+		id[strcspn(id, "\n")] = '\0';
+		close(fd);
+	}
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	return machine_offset_of(id, host);
 }

@@ -24,4 +24,15 @@ long min_valid_resolve(const struct cli *cli);
  * processes a job leaves behind). cfg may be NULL. */
 bool refresh_ahead_resolve(const struct cli *cli, const struct config_profile *cfg);
 
+/*
+ * A machine's place among a fleet's refresh moments (store/judge.h),
+ * 0-1000: the profile's machine_offset (a percentage), else
+ * machine_offset_of() this machine's /etc/machine-id and host name (both:
+ * containers started from one image share the first, not the second).
+ */
+int machine_offset_resolve(const struct config_profile *cfg);
+/* Spread evenly over 0-1000 by a hash (FNV-1a) of both; the same for the
+ * same two, whatever process asks. */
+int machine_offset_of(const char *machine_id, const char *host);
+
 #endif

@@ -257,6 +257,8 @@ static bool write_local(struct pg_store *k, const struct tokens *t, const char *
 	/* Just seen in the row: the next look at it is an interval away. */
 	struct tokens seen = *t; /* shallow */
 	seen.check_by = wall_seconds() + k->base.p->check_interval;
+	/* For the front, which judges without the settings. */
+	seen.spread = k->base.p->machine_offset;
 	return remote_write(k->base.p, k->spec, &seen, meta_path);
 }
 
@@ -713,6 +715,7 @@ static int pg_check(struct store *st)
 			"second%s", p->name, k->spec, p->check_interval, plural(p->check_interval));
 		struct tokens next = *here; /* shallow */
 		next.check_by = wall_seconds() + p->check_interval;
+		next.spread = p->machine_offset;
 		report_open(&quiet);
 		if (here->access_token)
 			local_write_cache(p, here->access_cache, &next);

@@ -296,11 +296,15 @@ static int renew(struct store *st, const struct judge_ask *ask, const struct tok
 	return status;
 }
 
-int fresh_tokens_from(struct store *st, const struct judge_ask *ask, const struct handoff *handed,
-		struct tokens *out, enum fresh_source *source)
+int fresh_tokens_from(struct store *st, const struct judge_ask *asked,
+		const struct handoff *handed, struct tokens *out, enum fresh_source *source)
 {
 	const struct profile *p = store_profile(st);
 	struct tokens held;
+	/* A fleet's machine renews at its own moment (store/judge.h). */
+	struct judge_ask spread = *asked;
+	spread.spread = store_shared(st) ? p->machine_offset : 0;
+	const struct judge_ask *ask = &spread;
 	*source = FRESH_CACHED;
 	memset(out, 0, sizeof(*out));
 	/* A fleet's machine looks at the row now and then: revoked or

@@ -181,6 +181,11 @@ const char *store_kind(const struct store *st)
 	return st->ops->kind;
 }
 
+bool store_shared(const struct store *st)
+{
+	return st->ops->shared;
+}
+
 void store_describe(const struct store *st, char *out, size_t len)
 {
 	if (st->ops->describe)

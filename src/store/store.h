@@ -70,6 +70,9 @@ const struct profile *store_profile(const struct store *st);
 const char *store_where(const struct store *st);
 /* Which backend: "file", "keyring", "postgresql". */
 const char *store_kind(const struct store *st);
+/* Whether many machines share the tokens (a database): they spread their
+ * refresh moments (store/judge.h). */
+bool store_shared(const struct store *st);
 /* How status names it: "file", "keyring (Secret Service)", ... (room:
  * STORE_DESCRIBE_MAX; a database's connection string may be cut). */
 #define STORE_DESCRIBE_MAX 128
