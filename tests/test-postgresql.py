@@ -29,7 +29,7 @@ def at(seconds, env):
     (faketime: it reaches the full program only, never a static front: for
     a call the front may answer alone, move the token's times instead,
     age())."""
-    k = faketime("+%d" % seconds)
+    k = faketime("%+d" % seconds)
     k["env"] = dict(env, **k["env"])
     return k
 
@@ -40,14 +40,17 @@ def refreshes(mock):
 
 
 def age(pg, envs, seconds):
-    """As if seconds had gone by since the shared access token was issued:
-    its times moved back in the row and in each machine's cache. (For the
-    callers the front answers: a static front is out of faketime's reach.)"""
+    """As if seconds had gone by for the whole fleet: the shared access
+    token's times and the times of the tokens counted against Zoho's
+    limits moved back in the row, and the token's in each machine's cache.
+    (The database's clock is the fleet's: faking one machine's clock makes
+    that machine's clock wrong, not time pass.)"""
     record = row(pg)
     for k in ("expires_at", "obtained_at"):
         record[k] -= seconds
-    pg.psql("UPDATE zoho_oauth_tokens SET record = $r$%s$r$ WHERE profile = 'default'"
-            % json.dumps(record))
+    pg.psql("UPDATE zoho_oauth_tokens SET record = $r$%s$r$, issued = ARRAY(SELECT x - %d "
+            "FROM unnest(issued) AS x ORDER BY x) WHERE profile = 'default'"
+            % (json.dumps(record), seconds))
     for env in envs:
         cache = read_json(token_path(env))["access_cache"]
         data = read_json(cache)
@@ -271,12 +274,13 @@ def case_idle_in_transaction(home):
     pg, mock, (a, b, _) = fleet(home)
     pg.set("idle_in_transaction_session_timeout", "1s")
     mock.set_mode("token-delay=3")
+    age(pg, [], 3480)  # 2 minutes left: b must wait for a's refresh
     before = len(refreshes(mock))
     bg = Background(home, "refresh", env=a)
     check(wait_for(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE "
                                    "application_name LIKE 'zoho-oauth on %'") == "1", timeout=20),
           "the refresher never connected", bg.stderr())
-    r = run(home, "token", **at(3480, b))
+    r = run(home, "token", env=b)
     check(bg.wait(30) == 0 and r.returncode == 0, "a caller failed", r, bg.stderr())
     check(len(refreshes(mock)) - before == 1, "%d refreshes" % (len(refreshes(mock)) - before))
     check(r.stdout.strip() == row(pg)["access_token"], "b did not get the stored token", r)
@@ -284,8 +288,8 @@ def case_idle_in_transaction(home):
 
 def case_clock_ahead(home):
     """A machine whose clock runs two minutes ahead spends the budget: a
-    machine with the right clock still counts those refreshes (times still
-    to come count), and holds back."""
+    machine with the right clock counts those refreshes (the row's times
+    are the database's), and holds back."""
     if not postgresql_available():
         return SKIP
     pg, mock, (a, b, _) = fleet(home)
@@ -296,6 +300,59 @@ def case_clock_ahead(home):
     check(r.returncode == 5 and "have used what Zoho allows" in r.stderr,
           "b refreshed past the budget", r)
     check(len(refreshes(mock)) == 9, "%d refreshes" % len(refreshes(mock)))
+
+
+def case_clock_off_an_hour(home):
+    """The database's clock is the fleet's. The budget is spent (the
+    login's token and nine refreshes in ten minutes): a machine whose clock
+    is 61 minutes ahead, and one 61 minutes behind, hold back too (before,
+    the one ahead took the fleet's times for a wrong clock, refreshed an
+    11th time and wrote the times away). And a machine an hour behind takes
+    the row's token as it is (before, a token obtained 'an hour in the
+    future' was not believed and refreshed)."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    r = run(home, "token", **at(-3660, c))
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"],
+          "a machine an hour behind did not take the row's token", r)
+    check(len(refreshes(mock)) == 0, "a machine an hour behind refreshed", mock.requests())
+    for _ in range(9):
+        r = run(home, "refresh", env=a)
+        check(r.returncode == 0, "refresh on a", r)
+    for env, name in ((b, "ahead"), (c, "behind")):
+        r = run(home, "refresh", **at(3660 if env is b else -3660, env))
+        check(r.returncode == 5 and "have used what Zoho allows" in r.stderr,
+              "the machine 61 minutes %s refreshed past the budget" % name, r)
+    check(len(refreshes(mock)) == 9 and row(pg, "array_length(issued, 1)") == "10",
+          "%d refreshes, the row counts %s" % (len(refreshes(mock)),
+                                               row(pg, "array_length(issued, 1)")))
+
+
+def case_clock_ahead_writes_database_time(home):
+    """A machine ten minutes ahead refreshes: the row's expiry is the
+    database's clock plus the token's hour, not its own (before, the others
+    served a token for ten minutes after Zoho had ended it); it keeps its
+    offset in its cache, and the times there by its own clock."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (_, b, c) = fleet(home)
+    start = time.time()
+    r = run(home, "refresh", **at(600, b))
+    end = time.time()
+    check(r.returncode == 0, "refresh on b", r)
+    expires = row(pg)["expires_at"]
+    check(start + 3600 - 2 <= expires <= end + 3600 + 2,
+          "the row's expiry is %+.0f s off the database's clock" % (expires - end - 3600), row(pg))
+    cache = read_json(read_json(token_path(b))["access_cache"])
+    check(abs(cache.get("clock_offset", 0) + 600) <= 2 and
+          abs(cache["expires_at"] - expires - 600) <= 2,
+          "b's cache does not keep its offset and its own clock's times", cache)
+    r = run(home, "token", env=c)
+    cache = read_json(read_json(token_path(c))["access_cache"])
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"] and
+          abs(cache["expires_at"] - expires) <= 2, "machine c did not take the row's token "
+          "with the row's expiry", r, cache)
 
 
 def case_row_not_writable(home):
@@ -360,16 +417,16 @@ def case_window_limits(home):
     pg, mock, envs = fleet(home, "access-cap=10")
     held_back = 0
     for step in range(30):  # 30 x 2 minutes
-        offset = step * 120
         if step:
             mock.advance(120)
+            age(pg, envs, 120)
         for env in envs:
-            r = run(home, "refresh", **at(offset, env))
+            r = run(home, "refresh", env=env)
             check(r.returncode in (0, 5), "refresh failed", r)
             if r.returncode == 5:
                 check("have used what Zoho allows" in r.stderr, "held back without saying why", r)
                 held_back += 1
-            r = run(home, "token", **at(offset, env))
+            r = run(home, "token", env=env)
             check(r.returncode == 0, "token failed", r)
             check(api_alive(mock, r.stdout.strip()),
                   "step %d: machine was handed a token zoho has ended" % step, r)
@@ -522,18 +579,20 @@ def case_live_tokens_settable(home):
           "machine c's own 10 does not lower it")
     for step in range(1, 12):
         mock.advance(120)
-        r = run(home, "refresh", **at(step * 120, b))
+        age(pg, [], 120)
+        r = run(home, "refresh", env=b)
         check(r.returncode == 0, "refresh %d held back with a cap of 30" % step, r)
     check(len(refreshes(mock)) == 11 and row(pg).get("live_tokens") == 30,
           "the refreshes did not keep the row's figure", row(pg))
     mock.advance(120)
-    r = run(home, "refresh", **at(12 * 120, c))
+    age(pg, [], 120)
+    r = run(home, "refresh", env=c)
     check(r.returncode == 5 and "have used what Zoho allows" in r.stderr,
           "machine c, at 10, did not hold back with twelve alive", r)
     check(len(refreshes(mock)) == 11, "machine c refreshed anyway")
     # A new login from a machine that says nothing: the strictest again.
     configure(a, mock, pg.uri())
-    r = run(home, "login", "--force", "--timeout", "20", **at(12 * 120, a))
+    r = run(home, "login", "--force", "--timeout", "20", env=a)
     check(r.returncode == 0 and "live_tokens" not in row(pg), "the login kept the old figure", r)
     check(status_json(run(home, "status", "--json", env=b))["budget"]["live_cap"] == 10,
           "machine b's 30 raised the row's figure")

@@ -16,8 +16,12 @@
  * its SQL is in the README and in data/postgresql-table.sql. One row per
  * profile: the token record (JSON, refresh token and client secret
  * included), and the Unix times of the access tokens issued for its
- * current refresh token in the last hour, by the clock of the machine
- * that got each (Zoho's limits are counted from them).
+ * current refresh token in the last hour (Zoho's limits are counted from
+ * them). Every time in the row is by the server's clock, the fleet's one
+ * clock: the issued times and updated_at are the server's
+ * clock_timestamp() as the row is written, and each transaction begun
+ * measures the server's clock against the machine's (clock_offset), so
+ * that the store moves the record's times between the two.
  *
  * Every call is bounded: the connection by timeout_ms (libpq's
  * connect_timeout too, unless the connection string sets its own), each
@@ -83,18 +87,23 @@ struct pg_api {
 	enum pgs_result (*fetch)(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
 		bool lock, int lock_ms, struct pg_row *out);
 	/* Insert or update the profile's row (in the transaction if one is
-	 * open: finish() commits it). */
+	 * open: finish() commits it); a new issued time is the server's now. */
 	enum pgs_result (*put)(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
 		const char *client_id, const char *accounts_server, const char *record,
-		enum pg_change change, int64_t now, const char *by);
+		enum pg_change change, const char *by);
 	enum pgs_result (*remove)(const struct pg_call *c, struct pgs_conn *conn, const char *profile);
 	/* End the transaction, if one is open: commit or roll back. */
 	enum pgs_result (*finish)(const struct pg_call *c, struct pgs_conn *conn, bool commit);
+	/* The server's clock minus this machine's (CLOCK_REALTIME), in
+	 * milliseconds, as measured when this connection last began a
+	 * transaction (halfway through that round trip); false (and 0) when
+	 * it hasn't. */
+	bool (*clock_offset)(const struct pgs_conn *conn, int64_t *offset_ms);
 	void (*disconnect)(struct pgs_conn *conn);
 	void (*free_row)(struct pg_row *row);
 };
 
-#define PG_API_VERSION 2
+#define PG_API_VERSION 3
 #define PG_SYMBOL "zoho_oauth_postgresql"
 
 #endif

@@ -40,7 +40,17 @@ const struct pg_api *zoho_oauth_postgresql(void);
 struct pgs_conn {
 	PGconn *pq;
 	bool broken;  /* cancelled or lost: only disconnect() is left */
+	bool clock_known;
+	int64_t clock_offset_ms; /* the server's clock minus ours, at the last begin() */
 };
+
+/* Our clock, milliseconds since the epoch. */
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int64_t now_ms(void)
 {
@@ -385,15 +395,41 @@ give_up:
 static enum pgs_result begin(const struct pg_call *c, struct pgs_conn *conn, long statement_ms,
 		long lock_ms, long idle_ms)
 {
-	char sql[256];
+	char sql[320];
+	PGresult *res;
 	int n = snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout = %ld",
 		statement_ms > 0 ? statement_ms : 1);
 	if (lock_ms > 0)
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n, "; SET LOCAL lock_timeout = %ld", lock_ms);
 	if (idle_ms > 0)
-		snprintf(sql + n, sizeof(sql) - (size_t)n,
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
 			"; SET LOCAL idle_in_transaction_session_timeout = %ld", idle_ms);
-	return run_as(c, conn, c->timeout_ms, sql, 0, NULL, NULL, true);
+	/* And the server's clock, in the same round trip: the fleet's clock
+	 * (postgresql-api.h). clock_timestamp(), not now(): the transaction's
+	 * start is not the moment the answer leaves. */
+	snprintf(sql + n, sizeof(sql) - (size_t)n,
+		"; SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint");
+	int64_t sent = wall_ms();
+	enum pgs_result r = run_as(c, conn, c->timeout_ms, sql, 0, NULL, &res, true);
+	if (r != PG_OK)
+		return r;
+	int64_t back = wall_ms();
+	char *end;
+	const char *text = PQntuples(res) == 1 && PQnfields(res) == 1 ? PQgetvalue(res, 0, 0) : "";
+	long long server = strtoll(text, &end, 10);
+	/* Halfway through the round trip, as near as we can tell. */
+	if (*text && !*end && server > 0) {
+		conn->clock_offset_ms = (int64_t)server - (sent + (back - sent) / 2);
+		conn->clock_known = true;
+	}
+	PQclear(res);
+	return PG_OK;
+}
+
+static bool pq_clock_offset(const struct pgs_conn *conn, int64_t *offset_ms)
+{
+	*offset_ms = conn && conn->clock_known ? conn->clock_offset_ms : 0;
+	return conn && conn->clock_known;
 }
 
 static enum pgs_result pq_finish(const struct pg_call *c, struct pgs_conn *conn, bool commit);
@@ -557,26 +593,28 @@ static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, 
 
 static enum pgs_result pq_put(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
 		const char *client_id, const char *accounts_server, const char *record,
-		enum pg_change change, int64_t now, const char *by)
+		enum pg_change change, const char *by)
 {
-	char when[24];
-	snprintf(when, sizeof(when), "%lld", (long long)now);
 	const char *how = change == PG_SAME ? "same" : change == PG_ONE_MORE ? "more" : "new";
-	const char *params[] = { profile, client_id, accounts_server, record, how, when, by };
+	const char *params[] = { profile, client_id, accounts_server, record, how, by };
 	/* issued: the Unix times of the access tokens issued for the current
-	 * refresh token in the last hour (Zoho's limits count them). */
+	 * refresh token in the last hour (Zoho's limits count them), by the
+	 * server's clock as the row is written (after Zoho answered), never
+	 * a machine's. */
 	static const char sql[] =
+		"WITH c AS (SELECT extract(epoch from clock_timestamp())::bigint AS now) "
 		"INSERT INTO zoho_oauth_tokens AS t "
 		"(profile, client_id, accounts_server, record, issued, updated_at, updated_by) "
-		"VALUES ($1, $2, $3, $4, CASE WHEN $5::text = 'same' THEN '{}'::bigint[] "
-		"ELSE ARRAY[$6::bigint] END, now(), $7) "
+		"SELECT $1, $2, $3, $4, CASE WHEN $5::text = 'same' THEN '{}'::bigint[] "
+		"ELSE ARRAY[c.now] END, clock_timestamp(), $6 FROM c "
 		"ON CONFLICT (profile) DO UPDATE SET client_id = EXCLUDED.client_id, "
 		"accounts_server = EXCLUDED.accounts_server, record = EXCLUDED.record, "
-		"issued = CASE $5::text WHEN 'new' THEN ARRAY[$6::bigint] "
+		"issued = CASE $5::text WHEN 'new' THEN ARRAY[(SELECT now FROM c)] "
 		"WHEN 'more' THEN ARRAY(SELECT x FROM unnest(t.issued) AS x "
-		"WHERE x >= $6::bigint - 3600 AND x <= $6::bigint + 3600 ORDER BY x) || $6::bigint "
-		"ELSE t.issued END, updated_at = now(), updated_by = EXCLUDED.updated_by";
-	return run_bounded(c, conn, sql, 7, params, NULL);
+		"WHERE x >= (SELECT now FROM c) - 3600 AND x <= (SELECT now FROM c) + 3600 "
+		"ORDER BY x) || (SELECT now FROM c) "
+		"ELSE t.issued END, updated_at = clock_timestamp(), updated_by = EXCLUDED.updated_by";
+	return run_bounded(c, conn, sql, 6, params, NULL);
 }
 
 static enum pgs_result pq_remove(const struct pg_call *c, struct pgs_conn *conn, const char *profile)
@@ -635,6 +673,7 @@ static const struct pg_api api = {
 	.put = pq_put,
 	.remove = pq_remove,
 	.finish = pq_finish,
+	.clock_offset = pq_clock_offset,
 	.disconnect = pq_disconnect,
 	.free_row = pq_free_row,
 };

@@ -16,6 +16,10 @@
  * refreshes and the others read what it stored. A refresher that dies
  * loses its connection, and its row lock with it.
  *
+ * The server's clock is the fleet's: every time in the row is by it, and
+ * each machine moves the row's times to its own clock as it reads them
+ * (learn_clock()), so that no machine's wrong clock decides for the others.
+ *
  * Zoho's limits are counted in the row: the times of the access tokens
  * issued for the current refresh token in the last hour. While ten were
  * issued in the last ten minutes (Zoho allows ten), or the live cap in the
@@ -67,6 +71,8 @@ struct pg_store {
 	                        * refresh from a new sign-in */
 	bool busy_on_row;      /* the last lock() waited out the row, not the flock */
 	int64_t deadline_ms;   /* the conversation's (conversation()) */
+	int64_t offset;        /* seconds: the server's clock minus this machine's */
+	bool clock_known;      /* offset was measured, or kept in the cache */
 	bool ignore_signals;   /* a sign-in's save: waits go on through signals */
 };
 
@@ -178,6 +184,50 @@ static void drop_row(struct pg_store *k)
 	k->row_refresh = NULL;
 }
 
+/*
+ * The server's clock is the fleet's (postgresql-api.h): the row's times
+ * are the server's, and each machine moves them to its own clock as it
+ * reads them and back as it writes, so that what it keeps (the cache) and
+ * how it judges (store/judge.h) are by its own clock, and a machine whose
+ * clock is off, by seconds or by hours, neither misjudges the fleet's
+ * token nor misleads the others. The offset is measured in every
+ * transaction and kept in the cache; a new measure replaces the kept one
+ * only when they differ by more than a second (the rounding of one round
+ * trip), so that one token's times read the same in every process.
+ */
+static void learn_clock(struct pg_store *k)
+{
+	int64_t ms;
+	if (!k->conn || !k->api->clock_offset(k->conn, &ms))
+		return;
+	int64_t now = (ms >= 0 ? ms + 500 : ms - 500) / 1000;
+	const struct tokens *kept = &k->base.record.tokens;
+	if (!k->clock_known && k->base.record.result == TOKEN_FILE_OK &&
+			kept->record == RECORD_META && kept->has_clock_offset) {
+		k->offset = kept->clock_offset;
+		k->clock_known = true;
+	}
+	if (k->clock_known && llabs(now - k->offset) <= 1)
+		return;
+	if (now < -1 || now > 1)
+		log_debug("this machine's clock is %lld second%s %s the database's (%s): times are "
+			"taken by the database's", (long long)llabs(now), plural(llabs(now)),
+			now > 0 ? "behind" : "ahead of", k->spec);
+	k->offset = now;
+	k->clock_known = true;
+}
+
+/* A time of the row by this machine's clock, and back (0: none). */
+static int64_t to_local(const struct pg_store *k, int64_t server_time)
+{
+	return server_time ? server_time - k->offset : 0;
+}
+
+static int64_t to_server(const struct pg_store *k, int64_t local_time)
+{
+	return local_time ? local_time + k->offset : 0;
+}
+
 static int by_time(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -185,12 +235,13 @@ static int by_time(const void *a, const void *b)
 }
 
 /*
- * The budget of the row's refresh token at now: how many access tokens
- * were issued in the window and in the last hour, and until when no more
- * may be (0: a refresh may happen now). The times are by the clocks of
- * the machines that wrote them: one that runs ahead writes times still to
- * come, and they count (they age out late: safe). Times more than an hour
- * ahead are a clock gone wrong, and ignored. A second's rounding is taken
+ * The budget of the row's refresh token at now (the server's clock):
+ * how many access tokens were issued in the window and in the last hour,
+ * and until when no more may be (0: a refresh may happen now). The times
+ * are the server's, written as each token was counted; a row written by
+ * an older release may hold times by a machine's clock still to come,
+ * and they count (they age out late: safe). Times more than an hour ahead
+ * are a clock gone wrong, and ignored. A second's rounding is taken
  * against us.
  */
 /* The live access tokens counted against: the row's figure (the
@@ -245,8 +296,11 @@ static int row_tokens(struct pg_store *k, struct tokens *out)
 			"left as it is", k->spec, k->base.p->name, why);
 		return ZO_FAILURE;
 	}
-	out->budget_until = spent_until(&k->row, live_cap(k->base.p, out->live_tokens),
-		wall_seconds(), NULL, NULL);
+	out->obtained_at = to_local(k, out->obtained_at);
+	out->expires_at = to_local(k, out->expires_at);
+	out->throttled_until = to_local(k, out->throttled_until);
+	out->budget_until = to_local(k, spent_until(&k->row, live_cap(k->base.p, out->live_tokens),
+		wall_seconds() + k->offset, NULL, NULL));
 	return ZO_OK;
 }
 
@@ -259,6 +313,8 @@ static bool write_local(struct pg_store *k, const struct tokens *t, const char *
 	seen.check_by = wall_seconds() + k->base.p->check_interval;
 	/* For the front, which judges without the settings. */
 	seen.spread = k->base.p->machine_offset;
+	seen.clock_offset = k->offset;
+	seen.has_clock_offset = k->clock_known;
 	return remote_write(k->base.p, k->spec, &seen, meta_path);
 }
 
@@ -275,6 +331,7 @@ static int fetch_row_within(struct pg_store *k, bool quiet, int64_t within_ms)
 	struct pg_call c = call_for(k, why, sizeof(why));
 	drop_row(k);
 	enum pgs_result r = k->api->fetch(&c, k->conn, p->name, false, 0, &k->row);
+	learn_clock(k);
 	if (r == PG_OK) {
 		k->have_row = true;
 		return ZO_OK;
@@ -410,6 +467,7 @@ static int pg_lock(struct store *st, int64_t timeout_ms, unsigned flags, char *h
 		drop_row(k);
 		enum pgs_result r = k->api->fetch(&c, k->conn, st->p->name, true,
 			left > 1000 ? (int)left : 1000, &k->row);
+		learn_clock(k);
 		k->in_transaction = r == PG_OK || r == PG_NOT_FOUND;
 		if (r == PG_OK) {
 			struct tokens t;
@@ -561,8 +619,16 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 		}
 	}
 
+	/* The row's times are the server's. */
+	struct tokens as_row = full; /* shallow */
+	as_row.obtained_at = to_server(k, full.obtained_at);
+	as_row.expires_at = to_server(k, full.expires_at);
+	as_row.throttled_until = to_server(k, full.throttled_until);
+	if (!k->clock_known)
+		log_debug("the database %s's clock is not known yet: times written by this machine's",
+			k->spec);
 	int status = ZO_FAILURE;
-	char *record = tokens_to_json(&full);
+	char *record = tokens_to_json(&as_row);
 	/* Whatever the lock's conversation had left: a write of its own. */
 	conversation(k, p->waits.connect_timeout * 1000);
 	if (record)
@@ -571,13 +637,13 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 		struct pg_call c = call_for(k, why, sizeof(why));
 		host_and_pid(by, sizeof(by));
 		enum pgs_result r = k->api->put(&c, k->conn, p->name, full.client_id,
-			full.accounts_server, record, change, wall_seconds(), by);
+			full.accounts_server, record, change, by);
 		if (r == PG_NOT_FOUND) {
 			/* The table went (or never was): make it, where allowed. */
 			r = k->api->setup(&c, k->conn);
 			if (r == PG_OK)
 				r = k->api->put(&c, k->conn, p->name, full.client_id, full.accounts_server,
-					record, change, wall_seconds(), by);
+					record, change, by);
 		}
 		if (r == PG_OK && k->in_transaction) {
 			r = k->api->finish(&c, k->conn, true);
@@ -777,7 +843,7 @@ static int pg_budget(struct store *st, struct store_budget *out)
 	int status = k->have_row ? ZO_OK : fetch_row(k, false);
 	if (status != ZO_OK)
 		return status;
-	int64_t now = wall_seconds();
+	int64_t now = wall_seconds() + k->offset;
 	out->known = true;
 	out->window = WINDOW;
 	out->window_cap = WINDOW_CAP;
@@ -792,11 +858,12 @@ static int pg_budget(struct store *st, struct store_budget *out)
 		tokens_finish(&t);
 	}
 	out->live_cap = live_cap(k->base.p, recorded);
-	out->spent_until = spent_until(&k->row, out->live_cap, now, &out->in_window, &out->live);
+	out->spent_until = to_local(k, spent_until(&k->row, out->live_cap, now, &out->in_window,
+		&out->live));
 	/* Written by whoever may write the table: made safe to print. */
 	text_escape(out->updated_by, sizeof(out->updated_by), k->row.updated_by,
 		strlen(k->row.updated_by));
-	out->updated_at = k->row.updated_at;
+	out->updated_at = to_local(k, k->row.updated_at);
 	return ZO_OK;
 }
 

@@ -17,6 +17,7 @@
 #define TOKEN_MAX 4096        /* longest token we accept */
 #define FIELD_MAX 512         /* other strings */
 #define EXPIRES_MAX (366L * 24 * 3600)
+#define CLOCK_OFFSET_MAX (10LL * 366 * 24 * 3600)
 
 static void wiping_free(void *p)
 {
@@ -373,6 +374,13 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 			get_time(root, "budget_until", false, &out->budget_until, why, why_len) &&
 			get_time(root, "check_by", false, &out->check_by, why, why_len);
 		ok = ok && get_count(root, "spread", 1000, &out->spread, why, why_len);
+		const json_t *offset = json_object_get(root, "clock_offset");
+		if (ok && offset && (!json_is_integer(offset) ||
+				llabs(json_integer_value(offset)) > CLOCK_OFFSET_MAX))
+			ok = bad(why, why_len, "clock_offset is not a whole number of seconds within "
+				"ten years");
+		out->has_clock_offset = ok && offset;
+		out->clock_offset = out->has_clock_offset ? json_integer_value(offset) : 0;
 		if (ok && out->ahead_failed_at) {
 			const json_t *status = json_object_get(root, "ahead_status");
 			ok = get_string(root, "ahead_error", true, AHEAD_ERROR_MAX, true, &out->ahead_error,
@@ -464,6 +472,8 @@ void tokens_take_cache(struct tokens *meta, struct tokens *cache)
 	meta->budget_until = cache->budget_until;
 	meta->check_by = cache->check_by;
 	meta->spread = cache->spread;
+	meta->clock_offset = cache->clock_offset;
+	meta->has_clock_offset = cache->has_clock_offset;
 	meta->ahead_failed_at = cache->ahead_failed_at;
 	meta->ahead_status = cache->ahead_status;
 	meta->ahead_retry_at = cache->ahead_retry_at;
@@ -577,6 +587,8 @@ static bool fill(json_t *root, enum token_record kind, const struct tokens *t, c
 			(!t->budget_until || add_time(root, "budget_until", t->budget_until)) &&
 			(!t->check_by || add_time(root, "check_by", t->check_by)) &&
 			(!t->spread || add_time(root, "spread", t->spread)) &&
+			(!t->has_clock_offset || json_object_set_new(root, "clock_offset",
+				json_integer(t->clock_offset)) == 0) &&
 			(!t->ahead_failed_at || (add_time(root, "ahead_failed_at", t->ahead_failed_at) &&
 				add_time(root, "ahead_status", t->ahead_status) &&
 				add_string(root, "ahead_error", t->ahead_error ? t->ahead_error : "?") &&

@@ -60,6 +60,10 @@ struct tokens {
 	int64_t check_by;       /* RECORD_CACHE of a shared store: when this machine asks the
 	                         * store again whether the tokens still stand (revoked
 	                         * or replaced elsewhere); 0: never */
+	int64_t clock_offset;   /* RECORD_CACHE of a shared store: the store's clock minus this
+	                         * machine's, in seconds, when has_clock_offset (the times
+	                         * here are by this machine's clock) */
+	bool has_clock_offset;
 	int spread;             /* RECORD_CACHE of a shared store: this machine's place among
 	                         * the fleet's refresh moments (store/judge.h), 1-1000, for
 	                         * the front; 0: none */
