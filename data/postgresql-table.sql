@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS zoho_oauth_tokens (
   client_id text NOT NULL,
   accounts_server text NOT NULL,
   record text NOT NULL,                  -- JSON: tokens, client secret (secret!)
-  issued bigint[] NOT NULL DEFAULT '{}', -- Unix times of access tokens issued, last hour
+  issued bigint[] NOT NULL DEFAULT '{}', -- when access tokens were issued, last hour (the server's clock)
   updated_at timestamptz NOT NULL DEFAULT now(),
   updated_by text NOT NULL DEFAULT ''    -- host and pid of the last writer
 );
