@@ -46,8 +46,9 @@ def age(pg, envs, seconds):
     (The database's clock is the fleet's: faking one machine's clock makes
     that machine's clock wrong, not time pass.)"""
     record = row(pg)
-    for k in ("expires_at", "obtained_at"):
-        record[k] -= seconds
+    for k in ("expires_at", "obtained_at", "reserved_until"):
+        if k in record:
+            record[k] -= seconds
     pg.psql("UPDATE zoho_oauth_tokens SET record = $r$%s$r$, issued = ARRAY(SELECT x - %d "
             "FROM unnest(issued) AS x ORDER BY x) WHERE profile = 'default'"
             % (json.dumps(record), seconds))
@@ -355,29 +356,94 @@ def case_clock_ahead_writes_database_time(home):
           "with the row's expiry", r, cache)
 
 
+def case_counted_before_asking(home):
+    """Count before you ask: nine refreshers killed (SIGKILL) while their
+    request is at Zoho (the mock answers in 2 s) are each counted in the
+    row, so once the login's token and those nine fill Zoho's ten per ten
+    minutes, the next refresh holds back (exit 5) instead of being Zoho's
+    eleventh; before, the row counted only the login and the next refresh
+    went to Zoho. A refresh Zoho refuses is taken back out of the count,
+    and no mark of it is left in the row."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    # A refusal first: counted while asked, taken back once Zoho said no.
+    mock.set_mode("invalid-code")
+    r = run(home, "refresh", env=a)
+    check(r.returncode == 7, "a refused refresh", r)
+    check(row(pg, "array_length(issued, 1)") == "1" and "reserved_until" not in row(pg),
+          "the refused refresh is still counted or marked", row(pg, "issued"), row(pg))
+    mock.set_mode("-invalid-code")
+    mock.set_mode("token-delay=2")
+    asked = len(refreshes(mock))
+    for i in range(9):
+        bg = Background(home, "refresh", env=b)
+        check(wait_for(lambda: len(refreshes(mock)) == asked + i + 1, timeout=15),
+              "refresh %d never reached zoho" % (i + 1), bg.stderr())
+        check(row(pg, "array_length(issued, 1)") == str(i + 2),
+              "refresh %d reached zoho uncounted" % (i + 1), row(pg, "issued"))
+        os.kill(bg.pid(), signal.SIGKILL)
+        bg.wait(10)
+        # Its mark ('on its way') dies --max-time + 5 s on; forty seconds
+        # pass for the whole fleet instead of waiting.
+        age(pg, [], 40)
+    r = run(home, "refresh", env=c)
+    check(r.returncode == 5 and "have used what Zoho allows" in r.stderr,
+          "the refresh after nine killed ones was not held back", r)
+    check(len(refreshes(mock)) == asked + 9,
+          "zoho saw %d refreshes" % (len(refreshes(mock)) - asked))
+
+
+def case_others_wait_for_counted_refresh(home):
+    """While machine a's counted refresh is at Zoho (the row's lock long
+    let go, the mark in it), machine c, whose token needs a refresh too,
+    waits for a's token instead of asking Zoho itself: one refresh."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    age(pg, [], 3500)  # 100 s left: past every margin
+    mock.set_mode("token-delay=3")
+    bg = Background(home, "refresh", env=a)
+    check(wait_for(lambda: len(refreshes(mock)) == 1, timeout=15), "a never asked zoho",
+          bg.stderr())
+    check("reserved_until" in row(pg), "a's refresh is not marked in the row", row(pg))
+    start = time.monotonic()
+    r = run(home, "token", env=c)
+    took = time.monotonic() - start
+    check(bg.wait(30) == 0, "a's refresh failed", bg.stderr())
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"] and took > 1,
+          "c did not wait for a's token (%.1f s)" % took, r)
+    check(len(refreshes(mock)) == 1 and "reserved_until" not in row(pg),
+          "%d refreshes; the mark left: %s" % (len(refreshes(mock)), "reserved_until" in row(pg)))
+
+
 def case_row_not_writable(home):
     """A role that may lock the row but not write it (no INSERT, which the
-    upsert needs): a refresh still
-    serves the access token Zoho issued (this machine keeps it), with a
-    warning that the database didn't take it; the row is unchanged."""
+    upsert needs): a refresh can't be counted in the row before it is
+    asked for, so nothing is asked of Zoho (a refresh nobody counts could
+    take the fleet past Zoho's limits); the still-valid token is served
+    with a warning that says so, and once it has expired the call fails
+    with status 9. The row is unchanged. (Before, the refresh was made,
+    served, and left uncounted.)"""
     if not postgresql_available():
         return SKIP
     pg, mock, (a, b, _) = fleet(home)
     pg.psql("CREATE ROLE reader LOGIN; GRANT SELECT, UPDATE ON zoho_oauth_tokens TO reader")
     configure(b, mock, pg.uri(user="reader"))
     # 58 minutes on for the shared token (machine b has no cache yet): a
-    # refresh is due. Moved in the row rather than faked for the program:
-    # the front answers the second call by the real clock.
+    # refresh is due.
     age(pg, [], 3480)
     was = row(pg)
     r = run(home, "token", env=b)
-    fresh = json.loads(json.loads(open(mock.log_path + ".answers").readlines()[-1])["body"])
-    check(r.returncode == 0 and r.stdout.strip() == fresh["access_token"] and
-          "could not be stored in the database" in r.stderr, "the new token was not served", r)
+    check(r.returncode == 0 and r.stdout.strip() == was["access_token"] and
+          "nothing was asked" in r.stderr and "warning" in r.stderr,
+          "the still-valid token was not served with a warning", r)
+    check(not refreshes(mock), "zoho was asked for a refresh nobody counted", mock.requests())
     check(row(pg) == was, "the row changed")
+    age(pg, [b], 200)
     r = run(home, "token", env=b)
-    check(r.returncode == 0 and r.stdout.strip() == fresh["access_token"] and
-          len(refreshes(mock)) == 1, "the machine did not keep the token", r)
+    check(r.returncode == 9 and "nothing was asked" in r.stderr and not refreshes(mock),
+          "an expired token without a countable refresh", r, mock.requests())
 
 
 def case_server_notices_escaped(home):

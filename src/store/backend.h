@@ -34,6 +34,7 @@ struct store_ops {
 	void (*unlock)(struct store *st);
 	int (*prepare)(struct store *st, const struct tokens *current, unsigned flags);
 	void (*abandon)(struct store *st);
+	void (*refused)(struct store *st);  /* NULL: abandon */
 	int (*save)(struct store *st, const struct tokens *t);
 	int (*save_access)(struct store *st, const struct tokens *t);   /* NULL: save */
 	int (*save_aside)(struct store *st, const struct tokens *t, char *where, size_t where_len);

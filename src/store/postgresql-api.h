@@ -69,6 +69,8 @@ enum pg_change {
 	PG_SAME,        /* no new access token (a throttle remembered) */
 	PG_ONE_MORE,    /* a refresh: now is added, times older than an hour go */
 	PG_NEW_REFRESH, /* a new refresh token (a sign-in): the count starts over */
+	PG_RELEASE,     /* a refresh counted before it was asked for, which Zoho
+	                 * refused: its time (release_at) is taken out */
 };
 
 struct pgs_conn;
@@ -87,10 +89,11 @@ struct pg_api {
 	enum pgs_result (*fetch)(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
 		bool lock, int lock_ms, struct pg_row *out);
 	/* Insert or update the profile's row (in the transaction if one is
-	 * open: finish() commits it); a new issued time is the server's now. */
+	 * open: finish() commits it); a new issued time is the server's now,
+	 * and *counted_at (may be NULL) says which it was. */
 	enum pgs_result (*put)(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
 		const char *client_id, const char *accounts_server, const char *record,
-		enum pg_change change, const char *by);
+		enum pg_change change, int64_t release_at, int64_t *counted_at, const char *by);
 	enum pgs_result (*remove)(const struct pg_call *c, struct pgs_conn *conn, const char *profile);
 	/* End the transaction, if one is open: commit or roll back. */
 	enum pgs_result (*finish)(const struct pg_call *c, struct pgs_conn *conn, bool commit);

@@ -593,28 +593,49 @@ static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, 
 
 static enum pgs_result pq_put(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
 		const char *client_id, const char *accounts_server, const char *record,
-		enum pg_change change, const char *by)
+		enum pg_change change, int64_t release_at, int64_t *counted_at, const char *by)
 {
-	const char *how = change == PG_SAME ? "same" : change == PG_ONE_MORE ? "more" : "new";
-	const char *params[] = { profile, client_id, accounts_server, record, how, by };
+	static const char *const hows[] = {
+		[PG_SAME] = "same", [PG_ONE_MORE] = "more", [PG_NEW_REFRESH] = "new",
+		[PG_RELEASE] = "release",
+	};
+	char at[24];
+	snprintf(at, sizeof(at), "%lld", (long long)release_at);
+	const char *params[] = { profile, client_id, accounts_server, record, hows[change], by, at };
 	/* issued: the Unix times of the access tokens issued for the current
 	 * refresh token in the last hour (Zoho's limits count them), by the
-	 * server's clock as the row is written (after Zoho answered), never
-	 * a machine's. */
+	 * server's clock as the row is written, never a machine's. A release
+	 * takes one occurrence of a time counted before out. */
 	static const char sql[] =
 		"WITH c AS (SELECT extract(epoch from clock_timestamp())::bigint AS now) "
 		"INSERT INTO zoho_oauth_tokens AS t "
 		"(profile, client_id, accounts_server, record, issued, updated_at, updated_by) "
-		"SELECT $1, $2, $3, $4, CASE WHEN $5::text = 'same' THEN '{}'::bigint[] "
-		"ELSE ARRAY[c.now] END, clock_timestamp(), $6 FROM c "
+		"SELECT $1, $2, $3, $4, CASE WHEN $5::text IN ('same', 'release') "
+		"THEN '{}'::bigint[] ELSE ARRAY[c.now] END, clock_timestamp(), $6 FROM c "
 		"ON CONFLICT (profile) DO UPDATE SET client_id = EXCLUDED.client_id, "
 		"accounts_server = EXCLUDED.accounts_server, record = EXCLUDED.record, "
 		"issued = CASE $5::text WHEN 'new' THEN ARRAY[(SELECT now FROM c)] "
 		"WHEN 'more' THEN ARRAY(SELECT x FROM unnest(t.issued) AS x "
 		"WHERE x >= (SELECT now FROM c) - 3600 AND x <= (SELECT now FROM c) + 3600 "
 		"ORDER BY x) || (SELECT now FROM c) "
-		"ELSE t.issued END, updated_at = clock_timestamp(), updated_by = EXCLUDED.updated_by";
-	return run_bounded(c, conn, sql, 6, params, NULL);
+		"WHEN 'release' THEN COALESCE("
+		"t.issued[1:array_position(t.issued, $7::bigint) - 1] || "
+		"t.issued[array_position(t.issued, $7::bigint) + 1:], t.issued) "
+		"ELSE t.issued END, updated_at = clock_timestamp(), updated_by = EXCLUDED.updated_by "
+		"RETURNING (SELECT now FROM c)";
+	PGresult *res;
+	enum pgs_result r = run_bounded(c, conn, sql, 7, params, &res);
+	if (r != PG_OK)
+		return r;
+	if (counted_at) {
+		char *end;
+		const char *text = PQntuples(res) == 1 && PQnfields(res) == 1 ?
+			PQgetvalue(res, 0, 0) : "";
+		long long v = strtoll(text, &end, 10);
+		*counted_at = *text && !*end && v > 0 ? (int64_t)v : 0;
+	}
+	PQclear(res);
+	return PG_OK;
 }
 
 static enum pgs_result pq_remove(const struct pg_call *c, struct pgs_conn *conn, const char *profile)

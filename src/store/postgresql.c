@@ -71,6 +71,9 @@ struct pg_store {
 	                        * refresh from a new sign-in */
 	bool busy_on_row;      /* the last lock() waited out the row, not the flock */
 	int64_t deadline_ms;   /* the conversation's (conversation()) */
+	int64_t counted_at;    /* this process's refresh, counted in the row before it was
+	                        * asked for (the server's time in issued); 0: none */
+	char reserved_by[160]; /* and who counted it, as the row says */
 	int64_t offset;        /* seconds: the server's clock minus this machine's */
 	bool clock_known;      /* offset was measured, or kept in the cache */
 	bool ignore_signals;   /* a sign-in's save: waits go on through signals */
@@ -450,50 +453,103 @@ static int pg_load_secrets(struct store *st, struct tokens *t)
 }
 
 /* After the lock file's lock: the row's, in a transaction. */
+/*
+ * The row, locked (in a transaction), once nobody's refresh is counted in
+ * it and unconfirmed (reserve()): while one is, the lock is let go and
+ * taken again every RESERVED_POLL_MS, within timeout_ms. ZO_BUSY after,
+ * holder saying whose.
+ */
+#define RESERVED_POLL_MS 200
+
+/* Sleep ms, in slices, unless a signal ends the wait: true then. */
+static bool pause_ms(const struct pg_store *k, int64_t ms)
+{
+	int64_t until = monotonic_ms() + ms;
+	for (int64_t now = monotonic_ms(); now < until; now = monotonic_ms()) {
+		if (!k->ignore_signals && stop_waiting())
+			return true;
+		int64_t slice = until - now < 50 ? until - now : 50;
+		struct timespec ts = { 0, (long)slice * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return !k->ignore_signals && stop_waiting();
+}
+static int lock_row(struct pg_store *k, int64_t timeout_ms, char *holder, size_t holder_len)
+{
+	const struct profile *p = k->base.p;
+	int64_t start = monotonic_ms();
+	char why[PG_WHY_MAX];
+	for (;;) {
+		int status = connect_db(k, "lock the tokens");
+		if (status != ZO_OK)
+			return status;
+		struct pg_call c = call_for(k, why, sizeof(why));
+		int64_t left = timeout_ms - (monotonic_ms() - start);
+		drop_row(k);
+		enum pgs_result r = k->api->fetch(&c, k->conn, p->name, true,
+			left > 1000 ? (int)left : 1000, &k->row);
+		learn_clock(k);
+		k->in_transaction = r == PG_OK || r == PG_NOT_FOUND;
+		if (r == PG_NOT_FOUND)
+			return ZO_OK; /* a first sign-in; a load says there is nothing */
+		if (r == PG_BUSY) {
+			snprintf(holder, holder_len, "another machine's zoho-oauth");
+			k->busy_on_row = true;
+			return ZO_BUSY;
+		}
+		if (r != PG_OK)
+			return failed(k, r, "lock the tokens", why);
+		struct tokens t;
+		k->have_row = true;
+		status = row_tokens(k, &t);
+		if (status != ZO_OK)
+			return status;
+		bool theirs = t.reserved_until > wall_seconds() &&
+			(!t.reserved_by || strcmp(t.reserved_by, k->reserved_by) != 0);
+		if (!theirs) {
+			k->row_refresh = t.refresh_token ? xstrdup(t.refresh_token) : NULL;
+			/* What the row holds now, for the front too, unless this
+			 * machine has a newer token (one the database would not
+			 * take). */
+			const struct tokens *here = store_local(&k->base);
+			if (here && t.obtained_at > here->obtained_at &&
+					!write_local(k, &t, k->base.where))
+				status = ZO_FAILURE;
+			tokens_finish(&t);
+			return status;
+		}
+		/* Another machine's refresh is counted and on its way to Zoho:
+		 * wait for its token (or for the count to die), not the row. */
+		char shown[160], until[48];
+		text_escape(shown, sizeof(shown), t.reserved_by, strlen(t.reserved_by));
+		local_time_text(t.reserved_until, false, until, sizeof(until));
+		tokens_finish(&t);
+		c = call_for(k, why, sizeof(why));
+		k->api->finish(&c, k->conn, false);
+		k->in_transaction = false;
+		drop_row(k);
+		left = timeout_ms - (monotonic_ms() - start);
+		if (left <= 0) {
+			snprintf(holder, holder_len, "a refresh by %s, counted until %s", shown, until);
+			k->busy_on_row = true;
+			return ZO_BUSY;
+		}
+		log_debug("a refresh by %s is on its way (counted until %s): waiting for it", shown,
+			until);
+		if (pause_ms(k, left < RESERVED_POLL_MS ? left : RESERVED_POLL_MS))
+			return ZO_INTERRUPTED + signals_caught();
+	}
+}
+
+/* After the lock file's lock: the row's, in a transaction. */
 static int pg_lock(struct store *st, int64_t timeout_ms, unsigned flags, char *holder,
 		size_t holder_len)
 {
 	struct pg_store *k = pg_of(st);
-	int64_t start = monotonic_ms();
-	char why[PG_WHY_MAX];
-
 	k->busy_on_row = false;
 	k->ignore_signals = flags & STORE_LOCK_KEEP_SIGNALS;
 	conversation(k, timeout_ms + st->p->waits.connect_timeout * 1000);
-	int status = connect_db(k, "lock the tokens");
-	if (status == ZO_OK) {
-		struct pg_call c = call_for(k, why, sizeof(why));
-		int64_t left = timeout_ms - (monotonic_ms() - start);
-		drop_row(k);
-		enum pgs_result r = k->api->fetch(&c, k->conn, st->p->name, true,
-			left > 1000 ? (int)left : 1000, &k->row);
-		learn_clock(k);
-		k->in_transaction = r == PG_OK || r == PG_NOT_FOUND;
-		if (r == PG_OK) {
-			struct tokens t;
-			k->have_row = true;
-			status = row_tokens(k, &t);
-			if (status == ZO_OK) {
-				k->row_refresh = t.refresh_token ? xstrdup(t.refresh_token) : NULL;
-				/* What the row holds now, for the front too, unless this
-				 * machine has a newer token (one the database would not
-				 * take). */
-				const struct tokens *here = store_local(st);
-				if (here && t.obtained_at > here->obtained_at &&
-						!write_local(k, &t, st->where))
-					status = ZO_FAILURE;
-				tokens_finish(&t);
-			}
-		} else if (r == PG_NOT_FOUND) {
-			status = ZO_OK; /* a first sign-in; a load says there is nothing */
-		} else if (r == PG_BUSY) {
-			snprintf(holder, holder_len, "another machine's zoho-oauth");
-			k->busy_on_row = true;
-			status = ZO_BUSY;
-		} else {
-			status = failed(k, r, "lock the tokens", why);
-		}
-	}
+	int status = lock_row(k, timeout_ms, holder, holder_len);
 	if (status != ZO_OK) {
 		disconnect(k);
 		drop_row(k);
@@ -511,6 +567,125 @@ static void pg_unlock(struct store *st)
 	k->ignore_signals = false;
 }
 
+static void host_and_pid(char *out, size_t len)
+{
+	char host[64] = "";
+	gethostname(host, sizeof(host) - 1);
+	snprintf(out, len, "%.60s (pid %ld)", host[0] ? host : "?", (long)getpid());
+}
+
+/*
+ * Count before you ask: the refresh about to be asked for is counted in
+ * the row (its issued times, by the server's clock) and marked as on its
+ * way (reserved_until: --max-time + 5 s on, reserved_by: this process),
+ * and that is committed before the request leaves this machine; so no
+ * kill or freeze at any moment leaves a token Zoho issued uncounted. The
+ * commit lets the row go: the others, finding the mark, wait for the
+ * token (lock_row()) until it dies; the count stays for its window either
+ * way. Confirmed by the save (save_to()), taken back by release() when
+ * Zoho clearly refused. Under the row's lock; a row that can't be written
+ * means no request (status 9): a refresh nobody counted could go past
+ * Zoho's limits for the whole fleet.
+ */
+static int reserve(struct pg_store *k)
+{
+	const struct profile *p = k->base.p;
+	if (!k->in_transaction || !k->have_row)
+		return ZO_OK;
+	struct tokens t;
+	int status = row_tokens(k, &t);
+	if (status != ZO_OK)
+		return status;
+	char host[64] = "", why[PG_WHY_MAX], by[96];
+	uint32_t nonce = 0;
+	gethostname(host, sizeof(host) - 1);
+	random_bytes(&nonce, sizeof(nonce));
+	snprintf(k->reserved_by, sizeof(k->reserved_by), "%.60s (pid %ld) #%08x",
+		host[0] ? host : "?", (long)getpid(), (unsigned)nonce);
+	free(t.reserved_by);
+	t.reserved_by = xstrdup(k->reserved_by);
+	t.reserved_until = wall_seconds() + p->waits.max_time + 5;
+	t.budget_until = 0;
+	t.obtained_at = to_server(k, t.obtained_at);
+	t.expires_at = to_server(k, t.expires_at);
+	t.throttled_until = to_server(k, t.throttled_until);
+	t.reserved_until = to_server(k, t.reserved_until);
+	char *record = tokens_to_json(&t);
+	struct pg_call c = call_for(k, why, sizeof(why));
+	host_and_pid(by, sizeof(by));
+	enum pgs_result r = record ? k->api->put(&c, k->conn, p->name, t.client_id,
+		t.accounts_server, record, PG_ONE_MORE, 0, &k->counted_at, by) : PG_FAILED;
+	if (r == PG_OK)
+		r = k->api->finish(&c, k->conn, true);
+	k->in_transaction = false;
+	secret_free(record);
+	tokens_finish(&t);
+	if (r == PG_OK && k->counted_at) {
+		log_debug("refresh counted in the database %s before asking zoho", k->spec);
+		return ZO_OK;
+	}
+	k->counted_at = 0;
+	k->reserved_by[0] = '\0';
+	if (r == PG_OK)
+		snprintf(why, sizeof(why), "the database did not say when");
+	return failed(k, r == PG_OK ? PG_FAILED : r, "count the refresh in the database before "
+		"asking zoho (nothing was asked)", why);
+}
+
+/* The refresh counted by reserve() ended without a token: its mark goes,
+ * and when Zoho clearly refused (uncount), its count too. Quietly: what
+ * is left is a count that dies with its window, a mark at its time. */
+static void release(struct pg_store *k, bool uncount)
+{
+	const struct profile *p = k->base.p;
+	if (!k->counted_at)
+		return;
+	int64_t at = k->counted_at;
+	k->counted_at = 0;
+	struct report quiet;
+	report_open(&quiet);
+	char holder[160], why[PG_WHY_MAX], by[96];
+	conversation(k, (p->waits.connect_timeout + p->waits.lock_timeout) * 1000);
+	int status = k->in_transaction ? ZO_OK :
+		lock_row(k, p->waits.lock_timeout * 1000, holder, sizeof(holder));
+	struct tokens t;
+	if (status == ZO_OK && k->have_row && row_tokens(k, &t) == ZO_OK) {
+		bool ours = t.reserved_by && strcmp(t.reserved_by, k->reserved_by) == 0;
+		if (ours) {
+			free(t.reserved_by);
+			t.reserved_by = NULL;
+			t.reserved_until = 0;
+		}
+		t.budget_until = 0;
+		t.obtained_at = to_server(k, t.obtained_at);
+		t.expires_at = to_server(k, t.expires_at);
+		t.throttled_until = to_server(k, t.throttled_until);
+		char *record = tokens_to_json(&t);
+		struct pg_call c = call_for(k, why, sizeof(why));
+		host_and_pid(by, sizeof(by));
+		enum pgs_result r = record && (ours || uncount) ? k->api->put(&c, k->conn, p->name,
+			t.client_id, t.accounts_server, record, uncount ? PG_RELEASE : PG_SAME, at, NULL,
+			by) : PG_OK;
+		if (r == PG_OK)
+			k->api->finish(&c, k->conn, true);
+		k->in_transaction = false;
+		secret_free(record);
+		tokens_finish(&t);
+	}
+	report_drop(&quiet);
+	k->reserved_by[0] = '\0';
+}
+
+static void pg_abandon(struct store *st)
+{
+	release(pg_of(st), false);
+}
+
+static void pg_refused(struct store *st)
+{
+	release(pg_of(st), true);
+}
+
 /*
  * Before a sign-in or a migration into the database (current NULL): it
  * answers, and the table is there (made now where the role may), so that
@@ -524,7 +699,7 @@ static int pg_prepare(struct store *st, const struct tokens *current, unsigned f
 			!secure_dirs_for(cache))
 		return ZO_FAILURE;
 	if (current)
-		return ZO_OK;
+		return flags & STORE_FOR_REFRESH ? reserve(k) : ZO_OK;
 	conversation(k, st->p->waits.connect_timeout * 1000);
 	int status = connect_db(k, "use the database");
 	if (status != ZO_OK)
@@ -566,13 +741,6 @@ static int pg_prepare(struct store *st, const struct tokens *current, unsigned f
 	return status;
 }
 
-static void host_and_pid(char *out, size_t len)
-{
-	char host[64] = "";
-	gethostname(host, sizeof(host) - 1);
-	snprintf(out, len, "%.60s (pid %ld)", host[0] ? host : "?", (long)getpid());
-}
-
 /* Into the row (committed when the row was locked), then this machine's
  * cache and metadata at meta_path. */
 static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_path)
@@ -581,6 +749,18 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 	char why[PG_WHY_MAX], by[96];
 	struct tokens full = *t; /* shallow: the secrets may come from the row */
 	char *refresh = NULL, *secret = NULL;
+
+	/* A refresh counted before it was asked for (reserve()) let the row
+	 * go: take it again, to confirm. */
+	bool counted = k->counted_at != 0;
+	int relocked = ZO_OK;
+	if (counted && !k->in_transaction) {
+		char holder[160] = "";
+		conversation(k, (p->waits.connect_timeout + p->waits.lock_timeout) * 1000);
+		relocked = lock_row(k, p->waits.lock_timeout * 1000, holder, sizeof(holder));
+		if (relocked == ZO_BUSY)
+			snprintf(why, sizeof(why), "held by %s", holder);
+	}
 
 	if ((!t->refresh_token && t->refresh_elsewhere) || !t->client_secret) {
 		struct tokens row;
@@ -602,6 +782,8 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 	full.refresh_elsewhere = false;
 	full.refresh_fingerprint = NULL;
 	full.budget_until = 0; /* counted from the row each time, not kept */
+	full.reserved_until = 0; /* a count confirmed, or none */
+	full.reserved_by = NULL;
 
 	/* A new refresh token (a login, a migration) brings this machine's
 	 * figure of live tokens to the row; the same one keeps the row's. */
@@ -619,6 +801,24 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 		}
 	}
 
+	if (counted) {
+		k->counted_at = 0;
+		k->reserved_by[0] = '\0';
+		bool same = relocked == ZO_OK && k->have_row && k->row_refresh && full.refresh_token &&
+			strcmp(k->row_refresh, full.refresh_token) == 0;
+		if (!same) {
+			/* Zoho issued it, and it is counted: this machine uses it. */
+			log_warn("the new access token could not be stored in the database %s (%s): this "
+				"machine uses it, the others don't see it", k->spec, relocked != ZO_OK ?
+				(why[0] ? why : "it failed") : "its tokens changed meanwhile: a new sign-in "
+				"or a revoke");
+			int status = write_local(k, &full, meta_path) ? ZO_OK : ZO_FAILURE;
+			secret_free(refresh);
+			secret_free(secret);
+			return status;
+		}
+		change = PG_SAME;
+	}
 	/* The row's times are the server's. */
 	struct tokens as_row = full; /* shallow */
 	as_row.obtained_at = to_server(k, full.obtained_at);
@@ -637,24 +837,25 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 		struct pg_call c = call_for(k, why, sizeof(why));
 		host_and_pid(by, sizeof(by));
 		enum pgs_result r = k->api->put(&c, k->conn, p->name, full.client_id,
-			full.accounts_server, record, change, by);
+			full.accounts_server, record, change, 0, NULL, by);
 		if (r == PG_NOT_FOUND) {
 			/* The table went (or never was): make it, where allowed. */
 			r = k->api->setup(&c, k->conn);
 			if (r == PG_OK)
 				r = k->api->put(&c, k->conn, p->name, full.client_id, full.accounts_server,
-					record, change, by);
+					record, change, 0, NULL, by);
 		}
 		if (r == PG_OK && k->in_transaction) {
 			r = k->api->finish(&c, k->conn, true);
 			k->in_transaction = false;
 		}
-		if (r != PG_OK && change == PG_ONE_MORE && r != PG_STOPPED) {
+		if (r != PG_OK && (change == PG_ONE_MORE || counted) && r != PG_STOPPED) {
 			/* Zoho issued this access token: the database wouldn't keep
 			 * it, but this machine can use it for its hour. */
 			log_warn("the new access token could not be stored in the database %s (%s): this "
-				"machine uses it, the others don't see it, and it is not counted against "
-				"Zoho's limits", k->spec, why[0] ? why : "it failed");
+				"machine uses it, the others don't see it%s", k->spec,
+				why[0] ? why : "it failed", counted ? "" :
+				", and it is not counted against Zoho's limits");
 			r = PG_OK;
 		}
 		status = failed(k, r, "store the tokens", why);
@@ -887,6 +1088,8 @@ static const struct store_ops pg_ops = {
 	.lock = pg_lock,
 	.unlock = pg_unlock,
 	.prepare = pg_prepare,
+	.abandon = pg_abandon,
+	.refused = pg_refused,
 	.save = pg_save,
 	.save_aside = pg_save_aside,
 	.forget = pg_forget,

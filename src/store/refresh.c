@@ -162,6 +162,9 @@ static int refresh_locked(struct store *st, const struct judge_ask *ask, struct 
 			local_time_text(t->throttled_until, false, when, sizeof(when));
 			log_info("no call will ask zoho again until %s", when);
 		}
+	} else if (status == ZO_RELOGIN || status == ZO_REJECTED) {
+		/* Zoho answered, and issued nothing. */
+		store_abandon_refused(st);
 	} else {
 		store_abandon(st);
 	}

@@ -278,6 +278,14 @@ void store_abandon(struct store *st)
 		st->ops->abandon(st);
 }
 
+void store_abandon_refused(struct store *st)
+{
+	if (st->ops->refused)
+		st->ops->refused(st);
+	else
+		store_abandon(st);
+}
+
 int store_save(struct store *st, const struct tokens *t)
 {
 	return st->ops->save(st, t);

@@ -156,8 +156,10 @@ int store_reload(struct store *st);
  * With STORE_KEEP_EXISTING, a shared store that already holds the
  * profile's tokens is not to be replaced (a migration into a fleet's
  * database without --force): said, ZO_USAGE. With STORE_FOR_REFRESH, what
- * follows is store_save_access(). Undone by the save or by
- * store_abandon().
+ * follows is store_save_access(), and a shared store counts the refresh
+ * against Zoho's limits now, before it is asked for (the row's lock goes
+ * with it: others wait for the count to be confirmed). Undone by the save
+ * or by store_abandon().
  */
 enum store_prepare_flags {
 	STORE_KEEP_EXISTING = 1,
@@ -165,6 +167,10 @@ enum store_prepare_flags {
 };
 int store_prepare(struct store *st, const struct tokens *current, unsigned flags);
 void store_abandon(struct store *st);
+/* The same, for a refresh Zoho clearly refused (no token was issued): a
+ * shared store that counted it before it was asked for takes the count
+ * back too. */
+void store_abandon_refused(struct store *st);
 
 /* Save t (atomically), as prepared if it was; the caller holds the lock. */
 int store_save(struct store *st, const struct tokens *t);

@@ -55,6 +55,7 @@ void tokens_finish(struct tokens *t)
 	free(t->cache_for);
 	free(t->refresh_fingerprint);
 	free(t->ahead_error);
+	free(t->reserved_by);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -338,7 +339,10 @@ bool tokens_from_json_as(enum token_record kind, const char *text, size_t len, s
 			get_time(root, "expires_at", out->access_token, &out->expires_at, why, why_len) &&
 			get_time(root, "obtained_at", out->access_token, &out->obtained_at, why, why_len) &&
 			get_count(root, "live_tokens", ZOHO_LIVE_TOKENS_MOST, &out->live_tokens, why,
-				why_len);
+				why_len) &&
+			get_time(root, "reserved_until", false, &out->reserved_until, why, why_len) &&
+			get_string(root, "reserved_by", out->reserved_until != 0, 160, true,
+				&out->reserved_by, why, why_len);
 		break;
 	case RECORD_META: {
 		/* Where the tokens are, and nothing secret. */
@@ -436,18 +440,21 @@ bool tokens_copy(struct tokens *dst, const struct tokens *src)
 		copy_string(&dst->access_cache, src->access_cache) &&
 		copy_string(&dst->cache_for, src->cache_for) &&
 		copy_string(&dst->refresh_fingerprint, src->refresh_fingerprint) &&
-		copy_string(&dst->ahead_error, src->ahead_error);
+		copy_string(&dst->ahead_error, src->ahead_error) &&
+		copy_string(&dst->reserved_by, src->reserved_by);
 	if (!ok) {
 		/* The pointers not yet copied are src's: clear them before
 		 * finishing what was. */
 		char **fields[] = { &dst->access_token, &dst->refresh_token, &dst->token_type,
 			&dst->api_domain, &dst->scope, &dst->client_id, &dst->client_secret,
 			&dst->accounts_server, &dst->location, &dst->redirect_uri, &dst->store,
-			&dst->access_cache, &dst->cache_for, &dst->refresh_fingerprint, &dst->ahead_error };
+			&dst->access_cache, &dst->cache_for, &dst->refresh_fingerprint, &dst->ahead_error,
+			&dst->reserved_by };
 		const char *theirs[] = { src->access_token, src->refresh_token, src->token_type,
 			src->api_domain, src->scope, src->client_id, src->client_secret,
 			src->accounts_server, src->location, src->redirect_uri, src->store,
-			src->access_cache, src->cache_for, src->refresh_fingerprint, src->ahead_error };
+			src->access_cache, src->cache_for, src->refresh_fingerprint, src->ahead_error,
+			src->reserved_by };
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 			if (*fields[i] == theirs[i])
 				*fields[i] = NULL;
@@ -607,7 +614,10 @@ static bool fill(json_t *root, enum token_record kind, const struct tokens *t, c
 		(kind != RECORD_FILE || !t->throttled_until ||
 			add_time(root, "throttled_until", t->throttled_until)) &&
 		(kind != RECORD_FILE || !t->live_tokens ||
-			add_time(root, "live_tokens", t->live_tokens));
+			add_time(root, "live_tokens", t->live_tokens)) &&
+		(kind != RECORD_FILE || !t->reserved_until ||
+			(add_time(root, "reserved_until", t->reserved_until) &&
+				add_string(root, "reserved_by", t->reserved_by ? t->reserved_by : "?")));
 }
 
 char *tokens_to_json_as(enum token_record kind, const struct tokens *t, const char *cache_for)

@@ -67,6 +67,10 @@ struct tokens {
 	int spread;             /* RECORD_CACHE of a shared store: this machine's place among
 	                         * the fleet's refresh moments (store/judge.h), 1-1000, for
 	                         * the front; 0: none */
+	int64_t reserved_until; /* RECORD_FILE in a shared store's row: a refresh counted before
+	                         * it was asked for, not yet confirmed: the others wait for
+	                         * it until then (0: none) */
+	char *reserved_by;      /* who counted it ("host (pid N) #nonce"); NULL: none */
 	int64_t record_at;      /* a token file's: the obtained_at of the record itself, which
 	                         * its cache names (written over that record); 0: unknown */
 	/* RECORD_CACHE: the last refresh made ahead of time that failed
