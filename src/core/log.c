@@ -394,12 +394,9 @@ void log_stopped(int status, const char *fmt, ...)
 	if (stopped_said || current < LOG_QUIET)
 		return;
 	stopped_said = true;
-	if (sig == 2)
-		snprintf(prefix, sizeof(prefix), "zoho-oauth: stopped (Ctrl-C): ");
-	else if (sig == 15)
-		snprintf(prefix, sizeof(prefix), "zoho-oauth: stopped (SIGTERM): ");
-	else if (sig == 1)
-		snprintf(prefix, sizeof(prefix), "zoho-oauth: stopped (SIGHUP): ");
+	const char *name = sig == 2 ? "Ctrl-C" : sig == 15 ? "SIGTERM" : sig == 1 ? "SIGHUP" : NULL;
+	if (name)
+		snprintf(prefix, sizeof(prefix), "zoho-oauth: stopped (%s): ", name);
 	else
 		snprintf(prefix, sizeof(prefix), "zoho-oauth: stopped (signal %d): ", sig);
 	va_start(ap, fmt);
