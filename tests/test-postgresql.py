@@ -417,6 +417,34 @@ def case_others_wait_for_counted_refresh(home):
           "%d refreshes; the mark left: %s" % (len(refreshes(mock)), "reserved_until" in row(pg)))
 
 
+def case_dead_refreshers_mark(home):
+    """A refresher killed while Zoho answers leaves its count and its mark
+    (its hold on the row dies with its connection): a machine whose token
+    needs a refresh does not ask Zoho while the mark lives (--max-time + 5
+    s from when it was made: 8 s here), then renews; both refreshes are
+    counted."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    age(pg, [], 3500)  # 100 s left: past every margin
+    mock.set_mode("token-delay=30")
+    bg = Background(home, "refresh", "--max-time", "3", env=a)
+    check(wait_for(lambda: len(refreshes(mock)) == 1, timeout=15), "a never asked zoho",
+          bg.stderr())
+    marked = time.monotonic()
+    os.kill(bg.pid(), signal.SIGKILL)
+    bg.wait(10)
+    mock.set_mode("token-delay=0")
+    r = run(home, "token", "--lock-timeout", "20", env=c)
+    took = time.monotonic() - marked
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"],
+          "c got no token", r)
+    check(6 < took < 15, "c asked zoho %.1f s after the mark was made, not once it died" % took)
+    check(len(refreshes(mock)) == 2 and row(pg, "array_length(issued, 1)") == "3",
+          "%d refreshes, the row counts %s" % (len(refreshes(mock)),
+                                               row(pg, "array_length(issued, 1)")))
+
+
 def case_row_not_writable(home):
     """A role that may lock the row but not write it (no INSERT, which the
     upsert needs): a refresh can't be counted in the row before it is

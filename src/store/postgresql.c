@@ -580,13 +580,17 @@ static void host_and_pid(char *out, size_t len)
  * way (reserved_until: --max-time + 5 s on, reserved_by: this process),
  * and that is committed before the request leaves this machine; so no
  * kill or freeze at any moment leaves a token Zoho issued uncounted. The
- * commit lets the row go: the others, finding the mark, wait for the
- * token (lock_row()) until it dies; the count stays for its window either
- * way. Confirmed by the save (save_to()), taken back by release() when
+ * row is then locked again, in a transaction of its own, while Zoho
+ * answers: the others wait on that lock and wake when the token is
+ * stored. A refresher that dies loses that lock, not its mark: the others,
+ * finding the mark, don't ask Zoho until it dies (lock_row()); the count
+ * stays for its window either way. Confirmed by the save (save_to()),
+ * taken back by release() when
  * Zoho clearly refused. Under the row's lock; a row that can't be written
  * means no request (status 9): a refresh nobody counted could go past
  * Zoho's limits for the whole fleet.
  */
+#define HOLD_AGAIN_MS 2000
 static int reserve(struct pg_store *k)
 {
 	const struct profile *p = k->base.p;
@@ -622,7 +626,24 @@ static int reserve(struct pg_store *k)
 	tokens_finish(&t);
 	if (r == PG_OK && k->counted_at) {
 		log_debug("refresh counted in the database %s before asking zoho", k->spec);
-		return ZO_OK;
+		/* And the row held again while Zoho answers, in a transaction
+		 * of its own that the save commits: the others wait on its lock
+		 * and wake as it ends, as for any refresh; the mark is for a
+		 * holder that died. Not had at once (one of them looks at the
+		 * row now): they poll the mark instead. */
+		conversation(k, p->waits.connect_timeout * 1000 + HOLD_AGAIN_MS);
+		c = call_for(k, why, sizeof(why));
+		char *refresh = k->row_refresh; /* (what the save tells a refresh by) */
+		k->row_refresh = NULL;
+		drop_row(k);
+		k->row_refresh = refresh;
+		r = k->api->fetch(&c, k->conn, p->name, true, HOLD_AGAIN_MS, &k->row);
+		k->in_transaction = r == PG_OK;
+		k->have_row = r == PG_OK;
+		if (r != PG_OK && r != PG_STOPPED)
+			disconnect(k);
+		learn_clock(k);
+		return r == PG_STOPPED ? ZO_INTERRUPTED + signals_caught() : ZO_OK;
 	}
 	k->counted_at = 0;
 	k->reserved_by[0] = '\0';
