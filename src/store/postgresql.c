@@ -456,9 +456,12 @@ static int pg_load_secrets(struct store *st, struct tokens *t)
 /*
  * The row, locked (in a transaction), once nobody's refresh is counted in
  * it and unconfirmed (reserve()): while one is, the lock is let go and
- * taken again every RESERVED_POLL_MS, within timeout_ms. ZO_BUSY after,
- * holder saying whose.
+ * taken again, within timeout_ms: at once at first (the refresher is
+ * about to hold the row again, and the next try waits on its lock), then
+ * less and less often, up to every RESERVED_POLL_MS (its refresher died).
+ * ZO_BUSY after, holder saying whose.
  */
+#define RESERVED_FIRST_MS 5
 #define RESERVED_POLL_MS 200
 
 /* Sleep ms, in slices, unless a signal ends the wait: true then. */
@@ -478,6 +481,7 @@ static int lock_row(struct pg_store *k, int64_t timeout_ms, char *holder, size_t
 {
 	const struct profile *p = k->base.p;
 	int64_t start = monotonic_ms();
+	int64_t pause = RESERVED_FIRST_MS;
 	char why[PG_WHY_MAX];
 	for (;;) {
 		int status = connect_db(k, "lock the tokens");
@@ -536,8 +540,9 @@ static int lock_row(struct pg_store *k, int64_t timeout_ms, char *holder, size_t
 		}
 		log_debug("a refresh by %s is on its way (counted until %s): waiting for it", shown,
 			until);
-		if (pause_ms(k, left < RESERVED_POLL_MS ? left : RESERVED_POLL_MS))
+		if (pause_ms(k, left < pause ? left : pause))
 			return ZO_INTERRUPTED + signals_caught();
+		pause = pause * 2 < RESERVED_POLL_MS ? pause * 2 : RESERVED_POLL_MS;
 	}
 }
 
