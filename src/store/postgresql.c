@@ -67,7 +67,7 @@ struct pg_store {
 	bool in_transaction;   /* the row is locked (or there was none to lock) */
 	struct pg_row row;     /* what the row held when last read */
 	bool have_row;
-	char *row_refresh;     /* the row's refresh token when locked, to tell a
+	char *row_refresh;     /* the row's grant when locked (grant_of()), to tell a
 	                        * refresh from a new sign-in */
 	bool busy_on_row;      /* the last lock() waited out the row, not the flock */
 	int64_t deadline_ms;   /* the conversation's (conversation()) */
@@ -229,6 +229,28 @@ static int64_t to_local(const struct pg_store *k, int64_t server_time)
 static int64_t to_server(const struct pg_store *k, int64_t local_time)
 {
 	return local_time ? local_time + k->offset : 0;
+}
+
+/* What a row's tokens are renewed with, to tell a refresh from a new
+ * sign-in: the refresh token, or a client's credentials (a string of its
+ * own); NULL for neither. Owned; a secret. */
+static char *grant_of(const struct tokens *t)
+{
+	if (t->client_credentials && t->client_id) {
+		char cc[300];
+		snprintf(cc, sizeof(cc), "client credentials of %s", t->client_id);
+		return xstrdup(cc);
+	}
+	return t->refresh_token ? xstrdup(t->refresh_token) : NULL;
+}
+
+/* Whether t is renewed with the grant the row held when locked. */
+static bool same_grant(const char *row_grant, const struct tokens *t)
+{
+	char *mine = grant_of(t);
+	bool same = row_grant && mine && strcmp(row_grant, mine) == 0;
+	secret_free(mine);
+	return same;
 }
 
 static int by_time(const void *a, const void *b)
@@ -511,7 +533,7 @@ static int lock_row(struct pg_store *k, int64_t timeout_ms, char *holder, size_t
 		bool theirs = t.reserved_until > wall_seconds() &&
 			(!t.reserved_by || strcmp(t.reserved_by, k->reserved_by) != 0);
 		if (!theirs) {
-			k->row_refresh = t.refresh_token ? xstrdup(t.refresh_token) : NULL;
+			k->row_refresh = grant_of(&t);
 			/* What the row holds now, for the front too, unless this
 			 * machine has a newer token (one the database would not
 			 * take). */
@@ -815,7 +837,7 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 	 * figure of live tokens to the row; the same one keeps the row's. */
 	enum pg_change change = PG_NEW_REFRESH;
 	full.live_tokens = p->live_tokens;
-	if (k->row_refresh && full.refresh_token && strcmp(k->row_refresh, full.refresh_token) == 0) {
+	if (same_grant(k->row_refresh, &full)) {
 		struct tokens was;
 		change = PG_ONE_MORE;
 		if (row_tokens(k, &was) == ZO_OK) {
@@ -830,8 +852,7 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 	if (counted) {
 		k->counted_at = 0;
 		k->reserved_by[0] = '\0';
-		bool same = relocked == ZO_OK && k->have_row && k->row_refresh && full.refresh_token &&
-			strcmp(k->row_refresh, full.refresh_token) == 0;
+		bool same = relocked == ZO_OK && k->have_row && same_grant(k->row_refresh, &full);
 		if (!same) {
 			/* Zoho issued it, and it is counted: this machine uses it. */
 			log_warn("the new access token could not be stored in the database %s (%s): this "
@@ -891,7 +912,7 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 		status = ZO_FAILURE;
 	if (status == ZO_OK) {
 		secret_free(k->row_refresh);
-		k->row_refresh = full.refresh_token ? xstrdup(full.refresh_token) : NULL;
+		k->row_refresh = grant_of(&full);
 	}
 	secret_free(refresh);
 	secret_free(secret);
@@ -913,8 +934,7 @@ static int keep_aside(struct pg_store *k, const struct tokens *t, char *where, s
 static int pg_save(struct store *st, const struct tokens *t)
 {
 	struct pg_store *k = pg_of(st);
-	bool new_refresh = t->refresh_token &&
-		(!k->row_refresh || strcmp(k->row_refresh, t->refresh_token) != 0);
+	bool new_refresh = t->refresh_token && !same_grant(k->row_refresh, t);
 	int status = save_to(k, t, st->where);
 	if (status == ZO_OK || !new_refresh)
 		return status;

@@ -36,11 +36,14 @@ static int refresh_now(const struct profile *p, struct tokens *t, bool *throttle
 	struct report r;
 	char summary[ZOHO_SUMMARY_MAX], hint[PROFILE_HINT_MAX];
 	enum zoho_error rejected = ZOHO_ERR_OTHER;
+	/* A Self Client's client credentials ask again with the secret. */
 	struct token_request req = {
-		.grant = GRANT_REFRESH,
+		.grant = t->client_credentials ? GRANT_CLIENT_CREDENTIALS : GRANT_REFRESH,
 		.client_id = t->client_id,
 		.client_secret = t->client_secret,
 		.refresh_token = t->refresh_token,
+		.scope = t->scope,
+		.soid = t->soid,
 	};
 
 	*throttled = false;
@@ -48,7 +51,8 @@ static int refresh_now(const struct profile *p, struct tokens *t, bool *throttle
 	report_open(&r);
 	int status = exchange_tokens(t->accounts_server, &req, &p->net, &fresh, summary,
 		sizeof(summary), &rejected);
-	profile_command(p, "login", NULL, hint, sizeof(hint));
+	profile_command(p, "login", t->client_credentials ? "--client-credentials" : NULL, hint,
+		sizeof(hint));
 	char run[PROFILE_HINT_MAX + 16];
 	snprintf(run, sizeof(run), "run '%s'", hint);
 	report_fail(&r, status == ZO_RELOGIN ? run : NULL);

@@ -27,7 +27,7 @@ bool remote_write(const struct profile *p, const char *store, const struct token
 	meta.record = RECORD_META;
 	meta.store = (char *)store;
 	meta.access_cache = cache_path;
-	meta.refresh_elsewhere = tokens_offline(t);
+	meta.refresh_elsewhere = t->refresh_token || t->refresh_elsewhere;
 	meta.refresh_token = NULL;
 	meta.client_secret = NULL;
 	char fingerprint[FINGERPRINT_HEX + 1];

@@ -39,6 +39,7 @@ bool token_request_form(const struct token_request *r, struct buf *form)
 		[GRANT_SELF_CLIENT_CODE] = "authorization_code",
 		[GRANT_REFRESH] = "refresh_token",
 		[GRANT_DEVICE] = "device_token",
+		[GRANT_CLIENT_CREDENTIALS] = "client_credentials",
 	};
 	bool ok = form_add(form, "grant_type", grant_types[r->grant]) &&
 		form_add(form, "client_id", r->client_id) &&
@@ -55,6 +56,10 @@ bool token_request_form(const struct token_request *r, struct buf *form)
 		break;
 	case GRANT_REFRESH:
 		ok = ok && form_add(form, "refresh_token", r->refresh_token);
+		break;
+	case GRANT_CLIENT_CREDENTIALS:
+		ok = ok && form_add(form, "scope", r->scope) &&
+			(!r->soid || form_add(form, "soid", r->soid));
 		break;
 	}
 	if (!ok)
@@ -133,8 +138,12 @@ int exchange_tokens(const char *accounts, const struct token_request *r,
 		snprintf(summary, summary_len, "%s", line);
 		if (rejected)
 			*rejected = ans.error;
-		status = (grant == GRANT_REFRESH && ans.error == ZOHO_ERR_INVALID_CODE) ? ZO_RELOGIN
-			: ZO_REJECTED;
+		/* A refresh token, or a client's credentials, no longer honoured:
+		 * a new sign-in. */
+		status = ((grant == GRANT_REFRESH && ans.error == ZOHO_ERR_INVALID_CODE) ||
+				(grant == GRANT_CLIENT_CREDENTIALS &&
+				 (ans.error == ZOHO_ERR_INVALID_CODE ||
+				  ans.error == ZOHO_ERR_INVALID_CLIENT_SECRET))) ? ZO_RELOGIN : ZO_REJECTED;
 		break;
 	}
 	case ANSWER_INVALID:
@@ -292,6 +301,7 @@ int token_preflight(const char *accounts, enum zoho_grant grant, const char *cli
 		log_warn("zoho throttled the pre-flight check (too many requests); going on");
 		return ZO_OK;
 	case ZOHO_ERR_INVALID_CODE:
+	case ZOHO_ERR_MISSING_ORG:
 		break;
 	case ZOHO_ERR_OTHER:
 		/* The device flow's own answers to a code it doesn't know. */

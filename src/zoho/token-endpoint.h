@@ -31,6 +31,8 @@ struct token_request {
 	const char *redirect_uri;    /* GRANT_AUTHORIZATION_CODE */
 	const char *code_verifier;   /* GRANT_AUTHORIZATION_CODE with PKCE */
 	const char *refresh_token;   /* GRANT_REFRESH */
+	const char *scope;           /* GRANT_CLIENT_CREDENTIALS: comma-joined */
+	const char *soid;            /* GRANT_CLIENT_CREDENTIALS: "SERVICE.ORG_ID"; NULL: none */
 };
 
 /* {accounts}/oauth/v2/token, or /oauth/v3/device/token for GRANT_DEVICE. */

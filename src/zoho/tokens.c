@@ -16,6 +16,7 @@
 
 #define TOKEN_MAX 4096        /* longest token we accept */
 #define FIELD_MAX 512         /* other strings */
+#define SOID_MAX 128
 #define EXPIRES_MAX (366L * 24 * 3600)
 #define CLOCK_OFFSET_MAX (10LL * 366 * 24 * 3600)
 
@@ -50,6 +51,7 @@ void tokens_finish(struct tokens *t)
 	secret_free(t->accounts_server);
 	secret_free(t->location);
 	secret_free(t->redirect_uri);
+	free(t->soid);
 	free(t->store);
 	free(t->access_cache);
 	free(t->cache_for);
@@ -293,8 +295,18 @@ static bool client_fields(const json_t *root, struct tokens *out, char *why, siz
 				why_len) ||
 			!get_string(root, "location", false, 16, false, &out->location, why, why_len) ||
 			!get_string(root, "redirect_uri", false, FIELD_MAX, false, &out->redirect_uri, why,
-				why_len))
+				why_len) ||
+			!get_string(root, "soid", false, SOID_MAX, false, &out->soid, why, why_len))
 		return false;
+	const json_t *grant = json_object_get(root, "grant");
+	if (grant && !(json_is_string(grant) &&
+			strcmp(json_string_value(grant), "client_credentials") == 0))
+		return bad(why, why_len, "grant is not \"client_credentials\"");
+	out->client_credentials = grant != NULL;
+	if (out->soid && !zoho_soid_ok(out->soid))
+		return bad(why, why_len, "soid is not SERVICE.ORG_ID");
+	if (out->soid && !out->client_credentials)
+		return bad(why, why_len, "soid belongs to client credentials only");
 	struct redirect r;
 	char scratch_why[256];
 	if (out->redirect_uri && !redirect_parse(out->redirect_uri, &r, scratch_why, sizeof(scratch_why)))
@@ -441,7 +453,8 @@ bool tokens_copy(struct tokens *dst, const struct tokens *src)
 		copy_string(&dst->cache_for, src->cache_for) &&
 		copy_string(&dst->refresh_fingerprint, src->refresh_fingerprint) &&
 		copy_string(&dst->ahead_error, src->ahead_error) &&
-		copy_string(&dst->reserved_by, src->reserved_by);
+		copy_string(&dst->reserved_by, src->reserved_by) &&
+		copy_string(&dst->soid, src->soid);
 	if (!ok) {
 		/* The pointers not yet copied are src's: clear them before
 		 * finishing what was. */
@@ -449,12 +462,12 @@ bool tokens_copy(struct tokens *dst, const struct tokens *src)
 			&dst->api_domain, &dst->scope, &dst->client_id, &dst->client_secret,
 			&dst->accounts_server, &dst->location, &dst->redirect_uri, &dst->store,
 			&dst->access_cache, &dst->cache_for, &dst->refresh_fingerprint, &dst->ahead_error,
-			&dst->reserved_by };
+			&dst->reserved_by, &dst->soid };
 		const char *theirs[] = { src->access_token, src->refresh_token, src->token_type,
 			src->api_domain, src->scope, src->client_id, src->client_secret,
 			src->accounts_server, src->location, src->redirect_uri, src->store,
 			src->access_cache, src->cache_for, src->refresh_fingerprint, src->ahead_error,
-			src->reserved_by };
+			src->reserved_by, src->soid };
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 			if (*fields[i] == theirs[i])
 				*fields[i] = NULL;
@@ -465,7 +478,7 @@ bool tokens_copy(struct tokens *dst, const struct tokens *src)
 
 bool tokens_offline(const struct tokens *t)
 {
-	return t->refresh_token || t->refresh_elsewhere;
+	return t->refresh_token || t->refresh_elsewhere || t->client_credentials;
 }
 
 void tokens_take_cache(struct tokens *meta, struct tokens *cache)
@@ -578,7 +591,8 @@ static bool fill(json_t *root, enum token_record kind, const struct tokens *t, c
 		break;
 	case RECORD_META:
 		if (!(add_string(root, "store", t->store) &&
-				json_object_set_new(root, "refresh_token", json_boolean(tokens_offline(t))) == 0 &&
+				json_object_set_new(root, "refresh_token",
+					json_boolean(t->refresh_token || t->refresh_elsewhere)) == 0 &&
 				(!t->refresh_fingerprint ||
 					add_string(root, "refresh_fingerprint", t->refresh_fingerprint)) &&
 				add_string(root, "access_cache", t->access_cache)))
@@ -610,6 +624,8 @@ static bool fill(json_t *root, enum token_record kind, const struct tokens *t, c
 		add_string(root, "accounts_server", t->accounts_server) &&
 		add_string(root, "location", t->location) &&
 		(!t->redirect_uri || add_string(root, "redirect_uri", t->redirect_uri)) &&
+		(!t->client_credentials || add_string(root, "grant", "client_credentials")) &&
+		(!t->soid || add_string(root, "soid", t->soid)) &&
 		(kind != RECORD_FILE || add_time(root, "obtained_at", t->obtained_at)) &&
 		(kind != RECORD_FILE || !t->throttled_until ||
 			add_time(root, "throttled_until", t->throttled_until)) &&

@@ -41,6 +41,10 @@ struct tokens {
 	char *location;         /* NULL when unknown */
 	char *redirect_uri;     /* the browser login's, for the next login; NULL:
 	                         * not recorded (device flow, exchange, older files) */
+	bool client_credentials; /* a Self Client's client-credentials grant: no refresh
+	                         * token; the client secret gets each access token
+	                         * ("grant": "client_credentials") */
+	char *soid;             /* with it: "SERVICE.ORG_ID" sent along; NULL: none */
 	int64_t expires_at;     /* Unix seconds */
 	int64_t obtained_at;    /* Unix seconds, by the clock of whoever got it */
 	int64_t throttled_until; /* Unix seconds; 0: not throttled. Zoho refused a
@@ -90,7 +94,8 @@ struct tokens {
 /* The longest ahead_error a cache may hold. */
 #define AHEAD_ERROR_MAX 1024
 
-/* Whether the profile has a refresh token (here, or in its store). */
+/* Whether the profile's access token can be renewed without the user: it
+ * has a refresh token (here, or in its store), or client credentials. */
 bool tokens_offline(const struct tokens *t);
 
 /* Whether two of a record's strings are the same (both NULL included). */

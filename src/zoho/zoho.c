@@ -396,6 +396,7 @@ enum zoho_error zoho_error_classify(const char *error, const char *description, 
 		{ "invalid_client", ZOHO_ERR_INVALID_CLIENT },
 		{ "invalid_client_secret", ZOHO_ERR_INVALID_CLIENT_SECRET },
 		{ "invalid_redirect_uri", ZOHO_ERR_INVALID_REDIRECT_URI },
+		{ "missing_org_info", ZOHO_ERR_MISSING_ORG },
 	};
 	if (error) {
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -427,6 +428,9 @@ void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *er
 				"a new one and exchange it at once");
 		else if (grant == GRANT_DEVICE)
 			snprintf(out, out_len, "zoho refused the device code: it expired or was already used");
+		else if (grant == GRANT_CLIENT_CREDENTIALS)
+			snprintf(out, out_len, "zoho refused the client credentials: the client secret was "
+				"regenerated, or the Self Client deleted");
 		else
 			snprintf(out, out_len, "zoho refused the authorization code: it expired or was already "
 				"used (codes live about a minute and work once)");
@@ -449,6 +453,12 @@ void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *er
 		snprintf(out, out_len, "zoho is throttling this client after too many requests: wait "
 			"about 10 minutes before trying again");
 		return;
+	case ZOHO_ERR_MISSING_ORG:
+		snprintf(out, out_len, "zoho needs to know which organisation the token is for "
+			"(missing_org_info): this client's service has several; name one with --soid "
+			"SERVICE.ORG_ID (such as ZohoCRM.600000434: the service and the organisation's or "
+			"portal's ID)");
+		return;
 	case ZOHO_ERR_OTHER:
 		snprintf(out, out_len, "zoho refused the request: %s",
 			error_text && *error_text ? error_text : "(no reason given)");
@@ -461,6 +471,18 @@ bool zoho_client_id_ok(const char *id)
 	size_t len = strlen(id);
 	return len > 0 && len <= 256 &&
 		strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
+}
+
+bool zoho_soid_ok(const char *soid)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	size_t len = strlen(soid), service = strspn(soid, letters);
+	if (len > 128 || service == 0 || soid[service] != '.')
+		return false;
+	const char *org = soid + service + 1;
+	size_t n = strlen(org);
+	return n > 0 && strspn(org, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789_-") == n;
 }
 
 void printable_copy(char *out, size_t out_len, const char *in)

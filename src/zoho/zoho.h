@@ -141,6 +141,7 @@ enum zoho_error {
 	ZOHO_ERR_INVALID_CLIENT_SECRET,
 	ZOHO_ERR_INVALID_REDIRECT_URI,
 	ZOHO_ERR_THROTTLED,
+	ZOHO_ERR_MISSING_ORG,     /* missing_org_info: client credentials need a soid */
 	ZOHO_ERR_OTHER,
 };
 
@@ -150,6 +151,7 @@ enum zoho_grant {
 	GRANT_SELF_CLIENT_CODE,   /* code generated in the API console */
 	GRANT_REFRESH,
 	GRANT_DEVICE,
+	GRANT_CLIENT_CREDENTIALS, /* a Self Client's own: no user, no refresh token */
 };
 
 /*
@@ -174,6 +176,11 @@ void zoho_error_explain(enum zoho_error e, enum zoho_grant grant, const char *er
 /* A client ID as the API console makes them: letters, digits, '.', '_'
  * and '-', at most 256. */
 bool zoho_client_id_ok(const char *id);
+
+/* A client-credentials soid: "SERVICE.ORG_ID", a service name of letters
+ * (ZohoCRM) and an organisation's or portal's ID of letters, digits, '_'
+ * and '-', at most 128 in all. */
+bool zoho_soid_ok(const char *soid);
 
 /* Copy untrusted text for a message, bounded by out_len: text_escape()
  * (core/text.h) of the whole string; NULL gives "". */
