@@ -45,6 +45,7 @@ Modes:
   device-uri-complete include verification_uri_complete
 
   no-refresh-limit    no limit of 10 refreshes per 10 minutes (the benchmark)
+  multi-org           client credentials without a soid: missing_org_info
   access-cap=N        live access tokens per refresh token (30, as Zoho): the
                       N+1st invalidates the oldest, which the API then refuses
   api-domain=self     api_domain is the stand-in API's own loopback URL
@@ -132,6 +133,7 @@ class State:
         self.access_tokens = {}  # access token -> refresh token or None
         self.access_expiry = {}  # access token -> mock_now() when it dies
         self.live = {}           # refresh token -> its access tokens, oldest first
+        self.client_issued = []  # when client credentials got access tokens
         self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
         self.answer_file = open(args.log + ".answers", "a", encoding="utf-8") if args.log else None
         self.raw_answer = None  # (status, content type, body) for the token endpoint
@@ -405,7 +407,26 @@ class Handler(BaseHTTPRequestHandler):
             return self.code_grant(p)
         if grant == "refresh_token":
             return self.refresh_grant(p)
+        if grant == "client_credentials":
+            return self.client_grant(p)
         return self.send(200, {"error": "unsupported_grant_type"})
+
+    def client_grant(self, p):
+        """A Self Client's client credentials: an access token for an hour
+        and no refresh token; counted per client like refreshes (ten in
+        ten minutes). With multi-org, the soid is required."""
+        if not p.get("scope"):
+            return self.send(200, {"error": "invalid_scope"})
+        if self.state.mode("multi-org") and not p.get("soid"):
+            return self.send(200, {"error": "missing_org_info"})
+        now = mock_now()
+        with self.state.lock:
+            issued = [t for t in self.state.client_issued if now - t < REFRESH_WINDOW]
+            if len(issued) >= REFRESH_LIMIT and not self.state.mode("no-refresh-limit"):
+                self.state.client_issued = issued
+                return self.send(200, THROTTLE)
+            self.state.client_issued = issued + [now]
+        return self.issue(p["scope"], False)
 
     def refresh_grant(self, p):
         token = p.get("refresh_token", "")

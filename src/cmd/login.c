@@ -669,6 +669,16 @@ static int reuse_old(struct settings *s, const struct tokens *old, char **secret
 	char why[512];
 
 	*secret = NULL;
+	/* A profile of client credentials signs in again as one, for the
+	 * same organisation, unless told to use the device flow. */
+	if (old->client_credentials && !s->device && !s->client_credentials) {
+		s->client_credentials = true;
+		log_info("profile '%s' holds client credentials: signing in with them again",
+			p->name);
+	}
+	if (old->client_credentials && s->client_credentials && !s->soid && old->soid &&
+			!(s->soid = xstrdup(old->soid)))
+		return ZO_FAILURE;
 	if (!p->client_id) {
 		if (!(p->client_id = xstrdup(old->client_id)))
 			return ZO_FAILURE;
@@ -700,7 +710,7 @@ static int reuse_old(struct settings *s, const struct tokens *old, char **secret
 		}
 		buf_finish(&joined);
 	}
-	if (!s->redirect_given && old->redirect_uri && !s->device) {
+	if (!s->redirect_given && old->redirect_uri && !s->device && !s->client_credentials) {
 		free(p->redirect_uri);
 		if (!(p->redirect_uri = xstrdup(old->redirect_uri)))
 			return ZO_FAILURE;
@@ -750,7 +760,8 @@ int cmd_login(struct settings *s)
 				"new profile '%s')", p->name, p->near, p->name);
 	}
 	if (status == ZO_OK)
-		status = signin_check_profile(p, s->device ? SIGNIN_DEVICE : SIGNIN_BROWSER,
+		status = signin_check_profile(p, s->device ? SIGNIN_DEVICE :
+			s->client_credentials ? SIGNIN_CLIENT_CREDENTIALS : SIGNIN_BROWSER,
 			s->config_path);
 	if (status == ZO_OK)
 		status = signin_check_scopes(&p->scope);
@@ -785,6 +796,7 @@ int cmd_login(struct settings *s)
 			goto out;
 	}
 	status = s->device ? login_device(s, target, current, old_secret) :
+		s->client_credentials ? login_client_credentials(s, target, current, old_secret) :
 		login_browser(s, target, current, old_secret);
 	if (status == ZO_OK && body)
 		status = save_profile(s, s->save_profile, body);

@@ -18,6 +18,11 @@ int cmd_login(struct settings *s);
 int login_device(const struct settings *s, struct store *target, struct store *current,
 		const char *old_secret);
 
+/* login --client-credentials (cmd/login-client.c), the same way: no
+ * browser, no user, no refresh token. */
+int login_client_credentials(const struct settings *s, struct store *target,
+		struct store *current, const char *old_secret);
+
 /* The client secret of a sign-in: the one kept with the old tokens of
  * the same client (old_secret, may be NULL), else from where the settings
  * say (settings/secret.h). The caller wipes *out. */

@@ -91,7 +91,19 @@ int cmd_revoke(struct settings *s)
 	status = store_load(st, &t);
 	if (status != ZO_OK)
 		goto out;
-	if (s->local) {
+	if (t.client_credentials) {
+		/* Nothing to revoke with a token: the secret is the credential. */
+		status = store_forget(st, s->local ? STORE_FORGET_HERE : 0);
+		if (status == ZO_OK) {
+			const struct zoho_dc *dc = zoho_dc_by_accounts(t.accounts_server);
+			log_warn("forgot the client credentials of profile '%s'%s; Zoho has no way to "
+				"revoke them but a new client secret: while this one is unchanged, whoever "
+				"holds it can get tokens. Regenerate it at %s (the Self Client's 'Client "
+				"Secret' tab) if it may have leaked", p->name, s->local ? " on this machine" :
+				"", dc ? dc->console :
+				"your data centre's API console (https://api-console.zoho.com, .eu, ...)");
+		}
+	} else if (s->local) {
 		status = store_forget(st, STORE_FORGET_HERE);
 		if (status == ZO_OK && tokens_offline(&t))
 			log_warn("forgot the tokens of profile '%s' without revoking them: the refresh "

@@ -83,7 +83,7 @@ static const char *const entry_keys[] = {
 	"profile", "state", "schema", "status", "error", "login", "token_file", "store", "client_id",
 	"accounts_server", "location", "api_domain", "scopes", "refresh_token",
 	"access_token_valid", "expires_at", "expires_in", "obtained_at", "throttled_until",
-	"budget", "online", "ahead",
+	"budget", "online", "ahead", "grant", "soid",
 };
 
 /* An entry with every key, null but those every state has. A value set
@@ -187,7 +187,7 @@ static json_t *json_of(const char *profile, const char *token_file, const struct
 			json_array_append_new(scopes, text_value(one));
 		free(one);
 	}
-	put(o, "refresh_token", json_boolean(tokens_offline(t)));
+	put(o, "refresh_token", json_boolean(t->refresh_token || t->refresh_elsewhere));
 	put(o, "access_token_valid", json_boolean(tokens_time_left(t, now) > 0));
 	/* No access token: none cached on this machine (another store's
 	 * profile). */
@@ -199,6 +199,9 @@ static json_t *json_of(const char *profile, const char *token_file, const struct
 	add_budget(o, b, now);
 	add_online(o, on);
 	add_ahead(o, t);
+	put_text(o, "grant", t->client_credentials ? "client_credentials" :
+		tokens_offline(t) ? "refresh_token" : "none");
+	put_text(o, "soid", t->soid);
 	return o;
 }
 
@@ -266,8 +269,12 @@ static void print_text(const struct profile *p, const struct tokens *t, const ch
 		location ? location : "", location ? ")" : "");
 	printf("api domain:     %s\n", t->api_domain ? t->api_domain : "(unknown)");
 	printf("scopes:         %s\n", t->scope ? t->scope : "(unknown)");
-	printf("refresh token:  %s\n", tokens_offline(t) ? "yes (offline access)" :
+	printf("refresh token:  %s\n", t->client_credentials ?
+		"none: client credentials (the client secret gets each access token)" :
+		tokens_offline(t) ? "yes (offline access)" :
 		"no (online access: sign in again when the access token expires)");
+	if (t->soid)
+		printf("organisation:   %s (soid)\n", t->soid);
 	if (!t->access_token) {
 		printf("access token:   none cached on this machine%s%s%s\n",
 			tokens_offline(t) ? "; '" : "", tokens_offline(t) ? token : "",

@@ -35,6 +35,8 @@ enum opt_id {
 	OPT_JSON,
 	OPT_LOCAL,
 	OPT_DEVICE,
+	OPT_CLIENT_CREDENTIALS,
+	OPT_SOID,
 	OPT_CODE,
 	OPT_LOCK_TIMEOUT,
 	OPT_STORE,
@@ -83,6 +85,12 @@ static const struct opt_spec specs[] = {
 		"(never the secret itself) and use NAME as this login's profile" },
 	{ "device", OPT_DEVICE, NULL, ON(CMD_LOGIN),
 		"sign in with a code on another device (a Non-browser client)" },
+	{ "client-credentials", OPT_CLIENT_CREDENTIALS, NULL, ON(CMD_LOGIN),
+		"no user: a Self Client's ID and secret get each access token (no refresh "
+		"token; the secret is kept as one would be)" },
+	{ "soid", OPT_SOID, "SERVICE.ORG_ID", ON(CMD_LOGIN),
+		"with --client-credentials: the organisation the tokens are for, e.g. "
+		"ZohoCRM.600000434 (Zoho asks for it when the service has several)" },
 	{ "dc", OPT_DC, "DC", SIGNIN,
 		"data centre: {dcs} (default: us)" },
 	{ "accounts-url", OPT_ACCOUNTS_URL, "URL", SIGNIN,
@@ -471,6 +479,8 @@ static int apply(struct cli *out, const struct opt_spec *spec, const char *arg)
 	case OPT_ONLINE: out->online = true; break;
 	case OPT_LOCAL: out->local = true; break;
 	case OPT_DEVICE: out->device = true; break;
+	case OPT_CLIENT_CREDENTIALS: out->client_credentials = true; break;
+	case OPT_SOID: out->soid = arg; break;
 	case OPT_CODE: out->code = arg; break;
 	case OPT_SERVICE: out->service = arg; break;
 	case OPT_ALLOW_HOST:

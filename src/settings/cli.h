@@ -57,6 +57,8 @@ struct cli {
 	bool no_refresh_ahead;
 	bool force;
 	bool device;
+	bool client_credentials;
+	const char *soid;
 	bool json;
 	bool all;
 	bool online;

@@ -254,6 +254,23 @@ static int resolve_signin(const struct cli *cli, struct settings *s,
 	s->preflight = !cli->no_preflight && !cfg->no_preflight;
 	s->timeout = cli->timeout > 0 ? cli->timeout : DEFAULT_TIMEOUT;
 	s->device = cli->device;
+	s->client_credentials = cli->client_credentials;
+	if (cli->soid && !cli->client_credentials) {
+		log_error("--soid goes with --client-credentials");
+		return ZO_USAGE;
+	}
+	if (cli->client_credentials && cli->device) {
+		log_error("--client-credentials and --device are two ways of signing in: choose one");
+		return ZO_USAGE;
+	}
+	if (cli->soid && !zoho_soid_ok(cli->soid)) {
+		char shown[64];
+		printable_copy(shown, sizeof(shown), cli->soid);
+		log_error("--soid: '%.40s' is not SERVICE.ORG_ID (such as ZohoCRM.600000434)", shown);
+		return ZO_USAGE;
+	}
+	if (cli->soid && !(s->soid = xstrdup(cli->soid)))
+		return ZO_FAILURE;
 	s->force = cli->force;
 	if (cli->code && !(s->code = xstrdup(cli->code)))
 		return ZO_FAILURE;
@@ -322,6 +339,7 @@ void settings_finish(struct settings *s)
 	free(s->config_path);
 	free(s->save_profile);
 	secret_free(s->code);
+	free(s->soid);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -346,7 +364,7 @@ char *settings_profile_text(const struct settings *s)
 			buf_append(&b, item, len) && buf_append_str(&b, cursor ? ",\n" : "\n");
 		first_one = false;
 	}
-	if (!s->device)
+	if (!s->device && !s->client_credentials)
 		ok = ok && buf_append_str(&b, "redirect_uri = ") &&
 			buf_append_str(&b, p->redirect_uri) && buf_append_str(&b, "\n");
 	if (s->client_secret_file) {

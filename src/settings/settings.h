@@ -43,6 +43,8 @@ struct settings {
 	long timeout;                /* seconds to wait for the browser */
 	bool force;                  /* even over working tokens; migrate: over a fleet's */
 	bool device;                 /* login: the device flow */
+	bool client_credentials;     /* login: a Self Client's client credentials */
+	char *soid;                  /* with it: "SERVICE.ORG_ID"; NULL: none */
 	char *code;                  /* exchange: the code, or "-" */
 	char *config_path;           /* where the config is (or would be) */
 	char *save_profile;          /* login: [profile NAME] to write; NULL: none */

@@ -26,6 +26,7 @@ int signin_check_profile(const struct profile *p, enum signin_kind kind, const c
 		[SIGNIN_BROWSER] = "the 'Client ID' of a Server-based client",
 		[SIGNIN_DEVICE] = "the 'Client ID' of a Non-browser client",
 		[SIGNIN_CODE] = "the Self Client's 'Client ID'",
+		[SIGNIN_CLIENT_CREDENTIALS] = "the Self Client's 'Client ID'",
 	};
 	const char *config = config_path ? config_path : "the config file";
 	if (!p->client_id) {
@@ -128,7 +129,8 @@ static int check_existing(struct signin *si, struct store *current, bool *done)
 	char hint[PROFILE_HINT_MAX];
 
 	*done = false;
-	if (si->ask.force || !store_has_tokens(current))
+	/* Client credentials make no refresh token: nothing to spare. */
+	if (si->ask.force || si->ask.kind == SIGNIN_CLIENT_CREDENTIALS || !store_has_tokens(current))
 		return ZO_OK;
 	profile_command(p, "login", "--force", hint, sizeof(hint));
 	struct report r;

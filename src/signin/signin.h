@@ -11,7 +11,8 @@
 
 /*
  * What every way of signing in shares: the browser and its redirect
- * (login), the device flow (login --device) and console codes (exchange).
+ * (login), the device flow (login --device), console codes (exchange) and
+ * client credentials (login --client-credentials).
  * A sign-in gets the profile and the open stores from its command, and
  * the command's choices as arguments.
  */
@@ -19,6 +20,7 @@ enum signin_kind {
 	SIGNIN_BROWSER,   /* a Server-based client and its redirect URI */
 	SIGNIN_DEVICE,    /* a Non-browser client */
 	SIGNIN_CODE,      /* a Self Client's code from the API console */
+	SIGNIN_CLIENT_CREDENTIALS, /* a Self Client's own credentials: no user */
 };
 
 /* What a sign-in asks for, beyond the profile. */
