@@ -23,7 +23,7 @@ _zoho_oauth_profiles()
 # found past, before it, and what curl's arguments start after.
 _zoho_oauth_takes_value()
 {
-	case $1 in -p|--profile|--token-file|--client-id|--client-secret-file|--scope|--code|--save-profile|--dc|--accounts-url|--redirect-uri|--access-type|--timeout|--min-valid|--service|--allow-host|--connect-timeout|--max-time|--lock-timeout|--store|--to|--keyring-timeout|--cacert)
+	case $1 in -p|--profile|--token-file|--client-id|--client-secret-file|--scope|--code|--soid|--save-profile|--dc|--accounts-url|--redirect-uri|--access-type|--timeout|--min-valid|--service|--allow-host|--connect-timeout|--max-time|--lock-timeout|--store|--to|--keyring-timeout|--cacert)
 		return 0 ;;
 	esac
 	return 1
@@ -109,7 +109,7 @@ _zoho_oauth()
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
-	--client-id|--scope|--accounts-url|--redirect-uri|--timeout|--connect-timeout|--max-time|--min-valid|--lock-timeout|--keyring-timeout|--code|--save-profile)
+	--client-id|--scope|--accounts-url|--redirect-uri|--timeout|--connect-timeout|--max-time|--min-valid|--lock-timeout|--keyring-timeout|--code|--soid|--save-profile)
 		return ;;
 	esac
 	if [ -z "$cmd" ]; then
