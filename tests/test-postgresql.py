@@ -19,9 +19,10 @@ import time
 import urllib.request
 
 from harness import (BINARY, CLIENT_ID, SECRET, SKIP, Background, PgBouncer, PgCluster, check,
-                     configure, faketime, fleet, in_private_network, login_args, main, mode_of,
-                     needs, no_audit, pgbouncer_available, postgresql_available, read_json, row,
-                     run, setup_login, status_json, token_path, tool_env, wait_for, write_config)
+                     configure, faketime, fleet, in_private_network, login_args, machine, main,
+                     mode_of, needs, no_audit, pgbouncer_available, postgresql_available,
+                     read_json, row, run, setup_login, status_json, token_path, tool_env,
+                     wait_for, write_config)
 
 
 def at(seconds, env):
@@ -847,6 +848,32 @@ def case_through_pgbouncer(home):
     for setting in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"):
         check(bouncer.psql("SHOW %s" % setting) == "0",
               "%s of ours stayed on the pooled server connection" % setting)
+
+
+def case_pooler_queue_full(home):
+    """A pooler whose queue of connections waiting to be accepted is full
+    (PgBouncer with a listen backlog of 1, sixty machines connecting at
+    once): a local socket's connect says EAGAIN at once, where TCP would
+    retry; the store retries within its deadline, so every caller gets
+    the row's token (before, some gave up with status 9)."""
+    if not postgresql_available() or not pgbouncer_available():
+        return SKIP
+    bouncers = []
+
+    def through(pg):
+        bouncers.append(PgBouncer(home, pg, pool_size=2, backlog=1))
+        return bouncers[0].uri()
+    pg, mock, (a, b, c) = fleet(home, through=through)
+    envs = [machine(home, "q%d" % i) for i in range(60)]
+    for env in envs:
+        configure(env, mock, bouncers[0].uri())
+    shared = row(pg)["access_token"]
+    procs = [subprocess.Popen([BINARY, "token"], env=tool_env(home, env),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for env in envs]
+    results = [(p.wait(60), p.stdout.read().strip(), p.stderr.read()) for p in procs]
+    failed = [r for r in results if r[0] != 0 or r[1] != shared]
+    check(not failed, "%d of 60 callers failed" % len(failed), failed[:2])
 
 
 @no_audit  # the signal would reach strace too

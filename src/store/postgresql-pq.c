@@ -240,30 +240,53 @@ static enum pgs_result pq_connect(const struct pg_call *c, const char *conninfo,
 	const char *values[] = { timeout, name, "10", "5", "3", user_timeout, conninfo,
 		addrs[0] ? hosts : NULL, addrs, NULL };
 
-	PGconn *pq = PQconnectStartParams(keys, values, 1);
+	/* A server (or a pooler on this machine) whose queue of connections
+	 * waiting to be accepted is full answers a local socket's connect
+	 * with EAGAIN at once, where TCP would have retried: so do we, a
+	 * little later each time, within the deadline. */
+	const char *full_queue = strerror(EAGAIN);
+	int64_t pause = 5;
+	PGconn *pq;
+	for (;;) {
+		pq = PQconnectStartParams(keys, values, 1);
+		if (!pq) {
+			free(hosts);
+			free(addrs);
+			say(c, "out of memory");
+			return PG_FAILED;
+		}
+		PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+		while (PQstatus(pq) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+				st != PGRES_POLLING_FAILED) {
+			enum pgs_result r = wait_for(c, PQsocket(pq),
+				st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
+			if (r != PG_OK) {
+				if (r == PG_TIMEOUT)
+					say(c, "no connection within the time allowed");
+				PQfinish(pq);
+				free(hosts);
+				free(addrs);
+				return r;
+			}
+			st = PQconnectPoll(pq);
+		}
+		if (PQstatus(pq) == CONNECTION_OK)
+			break;
+		bool again = strstr(PQerrorMessage(pq), full_queue) && now_ms() + pause < deadline;
+		if (!again || (c->stop && c->stop())) {
+			say(c, PQerrorMessage(pq));
+			PQfinish(pq);
+			free(hosts);
+			free(addrs);
+			return again ? PG_STOPPED : PG_FAILED;
+		}
+		PQfinish(pq);
+		struct timespec ts = { 0, (long)pause * 1000000L };
+		nanosleep(&ts, NULL);
+		pause = pause * 2 < 200 ? pause * 2 : 200;
+	}
 	free(hosts);
 	free(addrs);
-	if (!pq) {
-		say(c, "out of memory");
-		return PG_FAILED;
-	}
-	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	while (PQstatus(pq) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
-		enum pgs_result r = wait_for(c, PQsocket(pq), st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
-			deadline);
-		if (r != PG_OK) {
-			if (r == PG_TIMEOUT)
-				say(c, "no connection within the time allowed");
-			PQfinish(pq);
-			return r;
-		}
-		st = PQconnectPoll(pq);
-	}
-	if (PQstatus(pq) != CONNECTION_OK) {
-		say(c, PQerrorMessage(pq));
-		PQfinish(pq);
-		return PG_FAILED;
-	}
 	struct pgs_conn *conn = calloc(1, sizeof(*conn));
 	if (!conn) {
 		PQfinish(pq);

@@ -43,8 +43,9 @@ class PgCluster:
     listener, trust for the socket only. postgres refuses to run as root, so
     as root it runs as nobody (setpriv), in a directory nobody owns."""
 
-    def __init__(self, home):
-        self.dir = os.path.join(home.root, "pg")
+    def __init__(self, home, name="pg", max_connections=200):
+        self.dir = os.path.join(home.root, name)
+        self.max_connections = max_connections
         self.data = os.path.join(self.dir, "data")
         self.socket_dir = os.path.join(self.dir, "sock")
         os.makedirs(self.socket_dir, mode=0o700)
@@ -67,7 +68,8 @@ class PgCluster:
 
     def start(self):
         opts = "-c listen_addresses='' -c unix_socket_directories=%s -c fsync=off " \
-               "-c full_page_writes=off -c max_connections=200" % self.socket_dir
+               "-c full_page_writes=off -c max_connections=%d" % (self.socket_dir,
+                                                                   self.max_connections)
         r = subprocess.run(self.prefix + [os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-w",
                             "-t", "30", "-o", opts, "-l", os.path.join(self.dir, "log"),
                             "start"], env=self.env, capture_output=True, text=True, timeout=60)
@@ -127,8 +129,8 @@ class PgBouncer:
     pool_size server connections, on a socket of its own; as nobody when
     the tests run as root, as the cluster is."""
 
-    def __init__(self, home, pg, pool_size=1, max_clients=200):
-        self.dir = os.path.join(home.root, "bouncer")
+    def __init__(self, home, pg, pool_size=1, max_clients=200, name="bouncer", backlog=128):
+        self.dir = os.path.join(home.root, name)
         os.makedirs(self.dir, mode=0o700)
         self.port = 6432
         users = os.path.join(self.dir, "users.txt")
@@ -141,9 +143,9 @@ class PgBouncer:
                     "auth_type = trust\nauth_file = %s\npool_mode = transaction\n"
                     "default_pool_size = %d\nmin_pool_size = 0\nreserve_pool_size = 0\n"
                     "max_client_conn = %d\nlogfile = %s\npidfile = %s\n"
-                    "ignore_startup_parameters = extra_float_digits\n"
+                    "ignore_startup_parameters = extra_float_digits\nlisten_backlog = %d\n"
                     % (pg.socket_dir, self.port, self.dir, users, pool_size, max_clients,
-                       os.path.join(self.dir, "log"), os.path.join(self.dir, "pid")))
+                       os.path.join(self.dir, "log"), os.path.join(self.dir, "pid"), backlog))
         if pg.prefix:
             for name in os.listdir(self.dir):
                 os.chown(os.path.join(self.dir, name), 65534, 65534)
