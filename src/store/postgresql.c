@@ -324,6 +324,7 @@ static int row_tokens(struct pg_store *k, struct tokens *out)
 	out->obtained_at = to_local(k, out->obtained_at);
 	out->expires_at = to_local(k, out->expires_at);
 	out->throttled_until = to_local(k, out->throttled_until);
+	out->reserved_until = to_local(k, out->reserved_until);
 	out->budget_until = to_local(k, spent_until(&k->row, live_cap(k->base.p, out->live_tokens),
 		wall_seconds() + k->offset, NULL, NULL));
 	return ZO_OK;
@@ -618,6 +619,7 @@ static void host_and_pid(char *out, size_t len)
  * Zoho's limits for the whole fleet.
  */
 #define HOLD_AGAIN_MS 2000
+static void release(struct pg_store *k, bool uncount);
 static int reserve(struct pg_store *k)
 {
 	const struct profile *p = k->base.p;
@@ -667,10 +669,23 @@ static int reserve(struct pg_store *k)
 		r = k->api->fetch(&c, k->conn, p->name, true, HOLD_AGAIN_MS, &k->row);
 		k->in_transaction = r == PG_OK;
 		k->have_row = r == PG_OK;
-		if (r != PG_OK && r != PG_STOPPED)
-			disconnect(k);
 		learn_clock(k);
-		return r == PG_STOPPED ? ZO_INTERRUPTED + signals_caught() : ZO_OK;
+		struct tokens now;
+		if (r == PG_OK && row_tokens(k, &now) == ZO_OK) {
+			/* What the save tells a refresh by: the row as it is now. */
+			secret_free(k->row_refresh);
+			k->row_refresh = grant_of(&now);
+			tokens_finish(&now);
+		}
+		if (r == PG_STOPPED) {
+			/* Nothing was asked: the count goes back. */
+			disconnect(k);
+			release(k, true);
+			return ZO_INTERRUPTED + signals_caught();
+		}
+		if (r != PG_OK)
+			disconnect(k);
+		return ZO_OK;
 	}
 	k->counted_at = 0;
 	k->reserved_by[0] = '\0';
@@ -680,6 +695,7 @@ static int reserve(struct pg_store *k)
 		"asking zoho (nothing was asked)", why);
 }
 
+#define RELEASE_LOCK_MS 2000
 /* The refresh counted by reserve() ended without a token: its mark goes,
  * and when Zoho clearly refused (uncount), its count too. Quietly: what
  * is left is a count that dies with its window, a mark at its time. */
@@ -693,9 +709,13 @@ static void release(struct pg_store *k, bool uncount)
 	struct report quiet;
 	report_open(&quiet);
 	char holder[160], why[PG_WHY_MAX], by[96];
-	conversation(k, (p->waits.connect_timeout + p->waits.lock_timeout) * 1000);
+	/* Through a signal too (it is why we are here, often), and briefly:
+	 * a mark left behind dies by itself. */
+	bool ignoring = k->ignore_signals;
+	k->ignore_signals = true;
+	conversation(k, p->waits.connect_timeout * 1000 + RELEASE_LOCK_MS);
 	int status = k->in_transaction ? ZO_OK :
-		lock_row(k, p->waits.lock_timeout * 1000, holder, sizeof(holder));
+		lock_row(k, RELEASE_LOCK_MS, holder, sizeof(holder));
 	struct tokens t;
 	if (status == ZO_OK && k->have_row && row_tokens(k, &t) == ZO_OK) {
 		bool ours = t.reserved_by && strcmp(t.reserved_by, k->reserved_by) == 0;
@@ -704,6 +724,7 @@ static void release(struct pg_store *k, bool uncount)
 			t.reserved_by = NULL;
 			t.reserved_until = 0;
 		}
+		t.reserved_until = to_server(k, t.reserved_until);
 		t.budget_until = 0;
 		t.obtained_at = to_server(k, t.obtained_at);
 		t.expires_at = to_server(k, t.expires_at);
@@ -721,6 +742,7 @@ static void release(struct pg_store *k, bool uncount)
 		tokens_finish(&t);
 	}
 	report_drop(&quiet);
+	k->ignore_signals = ignoring;
 	k->reserved_by[0] = '\0';
 }
 
@@ -794,7 +816,7 @@ static int pg_prepare(struct store *st, const struct tokens *current, unsigned f
 static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_path)
 {
 	const struct profile *p = k->base.p;
-	char why[PG_WHY_MAX], by[96];
+	char why[PG_WHY_MAX] = "", by[96];
 	struct tokens full = *t; /* shallow: the secrets may come from the row */
 	char *refresh = NULL, *secret = NULL;
 
@@ -840,7 +862,7 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 	if (same_grant(k->row_refresh, &full)) {
 		struct tokens was;
 		change = PG_ONE_MORE;
-		if (row_tokens(k, &was) == ZO_OK) {
+		if (k->have_row && row_tokens(k, &was) == ZO_OK) {
 			if (was.access_token && full.access_token &&
 					strcmp(was.access_token, full.access_token) == 0)
 				change = PG_SAME;
