@@ -47,6 +47,9 @@ int login_client_credentials(const struct settings *s, struct store *target,
 		p->accounts_url, s->soid ? ", for " : "", s->soid ? s->soid : "");
 	status = exchange_tokens(p->accounts_url, &req, &p->net, &t, summary, sizeof(summary), NULL);
 	if (status == ZO_OK) {
+		/* The scope asked for, as it will be asked for again. */
+		secret_free(t.scope);
+		t.scope = xstrdup(p->scope);
 		t.client_credentials = true;
 		free(t.soid);
 		t.soid = s->soid ? xstrdup(s->soid) : NULL;

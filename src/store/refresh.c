@@ -47,6 +47,12 @@ static int refresh_now(const struct profile *p, struct tokens *t, bool *throttle
 	};
 
 	*throttled = false;
+	if (t->client_credentials && !t->scope) {
+		profile_command(p, "login --client-credentials --scope LIST", NULL, hint, sizeof(hint));
+		log_error("profile '%s' holds client credentials but no scope to ask for: sign in "
+			"again with '%s'", p->name, hint);
+		return ZO_RELOGIN;
+	}
 	log_debug("refreshing the access token of profile '%s'", p->name);
 	report_open(&r);
 	int status = exchange_tokens(t->accounts_server, &req, &p->net, &fresh, summary,
@@ -65,7 +71,10 @@ static int refresh_now(const struct profile *p, struct tokens *t, bool *throttle
 	take(&t->access_token, &fresh.access_token);
 	take(&t->refresh_token, &fresh.refresh_token);
 	take(&t->api_domain, &fresh.api_domain);
-	take(&t->scope, &fresh.scope);
+	/* Client credentials ask again with the scope they asked for, not
+	 * Zoho's listing of it. */
+	if (!t->client_credentials)
+		take(&t->scope, &fresh.scope);
 	take(&t->token_type, &fresh.token_type);
 	t->expires_at = fresh.expires_at;
 	t->obtained_at = fresh.obtained_at;
@@ -160,6 +169,10 @@ static int refresh_locked(struct store *st, const struct judge_ask *ask, struct 
 	if (status == ZO_OK)
 		return store_save_access(st, t);
 	if (throttled) {
+		/* Zoho issued nothing: a shared store's count goes back, the
+		 * throttle stays. */
+		if (store_shared(st))
+			store_abandon_refused(st);
 		t->throttled_until = now + THROTTLE_WINDOW;
 		if (store_save(st, t) == ZO_OK) {
 			char when[48];

@@ -324,9 +324,24 @@ int store_save_access(struct store *st, const struct tokens *t)
 int store_note(struct store *st, const struct tokens *t)
 {
 	const struct tokens *rec = &st->record.tokens;
-	const char *cache = st->record.result == TOKEN_FILE_OK && rec->record == RECORD_META ?
-		rec->access_cache : NULL;
-	return local_write_cache(st->p, cache, t) ? ZO_OK : ZO_FAILURE;
+	bool meta = st->record.result == TOKEN_FILE_OK && rec->record == RECORD_META;
+	/* What this machine's cache keeps of a shared store beyond the
+	 * tokens (the next look at the row, the place among the fleet's
+	 * refresh moments, the clock's offset): kept, so that the front
+	 * judges as the full program does. */
+	struct tokens noted = *t; /* shallow */
+	if (meta) {
+		if (!noted.check_by)
+			noted.check_by = rec->check_by;
+		if (!noted.spread)
+			noted.spread = rec->spread;
+		if (!noted.has_clock_offset) {
+			noted.clock_offset = rec->clock_offset;
+			noted.has_clock_offset = rec->has_clock_offset;
+		}
+	}
+	return local_write_cache(st->p, meta ? rec->access_cache : NULL, &noted) ? ZO_OK :
+		ZO_FAILURE;
 }
 
 int store_save_aside(struct store *st, const struct tokens *t, char *where, size_t where_len)

@@ -58,7 +58,7 @@ bool token_request_form(const struct token_request *r, struct buf *form)
 		ok = ok && form_add(form, "refresh_token", r->refresh_token);
 		break;
 	case GRANT_CLIENT_CREDENTIALS:
-		ok = ok && form_add(form, "scope", r->scope) &&
+		ok = ok && r->scope && form_add(form, "scope", r->scope) &&
 			(!r->soid || form_add(form, "soid", r->soid));
 		break;
 	}
