@@ -231,6 +231,20 @@ static int64_t to_server(const struct pg_store *k, int64_t local_time)
 	return local_time ? local_time + k->offset : 0;
 }
 
+/* The row's record for t, whose times are this machine's: the times moved
+ * to the server's clock, and no budget (the row counts it each time).
+ * NULL when out of memory (said); a secret. */
+static char *row_record(const struct pg_store *k, const struct tokens *t)
+{
+	struct tokens as_row = *t; /* shallow */
+	as_row.obtained_at = to_server(k, t->obtained_at);
+	as_row.expires_at = to_server(k, t->expires_at);
+	as_row.throttled_until = to_server(k, t->throttled_until);
+	as_row.reserved_until = to_server(k, t->reserved_until);
+	as_row.budget_until = 0;
+	return tokens_to_json(&as_row);
+}
+
 /* What a row's tokens are renewed with, to tell a refresh from a new
  * sign-in: the refresh token, or a client's credentials (a string of its
  * own); NULL for neither. Owned; a secret. */
@@ -638,12 +652,7 @@ static int reserve(struct pg_store *k)
 	free(t.reserved_by);
 	t.reserved_by = xstrdup(k->reserved_by);
 	t.reserved_until = wall_seconds() + p->waits.max_time + 5;
-	t.budget_until = 0;
-	t.obtained_at = to_server(k, t.obtained_at);
-	t.expires_at = to_server(k, t.expires_at);
-	t.throttled_until = to_server(k, t.throttled_until);
-	t.reserved_until = to_server(k, t.reserved_until);
-	char *record = tokens_to_json(&t);
+	char *record = row_record(k, &t);
 	struct pg_call c = call_for(k, why, sizeof(why));
 	host_and_pid(by, sizeof(by));
 	enum pgs_result r = record ? k->api->put(&c, k->conn, p->name, t.client_id,
@@ -724,12 +733,7 @@ static void release(struct pg_store *k, bool uncount)
 			t.reserved_by = NULL;
 			t.reserved_until = 0;
 		}
-		t.reserved_until = to_server(k, t.reserved_until);
-		t.budget_until = 0;
-		t.obtained_at = to_server(k, t.obtained_at);
-		t.expires_at = to_server(k, t.expires_at);
-		t.throttled_until = to_server(k, t.throttled_until);
-		char *record = tokens_to_json(&t);
+		char *record = row_record(k, &t);
 		struct pg_call c = call_for(k, why, sizeof(why));
 		host_and_pid(by, sizeof(by));
 		enum pgs_result r = record && (ours || uncount) ? k->api->put(&c, k->conn, p->name,
@@ -888,16 +892,11 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 		}
 		change = PG_SAME;
 	}
-	/* The row's times are the server's. */
-	struct tokens as_row = full; /* shallow */
-	as_row.obtained_at = to_server(k, full.obtained_at);
-	as_row.expires_at = to_server(k, full.expires_at);
-	as_row.throttled_until = to_server(k, full.throttled_until);
 	if (!k->clock_known)
 		log_debug("the database %s's clock is not known yet: times written by this machine's",
 			k->spec);
 	int status = ZO_FAILURE;
-	char *record = tokens_to_json(&as_row);
+	char *record = row_record(k, &full);
 	/* Whatever the lock's conversation had left: a write of its own. */
 	conversation(k, p->waits.connect_timeout * 1000);
 	if (record)
