@@ -448,6 +448,46 @@ def case_dead_refreshers_mark(home):
                                                row(pg, "array_length(issued, 1)")))
 
 
+def case_frozen_refresher(home):
+    """A refresher frozen (SIGSTOP) while its counted request is at Zoho,
+    for longer than its mark lives (--max-time + 5 s) and than the server
+    lets its hold on the row sit idle: the fleet is not stuck behind it
+    (machine c renews, counted too, within its lock timeout), and once the
+    frozen one is continued, past curl's deadline, it fails without taking
+    anything back or writing over c's token: Zoho saw two refreshes and
+    the row counts three (the login's and both), holds c's token, no mark,
+    and the same refresh token."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    age(pg, [], 3500)  # 100 s left: past every margin
+    refresh_token = row(pg)["refresh_token"]
+    mock.set_mode("token-delay=25")
+    bg = Background(home, "refresh", "--max-time", "3", env=a)
+    check(wait_for(lambda: len(refreshes(mock)) == 1, timeout=15), "a never asked zoho",
+          bg.stderr())
+    os.kill(bg.pid(), signal.SIGSTOP)
+    frozen = time.monotonic()
+    try:
+        mock.set_mode("token-delay=0")
+        r = run(home, "token", "--lock-timeout", "30", env=c)
+        took = time.monotonic() - frozen
+    finally:
+        os.kill(bg.pid(), signal.SIGCONT)
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"] and took < 25,
+          "c got no token while a was frozen, or waited out its lock timeout (%.1f s)" % took, r)
+    served = r.stdout.strip()
+    status = bg.wait(30)
+    check(status == 6 and "within the time limit" in bg.stderr(),
+          "the frozen refresher, continued past its deadline", status, bg.stderr())
+    record = row(pg)
+    check(len(refreshes(mock)) == 2 and row(pg, "array_length(issued, 1)") == "3",
+          "zoho saw %d refreshes, the row counts %s" % (len(refreshes(mock)),
+                                                       row(pg, "array_length(issued, 1)")))
+    check(record["access_token"] == served and "reserved_until" not in record and
+          record["refresh_token"] == refresh_token, "the row after the frozen refresher", record)
+
+
 def case_row_not_writable(home):
     """A role that may lock the row but not write it (no INSERT, which the
     upsert needs): a refresh can't be counted in the row before it is
