@@ -761,6 +761,29 @@ def case_refresh_ahead(home):
           "machine c did not get the renewed token", r)
 
 
+def case_failed_ahead_keeps_machine(home):
+    """A renewal ahead that fails (Zoho throttles it) is remembered in the
+    machine's cache with what the cache held for the front: the machine's
+    place among the fleet's refresh moments, its clock's offset and the
+    next look at the row (before, the noted cache dropped them, and the
+    front judged as a machine alone with no look at the row due)."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    configure(b, mock, pg.uri(), "machine_offset = 40\n")
+    run(home, "token", env=b)
+    age(pg, [b], 2600)  # 1,000 s left of the hour: past the soft margin
+    mock.set_mode("throttle")
+    r = run(home, "token", env=dict(b, CI=None))
+    check(r.returncode == 0, "machine b was not served at once", r)
+    path = read_json(token_path(b))["access_cache"]
+    check(wait_for(lambda: "ahead_error" in read_json(path), 15),
+          "the failed renewal ahead was not remembered", read_json(path))
+    cache = read_json(path)
+    check(cache.get("spread") == 400 and "clock_offset" in cache and cache.get("check_by"),
+          "the cache noted after the failed renewal ahead", cache)
+
+
 def case_refresh_moments_spread(home):
     """A fleet's machines reach the margins at moments of their own, so
     that a thousand of them don't all ask for the row in the same second.
@@ -839,10 +862,14 @@ def case_spent_budget_remembered(home):
     minutes) and the token has expired: the first call learns it from the
     row and says until when (exit 5); the machine remembers it in its
     cache, and the next 29 calls say the same without a database
-    transaction."""
+    transaction. What the cache kept for the front (the machine's place
+    among the fleet's refresh moments, its clock's offset, the next look
+    at the row) is kept beside what it remembers (failed_ahead_keeps_machine
+    is the path where it was lost)."""
     if not postgresql_available():
         return SKIP
     pg, mock, (a, b, c) = fleet(home)
+    configure(b, mock, pg.uri(), "machine_offset = 40\n")
     for _ in range(9):
         r = run(home, "refresh", env=a)
         check(r.returncode == 0, "refresh", r)
@@ -850,6 +877,9 @@ def case_spent_budget_remembered(home):
     age(pg, [a, b], 3700)
     r = run(home, "token", env=b)
     check(r.returncode == 5 and "have used what Zoho allows" in r.stderr, "the first call", r)
+    cache = read_json(read_json(token_path(b))["access_cache"])
+    check(cache.get("budget_until") and cache.get("spread") == 400 and "clock_offset" in cache
+          and cache.get("check_by"), "the cache noted with the spent budget", cache)
     before = transactions(pg)
     overhead = transactions(pg) - before  # what a look itself costs
     before += overhead
