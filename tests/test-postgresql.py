@@ -974,6 +974,58 @@ def case_name_lookup_bounded(home):
           % (time.monotonic() - start, p.returncode), err)
 
 
+def case_service_lookup_bounded(home):
+    """The same name server, the host named by a service (store =
+    service=fleet, its host in the file $PGSERVICEFILE names): we find the
+    host where libpq would and look it up ourselves, so --connect-timeout
+    bounds it and Ctrl-C ends it at once (before, libpq looked it up: 30
+    s, exit 9, deaf to Ctrl-C)."""
+    in_private_network(home, resolv="nameserver 127.0.0.1\noptions timeout:30 attempts:1\n")
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 53))  # a name server that swallows every question
+    mock = home.mock()
+    services = os.path.join(home.root, "pg_service.conf")
+    with open(services, "w") as f:
+        f.write("[other]\nhost=127.0.0.1\n\n[fleet]\nhost=db.fleet.example\nport=5432\n"
+                "dbname=postgres\nuser=postgres\n")
+    write_config(home, "[profile default]\nclient_id = %s\naccounts_url = %s\nstore = "
+                 "service=fleet\n" % (CLIENT_ID, mock.url))
+    r = run(home, "token", "--connect-timeout", "2", env={"PGSERVICEFILE": services},
+            timeout=60)
+    check(r.returncode == 9 and r.elapsed < 5, "the service's lookup outlived "
+          "--connect-timeout (%.1f s)" % r.elapsed, r)
+    check("name server" in r.stderr, "not said why", r)
+    p = subprocess.Popen([BINARY, "token", "--connect-timeout", "20"],
+                         env=dict(tool_env(home), PGSERVICEFILE=services),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1)
+    start = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    check(p.returncode == 130 and time.monotonic() - start < 2,
+          "Ctrl-C did not end the service's lookup at once (%.1f s, exit %d)"
+          % (time.monotonic() - start, p.returncode), err)
+
+
+def case_service_names_the_database(home):
+    """store = service=fleet, the service (in $PGSERVICEFILE) naming the
+    cluster's socket directory: sign-in and a second machine's token go
+    through it, as libpq reads it (nothing of ours to look up)."""
+    if not postgresql_available():
+        return SKIP
+    services = os.path.join(home.root, "pg_service.conf")
+    home.env["PGSERVICEFILE"] = services
+
+    def through(pg):
+        with open(services, "w") as f:
+            f.write("[fleet]\nhost=%s\ndbname=postgres\nuser=postgres\n" % pg.socket_dir)
+        return "service=fleet"
+    pg, mock, (a, b, c) = fleet(home, through=through)
+    r = run(home, "token", env=b)
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"],
+          "machine b did not get the row's token through the service", r)
+
+
 def case_read_before_lock(home):
     """A machine whose cached token has expired reads the row before it
     locks it: another machine renewed the token already, so it takes that

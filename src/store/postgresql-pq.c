@@ -22,12 +22,15 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <ini.h>
 #include <libpq-fe.h>
 
 #include "store/postgresql-api.h"
@@ -105,10 +108,62 @@ static int64_t until(const struct pg_call *c, int64_t want)
  * that libpq tries them in turn as it would have: hosts gets "NAME,NAME",
  * addrs "A1,A2"; both "" when there is nothing to look up (a socket
  * directory, an address, hostaddr given, several hosts: then libpq does
- * as it does).
+ * as it does). A service's host is found in its file (find_service()) and
+ * looked up the same way.
  */
 #define LOOKUP_MAX 8
 #define LOOKUP_TEXT (LOOKUP_MAX * (INET6_ADDRSTRLEN + 1))
+
+/*
+ * A service's connection settings (service=NAME, or $PGSERVICE), where
+ * libpq finds them: the first group named NAME in $PGSERVICEFILE (else
+ * ~/.pg_service.conf), else in pg_service.conf of $PGSYSCONFDIR (else
+ * libpq's own directory, PG_SYSCONFDIR). Only what the lookup needs:
+ * host, hostaddr and port; what the connection string says itself wins,
+ * as with libpq.
+ */
+#define SERVICE_VALUE_MAX 256
+struct service {
+	const char *name;
+	bool found;
+	char host[SERVICE_VALUE_MAX], hostaddr[SERVICE_VALUE_MAX], port[32];
+};
+
+static int service_line(void *user, const char *section, const char *key, const char *value)
+{
+	struct service *s = user;
+	if (strcmp(section, s->name) != 0)
+		return 1;
+	s->found = true;
+	char *into = strcmp(key, "host") == 0 ? s->host :
+		strcmp(key, "hostaddr") == 0 ? s->hostaddr : strcmp(key, "port") == 0 ? s->port : NULL;
+	size_t len = into == s->port ? sizeof(s->port) : SERVICE_VALUE_MAX;
+	if (into && !into[0] && strlen(value) < len)
+		memcpy(into, value, strlen(value) + 1);
+	return 1;
+}
+
+static void find_service(struct service *s)
+{
+	char path[4096];
+	const char *file = getenv("PGSERVICEFILE");
+	if (file && *file) {
+		ini_parse(file, service_line, s);
+	} else {
+		const char *home = getenv("HOME");
+		struct passwd *pw = home && *home ? NULL : getpwuid(getuid());
+		home = pw ? pw->pw_dir : home;
+		if (home && *home && (size_t)snprintf(path, sizeof(path), "%s/.pg_service.conf",
+				home) < sizeof(path))
+			ini_parse(path, service_line, s);
+	}
+	if (s->found)
+		return;
+	const char *dir = getenv("PGSYSCONFDIR");
+	if ((size_t)snprintf(path, sizeof(path), "%s/pg_service.conf",
+			dir && *dir ? dir : PG_SYSCONFDIR) < sizeof(path))
+		ini_parse(path, service_line, s);
+}
 
 static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, int64_t deadline,
 		char *hosts, size_t hosts_len, char *addrs, size_t addrs_len)
@@ -120,7 +175,7 @@ static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, in
 		PQfreemem(err);
 		return PG_OK; /* libpq says what is wrong with it */
 	}
-	const char *host = NULL, *hostaddr = NULL, *port = NULL;
+	const char *host = NULL, *hostaddr = NULL, *port = NULL, *service = NULL;
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		if (strcmp(o->keyword, "host") == 0)
 			host = o->val;
@@ -128,6 +183,21 @@ static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, in
 			hostaddr = o->val;
 		else if (strcmp(o->keyword, "port") == 0)
 			port = o->val;
+		else if (strcmp(o->keyword, "service") == 0)
+			service = o->val;
+	}
+	if (!service || !*service)
+		service = getenv("PGSERVICE");
+	struct service svc = { 0 };
+	if (service && *service) {
+		svc.name = service;
+		find_service(&svc);
+		if (!host && svc.host[0])
+			host = svc.host;
+		if (!hostaddr && svc.hostaddr[0])
+			hostaddr = svc.hostaddr;
+		if (!port && svc.port[0])
+			port = svc.port;
 	}
 	if (!host)
 		host = getenv("PGHOST");
@@ -138,17 +208,37 @@ static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, in
 		PQconninfoFree(opts);
 		return PG_OK;
 	}
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
-	struct gaicb req = { .ar_name = host, .ar_service = port && *port ? port : NULL,
-		.ar_request = &hints };
-	struct gaicb *list[] = { &req };
+	/* The request, its hints and its names live on the heap: the
+	 * lookup's thread reads and writes them until it finishes, which may
+	 * be after we gave up on it. */
+	struct lookup {
+		struct gaicb req;
+		struct addrinfo hints;
+		char name[SERVICE_VALUE_MAX], port[32];
+		struct lookup *next;
+	} *lk = calloc(1, sizeof(*lk));
+	if (!lk || strlen(host) >= sizeof(lk->name) || (port && strlen(port) >= sizeof(lk->port))) {
+		free(lk);
+		PQconninfoFree(opts);
+		return PG_OK; /* libpq looks it up, as before */
+	}
+	memcpy(lk->name, host, strlen(host) + 1);
+	if (port)
+		memcpy(lk->port, port, strlen(port) + 1);
+	lk->hints.ai_family = AF_UNSPEC;
+	lk->hints.ai_socktype = SOCK_STREAM;
+	lk->req.ar_name = lk->name;
+	lk->req.ar_service = lk->port[0] ? lk->port : NULL;
+	lk->req.ar_request = &lk->hints;
+	struct gaicb *list[] = { &lk->req };
 	enum pgs_result r = PG_OK;
 	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+		free(lk);
 		PQconninfoFree(opts);
 		return PG_OK; /* libpq looks it up, as before */
 	}
 	int e;
-	while ((e = gai_error(&req)) == EAI_INPROGRESS) {
+	while ((e = gai_error(&lk->req)) == EAI_INPROGRESS) {
 		if (c->stop && c->stop()) {
 			r = PG_STOPPED;
 			break;
@@ -161,10 +251,20 @@ static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, in
 		struct timespec slice = { 0, 20 * 1000000L };
 		nanosleep(&slice, NULL);
 	}
+	/* Requests given up on (kept reachable: not a leak). */
+	static struct lookup *abandoned;
+	struct gaicb req = lk->req;
 	if (r != PG_OK) {
-		/* The lookup's thread finishes on its own; what it finds is
-		 * dropped with the process. */
-		gai_cancel(&req);
+		/* The lookup's thread finishes on its own, with the request it
+		 * was given: left to it, and what it finds is dropped with the
+		 * process. */
+		if (gai_cancel(&lk->req) == EAI_CANCELED) {
+			free(lk);
+		} else {
+			lk->next = abandoned;
+			abandoned = lk;
+		}
+		lk = NULL;
 	} else if (e != 0) {
 		char text[256];
 		snprintf(text, sizeof(text), "could not look up the database host %.128s: %s", host,
@@ -197,6 +297,7 @@ static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, in
 			hosts[ho] = addrs[ao] = '\0';
 		freeaddrinfo(req.ar_result);
 	}
+	free(lk);
 	PQconninfoFree(opts);
 	return r;
 }
