@@ -178,6 +178,37 @@ def case_fleet(home):
           "the renewal on b", r, row(pg, "issued"))
 
 
+def case_fleet_budget_per_client(home):
+    """Zoho counts a client's client-credentials grants together, whichever
+    profile asks: two profiles of one client (two soids) in one database
+    share the budget of ten in ten minutes. Once their rows count ten
+    between them, a renewal of either holds back (exit 5, said why) and
+    Zoho sees no eleventh request (before, each row counted alone and
+    the eleventh went to Zoho, which throttled it)."""
+    if not postgresql_available():
+        return SKIP
+    pg = PgCluster(home)
+    mock = home.mock()
+    a = machine(home, "m0")
+    configure(a, mock, pg.uri())
+    with open(os.path.join(a["XDG_CONFIG_HOME"], "zoho-oauth", "config"), "a") as f:
+        f.write("\n[profile other]\nclient_id = %s\naccounts_url = %s\nscope = %s\n"
+                "store = %s\nmachine_offset = 0\n" % (CLIENT_ID, mock.url, SCOPES, pg.uri()))
+    for profile, soid in (("default", "ZohoCRM.600000001"), ("other", "ZohoCRM.600000002")):
+        r = login(home, mock, "--profile", profile, "--store", pg.uri(), "--soid", soid, env=a)
+        check(r.returncode == 0, "login --client-credentials --profile " + profile, r)
+    for profile, times in (("default", 5), ("other", 3)):
+        for _ in range(times):
+            r = run(home, "refresh", "--profile", profile, env=a)
+            check(r.returncode == 0, "a renewal of " + profile, r)
+    check(len(cc_requests(mock)) == 10, "zoho saw %d grants" % len(cc_requests(mock)))
+    for profile in ("default", "other"):
+        r = run(home, "refresh", "--profile", profile, env=a)
+        check(r.returncode == 5 and "client's other client-credentials profiles" in r.stderr,
+              "the eleventh renewal (%s) was not held back" % profile, r)
+    check(len(cc_requests(mock)) == 10, "zoho saw %d grants" % len(cc_requests(mock)))
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

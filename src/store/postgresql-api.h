@@ -60,6 +60,12 @@ struct pg_row {
 	char *record;              /* JSON; secret: free with free_row() */
 	int64_t issued[PG_MAX_ISSUED];
 	int n_issued;
+	/* A client-credentials row: the access tokens issued in the last
+	 * hour to the other client-credentials rows of the same client and
+	 * data centre (Zoho counts a client's grants together), oldest
+	 * first; read under the client's lock when the row is locked. */
+	int64_t shared[PG_MAX_ISSUED];
+	int n_shared;
 	char updated_by[128];      /* who wrote it last (host, pid), for status */
 	int64_t updated_at;        /* Unix seconds, by the database's clock */
 };
@@ -106,7 +112,7 @@ struct pg_api {
 	void (*free_row)(struct pg_row *row);
 };
 
-#define PG_API_VERSION 3
+#define PG_API_VERSION 4
 #define PG_SYMBOL "zoho_oauth_postgresql"
 
 #endif

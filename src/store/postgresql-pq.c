@@ -618,9 +618,11 @@ static enum pgs_result pq_setup(const struct pg_call *c, struct pgs_conn *conn)
 
 /* "1,2,3" (array_to_string of a bigint[]): strictly, the newest
  * PG_MAX_ISSUED kept. */
-static bool parse_issued(const char *text, struct pg_row *out)
+/* Times as array_to_string() writes them ("1,2,3"); past PG_MAX_ISSUED,
+ * the oldest go. */
+static bool parse_times(const char *text, int64_t *times, int *n)
 {
-	out->n_issued = 0;
+	*n = 0;
 	if (!*text)
 		return true;
 	for (const char *p = text;;) {
@@ -632,16 +634,29 @@ static bool parse_issued(const char *text, struct pg_row *out)
 		}
 		if (!digits || (*p != ',' && *p != '\0'))
 			return false;
-		if (out->n_issued == PG_MAX_ISSUED) {
-			memmove(out->issued, out->issued + 1, sizeof(out->issued[0]) * (PG_MAX_ISSUED - 1));
-			out->n_issued--;
+		if (*n == PG_MAX_ISSUED) {
+			memmove(times, times + 1, sizeof(times[0]) * (PG_MAX_ISSUED - 1));
+			(*n)--;
 		}
-		out->issued[out->n_issued++] = v;
+		times[(*n)++] = v;
 		if (!*p)
 			return true;
 		p++;
 	}
 }
+
+/* A record of client credentials (the record's JSON, as this tool
+ * writes it), in SQL: its grants count with the client's others. */
+#define CLIENT_GRANT(t) t ".record LIKE '%\"grant\":%\"client_credentials\"%'"
+/* The row, what it counts, who wrote it when, and what the client's
+ * other client-credentials rows count (only for such a row). */
+#define ROW_SELECT \
+	"SELECT record, array_to_string(issued, ','), updated_by, " \
+	"extract(epoch from updated_at)::bigint, CASE WHEN " CLIENT_GRANT("t") " THEN " \
+	"array_to_string(ARRAY(SELECT x FROM zoho_oauth_tokens o, unnest(o.issued) AS x " \
+	"WHERE o.client_id = t.client_id AND o.accounts_server = t.accounts_server AND " \
+	"o.profile <> t.profile AND " CLIENT_GRANT("o") " ORDER BY x), ',') ELSE '' END " \
+	"FROM zoho_oauth_tokens t WHERE profile = $1"
 
 static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, const char *profile,
 		bool lock, int lock_ms, struct pg_row *out)
@@ -663,19 +678,22 @@ static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, 
 			r = run(c, conn, c->timeout_ms + lock_ms,
 				"SELECT pg_advisory_xact_lock(hashtext('zoho_oauth_tokens:' || $1))", 1,
 				params, NULL);
+		/* Client credentials: Zoho counts the client's grants, whichever
+		 * profile asked, so the client's profiles count under one lock
+		 * (always taken after the profile's: no deadlock). */
+		if (r == PG_OK)
+			r = run(c, conn, c->timeout_ms + lock_ms,
+				"SELECT pg_advisory_xact_lock(hashtext('zoho_oauth_client:' || client_id "
+					"|| ' ' || accounts_server)) FROM zoho_oauth_tokens t "
+					"WHERE profile = $1 AND " CLIENT_GRANT("t"), 1, params, NULL);
 	} else {
 		r = PG_OK;
 	}
 	if (r == PG_OK && lock)
-		r = run(c, conn, c->timeout_ms + lock_ms,
-			"SELECT record, array_to_string(issued, ','), updated_by, "
-				"extract(epoch from updated_at)::bigint FROM zoho_oauth_tokens "
-				"WHERE profile = $1 FOR UPDATE", 1, params, &res);
+		r = run(c, conn, c->timeout_ms + lock_ms, ROW_SELECT " FOR UPDATE OF t", 1, params,
+			&res);
 	else if (r == PG_OK)
-		r = run_bounded(c, conn,
-			"SELECT record, array_to_string(issued, ','), updated_by, "
-				"extract(epoch from updated_at)::bigint FROM zoho_oauth_tokens "
-				"WHERE profile = $1", 1, params, &res);
+		r = run_bounded(c, conn, ROW_SELECT, 1, params, &res);
 	if (r == PG_NOT_FOUND && lock && !conn->broken) {
 		/* No table: the transaction failed; end it, so that a write can
 		 * make the table and go on. */
@@ -685,7 +703,7 @@ static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, 
 	}
 	if (r != PG_OK)
 		return r;
-	if (PQntuples(res) != 1 || PQnfields(res) != 4) {
+	if (PQntuples(res) != 1 || PQnfields(res) != 5) {
 		PQclear(res);
 		return PG_NOT_FOUND;
 	}
@@ -695,8 +713,9 @@ static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, 
 	char *end;
 	long long at = strtoll(PQgetvalue(res, 0, 3), &end, 10);
 	if (len <= 0 || len > RECORD_MAX || memchr(PQgetvalue(res, 0, 0), '\0', (size_t)len) ||
-			PQgetlength(res, 0, 1) > PG_MAX_ISSUED * 24 * 4 || !parse_issued(issued, out) ||
-			*end) {
+			PQgetlength(res, 0, 1) > PG_MAX_ISSUED * 24 * 4 ||
+			!parse_times(issued, out->issued, &out->n_issued) ||
+			!parse_times(PQgetvalue(res, 0, 4), out->shared, &out->n_shared) || *end) {
 		say(c, "the row does not hold a token record this tool wrote");
 		PQclear(res);
 		return PG_FAILED;

@@ -294,7 +294,7 @@ static int live_cap(const struct profile *p, int recorded)
 static int64_t spent_until(const struct pg_row *row, int cap, int64_t now, int *in_window,
 		int *live)
 {
-	int64_t at[PG_MAX_ISSUED];
+	int64_t at[PG_MAX_ISSUED], win[2 * PG_MAX_ISSUED];
 	int n = 0, w = 0, l = 0;
 	for (int i = 0; i < row->n_issued; i++)
 		if (row->issued[i] >= now - LIVE_WINDOW && row->issued[i] <= now + LIVE_WINDOW)
@@ -303,15 +303,22 @@ static int64_t spent_until(const struct pg_row *row, int cap, int64_t now, int *
 	for (int i = 0; i < n; i++) {
 		l++;
 		if (at[i] >= now - WINDOW)
-			w++;
+			win[w++] = at[i];
 	}
+	/* A client-credentials row's window counts the client's other such
+	 * rows too (Zoho counts the client's grants); its live tokens are its
+	 * own. */
+	for (int i = 0; i < row->n_shared; i++)
+		if (row->shared[i] >= now - WINDOW && row->shared[i] <= now + LIVE_WINDOW)
+			win[w++] = row->shared[i];
+	qsort(win, (size_t)w, sizeof(win[0]), by_time);
 	int64_t until = 0;
 	/* Newest last: the one whose ageing out frees a place is the cap-th
 	 * newest. */
 	if (l >= cap && at[n - cap] + LIVE_WINDOW + 1 > until)
 		until = at[n - cap] + LIVE_WINDOW + 1;
-	if (w >= WINDOW_CAP && at[n - WINDOW_CAP] + WINDOW + 1 > until)
-		until = at[n - WINDOW_CAP] + WINDOW + 1;
+	if (w >= WINDOW_CAP && win[w - WINDOW_CAP] + WINDOW + 1 > until)
+		until = win[w - WINDOW_CAP] + WINDOW + 1;
 	if (in_window)
 		*in_window = w;
 	if (live)
