@@ -698,6 +698,23 @@ def case_database_stops_while_expiring(home):
           pg.uri() in said[-1], "no error said last", r)
 
 
+def case_live_tokens_expire(home):
+    """Only tokens still alive count against the live tokens: a token lives
+    as long as Zoho said (20 s here), so ten issued 12 minutes ago (out of
+    Zoho's 10-minute window too) hold nothing back, and the expired token
+    is renewed (before, anything issued in the last hour counted as alive:
+    exit 5, no refresh for 48 minutes)."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home, "expires-in=20")
+    pg.psql("UPDATE zoho_oauth_tokens SET issued = ARRAY(SELECT extract(epoch FROM "
+            "clock_timestamp())::bigint - 720 - g FROM generate_series(1, 10) AS g)")
+    age(pg, [], 30)  # the login's 20 s token: expired
+    r = run(home, "token", env=b)
+    check(r.returncode == 0 and r.stdout.strip() == row(pg)["access_token"] and
+          len(refreshes(mock)) == 1, "the expired token was not renewed", r)
+
+
 def case_live_tokens_settable(home):
     """Zoho's pages give 10, 15 or 30 live access tokens per refresh token;
     the fleet counts against 10 unless its login was told more (live_tokens

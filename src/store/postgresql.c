@@ -273,16 +273,6 @@ static int by_time(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * The budget of the row's refresh token at now (the server's clock):
- * how many access tokens were issued in the window and in the last hour,
- * and until when no more may be (0: a refresh may happen now). The times
- * are the server's, written as each token was counted; a row written by
- * an older release may hold times by a machine's clock still to come,
- * and they count (they age out late: safe). Times more than an hour ahead
- * are a clock gone wrong, and ignored. A second's rounding is taken
- * against us.
- */
 /* The live access tokens counted against: the row's figure (the
  * strictest when it has none), or this machine's, when lower. */
 static int live_cap(const struct profile *p, int recorded)
@@ -291,8 +281,28 @@ static int live_cap(const struct profile *p, int recorded)
 	return p->live_tokens > 0 && p->live_tokens < cap ? p->live_tokens : cap;
 }
 
-static int64_t spent_until(const struct pg_row *row, int cap, int64_t now, int *in_window,
-		int *live)
+/* How long the row's access tokens live, as Zoho said of the current one
+ * (an hour; a token issued longer ago than that is no longer alive, so it
+ * doesn't count against the live tokens). */
+static int64_t live_window(const struct tokens *t)
+{
+	int64_t lifetime = t->expires_at - t->obtained_at;
+	return lifetime > 0 && lifetime < LIVE_WINDOW ? lifetime : LIVE_WINDOW;
+}
+
+/*
+ * The budget of the row's refresh token at now (the server's clock):
+ * how many access tokens were issued in the window and are still alive
+ * (issued within lifetime, the token's: an hour from Zoho),
+ * and until when no more may be (0: a refresh may happen now). The times
+ * are the server's, written as each token was counted; a row written by
+ * an older release may hold times by a machine's clock still to come,
+ * and they count (they age out late: safe). Times more than an hour ahead
+ * are a clock gone wrong, and ignored. A second's rounding is taken
+ * against us.
+ */
+static int64_t spent_until(const struct pg_row *row, int cap, int64_t lifetime, int64_t now,
+		int *in_window, int *live)
 {
 	int64_t at[PG_MAX_ISSUED], win[2 * PG_MAX_ISSUED];
 	int n = 0, w = 0, l = 0;
@@ -301,7 +311,8 @@ static int64_t spent_until(const struct pg_row *row, int cap, int64_t now, int *
 			at[n++] = row->issued[i];
 	qsort(at, (size_t)n, sizeof(at[0]), by_time);
 	for (int i = 0; i < n; i++) {
-		l++;
+		if (at[i] >= now - lifetime)
+			l++;
 		if (at[i] >= now - WINDOW)
 			win[w++] = at[i];
 	}
@@ -315,8 +326,8 @@ static int64_t spent_until(const struct pg_row *row, int cap, int64_t now, int *
 	int64_t until = 0;
 	/* Newest last: the one whose ageing out frees a place is the cap-th
 	 * newest. */
-	if (l >= cap && at[n - cap] + LIVE_WINDOW + 1 > until)
-		until = at[n - cap] + LIVE_WINDOW + 1;
+	if (l >= cap && at[n - cap] + lifetime + 1 > until)
+		until = at[n - cap] + lifetime + 1;
 	if (w >= WINDOW_CAP && win[w - WINDOW_CAP] + WINDOW + 1 > until)
 		until = win[w - WINDOW_CAP] + WINDOW + 1;
 	if (in_window)
@@ -347,7 +358,7 @@ static int row_tokens(struct pg_store *k, struct tokens *out)
 	out->throttled_until = to_local(k, out->throttled_until);
 	out->reserved_until = to_local(k, out->reserved_until);
 	out->budget_until = to_local(k, spent_until(&k->row, live_cap(k->base.p, out->live_tokens),
-		wall_seconds() + k->offset, NULL, NULL));
+		live_window(out), wall_seconds() + k->offset, NULL, NULL));
 	return ZO_OK;
 }
 
@@ -1127,14 +1138,16 @@ static int pg_budget(struct store *st, struct store_budget *out)
 	struct tokens t;
 	char why[TOKENS_WHY_MAX];
 	int recorded = 0;
+	int64_t lifetime = LIVE_WINDOW;
 	if (tokens_from_json_as(RECORD_FILE, k->row.record, strlen(k->row.record), &t, why,
 			sizeof(why))) {
 		recorded = t.live_tokens;
+		lifetime = live_window(&t);
 		tokens_finish(&t);
 	}
 	out->live_cap = live_cap(k->base.p, recorded);
-	out->spent_until = to_local(k, spent_until(&k->row, out->live_cap, now, &out->in_window,
-		&out->live));
+	out->spent_until = to_local(k, spent_until(&k->row, out->live_cap, lifetime, now,
+		&out->in_window, &out->live));
 	/* Written by whoever may write the table: made safe to print. */
 	text_escape(out->updated_by, sizeof(out->updated_by), k->row.updated_by,
 		strlen(k->row.updated_by));
