@@ -488,6 +488,41 @@ def case_frozen_refresher(home):
           record["refresh_token"] == refresh_token, "the row after the frozen refresher", record)
 
 
+def case_late_refresher_does_not_send(home):
+    """A refresh whose mark ('on its way', --max-time + 5 s: 6 s here) is
+    over before its request could leave, and which no longer holds the
+    row, asks Zoho nothing: another machine may be asking already. The
+    database writes the count slowly (a trigger sleeps 7 s in it), and a
+    session of psql takes the row the moment the count commits, for 3 s
+    (the refresher waits 2 s to hold it again), so the
+    refresher can't hold it again: it gives up (status 9, said why), its
+    count goes back, and Zoho sees nothing (before, it asked anyway)."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, (a, b, c) = fleet(home)
+    age(pg, [], 3500)  # 100 s left: past every margin
+    pg.psql("CREATE FUNCTION zoho_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF "
+            "cardinality(NEW.issued) > cardinality(OLD.issued) THEN PERFORM pg_sleep(7); END "
+            "IF; RETURN NEW; END $$; CREATE TRIGGER zoho_slow BEFORE UPDATE ON "
+            "zoho_oauth_tokens FOR EACH ROW EXECUTE FUNCTION zoho_slow()")
+    bg = Background(home, "refresh", "--max-time", "1", env=a)
+    check(wait_for(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                                   "'%%UPDATE%%' AND state = 'active' AND pid <> "
+                                   "pg_backend_pid()") == "1", timeout=15),
+          "the count was never written", bg.stderr())
+    # Queued behind the count, first to get the row, and holds it for 3 s.
+    holder = pg.psql_background(HOLD_ROW % 3)
+    try:
+        status = bg.wait(40)
+    finally:
+        holder.kill()
+    check(status == 9 and "nothing was asked of zoho" in bg.stderr(),
+          "the late refresher", status, bg.stderr())
+    check(len(refreshes(mock)) == 0, "zoho was asked after the mark was over", mock.requests())
+    check(row(pg, "array_length(issued, 1)") == "1" and "reserved_until" not in row(pg),
+          "the count or the mark was left", row(pg, "issued"), row(pg))
+
+
 def case_row_not_writable(home):
     """A role that may lock the row but not write it (no INSERT, which the
     upsert needs): a refresh can't be counted in the row before it is

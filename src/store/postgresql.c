@@ -651,7 +651,46 @@ static void host_and_pid(char *out, size_t len)
  * Zoho's limits for the whole fleet.
  */
 #define HOLD_AGAIN_MS 2000
+#define MARK_SLACK 5 /* seconds the mark outlives --max-time */
 static void release(struct pg_store *k, bool uncount);
+
+/*
+ * The mark covers a request that leaves within MARK_SLACK seconds of it:
+ * curl's --max-time then ends before the mark does. One that would leave
+ * later (this process was stopped, SIGSTOP or a suspended machine, or the
+ * database was slow) could still be at Zoho when another machine, finding
+ * the mark over, counts and asks anew: it goes only while this process
+ * still holds the row (the others wait on its lock whatever the mark says),
+ * which one round trip confirms. Otherwise nothing is asked, and the count
+ * goes back.
+ */
+static int late_to_send(struct pg_store *k, int64_t marked_ms, bool held)
+{
+	const struct profile *p = k->base.p;
+	int64_t late = monotonic_ms() - marked_ms;
+	if (late <= (MARK_SLACK - 1) * 1000)
+		return ZO_OK;
+	char why[PG_WHY_MAX] = "";
+	if (held) {
+		struct pg_row still;
+		conversation(k, p->waits.connect_timeout * 1000);
+		struct pg_call c = call_for(k, why, sizeof(why));
+		enum pgs_result r = k->api->fetch(&c, k->conn, p->name, false, 0, &still);
+		if (r == PG_OK)
+			k->api->free_row(&still);
+		held = r == PG_OK;
+		if (!held)
+			disconnect(k);
+	}
+	if (held)
+		return ZO_OK;
+	release(k, true);
+	log_error("the refresh counted in the database %s was ready to go %lld seconds after it "
+		"was marked as on its way, and the row is no longer held (this process was stopped, "
+		"or the database slow): the mark may be over, so another machine may be asking; "
+		"nothing was asked of zoho", k->spec, (long long)(late / 1000));
+	return ZO_STORE;
+}
 static int reserve(struct pg_store *k)
 {
 	const struct profile *p = k->base.p;
@@ -669,7 +708,8 @@ static int reserve(struct pg_store *k)
 		host[0] ? host : "?", (long)getpid(), (unsigned)nonce);
 	free(t.reserved_by);
 	t.reserved_by = xstrdup(k->reserved_by);
-	t.reserved_until = wall_seconds() + p->waits.max_time + 5;
+	int64_t marked_ms = monotonic_ms();
+	t.reserved_until = wall_seconds() + p->waits.max_time + MARK_SLACK;
 	char *record = row_record(k, &t);
 	struct pg_call c = call_for(k, why, sizeof(why));
 	host_and_pid(by, sizeof(by));
@@ -712,7 +752,7 @@ static int reserve(struct pg_store *k)
 		}
 		if (r != PG_OK)
 			disconnect(k);
-		return ZO_OK;
+		return late_to_send(k, marked_ms, r == PG_OK);
 	}
 	k->counted_at = 0;
 	k->reserved_by[0] = '\0';
