@@ -10,9 +10,10 @@ import os
 import time
 import urllib.parse
 
-from harness import (CLIENT_ID, SCOPES, SECRET, SKIP, PgCluster, PrivateBus, cache_path, check,
-                     configure, keyring_available, lookup, machine, main, mode_of, needs,
-                     postgresql_available, read_json, row, run, status_json, token_path)
+from harness import (CLIENT_ID, SCOPES, SECRET, SKIP, Background, PgCluster, PrivateBus,
+                     cache_path, check, configure, keyring_available, lookup, machine, main,
+                     mode_of, needs, postgresql_available, read_json, row, run, status_json,
+                     token_path, wait_for)
 
 
 def cc_requests(mock):
@@ -178,15 +179,9 @@ def case_fleet(home):
           "the renewal on b", r, row(pg, "issued"))
 
 
-def case_fleet_budget_per_client(home):
-    """Zoho counts a client's client-credentials grants together, whichever
-    profile asks: two profiles of one client (two soids) in one database
-    share the budget of ten in ten minutes. Once their rows count ten
-    between them, a renewal of either holds back (exit 5, said why) and
-    Zoho sees no eleventh request (before, each row counted alone and
-    the eleventh went to Zoho, which throttled it)."""
-    if not postgresql_available():
-        return SKIP
+def two_profiles_of_one_client(home):
+    """A database and a machine with two client-credentials profiles of
+    one client (two soids), both signed in."""
     pg = PgCluster(home)
     mock = home.mock()
     a = machine(home, "m0")
@@ -197,6 +192,19 @@ def case_fleet_budget_per_client(home):
     for profile, soid in (("default", "ZohoCRM.600000001"), ("other", "ZohoCRM.600000002")):
         r = login(home, mock, "--profile", profile, "--store", pg.uri(), "--soid", soid, env=a)
         check(r.returncode == 0, "login --client-credentials --profile " + profile, r)
+    return pg, mock, a
+
+
+def case_fleet_budget_per_client(home):
+    """Zoho counts a client's client-credentials grants together, whichever
+    profile asks: two profiles of one client (two soids) in one database
+    share the budget of ten in ten minutes. Once their rows count ten
+    between them, a renewal of either holds back (exit 5, said why) and
+    Zoho sees no eleventh request (before, each row counted alone and
+    the eleventh went to Zoho, which throttled it)."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, a = two_profiles_of_one_client(home)
     for profile, times in (("default", 5), ("other", 3)):
         for _ in range(times):
             r = run(home, "refresh", "--profile", profile, env=a)
@@ -207,6 +215,25 @@ def case_fleet_budget_per_client(home):
         check(r.returncode == 5 and "client's other client-credentials profiles" in r.stderr,
               "the eleventh renewal (%s) was not held back" % profile, r)
     check(len(cc_requests(mock)) == 10, "zoho saw %d grants" % len(cc_requests(mock)))
+
+
+def case_client_lock_only_while_counting(home):
+    """The client's lock is held while a renewal is counted, not while Zoho
+    answers: with one profile's request at Zoho (it answers in 3 s), the
+    other profile's renewal reaches Zoho before that answer (before, it
+    waited for the first to be stored)."""
+    if not postgresql_available():
+        return SKIP
+    pg, mock, a = two_profiles_of_one_client(home)
+    mock.set_mode("token-delay=3")
+    bg = Background(home, "refresh", env=a)
+    check(wait_for(lambda: len(cc_requests(mock)) == 3, timeout=15), "the first renewal",
+          bg.stderr())
+    r = run(home, "refresh", "--profile", "other", env=a)
+    check(r.returncode == 0 and bg.wait(30) == 0, "the renewals", r, bg.stderr())
+    first, second = cc_requests(mock)[2:4]
+    check(second["time"] - first["time"] < 2.5, "the second renewal reached zoho %.1f s after "
+          "the first, once it was stored" % (second["time"] - first["time"]))
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -523,32 +523,37 @@ def case_late_refresher_does_not_send(home):
           "the count or the mark was left", row(pg, "issued"), row(pg))
 
 
+def waiting_on_row(pg):
+    """How many sessions wait for a lock (the row's)."""
+    return int(pg.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                       "AND pid <> pg_backend_pid()"))
+
+
 def case_save_after_lost_hold(home):
     """A refresher that could not hold the row again after counting (a
-    session of psql took it the moment the count committed, and keeps it)
-    still asks Zoho within its mark, and then can't take the row back to
-    store the token within --lock-timeout: Zoho issued it and it is
-    counted, so this machine uses it, with a warning that says why, and
-    the row keeps its token."""
+    session of psql, queued for the row behind it, took it the moment the
+    count committed, and keeps it) still asks Zoho within its mark, and
+    then can't take the row back to store the token within
+    --lock-timeout: Zoho issued it and it is counted, so this machine uses
+    it, with a warning that says why, and the row keeps its token."""
     if not postgresql_available():
         return SKIP
     pg, mock, (a, b, c) = fleet(home)
     age(pg, [], 3500)  # 100 s left: past every margin
     was = row(pg)["access_token"]
-    pg.psql("CREATE FUNCTION zoho_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF "
-            "cardinality(NEW.issued) > cardinality(OLD.issued) THEN PERFORM pg_sleep(1); END "
-            "IF; RETURN NEW; END $$; CREATE TRIGGER zoho_slow BEFORE UPDATE ON "
-            "zoho_oauth_tokens FOR EACH ROW EXECUTE FUNCTION zoho_slow()")
-    bg = Background(home, "refresh", "--lock-timeout", "3", env=a)
-    check(wait_for(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                                   "'%%UPDATE%%' AND state = 'active' AND pid <> "
-                                   "pg_backend_pid()") == "1", timeout=15),
-          "the count was never written", bg.stderr())
-    holder = pg.psql_background(HOLD_ROW % 15)  # queued behind the count, first to get it
+    first = pg.psql_background(HOLD_ROW % 2)  # the row, held for 2 s
+    check(wait_for(lambda: row_held(pg), timeout=20), "psql never held the row")
+    bg = Background(home, "refresh", "--lock-timeout", "5", env=a)
+    check(wait_for(lambda: waiting_on_row(pg) == 1, timeout=15),
+          "the refresher never queued for the row", bg.stderr())
+    then = pg.psql_background(HOLD_ROW % 15)  # queued behind the refresher
     try:
+        check(wait_for(lambda: waiting_on_row(pg) == 2, timeout=15),
+              "psql never queued behind the refresher", bg.stderr())
         status = bg.wait(40)
     finally:
-        holder.kill()
+        first.kill()
+        then.kill()
     check(status == 0 and "this machine uses it" in bg.stderr() and "held by" in bg.stderr(),
           "the refresher that could not store its token", status, bg.stderr())
     check(len(refreshes(mock)) == 1 and row(pg)["access_token"] == was,
@@ -556,7 +561,6 @@ def case_save_after_lost_hold(home):
     r = run(home, "token", env=a)
     check(r.returncode == 0 and r.stdout.strip() not in ("", was),
           "machine a does not use the token zoho issued", r)
-
 
 def case_row_not_writable(home):
     """A role that may lock the row but not write it (no INSERT, which the

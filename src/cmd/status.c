@@ -312,8 +312,10 @@ static void print_text(const struct profile *p, const struct tokens *t, const ch
 	}
 	if (b && b->known) {
 		printf("refresh budget: %d of %d new access tokens in the last %d minutes, %d of %d\n"
-			"                alive (for every machine sharing this profile)\n", b->in_window,
-			b->window_cap, b->window / 60, b->live, b->live_cap);
+			"                alive (%s)\n", b->in_window, b->window_cap, b->window / 60,
+			b->live, b->live_cap, t->client_credentials ? "in the window: the client's "
+			"client-credentials profiles in the database; alive: this profile's" :
+			"for every machine sharing this profile");
 		if (b->spent_until > now) {
 			when_text(b->spent_until, now, when, sizeof(when));
 			printf("                spent: no refresh until %s\n", when);

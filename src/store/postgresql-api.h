@@ -48,6 +48,9 @@ struct pg_call {
 	                     * connection, every statement and the lock included;
 	                     * 0: none beyond timeout_ms */
 	int hold_ms;        /* the most a locked row may wait for us (a request to Zoho) */
+	bool client_lock;   /* a locked fetch that may count a refresh: a client-credentials
+	                     * row takes its client's lock too (the client's other such rows
+	                     * count with it), until the transaction ends */
 	int (*stop)(void);
 	char *why;
 	size_t why_len;

@@ -253,7 +253,6 @@ static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, in
 	}
 	/* Requests given up on (kept reachable: not a leak). */
 	static struct lookup *abandoned;
-	struct gaicb req = lk->req;
 	if (r != PG_OK) {
 		/* The lookup's thread finishes on its own, with the request it
 		 * was given: left to it, and what it finds is dropped with the
@@ -272,6 +271,7 @@ static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, in
 		say(c, text);
 		r = PG_FAILED;
 	} else {
+		struct gaicb req = lk->req; /* (done: nobody writes it now) */
 		size_t ho = 0, ao = 0;
 		int n = 0;
 		for (const struct addrinfo *a = req.ar_result; a && n < LOOKUP_MAX; a = a->ai_next) {
@@ -680,8 +680,9 @@ static enum pgs_result pq_fetch(const struct pg_call *c, struct pgs_conn *conn, 
 				params, NULL);
 		/* Client credentials: Zoho counts the client's grants, whichever
 		 * profile asked, so the client's profiles count under one lock
-		 * (always taken after the profile's: no deadlock). */
-		if (r == PG_OK)
+		 * (always taken after the profile's: no deadlock), held only by
+		 * a transaction that may count, not while Zoho answers. */
+		if (r == PG_OK && c->client_lock)
 			r = run(c, conn, c->timeout_ms + lock_ms,
 				"SELECT pg_advisory_xact_lock(hashtext('zoho_oauth_client:' || client_id "
 					"|| ' ' || accounts_server)) FROM zoho_oauth_tokens t "

@@ -532,7 +532,10 @@ static bool pause_ms(const struct pg_store *k, int64_t ms)
 	}
 	return !k->ignore_signals && stop_waiting();
 }
-static int lock_row(struct pg_store *k, int64_t timeout_ms, char *holder, size_t holder_len)
+/* count: the row is locked for a refresh that may be counted (for a
+ * client-credentials row, the client's lock goes with it). */
+static int lock_row(struct pg_store *k, int64_t timeout_ms, bool count, char *holder,
+		size_t holder_len)
 {
 	const struct profile *p = k->base.p;
 	int64_t start = monotonic_ms();
@@ -543,6 +546,7 @@ static int lock_row(struct pg_store *k, int64_t timeout_ms, char *holder, size_t
 		if (status != ZO_OK)
 			return status;
 		struct pg_call c = call_for(k, why, sizeof(why));
+		c.client_lock = count;
 		int64_t left = timeout_ms - (monotonic_ms() - start);
 		drop_row(k);
 		enum pgs_result r = k->api->fetch(&c, k->conn, p->name, true,
@@ -609,7 +613,7 @@ static int pg_lock(struct store *st, int64_t timeout_ms, unsigned flags, char *h
 	k->busy_on_row = false;
 	k->ignore_signals = flags & STORE_LOCK_KEEP_SIGNALS;
 	conversation(k, timeout_ms + st->p->waits.connect_timeout * 1000);
-	int status = lock_row(k, timeout_ms, holder, holder_len);
+	int status = lock_row(k, timeout_ms, true, holder, holder_len);
 	if (status != ZO_OK) {
 		disconnect(k);
 		drop_row(k);
@@ -655,8 +659,9 @@ static void host_and_pid(char *out, size_t len)
 static void release(struct pg_store *k, bool uncount);
 
 /*
- * The mark covers a request that leaves within MARK_SLACK seconds of it:
- * curl's --max-time then ends before the mark does. One that would leave
+ * The mark covers a request that leaves within MARK_SLACK seconds of it
+ * (less the rounding: SEND_WITHIN_MS): curl's --max-time then ends before
+ * the mark does. One that would leave
  * later (this process was stopped, SIGSTOP or a suspended machine, or the
  * database was slow) could still be at Zoho when another machine, finding
  * the mark over, counts and asks anew: it goes only while this process
@@ -664,11 +669,25 @@ static void release(struct pg_store *k, bool uncount);
  * which one round trip confirms. Otherwise nothing is asked, and the count
  * goes back.
  */
+/* Milliseconds on a clock that goes on while the machine sleeps (a
+ * suspended machine is a stopped process too). */
+static int64_t boot_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Of the mark's MARK_SLACK seconds beyond --max-time, up to two go in
+ * rounding: its time is in whole seconds, and moved between this
+ * machine's clock and the database's by an offset kept within a second. */
+#define SEND_WITHIN_MS ((MARK_SLACK - 2) * 1000)
+
 static int late_to_send(struct pg_store *k, int64_t marked_ms, bool held)
 {
 	const struct profile *p = k->base.p;
-	int64_t late = monotonic_ms() - marked_ms;
-	if (late <= (MARK_SLACK - 1) * 1000)
+	int64_t late = boot_ms() - marked_ms;
+	if (late <= SEND_WITHIN_MS)
 		return ZO_OK;
 	char why[PG_WHY_MAX] = "";
 	if (held) {
@@ -708,7 +727,7 @@ static int reserve(struct pg_store *k)
 		host[0] ? host : "?", (long)getpid(), (unsigned)nonce);
 	free(t.reserved_by);
 	t.reserved_by = xstrdup(k->reserved_by);
-	int64_t marked_ms = monotonic_ms();
+	int64_t marked_ms = boot_ms();
 	t.reserved_until = wall_seconds() + p->waits.max_time + MARK_SLACK;
 	char *record = row_record(k, &t);
 	struct pg_call c = call_for(k, why, sizeof(why));
@@ -782,7 +801,7 @@ static void release(struct pg_store *k, bool uncount)
 	k->ignore_signals = true;
 	conversation(k, p->waits.connect_timeout * 1000 + RELEASE_LOCK_MS);
 	int status = k->in_transaction ? ZO_OK :
-		lock_row(k, RELEASE_LOCK_MS, holder, sizeof(holder));
+		lock_row(k, RELEASE_LOCK_MS, false, holder, sizeof(holder));
 	struct tokens t;
 	if (status == ZO_OK && k->have_row && row_tokens(k, &t) == ZO_OK) {
 		bool ours = t.reserved_by && strcmp(t.reserved_by, k->reserved_by) == 0;
@@ -889,7 +908,7 @@ static int save_to(struct pg_store *k, const struct tokens *t, const char *meta_
 	if (counted && !k->in_transaction) {
 		char holder[160] = "";
 		conversation(k, (p->waits.connect_timeout + p->waits.lock_timeout) * 1000);
-		relocked = lock_row(k, p->waits.lock_timeout * 1000, holder, sizeof(holder));
+		relocked = lock_row(k, p->waits.lock_timeout * 1000, false, holder, sizeof(holder));
 		if (relocked == ZO_BUSY)
 			snprintf(why, sizeof(why), "held by %s", holder);
 	}

@@ -111,9 +111,10 @@ static int held_back(const struct profile *p, const struct tokens *t, int64_t no
 	}
 	if (t->budget_until > now && t->client_credentials) {
 		time_left_text(t->budget_until - now, t->budget_until, text, sizeof(text));
-		log_error("the machines sharing profile '%s' and the client's other "
-			"client-credentials profiles in the database have used what Zoho allows the "
-			"client (10 new access tokens in 10 minutes): no renewal for %s", p->name, text);
+		log_error("the machines sharing profile '%s' (with the client's other "
+			"client-credentials profiles in the database) have used what Zoho allows (10 "
+			"new access tokens for the client in 10 minutes, and only so many alive at "
+			"once): no renewal for %s", p->name, text);
 		return ZO_REJECTED;
 	}
 	if (t->budget_until > now) {
