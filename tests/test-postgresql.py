@@ -1068,17 +1068,21 @@ def case_name_lookup_bounded(home):
 def case_service_lookup_bounded(home):
     """The same name server, the host named by a service (store =
     service=fleet, its host in the file $PGSERVICEFILE names): we find the
-    host where libpq would and look it up ourselves, so --connect-timeout
-    bounds it and Ctrl-C ends it at once (before, libpq looked it up: 30
-    s, exit 9, deaf to Ctrl-C)."""
+    host where and as libpq would and look it up ourselves, so
+    --connect-timeout bounds it and Ctrl-C ends it at once (before, libpq
+    looked it up: 30 s, exit 9, deaf to Ctrl-C)."""
     in_private_network(home, resolv="nameserver 127.0.0.1\noptions timeout:30 attempts:1\n")
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.bind(("127.0.0.1", 53))  # a name server that swallows every question
     mock = home.mock()
     services = os.path.join(home.root, "pg_service.conf")
     with open(services, "w") as f:
-        f.write("[other]\nhost=127.0.0.1\n\n[fleet]\nhost=db.fleet.example\nport=5432\n"
-                "dbname=postgres\nuser=postgres\n")
+        # As libpq reads it: trimmed lines, '#' comments, the first
+        # group of the name (not one whose name starts with it, nor a
+        # later one of the same name).
+        f.write("[fleet2]\nhost=127.0.0.1\n\n[fleet]\n  # the fleet's database\n"
+                "  host=db.fleet.example  \n  port=5432\n  dbname=postgres\n  user=postgres\n"
+                "\n[fleet]\nhost=127.0.0.1\n")
     write_config(home, "[profile default]\nclient_id = %s\naccounts_url = %s\nstore = "
                  "service=fleet\n" % (CLIENT_ID, mock.url))
     r = run(home, "token", "--connect-timeout", "2", env={"PGSERVICEFILE": services},

@@ -19,10 +19,12 @@
  * The row's lock is the row's, and the advisory lock transaction-scoped.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ini.h>
 #include <libpq-fe.h>
 
 #include "store/postgresql-api.h"
@@ -115,13 +116,16 @@ static int64_t until(const struct pg_call *c, int64_t want)
 #define LOOKUP_TEXT (LOOKUP_MAX * (INET6_ADDRSTRLEN + 1))
 
 /*
- * A service's connection settings (service=NAME, or $PGSERVICE), where
- * libpq finds them: the first group named NAME in $PGSERVICEFILE (else
- * ~/.pg_service.conf), else in pg_service.conf of $PGSYSCONFDIR (else
- * libpq's own directory, PG_SYSCONFDIR). Only what the lookup needs:
- * host, hostaddr and port; what the connection string says itself wins,
- * as with libpq.
+ * A service's connection settings (service=NAME, or $PGSERVICE), read as
+ * libpq reads them: the first group named NAME in the file servicefile=
+ * names, else $PGSERVICEFILE, else ~/.pg_service.conf; else in
+ * pg_service.conf of $PGSYSCONFDIR (else libpq's own directory,
+ * PG_SYSCONFDIR). Lines are trimmed at both ends; '#' starts a comment
+ * line; "[NAME]" starts a group, and the group found ends at the next;
+ * "key=value" as is. Only what the lookup needs is kept: host, hostaddr
+ * and port.
  */
+#define SERVICE_LINE_MAX 256 /* libpq's own limit for a line */
 #define SERVICE_VALUE_MAX 256
 struct service {
 	const char *name;
@@ -129,40 +133,71 @@ struct service {
 	char host[SERVICE_VALUE_MAX], hostaddr[SERVICE_VALUE_MAX], port[32];
 };
 
-static int service_line(void *user, const char *section, const char *key, const char *value)
+static void keep(char *into, size_t len, const char *value)
 {
-	struct service *s = user;
-	if (strcmp(section, s->name) != 0)
-		return 1;
-	s->found = true;
-	char *into = strcmp(key, "host") == 0 ? s->host :
-		strcmp(key, "hostaddr") == 0 ? s->hostaddr : strcmp(key, "port") == 0 ? s->port : NULL;
-	size_t len = into == s->port ? sizeof(s->port) : SERVICE_VALUE_MAX;
-	if (into && !into[0] && strlen(value) < len)
+	if (!into[0] && strlen(value) < len)
 		memcpy(into, value, strlen(value) + 1);
-	return 1;
 }
 
-static void find_service(struct service *s)
+static void read_service_file(const char *path, struct service *s)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	char buf[SERVICE_LINE_MAX];
+	size_t name_len = strlen(s->name);
+	while (fgets(buf, sizeof(buf), f)) {
+		char *line = buf;
+		size_t len = strlen(line);
+		if (len >= sizeof(buf) - 1 && line[len - 1] != '\n')
+			break; /* too long: libpq refuses the file, and says so */
+		while (len > 0 && isspace((unsigned char)line[len - 1]))
+			line[--len] = '\0';
+		while (*line && isspace((unsigned char)*line))
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		if (*line == '[') {
+			if (s->found)
+				break; /* the group's end */
+			s->found = strncmp(line + 1, s->name, name_len) == 0 &&
+				line[name_len + 1] == ']';
+			continue;
+		}
+		char *value = s->found ? strchr(line, '=') : NULL;
+		if (!value)
+			continue;
+		*value++ = '\0';
+		if (strcmp(line, "host") == 0)
+			keep(s->host, sizeof(s->host), value);
+		else if (strcmp(line, "hostaddr") == 0)
+			keep(s->hostaddr, sizeof(s->hostaddr), value);
+		else if (strcmp(line, "port") == 0)
+			keep(s->port, sizeof(s->port), value);
+	}
+	fclose(f);
+}
+
+static void find_service(struct service *s, const char *servicefile)
 {
 	char path[4096];
-	const char *file = getenv("PGSERVICEFILE");
+	const char *file = servicefile && *servicefile ? servicefile : getenv("PGSERVICEFILE");
 	if (file && *file) {
-		ini_parse(file, service_line, s);
+		read_service_file(file, s);
 	} else {
 		const char *home = getenv("HOME");
 		struct passwd *pw = home && *home ? NULL : getpwuid(getuid());
 		home = pw ? pw->pw_dir : home;
 		if (home && *home && (size_t)snprintf(path, sizeof(path), "%s/.pg_service.conf",
 				home) < sizeof(path))
-			ini_parse(path, service_line, s);
+			read_service_file(path, s);
 	}
 	if (s->found)
 		return;
 	const char *dir = getenv("PGSYSCONFDIR");
 	if ((size_t)snprintf(path, sizeof(path), "%s/pg_service.conf",
 			dir && *dir ? dir : PG_SYSCONFDIR) < sizeof(path))
-		ini_parse(path, service_line, s);
+		read_service_file(path, s);
 }
 
 static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, int64_t deadline,
@@ -175,7 +210,8 @@ static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, in
 		PQfreemem(err);
 		return PG_OK; /* libpq says what is wrong with it */
 	}
-	const char *host = NULL, *hostaddr = NULL, *port = NULL, *service = NULL;
+	const char *host = NULL, *hostaddr = NULL, *port = NULL, *service = NULL,
+		*servicefile = NULL;
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		if (strcmp(o->keyword, "host") == 0)
 			host = o->val;
@@ -185,17 +221,25 @@ static enum pgs_result look_up(const struct pg_call *c, const char *conninfo, in
 			port = o->val;
 		else if (strcmp(o->keyword, "service") == 0)
 			service = o->val;
+		else if (strcmp(o->keyword, "servicefile") == 0) /* libpq 18 */
+			servicefile = o->val;
 	}
 	if (!service || !*service)
 		service = getenv("PGSERVICE");
 	struct service svc = { 0 };
 	if (service && *service) {
+		/* Only a host the connection string or the service's own group
+		 * names is looked up here; anything else (no such group, no
+		 * host in either, an address in the group) is left to libpq,
+		 * as before. */
 		svc.name = service;
-		find_service(&svc);
-		if (!host && svc.host[0])
+		find_service(&svc, servicefile);
+		if (!host && svc.found && svc.host[0])
 			host = svc.host;
-		if (!hostaddr && svc.hostaddr[0])
-			hostaddr = svc.hostaddr;
+		if (!svc.found || !host || svc.hostaddr[0]) {
+			PQconninfoFree(opts);
+			return PG_OK;
+		}
 		if (!port && svc.port[0])
 			port = svc.port;
 	}
