@@ -33,6 +33,8 @@ Modes:
   ms-expiry           expires_in in milliseconds plus expires_in_sec
   no-refresh-token    never include a refresh token
   token-delay=SECONDS wait before answering the token endpoint
+  answer-delay=SECONDS the token endpoint issues at once (the token's life
+                      begins) and sends its answer SECONDS later
   revoke-502          the revoke endpoint answers 502 with an HTML page
   revoke-delay=SECONDS  wait before answering the revoke endpoint
   device-approve-after=N  the device flow is approved at the Nth poll (3)
@@ -217,6 +219,10 @@ class Handler(BaseHTTPRequestHandler):
             body = body.encode()
         if self.path.startswith(("/oauth/v2/token", "/oauth/v3/device")):
             self.state.record_answer(self.path, body.decode("latin-1"))
+            # Issued (and its life begun) now; the answer arrives later.
+            delay = self.state.mode("answer-delay")
+            if delay and self.path.startswith("/oauth/v2/token"):
+                time.sleep(float(delay))
         self.send_response(status)
         if body or ctype:
             self.send_header("Content-Type", ctype)

@@ -192,6 +192,23 @@ def case_refresh_when_expiring(home):
           "a fresh token was refreshed again", r)
 
 
+def case_expiry_from_the_request(home):
+    """A token's life begins when Zoho issues it, which is no earlier than
+    the request left: its expiry is counted from then, so an answer that
+    takes its time to arrive (4 s here), or a refresher stopped while it
+    does, can't make the token seem to live longer than it does (before,
+    the expiry was counted from when the answer was read: 4 s late)."""
+    mock = home.mock("expires-in=30", "answer-delay=4")
+    write_tokens(home, mock, expires_in=-10)
+    r = run(home, "refresh")
+    check(r.returncode == 0, "refresh", r)
+    [req] = mock.token_requests()
+    new = current_tokens(home)
+    check(new["expires_at"] <= req["time"] + 30 + 1 and new["expires_at"] - new["obtained_at"]
+          == 30, "the expiry counted from the answer, not the request (%.1f s after it)"
+          % (new["expires_at"] - req["time"] - 30), new)
+
+
 def case_forced_refresh(home):
     mock = home.mock()
     old = write_tokens(home, mock, expires_in=3000)

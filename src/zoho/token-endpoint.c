@@ -122,11 +122,16 @@ int exchange_tokens(const char *accounts, const struct token_request *r,
 	int status;
 
 	memset(out, 0, sizeof(*out));
+	/* A token's life begins when Zoho issues it, no earlier than the
+	 * request leaves: counted from here, its expiry can't come late,
+	 * however long the answer takes to arrive or this process is stopped
+	 * before it reads it. */
+	int64_t sent = wall_seconds();
 	status = token_request_post(accounts, r, net, &a, summary, summary_len);
 	if (status != ZO_OK)
 		return status;
 
-	tokens_parse_answer(a.body.data, a.body.len, wall_seconds(), &ans);
+	tokens_parse_answer(a.body.data, a.body.len, sent, &ans);
 	switch (ans.kind) {
 	case ANSWER_ERROR: {
 		char line[ZOHO_EXPLAIN_MAX];
