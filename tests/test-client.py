@@ -195,6 +195,7 @@ def two_profiles_of_one_client(home):
     return pg, mock, a
 
 
+@needs("postgresql")
 def case_fleet_budget_per_client(home):
     """Zoho counts a client's client-credentials grants together, whichever
     profile asks: two profiles of one client (two soids) in one database
@@ -217,6 +218,7 @@ def case_fleet_budget_per_client(home):
     check(len(cc_requests(mock)) == 10, "zoho saw %d grants" % len(cc_requests(mock)))
 
 
+@needs("postgresql")
 def case_client_lock_only_while_counting(home):
     """The client's lock is held while a renewal is counted, not while Zoho
     answers: with one profile's request at Zoho (it answers in 3 s), the
