@@ -1008,29 +1008,43 @@ def case_pooler_queue_full(home):
 
 
 @no_audit  # the signal would reach strace too
-def case_name_lookup_bounded(home):
-    """A database host whose name server never answers (the resolver would
-    wait 30 s): the lookup is ours, so --connect-timeout bounds it (exit 9
-    within it) and Ctrl-C ends it at once (exit 130)."""
+def silent_name_server(home):
+    """This case, again, in a network of its own whose name server (on
+    loopback) swallows every question: the resolver would wait 30 s."""
     in_private_network(home, resolv="nameserver 127.0.0.1\noptions timeout:30 attempts:1\n")
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink.bind(("127.0.0.1", 53))  # a name server that swallows every question
-    mock = home.mock()
-    write_config(home, "[profile default]\nclient_id = %s\naccounts_url = %s\nstore = "
-                 "postgresql://postgres@db.fleet.example/postgres\n" % (CLIENT_ID, mock.url))
-    r = run(home, "token", "--connect-timeout", "2", timeout=60)
-    check(r.returncode == 9 and r.elapsed < 5, "the lookup outlived --connect-timeout "
-          "(%.1f s)" % r.elapsed, r)
-    check("db.fleet.example" in r.stderr or "name server" in r.stderr, "not said why", r)
-    p = subprocess.Popen([BINARY, "token", "--connect-timeout", "20"], env=tool_env(home),
+    sink.bind(("127.0.0.1", 53))
+    return sink
+
+
+def lookup_bounded(home, env, what, said):
+    """'token' waits on the name server: within --connect-timeout (exit
+    9, saying one of said), and Ctrl-C ends the wait at once (exit 130)."""
+    r = run(home, "token", "--connect-timeout", "2", env=env, timeout=60)
+    check(r.returncode == 9 and r.elapsed < 5, "%s outlived --connect-timeout (%.1f s)"
+          % (what, r.elapsed), r)
+    check(any(s in r.stderr for s in said), "not said why", r)
+    p = subprocess.Popen([BINARY, "token", "--connect-timeout", "20"], env=tool_env(home, env),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1)
     start = time.monotonic()
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     check(p.returncode == 130 and time.monotonic() - start < 2,
-          "Ctrl-C did not end the lookup at once (%.1f s, exit %d)"
-          % (time.monotonic() - start, p.returncode), err)
+          "Ctrl-C did not end %s at once (%.1f s, exit %d)"
+          % (what, time.monotonic() - start, p.returncode), err)
+
+
+def case_name_lookup_bounded(home):
+    """A database host whose name server never answers (the resolver would
+    wait 30 s): the lookup is ours, so --connect-timeout bounds it (exit 9
+    within it) and Ctrl-C ends it at once (exit 130)."""
+    sink = silent_name_server(home)
+    mock = home.mock()
+    write_config(home, "[profile default]\nclient_id = %s\naccounts_url = %s\nstore = "
+                 "postgresql://postgres@db.fleet.example/postgres\n" % (CLIENT_ID, mock.url))
+    lookup_bounded(home, None, "the lookup", ("db.fleet.example", "name server"))
+    sink.close()
 
 
 def case_service_lookup_bounded(home):
@@ -1039,9 +1053,7 @@ def case_service_lookup_bounded(home):
     host where and as libpq would and look it up ourselves, so
     --connect-timeout bounds it and Ctrl-C ends it at once (before, libpq
     looked it up: 30 s, exit 9, deaf to Ctrl-C)."""
-    in_private_network(home, resolv="nameserver 127.0.0.1\noptions timeout:30 attempts:1\n")
-    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink.bind(("127.0.0.1", 53))  # a name server that swallows every question
+    sink = silent_name_server(home)
     mock = home.mock()
     services = os.path.join(home.root, "pg_service.conf")
     with open(services, "w") as f:
@@ -1053,21 +1065,8 @@ def case_service_lookup_bounded(home):
                 "\n[fleet]\nhost=127.0.0.1\n")
     write_config(home, "[profile default]\nclient_id = %s\naccounts_url = %s\nstore = "
                  "service=fleet\n" % (CLIENT_ID, mock.url))
-    r = run(home, "token", "--connect-timeout", "2", env={"PGSERVICEFILE": services},
-            timeout=60)
-    check(r.returncode == 9 and r.elapsed < 5, "the service's lookup outlived "
-          "--connect-timeout (%.1f s)" % r.elapsed, r)
-    check("name server" in r.stderr, "not said why", r)
-    p = subprocess.Popen([BINARY, "token", "--connect-timeout", "20"],
-                         env=dict(tool_env(home), PGSERVICEFILE=services),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1)
-    start = time.monotonic()
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
-    check(p.returncode == 130 and time.monotonic() - start < 2,
-          "Ctrl-C did not end the service's lookup at once (%.1f s, exit %d)"
-          % (time.monotonic() - start, p.returncode), err)
+    lookup_bounded(home, {"PGSERVICEFILE": services}, "the service's lookup", ("name server",))
+    sink.close()
 
 
 def case_service_names_the_database(home):

@@ -660,8 +660,6 @@ static enum pgs_result pq_setup(const struct pg_call *c, struct pgs_conn *conn)
 	return r;
 }
 
-/* "1,2,3" (array_to_string of a bigint[]): strictly, the newest
- * PG_MAX_ISSUED kept. */
 /* Times as array_to_string() writes them ("1,2,3"); past PG_MAX_ISSUED,
  * the oldest go. */
 static bool parse_times(const char *text, int64_t *times, int *n)

@@ -658,17 +658,6 @@ static void host_and_pid(char *out, size_t len)
 #define MARK_SLACK 5 /* seconds the mark outlives --max-time */
 static void release(struct pg_store *k, bool uncount);
 
-/*
- * The mark covers a request that leaves within MARK_SLACK seconds of it
- * (less the rounding: SEND_WITHIN_MS): curl's --max-time then ends before
- * the mark does. One that would leave
- * later (this process was stopped, SIGSTOP or a suspended machine, or the
- * database was slow) could still be at Zoho when another machine, finding
- * the mark over, counts and asks anew: it goes only while this process
- * still holds the row (the others wait on its lock whatever the mark says),
- * which one round trip confirms. Otherwise nothing is asked, and the count
- * goes back.
- */
 /* Milliseconds on a clock that goes on while the machine sleeps (a
  * suspended machine is a stopped process too). */
 static int64_t boot_ms(void)
@@ -683,6 +672,17 @@ static int64_t boot_ms(void)
  * machine's clock and the database's by an offset kept within a second. */
 #define SEND_WITHIN_MS ((MARK_SLACK - 2) * 1000)
 
+/*
+ * The mark covers a request that leaves within MARK_SLACK seconds of it
+ * (less the rounding: SEND_WITHIN_MS): curl's --max-time then ends before
+ * the mark does. One that would leave
+ * later (this process was stopped, SIGSTOP or a suspended machine, or the
+ * database was slow) could still be at Zoho when another machine, finding
+ * the mark over, counts and asks anew: it goes only while this process
+ * still holds the row (the others wait on its lock whatever the mark says),
+ * which one round trip confirms. Otherwise nothing is asked, and the count
+ * goes back.
+ */
 static int late_to_send(struct pg_store *k, int64_t marked_ms, bool held)
 {
 	const struct profile *p = k->base.p;

@@ -109,19 +109,14 @@ static int held_back(const struct profile *p, const struct tokens *t, int64_t no
 			"new request for %s", p->name, text);
 		return ZO_REJECTED;
 	}
-	if (t->budget_until > now && t->client_credentials) {
-		time_left_text(t->budget_until - now, t->budget_until, text, sizeof(text));
-		log_error("the machines sharing profile '%s' (with the client's other "
-			"client-credentials profiles in the database) have used what Zoho allows (10 "
-			"new access tokens for the client in 10 minutes, and only so many alive at "
-			"once): no renewal for %s", p->name, text);
-		return ZO_REJECTED;
-	}
 	if (t->budget_until > now) {
+		bool client = t->client_credentials;
 		time_left_text(t->budget_until - now, t->budget_until, text, sizeof(text));
-		log_error("the machines sharing profile '%s' have used what Zoho allows its refresh "
-			"token (10 new access tokens in 10 minutes, and only so many alive at once): no "
-			"refresh for %s", p->name, text);
+		log_error("the machines sharing profile '%s'%s have used what Zoho allows%s (10 new "
+			"access tokens%s in 10 minutes, and only so many alive at once): no %s for %s",
+			p->name, client ? " (with the client's other client-credentials profiles in "
+			"the database)" : "", client ? "" : " its refresh token", client ?
+			" for the client" : "", client ? "renewal" : "refresh", text);
 		return ZO_REJECTED;
 	}
 	return ZO_OK;
